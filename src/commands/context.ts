@@ -1,0 +1,162 @@
+// What every command gets: global options, output streams, the clock (`--at`),
+// and lazily loaded config, calendars and store. Commands return exit codes.
+
+import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import type { Config } from '../config/types.js';
+import type { Calendar } from '../domain/calendar.js';
+import type { Store } from '../store/store.js';
+
+export interface GlobalOptions {
+  config?: string;
+  db?: string;
+  at?: string;
+  format?: string;
+  color?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  actor?: string;
+}
+
+/** An error the user can act on: one line, what is wrong — what to do. */
+export class CliError extends Error {
+  constructor(message: string, readonly hint: string = '', readonly exitCode: number = 1) {
+    super(message);
+  }
+}
+export const usageError = (message: string, hint: string): CliError => new CliError(message, hint, 2);
+
+export interface Output {
+  write(text: string): void;
+  isTTY: boolean;
+}
+
+export class Context {
+  readonly globals: GlobalOptions;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  readonly stdout: Output;
+  readonly stderr: Output;
+  private readonly wallClock: () => number;
+  private cachedNow: number | undefined;
+  private cachedConfig: Config | undefined;
+  private cachedStore: Store | undefined;
+  private cachedCalendars = new Map<string, Calendar>();
+  private calendarClass: typeof Calendar | undefined;
+
+  constructor(init: { globals: GlobalOptions; env: NodeJS.ProcessEnv; cwd: string; stdout: Output; stderr: Output; wallClock: () => number }) {
+    this.globals = init.globals;
+    this.env = init.env;
+    this.cwd = init.cwd;
+    this.stdout = init.stdout;
+    this.stderr = init.stderr;
+    this.wallClock = init.wallClock;
+  }
+
+  /** Colour only on a terminal, never with --no-color or NO_COLOR. */
+  get color(): boolean {
+    return this.stdout.isTTY && this.globals.color !== false && !this.env.NO_COLOR;
+  }
+
+  out(line = ''): void {
+    this.stdout.write(line.endsWith('\n') ? line : line + '\n');
+  }
+
+  warn(line: string): void {
+    this.stderr.write(`sla: ${line}\n`);
+  }
+
+  /** Who acts: --actor, else $SLA_ACTOR, else the OS user. */
+  actor(): string {
+    if (this.globals.actor) return this.globals.actor;
+    if (this.env.SLA_ACTOR) return this.env.SLA_ACTOR;
+    try {
+      return userInfo().username;
+    } catch {
+      return this.env.USER ?? 'unknown';
+    }
+  }
+
+  format(allowed: readonly string[], fallback = 'table'): string {
+    const f = this.globals.format ?? fallback;
+    if (!allowed.includes(f)) throw usageError(`--format ${f} is not supported here`, `use one of: ${allowed.join(', ')}`);
+    return f;
+  }
+
+  async config(): Promise<Config> {
+    if (!this.cachedConfig) {
+      const { loadConfig } = await import('../config/load.js');
+      this.cachedConfig = loadConfig({ configPath: this.globals.config, env: this.env, cwd: this.cwd });
+      const { Calendar } = await import('../domain/calendar.js');
+      this.calendarClass = Calendar;
+    }
+    return this.cachedConfig;
+  }
+
+  /** The instant the command acts at: --at, else the wall clock (read once). */
+  async now(): Promise<number> {
+    if (this.cachedNow === undefined) {
+      this.cachedNow = this.globals.at
+        ? await this.parseTime(this.globals.at, (await this.config()).timezone, '--at')
+        : this.wallClock();
+    }
+    return this.cachedNow;
+  }
+
+  async parseTime(text: string, zone: string, option: string): Promise<number> {
+    if (text === 'now') return this.wallClock();
+    const { parseInstant } = await import('../domain/instant.js');
+    const t = parseInstant(text, zone);
+    if (t === null) {
+      throw usageError(`${option} ${JSON.stringify(text)} is not a time`, 'use ISO 8601 such as 2026-11-03T09:00 (local to the config timezone) or 2026-11-03T14:00Z');
+    }
+    return t;
+  }
+
+  /** A calendar of the config, built once per run (its day table is cached inside). */
+  async calendar(name: string): Promise<Calendar> {
+    const config = await this.config();
+    let cal = this.cachedCalendars.get(name);
+    if (!cal) {
+      const spec = config.calendars[name];
+      if (!spec) {
+        throw new CliError(`unknown calendar ${JSON.stringify(name)}`, `the config defines: ${Object.keys(config.calendars).join(', ')}`, 2);
+      }
+      cal = new this.calendarClass!(spec);
+      this.cachedCalendars.set(name, cal);
+    }
+    return cal;
+  }
+
+  /** Synchronous calendar lookup for the domain (after config() has loaded). */
+  calendarSync = (name: string): Calendar => {
+    const cached = this.cachedCalendars.get(name);
+    if (cached) return cached;
+    const spec = this.cachedConfig?.calendars[name];
+    if (!spec || !this.calendarClass) throw new CliError(`unknown calendar ${JSON.stringify(name)}`, 'check the calendars in the config, then run `sla recalc`', 2);
+    const cal = new this.calendarClass(spec);
+    this.cachedCalendars.set(name, cal);
+    return cal;
+  };
+
+  databasePath(config: Config | null): string {
+    if (this.globals.db) return resolve(this.cwd, this.globals.db);
+    if (this.env.SLA_DB) return resolve(this.cwd, this.env.SLA_DB);
+    if (config) return config.database;
+    return resolve(this.cwd, 'sla.db');
+  }
+
+  async store(opts: { create?: boolean } = {}): Promise<Store> {
+    if (!this.cachedStore) {
+      const config = await this.config();
+      const { Store } = await import('../store/store.js');
+      this.cachedStore = Store.open(this.databasePath(config), opts);
+    }
+    return this.cachedStore;
+  }
+
+  close(): void {
+    this.cachedStore?.close();
+    this.cachedStore = undefined;
+  }
+}

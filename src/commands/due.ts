@@ -1,0 +1,78 @@
+// sla due — what-if: the policy, targets and deadlines a ticket like this would get.
+
+import { evaluateClock } from '../domain/clock.js';
+import { assignPolicy, type TicketFields } from '../domain/policy.js';
+import { clockContext } from '../domain/ticket.js';
+import { formatDuration, isoUtc, localTime, minutes } from '../render/format.js';
+import { usageError, type Context } from './context.js';
+import { canonicalPriority } from './priority.js';
+
+interface Opts {
+  priority: string; tier?: string; customer?: string; group?: string; channel?: string; tags?: string;
+  field?: string[]; created?: string;
+}
+
+export async function run(ctx: Context, opts: Opts): Promise<number> {
+  const format = ctx.format(['table', 'json']);
+  const config = await ctx.config();
+  const priority = canonicalPriority(config, opts.priority);
+  if (!priority) {
+    throw usageError(`unknown priority ${JSON.stringify(opts.priority)}`, `use one of: ${config.priorities.join(', ')} (or an alias from priorityAliases)`);
+  }
+  const fields: TicketFields = {
+    priority, tier: opts.tier ?? null, customer: opts.customer ?? null, group: opts.group ?? null,
+    channel: opts.channel ?? null, tags: opts.tags ? opts.tags.split(/[;,]/).map((s) => s.trim()).filter(Boolean) : [],
+  };
+  for (const kv of opts.field ?? []) {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw usageError(`--field ${JSON.stringify(kv)} is not key=value`, 'e.g. --field region=emea');
+    fields[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  const created = opts.created ? await ctx.parseTime(opts.created, config.timezone, '--created') : await ctx.now();
+  const result = assignPolicy(config.policies, fields, priority, config.tierMultipliers);
+  const zone = config.timezone;
+
+  if (!result.ok) {
+    if (format === 'json') {
+      ctx.out(JSON.stringify({ priority, tier: fields.tier, createdAt: isoUtc(created), policy: null, noSlaReason: result.reason, tried: result.match.trace }));
+    } else {
+      ctx.out(`No SLA: ${result.reason}.`);
+      for (const t of result.match.trace) ctx.out(`  ${t.name}: ${t.matched ? 'matches' : 'no'} — ${t.reason}`);
+    }
+    return 0;
+  }
+  const { assignment } = result;
+  const clock = evaluateClock(
+    { createdAt: created, priority, assignment, events: [] },
+    clockContext(config, ctx.calendarSync, fields.tier as string | null),
+    created,
+  );
+  const m = clock.metrics;
+  const metricJson = (x: typeof m.first_response) => x && {
+    target: minutes(x.target), atRiskAt: isoUtc(x.atRiskAt), dueAt: isoUtc(x.dueAt),
+  };
+  if (format === 'json') {
+    ctx.out(JSON.stringify({
+      priority, tier: fields.tier, createdAt: isoUtc(created), policy: assignment.policy, calendar: assignment.calendar,
+      matched: result.match.trace, firstResponse: metricJson(m.first_response), resolution: metricJson(m.resolution),
+    }));
+    return 0;
+  }
+  const { renderPairs, renderTable } = await import('../render/table.js');
+  const why = result.match.trace[result.match.trace.length - 1];
+  ctx.out(renderPairs([
+    ['Priority', `${priority}${fields.tier ? ` (tier ${fields.tier})` : ''}`],
+    ['Created', localTime(created, zone)],
+    ['Policy', `${assignment.policy} — ${why.reason}`],
+    ['Calendar', assignment.calendar],
+  ]));
+  for (const t of result.match.trace.slice(0, -1)) ctx.out(`  skipped ${t.name}: ${t.reason}`);
+  ctx.out(renderTable(
+    ['Metric', 'Target', `At risk (${config.atRiskThresholdPercent}%)`, 'Due'],
+    [m.first_response, m.resolution].map((x) => [
+      x!.metric, formatDuration(x!.target), localTime(x!.atRiskAt, zone), localTime(x!.dueAt, zone),
+    ]),
+    ctx.color,
+  ));
+  return 0;
+}

@@ -1,0 +1,381 @@
+// The SLA clock (SPEC §1): a pure function from a ticket's history, its SLA
+// assignment and `now` to each metric's state. No I/O, no Date.now().
+//
+// The history is walked once, in time order, as a sequence of phases in which
+// the ticket's state is constant. Each metric's clock turns those phases into
+// "counted" wall-clock intervals (running, not paused) and "paused" intervals;
+// the calendar then turns counted intervals into open time and back.
+
+import { DONE_STATUSES, MINUTE, type Instant, type Metric, type Targets } from './types.js';
+
+/** What a calendar must answer for the clock (see domain/calendar.ts). */
+export interface BusinessTime {
+  add(from: Instant, ms: number): Instant;
+  openBetween(a: Instant, b: Instant): number;
+}
+
+/** The policy and targets a ticket was given (targets already × tier multiplier). */
+export interface Assignment {
+  policy: string;
+  calendar: string;
+  targets: Targets;
+}
+
+export type ClockEventType =
+  | 'created' | 'status' | 'reply' | 'priority' | 'assign' | 'pause' | 'resume' | 'reset' | 'retarget';
+
+export interface ClockEvent {
+  at: Instant;
+  type: ClockEventType | string;
+  /** status (canonical), priority, assignee … */
+  value?: string | null;
+  /** pause: when it resumes by itself. */
+  until?: Instant | null;
+  /** reset: re-select policy/targets and measure from the original start. */
+  recalculate?: boolean;
+  /** reset --recalculate / retarget: the new assignment (null = no SLA any more). */
+  assignment?: Assignment | null;
+}
+
+export interface ClockInput {
+  createdAt: Instant;
+  /** Priority at creation (later priority events change it). */
+  priority: string | null;
+  /** Assignment given when the clock started; null = no SLA. */
+  assignment: Assignment | null;
+  /** In time order (ties keep their order). Events after `now` are ignored. */
+  events: readonly ClockEvent[];
+}
+
+export interface ClockContext {
+  calendar(name: string): BusinessTime;
+  /** Statuses that pause the clocks (empty when pauseOnCustomerWaiting is false). */
+  pauseStatuses: ReadonlySet<string>;
+  atRiskPercent: number;
+  /**
+   * Set when recalculateOnPriorityChange is on: the targets the ticket's policy
+   * gives a priority (× tier multiplier), or null when it has none.
+   */
+  targetsForPriority?: (policy: string, priority: string) => Targets | null;
+}
+
+export type MetricStatus = 'on_time' | 'at_risk' | 'breached' | 'paused' | 'met';
+export type SlaStatus = 'on_time' | 'at_risk' | 'breached' | 'paused';
+
+export type Interval = [Instant, Instant];
+
+export interface MetricState {
+  metric: Metric;
+  /** Minutes. */
+  target: number;
+  /** SLA-clock minutes counted up to now (or the stop). */
+  elapsed: number;
+  /** Minutes left (negative once overdue). */
+  remaining: number;
+  percent: number;
+  atRiskAt: Instant | null;
+  dueAt: Instant | null;
+  status: MetricStatus;
+  /** null while the clock runs. */
+  met: boolean | null;
+  breachedAt: Instant | null;
+  /** When this cycle's clock started. */
+  startedAt: Instant;
+  stoppedAt: Instant | null;
+  /** Running and paused right now. */
+  paused: boolean;
+  /** Wall-clock ms spent paused while this clock ran. */
+  pausedMs: number;
+  /** Wall-clock intervals in which the clock ran (open time within them counted). */
+  counted: Interval[];
+  /** Wall-clock intervals in which the clock was paused. */
+  pauses: Interval[];
+}
+
+export interface TicketClock {
+  now: Instant;
+  assignment: Assignment | null;
+  /** 0 for the first SLA cycle, +1 per reset. */
+  cycle: number;
+  status: string;
+  priority: string | null;
+  firstResponseAt: Instant | null;
+  resolvedAt: Instant | null;
+  metrics: { first_response: MetricState | null; resolution: MetricState | null };
+  slaStatus: SlaStatus | null;
+  /** When the current pause began, if paused now. */
+  pausedAt: Instant | null;
+  /** Wall-clock ms paused while the resolution clock ran. */
+  totalPausedMs: number;
+  /** Manual pause in force now: its reason is the caller's; its automatic end. */
+  pauseUntil: Instant | null;
+  /**
+   * Earliest instant after `now` at which this state changes with no new event
+   * (at-risk, breach, or a manual pause running out) — what `check` indexes.
+   */
+  nextChangeAt: Instant | null;
+}
+
+interface MetricTrack {
+  stoppedAt: Instant | null;
+  counted: Interval[];
+  pauses: Interval[];
+}
+
+function pushInterval(list: Interval[], a: Instant, b: Instant): void {
+  if (b <= a) return;
+  const last = list[list.length - 1];
+  if (last && last[1] === a) last[1] = b;
+  else list.push([a, b]);
+}
+
+const SEVERITY: Record<SlaStatus, number> = { on_time: 0, paused: 1, at_risk: 2, breached: 3 };
+
+/** Evaluate a ticket's clocks as of `now`. */
+export function evaluateClock(input: ClockInput, ctx: ClockContext, now: Instant): TicketClock {
+  let status = 'new';
+  let priority = input.priority;
+  let assignment = input.assignment;
+  let cycle = 0;
+  let manual: { since: Instant; until: Instant | null } | null = null;
+  let statusPausedSince: Instant | null = null;
+  let firstResponseAt: Instant | null = null;
+  let resolvedAt: Instant | null = null;
+  let priorityChanged = false;
+
+  const fr: MetricTrack = { stoppedAt: null, counted: [], pauses: [] };
+  const res: MetricTrack = { stoppedAt: null, counted: [], pauses: [] };
+  let frStart = input.createdAt;
+  let resStart = input.createdAt;
+
+  let t = input.createdAt;
+  const paused = (): boolean => manual !== null || ctx.pauseStatuses.has(status);
+
+  // Close the phase [t, until) with the current state.
+  const advance = (until: Instant): void => {
+    if (until <= t) return;
+    const p = paused();
+    for (const track of [fr, res]) {
+      if (track.stoppedAt !== null) continue;
+      pushInterval(p ? track.pauses : track.counted, t, until);
+    }
+    t = until;
+  };
+
+  const stopFirstResponse = (at: Instant): void => {
+    if (fr.stoppedAt === null) fr.stoppedAt = at;
+  };
+
+  for (const ev of input.events) {
+    if (ev.at > now) break;
+    if (ev.at < input.createdAt) continue; // nothing counts before creation
+    // A manual pause that ran out before this event ends at its `until`.
+    if (manual && manual.until !== null && manual.until <= ev.at) {
+      advance(manual.until);
+      manual = null;
+    }
+    advance(ev.at);
+    switch (ev.type) {
+      case 'status': {
+        const next = ev.value ?? status;
+        const wasDone = DONE_STATUSES.has(status);
+        const isDone = DONE_STATUSES.has(next);
+        status = next;
+        if (isDone && !wasDone) {
+          if (res.stoppedAt === null) res.stoppedAt = ev.at;
+          resolvedAt = ev.at;
+          stopFirstResponse(ev.at);
+        } else if (!isDone && wasDone) {
+          // Reopen: the resolution clock resumes where it stopped.
+          res.stoppedAt = null;
+          resolvedAt = null;
+        }
+        statusPausedSince = ctx.pauseStatuses.has(status) ? (statusPausedSince ?? ev.at) : null;
+        break;
+      }
+      case 'reply':
+        if (firstResponseAt === null) firstResponseAt = ev.at;
+        stopFirstResponse(ev.at);
+        break;
+      case 'priority':
+        if (ev.value && ev.value !== priority) {
+          priority = ev.value;
+          priorityChanged = true;
+        }
+        break;
+      case 'pause':
+        if (!manual) manual = { since: ev.at, until: ev.until ?? null };
+        break;
+      case 'resume':
+        manual = null;
+        break;
+      case 'retarget':
+        if (ev.assignment !== undefined) assignment = ev.assignment;
+        break;
+      case 'reset':
+        cycle++;
+        if (ev.recalculate) {
+          // Same start, new policy/targets from the ticket's current fields.
+          if (ev.assignment !== undefined) assignment = ev.assignment;
+        } else {
+          // Clocks restart now with the same targets. A first response already
+          // given is never undone, so that clock stays stopped.
+          resStart = ev.at;
+          res.counted = [];
+          res.pauses = [];
+          res.stoppedAt = DONE_STATUSES.has(status) ? ev.at : null;
+          if (firstResponseAt === null && !DONE_STATUSES.has(status)) {
+            frStart = ev.at;
+            fr.counted = [];
+            fr.pauses = [];
+            fr.stoppedAt = null;
+          }
+        }
+        break;
+      default:
+        break; // created, assign, … do not move the clocks
+    }
+  }
+  if (manual && manual.until !== null && manual.until <= now) {
+    advance(manual.until);
+    manual = null;
+  }
+  advance(now);
+
+  let targets = assignment?.targets ?? null;
+  if (assignment && priorityChanged && ctx.targetsForPriority && priority) {
+    targets = ctx.targetsForPriority(assignment.policy, priority);
+  }
+
+  const pausedNow = paused();
+  let pausedAt: Instant | null = null;
+  if (pausedNow) {
+    const since = [manual?.since ?? null, statusPausedSince].filter((x): x is number => x !== null);
+    pausedAt = since.length ? Math.min(...since) : null;
+  }
+
+  let first: MetricState | null = null;
+  let resolution: MetricState | null = null;
+  if (assignment && targets) {
+    const cal = ctx.calendar(assignment.calendar);
+    first = metricState('first_response', fr, frStart, targets.firstResponse, cal, ctx.atRiskPercent, now, pausedNow);
+    resolution = metricState('resolution', res, resStart, targets.resolution, cal, ctx.atRiskPercent, now, pausedNow);
+  }
+
+  let slaStatus: SlaStatus | null = null;
+  for (const m of [first, resolution]) {
+    if (!m) continue;
+    const s: SlaStatus = m.status === 'met' ? 'on_time' : m.status;
+    if (slaStatus === null || SEVERITY[s] > SEVERITY[slaStatus]) slaStatus = s;
+  }
+
+  let nextChangeAt: Instant | null = null;
+  const consider = (x: Instant | null): void => {
+    if (x !== null && x > now && (nextChangeAt === null || x < nextChangeAt)) nextChangeAt = x;
+  };
+  for (const m of [first, resolution]) {
+    if (!m || m.stoppedAt !== null) continue;
+    consider(m.atRiskAt);
+    consider(m.dueAt);
+  }
+  const pauseUntil = manual?.until ?? null;
+  consider(pauseUntil);
+
+  return {
+    now,
+    assignment,
+    cycle,
+    status,
+    priority,
+    firstResponseAt,
+    resolvedAt,
+    metrics: { first_response: first, resolution },
+    slaStatus,
+    pausedAt,
+    totalPausedMs: resolution?.pausedMs ?? 0,
+    pauseUntil,
+    nextChangeAt,
+  };
+}
+
+/** Earliest instant at which the counted open time reaches `targetMs`, if it did. */
+function reachedWithin(counted: Interval[], targetMs: number, cal: BusinessTime): { at: Instant | null; acc: number } {
+  let acc = 0;
+  for (const [a, b] of counted) {
+    const open = cal.openBetween(a, b);
+    if (acc + open >= targetMs) return { at: cal.add(a, targetMs - acc), acc: acc + open };
+    acc += open;
+  }
+  return { at: null, acc };
+}
+
+function metricState(
+  metric: Metric,
+  track: MetricTrack,
+  startedAt: Instant,
+  targetMinutes: number,
+  cal: BusinessTime,
+  atRiskPercent: number,
+  now: Instant,
+  pausedNow: boolean,
+): MetricState {
+  const targetMs = Math.round(targetMinutes * MINUTE);
+  const riskMs = Math.round((targetMs * atRiskPercent) / 100);
+  let elapsedMs = 0;
+  for (const [a, b] of track.counted) elapsedMs += cal.openBetween(a, b);
+
+  const stopped = track.stoppedAt !== null;
+  const running = !stopped && !pausedNow;
+  // Where the clock would go on counting from, if nothing pauses from now on.
+  const resumeFrom = stopped ? track.stoppedAt! : now;
+
+  const project = (thresholdMs: number): Instant | null => {
+    const within = reachedWithin(track.counted, thresholdMs, cal);
+    if (within.at !== null) return within.at;
+    if (running || stopped) return cal.add(resumeFrom, thresholdMs - elapsedMs);
+    return null; // paused and not reached: no deadline while paused
+  };
+
+  const dueAt = project(targetMs);
+  const atRiskAt = project(riskMs);
+
+  let status: MetricStatus;
+  let met: boolean | null = null;
+  let breachedAt: Instant | null = null;
+  if (stopped) {
+    met = dueAt !== null && track.stoppedAt! <= dueAt;
+    status = met ? 'met' : 'breached';
+    if (!met) breachedAt = dueAt;
+  } else if (dueAt !== null && now > dueAt) {
+    status = 'breached';
+    breachedAt = dueAt;
+  } else if (pausedNow) {
+    status = 'paused';
+  } else if (elapsedMs >= riskMs) {
+    status = 'at_risk';
+  } else {
+    status = 'on_time';
+  }
+
+  let pausedMs = 0;
+  for (const [a, b] of track.pauses) pausedMs += b - a;
+
+  return {
+    metric,
+    target: targetMinutes,
+    elapsed: elapsedMs / MINUTE,
+    remaining: (targetMs - elapsedMs) / MINUTE,
+    percent: targetMs > 0 ? Math.round((elapsedMs / targetMs) * 1000) / 10 : 0,
+    atRiskAt,
+    dueAt,
+    status,
+    met,
+    breachedAt,
+    startedAt,
+    stoppedAt: track.stoppedAt,
+    paused: !stopped && pausedNow,
+    pausedMs,
+    counted: track.counted,
+    pauses: track.pauses,
+  };
+}

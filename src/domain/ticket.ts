@@ -1,0 +1,143 @@
+// A ticket, its history, and the SLA state derived from them. Pure.
+
+import { evaluateClock, type Assignment, type BusinessTime, type ClockContext, type ClockEvent, type TicketClock } from './clock.js';
+import { applyMultiplier, assignPolicy, type AssignResult, type PolicyDef, type TicketFields } from './policy.js';
+import type { Instant, Targets } from './types.js';
+
+export interface Ticket {
+  id: string;
+  subject: string | null;
+  requester: string | null;
+  customer: string | null;
+  tier: string | null;
+  priority: string | null;
+  status: string;
+  assignee: string | null;
+  group: string | null;
+  channel: string | null;
+  tags: string[];
+  /** Imported columns that are not canonical fields. */
+  custom: Record<string, string>;
+  createdAt: Instant;
+  firstResponseAt: Instant | null;
+  resolvedAt: Instant | null;
+  closedAt: Instant | null;
+  updatedAt: Instant | null;
+  /** Priority when the clock started (later changes are priority events). */
+  initialPriority: string | null;
+  /** Policy and targets recorded when the clock started; null = no SLA. */
+  assignment: Assignment | null;
+  noSlaReason: string | null;
+}
+
+export interface TicketEvent extends ClockEvent {
+  /** Order of insertion (ties at the same instant keep it). */
+  seq?: number;
+  actor?: string | null;
+  reason?: string | null;
+  /** Where it came from: import, cli, check … */
+  source?: string | null;
+}
+
+/** The settings the domain needs from the config (the config layer's Config fits). */
+export interface SlaSettings {
+  policies: readonly PolicyDef[];
+  tierMultipliers: Record<string, number>;
+  pauseOnCustomerWaiting: boolean;
+  pauseStatuses: readonly string[];
+  atRiskThresholdPercent: number;
+  recalculateOnPriorityChange: boolean;
+}
+
+export function ticketFields(t: Ticket): TicketFields {
+  return {
+    ...t.custom,
+    id: t.id,
+    subject: t.subject,
+    requester: t.requester,
+    customer: t.customer,
+    tier: t.tier,
+    priority: t.priority,
+    status: t.status,
+    assignee: t.assignee,
+    group: t.group,
+    channel: t.channel,
+    tags: t.tags,
+  };
+}
+
+export function assignTicket(t: Ticket, settings: SlaSettings): AssignResult {
+  return assignPolicy(settings.policies, ticketFields(t), t.priority, settings.tierMultipliers);
+}
+
+export function clockContext(
+  settings: SlaSettings,
+  calendar: (name: string) => BusinessTime,
+  tier: string | null,
+): ClockContext {
+  const ctx: ClockContext = {
+    calendar,
+    pauseStatuses: new Set(settings.pauseOnCustomerWaiting ? settings.pauseStatuses : []),
+    atRiskPercent: settings.atRiskThresholdPercent,
+  };
+  if (settings.recalculateOnPriorityChange) {
+    ctx.targetsForPriority = (policyName: string, priority: string): Targets | null => {
+      const p = settings.policies.find((x) => x.name === policyName);
+      const base = p?.targets[priority];
+      return base ? applyMultiplier(base, tier, settings.tierMultipliers) : null;
+    };
+  }
+  return ctx;
+}
+
+export function evaluateTicket(
+  t: Ticket,
+  events: readonly TicketEvent[],
+  settings: SlaSettings,
+  calendar: (name: string) => BusinessTime,
+  now: Instant,
+): TicketClock {
+  return evaluateClock(
+    { createdAt: t.createdAt, priority: t.initialPriority ?? t.priority, assignment: t.assignment, events },
+    clockContext(settings, calendar, t.tier),
+    now,
+  );
+}
+
+/** The derived instants stored beside a ticket so that `check` finds what is due by index. */
+export interface ComputedSla {
+  slaStatus: string | null;
+  cycle: number;
+  frStatus: string | null;
+  frAtRiskAt: Instant | null;
+  frDueAt: Instant | null;
+  resStatus: string | null;
+  resAtRiskAt: Instant | null;
+  resDueAt: Instant | null;
+  breachedAt: Instant | null;
+  pausedAt: Instant | null;
+  totalPausedMs: number;
+  nextChangeAt: Instant | null;
+  computedAt: Instant;
+}
+
+export function computedFromClock(c: TicketClock): ComputedSla {
+  const fr = c.metrics.first_response;
+  const res = c.metrics.resolution;
+  const breaches = [fr?.breachedAt ?? null, res?.breachedAt ?? null].filter((x): x is number => x !== null);
+  return {
+    slaStatus: c.slaStatus,
+    cycle: c.cycle,
+    frStatus: fr?.status ?? null,
+    frAtRiskAt: fr?.atRiskAt ?? null,
+    frDueAt: fr?.dueAt ?? null,
+    resStatus: res?.status ?? null,
+    resAtRiskAt: res?.atRiskAt ?? null,
+    resDueAt: res?.dueAt ?? null,
+    breachedAt: breaches.length ? Math.min(...breaches) : null,
+    pausedAt: c.pausedAt,
+    totalPausedMs: c.totalPausedMs,
+    nextChangeAt: c.nextChangeAt,
+    computedAt: c.now,
+  };
+}

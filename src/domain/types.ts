@@ -1,0 +1,54 @@
+// Shared value types of the pure domain. Nothing here does I/O.
+
+/** An instant: epoch milliseconds, UTC. Stored as INTEGER in SQLite. */
+export type Instant = number;
+
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+
+export const METRICS = ['first_response', 'resolution'] as const;
+export type Metric = (typeof METRICS)[number];
+
+export const CANONICAL_STATUSES = [
+  'new', 'open', 'in_progress', 'pending', 'waiting_customer', 'resolved', 'closed',
+] as const;
+export type Status = (typeof CANONICAL_STATUSES)[number];
+export const DONE_STATUSES: ReadonlySet<string> = new Set(['resolved', 'closed']);
+
+/**
+ * An open interval of a local day, in minutes from that day's local midnight.
+ * 0 <= start < end <= start + 1440; end > 1440 means it crosses midnight
+ * (it belongs to the day it starts on). "00:00-24:00" is {start: 0, end: 1440}.
+ */
+export interface DayInterval { start: number; end: number }
+
+/** A dated exception: closed (hours empty/absent) or open with its own hours. */
+export interface HolidayDef {
+  /** Local date, YYYY-MM-DD. */
+  date: string;
+  name?: string;
+  /** Replaces that date's weekly hours; empty or absent = closed all day. */
+  hours?: DayInterval[];
+}
+
+/** A validated calendar, as the config layer hands it to the domain. */
+export interface CalendarSpec {
+  name: string;
+  /** IANA zone. */
+  timezone: string;
+  /** true for "24x7": every instant is open, no holidays. */
+  always: boolean;
+  /** Weekly open hours, index 0 = Sunday … 6 = Saturday. Missing/empty = closed. */
+  weekly: DayInterval[][];
+  /** Hand-typed holidays (these win over provider holidays on the same date). */
+  holidays: HolidayDef[];
+  /**
+   * Public holidays of a country for one (local) year, e.g. from date-holidays.
+   * Must be deterministic; called lazily, at most once per year.
+   */
+  holidayProvider?: (year: number) => HolidayDef[];
+}
+
+/** Targets in minutes for the two metrics. */
+export interface Targets { firstResponse: number; resolution: number }

@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // End-to-end tests spawn the built CLI (dist/, built by `npm test` before vitest runs).
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});
