@@ -19,6 +19,7 @@ CREATE TABLE tickets (
   resolved_at       INTEGER,
   closed_at         INTEGER,
   updated_at        INTEGER,
+  import_hash       TEXT,                         -- digest of the last imported row (unchanged rows are skipped)
   -- SLA assignment recorded when the clock started (a promise made is kept)
   initial_priority  TEXT,
   policy            TEXT,
@@ -29,12 +30,16 @@ CREATE TABLE tickets (
   -- derived from the history by the domain clock; never edited by hand
   sla_status        TEXT,
   sla_cycle         INTEGER NOT NULL DEFAULT 0,
-  fr_status         TEXT,
+  fr_status         TEXT,      -- on_time at_risk breached paused met
   fr_at_risk_at     INTEGER,
   fr_due_at         INTEGER,
+  fr_stopped_at     INTEGER,   -- when the clock stopped (first response, or resolved first)
+  fr_elapsed_min    REAL,      -- SLA-clock minutes (final once stopped)
   res_status        TEXT,
   res_at_risk_at    INTEGER,
   res_due_at        INTEGER,
+  res_stopped_at    INTEGER,
+  res_elapsed_min   REAL,
   breached_at       INTEGER,
   paused_at         INTEGER,
   total_paused_ms   INTEGER NOT NULL DEFAULT 0,

@@ -33,7 +33,7 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
   let verbose = argv.includes('--verbose');
 
   // Runs a command module's `run` lazily with a fresh context.
-  const lazy = (load: () => Promise<{ run: Action }>) =>
+  const lazy = (name: string) =>
     async (...args: unknown[]): Promise<void> => {
       const cmd = args[args.length - 1] as Command;
       const globals = cmd.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
@@ -48,7 +48,7 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
         wallClock: io.wallClock ?? Date.now,
       });
       try {
-        const mod = await load();
+        const mod = (await import(`./commands/${name}.js`)) as { run: Action };
         exitCode = await mod.run(ctx, ...args.slice(0, -1));
       } finally {
         ctx.close();
@@ -89,14 +89,14 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
     .description('write a starter config and create the database')
     .option('--force', 'overwrite an existing config file', false)
     .addHelpText('after', examples('sla init', 'sla --config /etc/sla/sla.config.json init --force'))
-    .action(lazy(() => import('./commands/init.js')));
+    .action(lazy('init'));
 
   const config = program.command('config').description('check the config');
   config
     .command('check')
     .description('validate the config and lint it (unreachable policies, missing targets, unset secrets …)')
     .addHelpText('after', examples('sla config check', 'SLA_CONFIG=/etc/sla/sla.config.json sla config check --format json'))
-    .action(lazy(() => import('./commands/config-check.js')));
+    .action(lazy('config-check'));
 
   program
     .command('calendar')
@@ -114,7 +114,7 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
         'sla calendar office --month 2026-12',
       ),
     )
-    .action(lazy(() => import('./commands/calendar.js')));
+    .action(lazy('calendar'));
 
   program
     .command('due')
@@ -135,7 +135,152 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
         'sla due --priority low --field region=emea --format json',
       ),
     )
-    .action(lazy(() => import('./commands/due.js')));
+    .action(lazy('due'));
+
+  program
+    .command('import')
+    .description('import tickets (one row per ticket) or an event log (--events) from a helpdesk export')
+    .argument('<file>', 'CSV, JSON or NDJSON file, or - for standard input')
+    .option('--format <format>', 'input format: csv, json or ndjson (default: from the mapping, else the file extension, else csv)')
+    .option('--mapping <file>', 'mapping file for exports whose columns and words are not sla\'s (see examples/mappings/)')
+    .option('--events', 'the file is an event log: one row per change (ticket_id, at, type, value, actor)', false)
+    .option('--dry-run', 'validate and report; commit nothing', false)
+    .option('--strict', 'commit nothing if any row is bad', false)
+    .option('--rejects <file>', 'write the rejected rows, with a reason column, to this CSV file')
+    .option('--json', 'print the summary as JSON (for scripts)', false)
+    .addHelpText(
+      'after',
+      examples(
+        'sla import tickets.csv',
+        'sla import export.csv --mapping examples/mappings/zendesk.json --rejects bad.csv',
+        'sla import helpdesk-events.csv --mapping examples/mappings/helpdesk-events.json',
+        'curl -s https://helpdesk.example.com/export.ndjson | sla import - --format ndjson --json',
+      ),
+    )
+    .action(lazy('import'));
+
+  // Agents' commands (SPEC §6)
+  program
+    .command('pause')
+    .description('pause the running SLA clocks of a ticket (manual pause)')
+    .argument('<id>', 'ticket id')
+    .option('--reason <text>', 'why (required)')
+    .option('--until <time|duration>', 'resume by itself at this instant, or after this long (e.g. 2h)')
+    .addHelpText('after', examples('sla pause 1234 --reason "waiting for logs"', 'sla pause 1234 --reason "customer on holiday" --until 2026-12-01T09:00'))
+    .action(lazy('pause'));
+  program
+    .command('resume')
+    .description('resume a manually paused ticket')
+    .argument('<id>', 'ticket id')
+    .option('--reason <text>', 'why')
+    .addHelpText('after', examples('sla resume 1234', 'sla resume 1234 --reason "logs arrived"'))
+    .action(lazy('resume'));
+  program
+    .command('reset')
+    .description('start a new SLA cycle for a ticket (alert and escalation state cleared)')
+    .argument('<id>', 'ticket id')
+    .option('--reason <text>', 'why (required)')
+    .option('--recalculate', 're-select policy and targets from the ticket\'s current fields, measured from its original start', false)
+    .addHelpText('after', examples('sla reset 1234 --reason "customer changed the request"', 'sla reset 1234 --reason "priority was wrong" --recalculate'))
+    .action(lazy('reset'));
+  program
+    .command('escalate')
+    .description('escalate a ticket by hand')
+    .argument('<id>', 'ticket id')
+    .option('--reason <text>', 'why (required)')
+    .option('--to <user>', 'assign to this user')
+    .option('--notify <destination>', 'alert destination to notify (from the config)')
+    .addHelpText('after', examples('sla escalate 1234 --reason "VIP customer" --to duty-manager --notify breaches'))
+    .action(lazy('escalate'));
+  program
+    .command('reason')
+    .description('record why a breached metric was breached (for the post-mortem)')
+    .argument('<id>', 'ticket id')
+    .argument('<text>', 'the reason')
+    .option('--metric <metric>', 'first_response or resolution (default: the breached one; resolution if both)')
+    .addHelpText('after', examples('sla reason 1234 "waiting on engineering fix" --metric resolution'))
+    .action(lazy('reason'));
+  program
+    .command('recalc')
+    .description('apply the current config to open tickets; shows first how many deadlines move')
+    .option('--dry-run', 'only show what would move', false)
+    .addHelpText('after', examples('sla recalc --dry-run', 'sla recalc'))
+    .action(lazy('recalc'));
+  program
+    .command('show')
+    .description('everything about one ticket: policy and why, clocks, segments, history, alerts, audit')
+    .argument('<id>', 'ticket id')
+    .addHelpText('after', examples('sla show 1234', 'sla show 1234 --at 2026-11-23T09:00', 'sla show 1234 --format json'))
+    .action(lazy('show'));
+  program
+    .command('list')
+    .description('open tickets, most urgent first (or --all: every ticket created in a window, with final results)')
+    .option('--status <status>', 'on_time, at_risk, breached or paused')
+    .option('--metric <metric>', 'first_response or resolution (which clock --status and --due-within look at)')
+    .option('--priority <p>', 'priority')
+    .option('--tier <t>', 'tier')
+    .option('--assignee <a>', 'assignee')
+    .option('--unassigned', 'only tickets without an assignee', false)
+    .option('--due-within <duration>', 'due within this much wall-clock time (e.g. 2h)')
+    .option('--sort <key>', 'due, priority or created', 'due')
+    .option('--limit <n>', 'at most this many rows')
+    .option('--all', 'every ticket created in the window, resolved and closed ones too', false)
+    .option('--since <date>', 'with --all: created at or after')
+    .option('--until <date>', 'with --all: created before')
+    .addHelpText('after', examples('sla list --status at_risk', 'sla list --unassigned --due-within 2h', 'sla list --all --since 2026-11-01 --format csv > november.csv'))
+    .action(lazy('list'));
+  program
+    .command('audit')
+    .description('who did what, when and why')
+    .argument('[id]', 'only this ticket')
+    .option('--since <time>', 'entries at or after')
+    .option('--actor <name>', 'only this actor')
+    .addHelpText('after', examples('sla audit 1234', 'sla audit --since 2026-11-01 --actor ana --format csv'))
+    .action(lazy('audit'));
+
+  // Watching (SPEC §5)
+  program
+    .command('check')
+    .description('one pass: record due warnings, breaches and escalations, queue and deliver alerts')
+    .option('--dry-run', 'show what would fire; record and send nothing', false)
+    .option('--no-deliver', 'record and queue, but do not deliver (a later run delivers)')
+    .option('--fail-on <state>', 'exit 3 when tickets are in this state: breach or at-risk')
+    .addHelpText('after', examples('sla check', '*/5 * * * * SLA_CONFIG=/etc/sla/sla.config.json /usr/local/bin/sla check', 'sla check --dry-run --at 2026-11-27T09:00'))
+    .action(lazy('check'));
+  program
+    .command('watch')
+    .description('run `check` now and on a cron schedule until stopped (SIGINT/SIGTERM finish the run in progress)')
+    .option('--schedule <cron>', 'cron expression (in the config timezone)', '*/5 * * * *')
+    .option('--import <file>', 're-import this file before each check')
+    .option('--mapping <file>', 'mapping for --import')
+    .addHelpText('after', examples('sla watch', 'sla watch --schedule "* * * * *" --import /srv/exports/tickets.csv --mapping zendesk.json'))
+    .action(lazy('watch'));
+  program
+    .command('alerts')
+    .description('the alert outbox: pending, sent and failed alerts, and recent check runs')
+    .option('--pending', 'only alerts not yet delivered', false)
+    .option('--failed', 'only alerts that failed permanently', false)
+    .option('--retry', 're-queue failed alerts for the next check', false)
+    .addHelpText('after', examples('sla alerts --pending', 'sla alerts --failed --retry'))
+    .action(lazy('alerts'));
+  program
+    .command('runs')
+    .description('recent `check` runs: when, how long, tickets evaluated, events, alerts sent and failed')
+    .option('--limit <n>', 'how many', '20')
+    .addHelpText('after', examples('sla runs', 'sla runs --format json'))
+    .action(lazy('runs'));
+
+  // Reports (SPEC §7)
+  program
+    .command('report')
+    .description('SLA compliance of tickets created in a window, grouped')
+    .option('--days <n>', 'the last N days, today included', '7')
+    .option('--since <date>', 'window start (a date in the config timezone)')
+    .option('--until <date>', 'window end (exclusive)')
+    .option('--by <field>', 'priority, tier, policy, assignee, group, customer, breach_reason or day', 'priority')
+    .option('--excel', 'with --format csv: add a BOM so Excel reads UTF-8', false)
+    .addHelpText('after', examples('sla report --days 7', 'sla report --since 2026-11-01 --until 2026-12-01 --by tier --format csv', 'sla report --by day --format markdown'))
+    .action(lazy('report'));
 
   // Hidden, for the "no stack trace unless --verbose" contract's tests.
   program.addOption(new Option('--x-internal-crash').hideHelp());

@@ -111,9 +111,13 @@ export interface ComputedSla {
   frStatus: string | null;
   frAtRiskAt: Instant | null;
   frDueAt: Instant | null;
+  frStoppedAt: Instant | null;
+  frElapsedMin: number | null;
   resStatus: string | null;
   resAtRiskAt: Instant | null;
   resDueAt: Instant | null;
+  resStoppedAt: Instant | null;
+  resElapsedMin: number | null;
   breachedAt: Instant | null;
   pausedAt: Instant | null;
   totalPausedMs: number;
@@ -131,9 +135,13 @@ export function computedFromClock(c: TicketClock): ComputedSla {
     frStatus: fr?.status ?? null,
     frAtRiskAt: fr?.atRiskAt ?? null,
     frDueAt: fr?.dueAt ?? null,
+    frStoppedAt: fr?.stoppedAt ?? null,
+    frElapsedMin: fr ? fr.elapsed : null,
     resStatus: res?.status ?? null,
     resAtRiskAt: res?.atRiskAt ?? null,
     resDueAt: res?.dueAt ?? null,
+    resStoppedAt: res?.stoppedAt ?? null,
+    resElapsedMin: res ? res.elapsed : null,
     breachedAt: breaches.length ? Math.min(...breaches) : null,
     pausedAt: c.pausedAt,
     totalPausedMs: c.totalPausedMs,

@@ -41,6 +41,21 @@ export interface AuditEntry {
 
 export interface AuditFilter { ticketId?: string; since?: Instant; actor?: string; limit?: number }
 
+export interface TicketChange<R> {
+  write?: { ticket: Ticket; computed: ComputedSla; events: readonly TicketEvent[] };
+  audit?: AuditEntry[];
+  result: R;
+}
+
+export interface ImportBatch {
+  /** The digest of the ticket's last imported row; undefined when there is no such ticket. */
+  importHash(id: string): string | null | undefined;
+  load(id: string): { ticket: Ticket; events: TicketEvent[] } | null;
+  put(ticket: Ticket, computed: ComputedSla, newEvents: readonly TicketEvent[], importHash: string | null): void;
+  commit(): void;
+  rollback(): void;
+}
+
 export interface DueTicket { id: string; nextChangeAt: Instant }
 
 interface TicketRow {
@@ -87,18 +102,20 @@ const TICKET_COLUMNS = [
   'id', 'subject', 'requester', 'customer', 'tier', 'priority', 'status', 'assignee', 'grp', 'channel', 'tags', 'custom',
   'created_at', 'first_response_at', 'resolved_at', 'closed_at', 'updated_at', 'initial_priority', 'policy', 'calendar',
   'target_fr_min', 'target_res_min', 'no_sla_reason', 'sla_status', 'sla_cycle', 'fr_status', 'fr_at_risk_at',
-  'fr_due_at', 'res_status', 'res_at_risk_at', 'res_due_at', 'breached_at', 'paused_at', 'total_paused_ms',
-  'next_change_at', 'computed_at',
+  'fr_due_at', 'fr_stopped_at', 'fr_elapsed_min', 'res_status', 'res_at_risk_at', 'res_due_at', 'res_stopped_at',
+  'res_elapsed_min', 'breached_at', 'paused_at', 'total_paused_ms',
+  'next_change_at', 'computed_at', 'import_hash',
 ] as const;
 
-function ticketParams(t: Ticket, c: ComputedSla): unknown[] {
+function ticketParams(t: Ticket, c: ComputedSla, importHash: string | null): unknown[] {
   return [
     t.id, t.subject, t.requester, t.customer, t.tier, t.priority, t.status, t.assignee, t.group, t.channel,
     JSON.stringify(t.tags), JSON.stringify(t.custom), t.createdAt, t.firstResponseAt, t.resolvedAt, t.closedAt,
     t.updatedAt, t.initialPriority, t.assignment?.policy ?? null, t.assignment?.calendar ?? null,
     t.assignment?.targets.firstResponse ?? null, t.assignment?.targets.resolution ?? null, t.noSlaReason,
-    c.slaStatus, c.cycle, c.frStatus, c.frAtRiskAt, c.frDueAt, c.resStatus, c.resAtRiskAt, c.resDueAt, c.breachedAt,
-    c.pausedAt, c.totalPausedMs, c.nextChangeAt, c.computedAt,
+    c.slaStatus, c.cycle, c.frStatus, c.frAtRiskAt, c.frDueAt, c.frStoppedAt, c.frElapsedMin, c.resStatus,
+    c.resAtRiskAt, c.resDueAt, c.resStoppedAt, c.resElapsedMin, c.breachedAt,
+    c.pausedAt, c.totalPausedMs, c.nextChangeAt, c.computedAt, importHash,
   ];
 }
 
@@ -158,7 +175,10 @@ export class Store {
   private prepare() {
     const db = this.db;
     const placeholders = TICKET_COLUMNS.map(() => '?').join(', ');
-    const updates = TICKET_COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`).join(', ');
+    // A write without an import digest (agents' commands) keeps the last import's digest.
+    const updates = TICKET_COLUMNS.filter((c) => c !== 'id')
+      .map((c) => (c === 'import_hash' ? `${c} = coalesce(excluded.${c}, ${c})` : `${c} = excluded.${c}`))
+      .join(', ');
     return {
       getTicket: db.prepare<[string], TicketRow>('SELECT * FROM tickets WHERE id = ?'),
       getEvents: db.prepare<[string], EventRow>('SELECT * FROM ticket_events WHERE ticket_id = ? ORDER BY at, seq'),
@@ -175,6 +195,7 @@ export class Store {
         'INSERT INTO audit (at, actor, action, ticket_id, reason, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       countTickets: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM tickets'),
+      importHash: db.prepare<[string], string | null>('SELECT import_hash FROM tickets WHERE id = ?').pluck(),
     };
   }
 
@@ -191,8 +212,8 @@ export class Store {
     return this.stmts.countTickets.get()!.n;
   }
 
-  private writeTicket(t: Ticket, computed: ComputedSla, newEvents: readonly TicketEvent[]): void {
-    this.stmts.upsertTicket.run(...ticketParams(t, computed));
+  private writeTicket(t: Ticket, computed: ComputedSla, newEvents: readonly TicketEvent[], importHash: string | null = null): void {
+    this.stmts.upsertTicket.run(...ticketParams(t, computed, importHash));
     for (const e of newEvents) {
       this.stmts.insertEvent.run(t.id, e.at, e.type, e.value ?? null, eventData(e), e.actor ?? null, e.reason ?? null, e.source ?? null);
     }
@@ -219,6 +240,51 @@ export class Store {
     this.db.transaction(() => {
       for (const b of batch) this.writeTicket(b.ticket, b.computed, b.events);
     }).immediate();
+  }
+
+  /**
+   * Read-check-write of one ticket in one immediate transaction: `fn` sees the
+   * stored ticket and its history and returns what to write (or throws to
+   * refuse, which writes nothing). `fn` must be pure: no I/O, no network.
+   */
+  mutateTicket<R>(id: string, fn: (current: { ticket: Ticket; events: TicketEvent[] } | null) => TicketChange<R>): R {
+    return this.db.transaction(() => {
+      const ticket = this.getTicket(id);
+      const change = fn(ticket ? { ticket, events: this.getEvents(id) } : null);
+      if (change.write) {
+        this.writeTicket(change.write.ticket, change.write.computed, change.write.events);
+        for (const a of change.audit ?? []) this.writeAudit(a);
+      }
+      return change.result;
+    }).immediate();
+  }
+
+  /**
+   * A write transaction that spans an asynchronous import: BEGIN IMMEDIATE now;
+   * `put` as rows arrive; then `commit()` or `rollback()`. Until commit nobody
+   * else sees any of it, and a crash leaves the database as it was.
+   */
+  beginImport(): ImportBatch {
+    this.db.exec('BEGIN IMMEDIATE');
+    let open = true;
+    const end = (sql: string): void => {
+      if (!open) return;
+      open = false;
+      this.db.exec(sql);
+    };
+    return {
+      importHash: (id) => {
+        const h = this.stmts.importHash.get(id);
+        return h === undefined ? undefined : h;
+      },
+      load: (id) => {
+        const ticket = this.getTicket(id);
+        return ticket ? { ticket, events: this.getEvents(id) } : null;
+      },
+      put: (ticket, computed, events, importHash) => this.writeTicket(ticket, computed, events, importHash),
+      commit: () => end('COMMIT'),
+      rollback: () => end('ROLLBACK'),
+    };
   }
 
   /** Tickets whose state changes at or before `t` with no new event, soonest first (index range scan). */

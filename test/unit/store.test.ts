@@ -21,8 +21,8 @@ function ticket(id: string, over: Partial<Ticket> = {}): Ticket {
 }
 function computed(next: number | null): ComputedSla {
   return {
-    slaStatus: 'on_time', cycle: 0, frStatus: 'on_time', frAtRiskAt: null, frDueAt: null, resStatus: 'on_time',
-    resAtRiskAt: null, resDueAt: next, breachedAt: null, pausedAt: null, totalPausedMs: 0, nextChangeAt: next, computedAt: 0,
+    slaStatus: 'on_time', cycle: 0, frStatus: 'on_time', frAtRiskAt: null, frDueAt: null, frStoppedAt: null,
+    frElapsedMin: 0, resStatus: 'on_time', resAtRiskAt: null, resDueAt: next, resStoppedAt: null, resElapsedMin: 0, breachedAt: null, pausedAt: null, totalPausedMs: 0, nextChangeAt: next, computedAt: 0,
   };
 }
 

@@ -1,0 +1,84 @@
+// Benchmark of business-calendar deadline computations.
+// Needs the compiled module: run `npx tsc -p tsconfig.json` first (output in dist/).
+// Prints one JSON line per measure: {"name", "ms", "perDeadlineUs", ...}.
+import { Calendar, parseInterval } from '../dist/domain/calendar.js';
+
+const H = 3_600_000;
+
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// Mon–Fri 09:00-12:00 and 13:00-17:00 in New York, 30 hand-typed holidays over 2026–2027.
+const day = ['09:00-12:00', '13:00-17:00'].map(parseInterval);
+const holidayDates = [
+  '2026-01-01', '2026-01-19', '2026-02-16', '2026-04-03', '2026-05-25', '2026-06-19', '2026-07-03',
+  '2026-09-07', '2026-10-12', '2026-11-11', '2026-11-26', '2026-11-27', '2026-12-24', '2026-12-25',
+  '2026-12-31',
+  '2027-01-01', '2027-01-18', '2027-02-15', '2027-03-26', '2027-05-31', '2027-06-18', '2027-07-05',
+  '2027-09-06', '2027-10-11', '2027-11-11', '2027-11-25', '2027-11-26', '2027-12-23', '2027-12-24',
+  '2027-12-31',
+];
+const holidays = holidayDates.map((date, i) => (i % 5 === 4
+  ? { date, name: `Short day ${i}`, hours: [parseInterval('09:00-12:00')] }
+  : { date, name: `Holiday ${i}` }));
+const spec = {
+  name: 'office', timezone: 'America/New_York', always: false,
+  weekly: [[], day, day, day, day, day, []], holidays,
+};
+
+const N = 1_000_000;
+const N_LONG = 100_000;
+const T0 = Date.UTC(2026, 0, 1);
+const SPAN = Date.UTC(2028, 0, 1) - T0;
+const rand = mulberry32(20260101);
+const starts = new Float64Array(N);
+for (let i = 0; i < N; i++) starts[i] = T0 + Math.floor(rand() * SPAN);
+
+function emit(obj) { process.stdout.write(`${JSON.stringify(obj)}\n`); }
+
+// Cold start: first deadline on a fresh calendar (builds the table for the years around it).
+{
+  const cal = new Calendar(spec);
+  const t0 = performance.now();
+  cal.add(starts[0], 4 * H);
+  const ms = performance.now() - t0;
+  emit({ name: 'calendar_cold_first_deadline', ms: +ms.toFixed(3) });
+}
+
+// 1M deadlines, alternating 4 h and 48 h targets.
+{
+  const cal = new Calendar(spec);
+  let check = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) check += cal.add(starts[i], (i & 1) ? 48 * H : 4 * H) - starts[i];
+  const ms = performance.now() - t0;
+  emit({ name: 'deadlines_1m', ms: +ms.toFixed(1), perDeadlineUs: +((ms * 1000) / N).toFixed(4), n: N, checksum: check });
+}
+
+// 100k deadlines of a 10,000-hour target (about 5.7 years of this calendar).
+{
+  const cal = new Calendar(spec);
+  let check = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < N_LONG; i++) check += cal.add(starts[i], 10_000 * H) - starts[i];
+  const ms = performance.now() - t0;
+  emit({ name: 'deadlines_10000h_100k', ms: +ms.toFixed(1), perDeadlineUs: +((ms * 1000) / N_LONG).toFixed(4), n: N_LONG, checksum: check });
+}
+
+// 1M openBetween (elapsed business time) queries over random ranges of up to two weeks.
+{
+  const cal = new Calendar(spec);
+  let check = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) check += cal.openBetween(starts[i], starts[i] + (i % 336) * H);
+  const ms = performance.now() - t0;
+  emit({ name: 'open_between_1m', ms: +ms.toFixed(1), perCallUs: +((ms * 1000) / N).toFixed(4), n: N, checksum: check });
+}

@@ -1,0 +1,90 @@
+// sla import FILE|- — tickets or event logs from helpdesk exports.
+
+import { statSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { SourceFormat } from '../import/types.js';
+import { toCsv } from '../render/csv.js';
+import { usageError, type Context } from './context.js';
+
+interface Opts {
+  format?: string; mapping?: string; events?: boolean; dryRun?: boolean; strict?: boolean; rejects?: string; json?: boolean;
+}
+
+const SHOWN_REJECTS = 20;
+
+export async function run(ctx: Context, file: string, opts: Opts): Promise<number> {
+  if (opts.format && !['csv', 'json', 'ndjson'].includes(opts.format)) {
+    throw usageError(`--format ${opts.format} is not an input format`, 'use csv, json or ndjson (the summary is JSON with --json)');
+  }
+  const config = await ctx.config();
+  const now = await ctx.now();
+  const [{ runImport }, readers, { loadMapping }] = await Promise.all([
+    import('../import/service.js'), import('../import/read.js'), import('../import/mapping.js'),
+  ]);
+  const mapping = opts.mapping ? loadMapping(resolve(ctx.cwd, opts.mapping)) : null;
+  const events = Boolean(opts.events) || mapping?.kind === 'events';
+  const source = file === '-' ? '-' : resolve(ctx.cwd, file);
+  const shownName = file === '-' ? '<stdin>' : file;
+
+  const store = await ctx.store({ create: true });
+  const rejects: Array<{ line: number; raw: Record<string, string>; reason: string }> = [];
+  let shown = 0;
+  const onReject = (r: { line: number; raw: Record<string, string>; reason: string }): void => {
+    if (opts.rejects) rejects.push(r);
+    if (shown++ < SHOWN_REJECTS) ctx.stderr.write(`${shownName}:${r.line}: ${r.reason}\n`);
+  };
+
+  const bar = await progressBar(ctx, source);
+  let summary;
+  try {
+    summary = await runImport(store, config, ctx.calendarSync, readers, {
+      reader: {
+        source, format: opts.format as SourceFormat | undefined, mapping,
+        vocab: { statusMap: config.statusMap, priorityAliases: config.priorityAliases, priorities: config.priorities, timezone: config.timezone },
+        onProgress: bar?.update,
+      },
+      events, dryRun: Boolean(opts.dryRun), strict: Boolean(opts.strict), now, onReject,
+    });
+  } finally {
+    bar?.stop();
+  }
+  if (shown > SHOWN_REJECTS) {
+    ctx.warn(`… and ${shown - SHOWN_REJECTS} more rejected rows${opts.rejects ? ` (all in ${opts.rejects})` : ' (write them all with --rejects FILE)'}`);
+  }
+  if (opts.rejects && rejects.length) writeRejects(resolve(ctx.cwd, opts.rejects), rejects);
+
+  if (opts.json || ctx.globals.format === 'json') {
+    ctx.out(JSON.stringify(summary));
+  } else if (!ctx.globals.quiet) {
+    const n = (x: number) => x.toLocaleString('en-US');
+    ctx.out(`${summary.dryRun ? 'dry run of ' : ''}${shownName} (${summary.mode}): ${n(summary.rowsRead)} rows read · ` +
+      `${n(summary.ticketsNew)} new · ${n(summary.ticketsUpdated)} updated · ${n(summary.ticketsUnchanged)} unchanged · ` +
+      `${n(summary.eventsAdded)} events added · ${n(summary.rejected)} rejected · ${n(summary.withoutPolicy)} without an SLA policy`);
+    for (const [reason, count] of Object.entries(summary.withoutPolicyReasons)) ctx.out(`  no SLA: ${reason} (${n(count)})`);
+    if (summary.rowsStale) ctx.out(`  ${n(summary.rowsStale)} rows were older than the stored state and were not applied`);
+    if (!summary.committed) {
+      ctx.out(summary.dryRun ? 'nothing was committed (--dry-run)' : 'nothing was committed (--strict and rejected rows)');
+    }
+  }
+  return summary.rejected > 0 ? 1 : 0;
+}
+
+function writeRejects(path: string, rejects: Array<{ line: number; raw: Record<string, string>; reason: string }>): void {
+  const columns: string[] = [];
+  const seen = new Set<string>();
+  for (const r of rejects) for (const k of Object.keys(r.raw)) if (!seen.has(k)) { seen.add(k); columns.push(k); }
+  writeFileSync(path, toCsv([...columns, 'line', 'reason'], rejects.map((r) => [...columns.map((c) => r.raw[c] ?? ''), r.line, r.reason])));
+}
+
+async function progressBar(ctx: Context, source: string): Promise<{ update: (bytes: number) => void; stop: () => void } | null> {
+  if (!ctx.stderr.isTTY || source === '-' || ctx.globals.quiet) return null;
+  let size = 0;
+  try { size = statSync(source).size; } catch { return null; }
+  if (size < 8 * 1024 * 1024) return null;
+  const { default: cliProgress } = await import('cli-progress');
+  const bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'importing [{bar}] {percentage}% | {value}/{total} MB', hideCursor: true }, cliProgress.Presets.shades_classic);
+  const mb = (b: number) => Math.round(b / 1048576);
+  bar.start(mb(size), 0);
+  return { update: (b) => bar.update(mb(b)), stop: () => bar.stop() };
+}
+

@@ -1,0 +1,135 @@
+// `sla config check`: problems of a config that loads, but probably does not do what its
+// author meant. (Unknown calendars, destinations and priorities are already load errors.)
+import { DateTime } from 'luxon';
+import { formatDuration } from './duration.js';
+import { formatPath } from './errors.js';
+import { secretVariables } from './secrets.js';
+import type { Config, DestinationConfig } from './types.js';
+
+export interface LintFinding { level: 'error' | 'warning'; path: string; message: string }
+
+const lower = (xs: string[]): Set<string> => new Set(xs.map((x) => x.toLowerCase()));
+
+/** Whether every ticket matched by `b` is also matched by `a` (a is a superset of b). */
+function covers(a: Record<string, string[]> | null, b: Record<string, string[]> | null): boolean {
+  if (a === null) return true;
+  if (b === null) return false;
+  return Object.entries(a).every(([field, values]) => {
+    const bValues = b[field];
+    if (bValues === undefined) return false;
+    const allowed = lower(values);
+    return bValues.every((v) => allowed.has(v.toLowerCase()));
+  });
+}
+
+/** String fields of a destination that may hold $VARS, with their paths. */
+function secretFields(d: DestinationConfig): Array<{ path: PropertyKey[]; text: string }> {
+  const base: PropertyKey[] = ['alerts', 'destinations', d.name];
+  switch (d.type) {
+    case 'slack': return [{ path: [...base, 'url'], text: d.url }];
+    case 'webhook': return [
+      { path: [...base, 'url'], text: d.url },
+      ...Object.entries(d.headers).map(([h, v]) => ({ path: [...base, 'headers', h], text: v })),
+    ];
+    case 'email': return [
+      { path: [...base, 'smtp'], text: d.smtp },
+      { path: [...base, 'from'], text: d.from },
+      ...d.to.map((t, k) => ({ path: [...base, 'to', k], text: t })),
+    ];
+    case 'file': return [];
+  }
+}
+
+const SECRET_HEADERS = /^(authorization|proxy-authorization|x-api-key|api-key|x-auth-token|x-access-token)$/i;
+
+function smtpHasPassword(url: string): boolean {
+  try { return new URL(url).password !== ''; } catch { return false; }
+}
+
+/**
+ * Lints a loaded config. `env` is where the alerting variables are looked up, `now` (epoch
+ * ms) decides what "in the past" means. Findings come in a stable order (rule by rule, file
+ * order within a rule). Messages never contain a secret's value.
+ */
+export function lintConfig(config: Config, env: NodeJS.ProcessEnv, now: number): LintFinding[] {
+  const out: LintFinding[] = [];
+  const add = (level: LintFinding['level'], path: PropertyKey[], message: string): void => {
+    out.push({ level, path: formatPath(path), message });
+  };
+
+  // Unreachable policies: an earlier policy matches every ticket this one matches.
+  config.policies.forEach((p, j) => {
+    const shadow = config.policies.slice(0, j).find((earlier) => covers(earlier.match, p.match));
+    if (!shadow) return;
+    add('error', ['policies', j], shadow.match === null
+      ? `policy ${JSON.stringify(p.name)} is unreachable: policies[${shadow.index}] (${JSON.stringify(shadow.name)}) has no "match", so it takes every ticket first; move the catch-all last`
+      : `policy ${JSON.stringify(p.name)} is unreachable: every ticket it matches is matched first by policies[${shadow.index}] (${JSON.stringify(shadow.name)}); put the narrower policy first`);
+  });
+
+  if (!config.policies.some((p) => p.match === null)) {
+    add('warning', ['policies'], 'no catch-all policy (one without "match"): tickets that match no policy get no SLA');
+  }
+
+  // Priorities without targets (only those the policy can receive).
+  config.policies.forEach((p, j) => {
+    const reachable = p.match?.priority ?? config.priorities;
+    const missing = reachable.filter((pr) => p.targets[pr] === undefined);
+    if (missing.length > 0) {
+      add('warning', ['policies', j, 'targets'],
+        `no target for ${missing.map((m) => JSON.stringify(m)).join(', ')}: such tickets matched by ${JSON.stringify(p.name)} get no SLA`);
+    }
+  });
+
+  // First response promised later than resolution.
+  config.policies.forEach((p, j) => {
+    for (const [priority, t] of Object.entries(p.targets)) {
+      if (t.firstResponse > t.resolution) {
+        add('warning', ['policies', j, 'targets', priority],
+          `firstResponse (${formatDuration(t.firstResponse)}) is longer than resolution (${formatDuration(t.resolution)})`);
+      }
+    }
+  });
+
+  // Alerting secrets: unset variables, and secrets written literally into the file.
+  const used = new Set<string>();
+  for (const r of config.alerts.routes) for (const d of r.to) used.add(d);
+  for (const e of config.escalations) for (const d of e.actions.notify) used.add(d);
+  for (const d of Object.values(config.alerts.destinations)) {
+    for (const { path, text } of secretFields(d)) {
+      for (const name of secretVariables(text)) {
+        if (!env[name]) {
+          add('warning', path, `environment variable $${name} is not set here; alerts to ${JSON.stringify(d.name)} cannot be delivered until it is (set it for cron/the service too)`);
+        }
+      }
+    }
+    const base: PropertyKey[] = ['alerts', 'destinations', d.name];
+    if (d.type === 'slack' && secretVariables(d.url).length === 0) {
+      add('warning', [...base, 'url'], 'a Slack webhook URL is a secret; write "$SLACK_..." here and set that environment variable');
+    }
+    if (d.type === 'webhook') {
+      for (const [h, v] of Object.entries(d.headers)) {
+        if (SECRET_HEADERS.test(h) && secretVariables(v).length === 0) {
+          add('warning', [...base, 'headers', h], 'looks like a credential written into the file; use "$VARIABLE" and set it in the environment');
+        }
+      }
+    }
+    if (d.type === 'email' && secretVariables(d.smtp).length === 0 && smtpHasPassword(d.smtp)) {
+      add('warning', [...base, 'smtp'], 'contains a password; write "$SLA_SMTP_URL" here and set that environment variable');
+    }
+    if (!used.has(d.name)) {
+      add('warning', base, `destination ${JSON.stringify(d.name)} is not used by any route or escalation, so nothing is sent to it`);
+    }
+  }
+
+  // Hand-typed holidays that are all behind us.
+  for (const cal of Object.values(config.calendars)) {
+    if (cal.always || cal.holidays.length === 0) continue;
+    const today = DateTime.fromMillis(now, { zone: cal.timezone }).toISODate() ?? '';
+    const last = cal.holidays.reduce((m, h) => (h.date > m ? h.date : m), '');
+    if (last < today) {
+      add('warning', ['calendars', cal.name, 'holidays'],
+        `all ${cal.holidays.length} hand-typed holiday${cal.holidays.length === 1 ? ' is' : 's are'} in the past (the last is ${last}); add the coming ones${cal.holidayProvider ? '' : ' or set holidayCountry'}`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,61 @@
+// The ticket JSON of SPEC §8, shared by `list`, `show` and alerts.
+
+import type { MetricState, TicketClock } from '../domain/clock.js';
+import type { Ticket } from '../domain/ticket.js';
+import { MINUTE } from '../domain/types.js';
+import { isoUtc, minutes } from './format.js';
+
+export function metricJson(m: MetricState | null) {
+  if (!m) return null;
+  return {
+    target: minutes(m.target),
+    elapsed: minutes(m.elapsed),
+    remaining: minutes(m.remaining),
+    percent: m.percent,
+    atRiskAt: isoUtc(m.atRiskAt),
+    dueAt: isoUtc(m.dueAt),
+    status: m.status,
+    met: m.met,
+    breachedAt: isoUtc(m.breachedAt),
+    startedAt: isoUtc(m.startedAt),
+    stoppedAt: isoUtc(m.stoppedAt),
+  };
+}
+
+export function ticketJson(t: Ticket, c: TicketClock) {
+  const fr = c.metrics.first_response;
+  const res = c.metrics.resolution;
+  return {
+    id: t.id,
+    subject: t.subject,
+    customer: t.customer,
+    tier: t.tier,
+    priority: c.priority ?? t.priority,
+    status: c.status,
+    assignee: t.assignee,
+    group: t.group,
+    channel: t.channel,
+    tags: t.tags,
+    createdAt: isoUtc(t.createdAt),
+    firstResponseAt: isoUtc(c.firstResponseAt),
+    resolvedAt: isoUtc(c.resolvedAt),
+    policy: c.assignment?.policy ?? null,
+    calendar: c.assignment?.calendar ?? null,
+    noSlaReason: c.assignment ? null : t.noSlaReason,
+    slaStatus: c.slaStatus,
+    slaFirstResponseDue: isoUtc(fr?.dueAt),
+    slaFirstResponseMet: fr?.met ?? null,
+    firstResponseTime: fr && fr.stoppedAt !== null ? minutes(fr.elapsed) : null,
+    slaResolutionDue: isoUtc(res?.dueAt),
+    slaResolutionMet: res?.met ?? null,
+    resolutionTime: res && res.stoppedAt !== null ? minutes(res.elapsed) : null,
+    slaBreachedAt: isoUtc(
+      [fr?.breachedAt ?? null, res?.breachedAt ?? null].filter((x): x is number => x !== null).sort((a, b) => a - b)[0] ?? null,
+    ),
+    slaPausedAt: isoUtc(c.pausedAt),
+    slaTotalPausedTime: minutes(c.totalPausedMs / MINUTE),
+    timeElapsed: res ? minutes(res.elapsed) : null,
+    percentElapsed: res ? res.percent : null,
+    metrics: { first_response: metricJson(fr), resolution: metricJson(res) },
+  };
+}
