@@ -1,0 +1,58 @@
+// Import speed and memory: a seeded 1,000,000-row canonical ticket CSV imported into an
+// empty database with the example config, against sqlite3's own `.import` of the same file.
+import { createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, DATA, ROOT, mulberry32, report, timed } from './lib.mjs';
+
+const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
+mkdirSync(DATA, { recursive: true });
+const csv = join(DATA, `tickets-${ROWS}.csv`);
+
+async function generate() {
+  const rnd = mulberry32(42);
+  const pick = (xs) => xs[Math.floor(rnd() * xs.length)];
+  const out = createWriteStream(csv);
+  const write = (s) => (out.write(s) ? Promise.resolve() : new Promise((r) => out.once('drain', r)));
+  await write('id,subject,requester,customer,tier,priority,status,assignee,group,channel,tags,created_at,first_response_at,resolved_at,closed_at,updated_at\n');
+  const start = Date.UTC(2025, 0, 1);
+  const iso = (t) => new Date(t).toISOString().replace('.000Z', 'Z');
+  let chunk = '';
+  for (let i = 1; i <= ROWS; i++) {
+    const created = start + Math.floor(rnd() * 700 * 86_400_000);
+    const status = pick(['new', 'open', 'open', 'pending', 'resolved', 'resolved', 'closed', 'waiting_customer']);
+    const fr = status === 'new' ? '' : iso(created + Math.floor(rnd() * 8 * 3_600_000));
+    const res = status === 'resolved' || status === 'closed' ? created + Math.floor(8 * 3_600_000 + rnd() * 72 * 3_600_000) : null;
+    const closed = status === 'closed' ? iso(res + 86_400_000) : '';
+    const updated = iso(res ?? created + 9 * 3_600_000);
+    chunk += `${i},Ticket number ${i} about ${pick(['login', 'billing', 'export', 'api', 'sso'])},user${i % 5000}@example.com,` +
+      `Customer ${i % 397},${pick(['enterprise', 'business', 'free'])},${pick(['urgent', 'high', 'medium', 'low'])},${status},` +
+      `${pick(['ana', 'bo', 'chen', ''])},${pick(['support', 'billing'])},${pick(['email', 'web', 'phone'])},${pick(['', 'vip', 'api;vip'])},` +
+      `${iso(created)},${fr},${res === null ? '' : iso(res)},${closed},${updated}\n`;
+    if (i % 10_000 === 0) { await write(chunk); chunk = ''; }
+  }
+  await write(chunk);
+  await new Promise((r) => out.end(r));
+}
+
+if (!existsSync(csv)) await generate();
+const mb = statSync(csv).size / 1048576;
+
+const base = join(DATA, 'sqlite3-import.db');
+rmSync(base, { force: true });
+const sqlite = await timed('sqlite3', [base, '-cmd', '.mode csv', `.import ${csv} t`]);
+if (sqlite.code !== 0) throw new Error(`sqlite3 failed: ${sqlite.stderr}`);
+
+const db = join(DATA, 'import.db');
+for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+const args = [BIN, '--config', join(ROOT, 'sla.config.example.json'), '--db', db, '--at', '2027-01-01T00:00Z', 'import', csv, '--json'];
+const first = await timed(process.execPath, args);
+if (first.code !== 0) throw new Error(`sla import failed (${first.code}): ${first.stderr.slice(0, 500)}`);
+const again = await timed(process.execPath, args);
+const s1 = JSON.parse(first.stdout);
+const s2 = JSON.parse(again.stdout);
+
+report({ name: `import_${ROWS}_rows (${mb.toFixed(0)} MB)`, ms: first.ms, baselineName: 'sqlite3 .import', baselineMs: sqlite.ms,
+  ratio: first.ms / sqlite.ms, target: '≤ 3× baseline', pass: first.ms <= 3 * sqlite.ms && s1.ticketsNew === ROWS });
+report({ name: 'import_peak_rss_mb', value: first.peakMb, unit: 'MB', target: '< 300 MB', pass: first.peakMb < 300 });
+report({ name: 'reimport_unchanged', ms: again.ms, baselineName: 'sqlite3 .import', baselineMs: sqlite.ms,
+  ratio: again.ms / sqlite.ms, target: '≤ 2× baseline', pass: again.ms <= 2 * sqlite.ms && s2.ticketsUnchanged === ROWS });
