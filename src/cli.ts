@@ -36,7 +36,7 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
   const lazy = (name: string) =>
     async (...args: unknown[]): Promise<void> => {
       const cmd = args[args.length - 1] as Command;
-      const globals = cmd.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
+      const globals = mergedOptions(cmd) as GlobalOptions & Record<string, unknown>;
       verbose = Boolean(globals.verbose);
       const { Context } = await import('./commands/context.js');
       const ctx = new Context({
@@ -56,18 +56,15 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
     };
 
   const program = new Command();
+  for (const [flags, description] of GLOBAL_OPTIONS) program.option(flags, description);
   program
+    // Global options may come before or after the command (`sla --at T list`, `sla list --at T`):
+    // every command also accepts them (hidden from its own help), and a command's own option
+    // of the same name (import's input --format, audit's --actor filter) wins.
+    .enablePositionalOptions()
     .name('sla')
     .description('SLA monitor for support teams: business-hours deadlines, alerts, escalations and reports.')
     .version(version(), '-V, --version')
-    .option('--config <path>', 'config file (else $SLA_CONFIG, else ./sla.config.json)')
-    .option('--db <path>', 'database file (else $SLA_DB, else the config\'s "database")')
-    .option('--at <time>', 'evaluate as of this instant instead of now (ISO 8601; local to the config timezone without an offset)')
-    .option('--format <format>', 'output format: table, json, csv (per command)')
-    .option('--no-color', 'no colour (also NO_COLOR=1; colour is only used on a terminal)')
-    .option('--quiet', 'print only errors')
-    .option('--verbose', 'stack traces and details on errors')
-    .option('--actor <name>', 'who is acting, for the audit log (else $SLA_ACTOR, else the OS user)')
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
@@ -282,6 +279,8 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
     .addHelpText('after', examples('sla report --days 7', 'sla report --since 2026-11-01 --until 2026-12-01 --by tier --format csv', 'sla report --by day --format markdown'))
     .action(lazy('report'));
 
+  addGlobalOptions(program);
+
   // Hidden, for the "no stack trace unless --verbose" contract's tests.
   program.addOption(new Option('--x-internal-crash').hideHelp());
 
@@ -292,6 +291,43 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
   } catch (err) {
     return reportError(err, verbose, (s) => void stderr.write(s));
   }
+}
+
+const GLOBAL_OPTIONS: Array<[string, string]> = [
+  ['--config <path>', 'config file (else $SLA_CONFIG, else ./sla.config.json)'],
+  ['--db <path>', 'database file (else $SLA_DB, else the config\'s "database")'],
+  ['--at <time>', 'evaluate as of this instant instead of now (ISO 8601; local to the config timezone without an offset)'],
+  ['--format <format>', 'output format: table, json, csv (per command)'],
+  ['--no-color', 'no colour (also NO_COLOR=1; colour is only used on a terminal)'],
+  ['--quiet', 'print only errors'],
+  ['--verbose', 'stack traces and details on errors'],
+  ['--actor <name>', 'who is acting, for the audit log (else $SLA_ACTOR, else the OS user)'],
+];
+
+function addGlobalOptions(parent: Command): void {
+  for (const cmd of parent.commands) {
+    for (const [flags, description] of GLOBAL_OPTIONS) {
+      const long = /--[\w-]+/.exec(flags)![0];
+      if (cmd.options.some((o) => o.long === long)) continue;
+      cmd.addOption(new Option(flags, description).hideHelp());
+    }
+    cmd.addHelpText('afterAll', '\nGlobal options (--config, --db, --at, --format, --no-color, --quiet, --verbose, --actor): see `sla --help`.\n');
+    addGlobalOptions(cmd);
+  }
+}
+
+/** Options of the command and its ancestors; what was given closest to the command wins. */
+function mergedOptions(cmd: Command): Record<string, unknown> {
+  const chain: Command[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) chain.unshift(c);
+  const merged: Record<string, unknown> = {};
+  for (const c of chain) {
+    for (const [key, value] of Object.entries(c.opts())) {
+      const source = c.getOptionValueSource(key);
+      if (!(key in merged) || source === 'cli' || source === 'env') merged[key] = value;
+    }
+  }
+  return merged;
 }
 
 function reportError(err: unknown, verbose: boolean, write: (s: string) => void): number {

@@ -1,6 +1,7 @@
 // What every command gets: global options, output streams, the clock (`--at`),
 // and lazily loaded config, calendars and store. Commands return exit codes.
 
+import { statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import type { Config } from '../config/types.js';
@@ -150,9 +151,22 @@ export class Context {
     if (!this.cachedStore) {
       const config = await this.config();
       const { Store } = await import('../store/store.js');
-      this.cachedStore = Store.open(this.databasePath(config), opts);
+      const path = this.databasePath(config);
+      this.cachedStore = Store.open(path, opts);
+      this.warnIfWorldReadable(path);
     }
     return this.cachedStore;
+  }
+
+  /** Ticket data is customer data: say so once when anyone on the machine can read it. */
+  private warnIfWorldReadable(path: string): void {
+    try {
+      if ((statSync(path).mode & 0o004) !== 0) {
+        this.warn(`database ${path} is readable by everyone; it holds customer data — run \`chmod 640 ${path}\``);
+      }
+    } catch {
+      /* :memory: or vanished: nothing to say */
+    }
   }
 
   close(): void {

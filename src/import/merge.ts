@@ -143,23 +143,25 @@ export function mergeEventRows(stored: { ticket: Ticket; events: TicketEvent[] }
     all.push(e);
   };
 
-  let priority = stored ? t.priority : null;
+  // The priority in effect at an instant: the last priority event at or before it
+  // (stored or added by this import), else the priority the ticket started with.
+  const priorityAt = (at: Instant): string | null => {
+    let p = t.initialPriority;
+    let when = -Infinity;
+    for (const e of all) if (e.type === 'priority' && e.at <= at && e.at >= when) { p = e.value ?? p; when = e.at; }
+    return p;
+  };
   for (const r of sorted) {
     applyAttrs(t, r.attrs);
     const p = r.attrs.priority;
     if (p) {
-      if (priority === null) {
-        priority = p;
-        if (!stored) t.initialPriority = p;
-      } else if (p !== priority) {
-        add({ at: r.at, type: 'priority', value: p, actor: r.actor, source: 'import' });
-        priority = p;
-      }
+      if (t.initialPriority === null) t.initialPriority = p;
+      else if (p !== priorityAt(r.at)) add({ at: r.at, type: 'priority', value: p, actor: r.actor, source: 'import' });
     }
     if (r.type === 'created') continue;
     add({ at: r.at, type: r.type, value: r.value, actor: r.actor, source: 'import' });
   }
-  t.priority = priority;
+  t.priority = priorityAt(Infinity);
 
   // Derive the ticket's columns from its whole history.
   all.sort((a, b) => a.at - b.at || (a.seq ?? Infinity) - (b.seq ?? Infinity));

@@ -105,8 +105,11 @@ export async function runImport(
       }
     } else {
       const byTicket = new Map<string, EventRow[]>();
+      let lastLine = -1;
       for await (const rec of readers.readEvents(opts.reader)) {
-        summary.rowsRead++;
+        // One source row may mean several events (an activity rule): count rows, not events.
+        if (rec.line !== lastLine) summary.rowsRead++;
+        lastLine = rec.line;
         if (rec.kind === 'reject') { reject(rec); continue; }
         const list = byTicket.get(rec.row.ticketId);
         if (list) list.push(rec.row);

@@ -3,7 +3,7 @@
 // so agents' commands, imports and checks can share the file.
 
 import Database from 'better-sqlite3';
-import { readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Assignment } from '../domain/clock.js';
@@ -58,7 +58,7 @@ export interface ImportBatch {
 
 export interface DueTicket { id: string; nextChangeAt: Instant }
 
-interface TicketRow {
+export interface TicketRow {
   id: string; subject: string | null; requester: string | null; customer: string | null; tier: string | null;
   priority: string | null; status: string; assignee: string | null; grp: string | null; channel: string | null;
   tags: string; custom: string; created_at: number; first_response_at: number | null; resolved_at: number | null;
@@ -66,12 +66,12 @@ interface TicketRow {
   calendar: string | null; target_fr_min: number | null; target_res_min: number | null; no_sla_reason: string | null;
 }
 
-interface EventRow {
+export interface EventRow {
   seq: number; ticket_id: string; at: number; type: string; value: string | null; data: string | null;
   actor: string | null; reason: string | null; source: string | null;
 }
 
-function rowToTicket(r: TicketRow): Ticket {
+export function rowToTicket(r: TicketRow): Ticket {
   const assignment: Assignment | null =
     r.policy && r.calendar && r.target_fr_min !== null && r.target_res_min !== null
       ? { policy: r.policy, calendar: r.calendar, targets: { firstResponse: r.target_fr_min, resolution: r.target_res_min } }
@@ -85,7 +85,7 @@ function rowToTicket(r: TicketRow): Ticket {
   };
 }
 
-function rowToEvent(r: EventRow): TicketEvent {
+export function rowToEvent(r: EventRow): TicketEvent {
   const data = r.data ? (JSON.parse(r.data) as Partial<TicketEvent>) : {};
   return { ...data, seq: r.seq, at: r.at, type: r.type, value: r.value, actor: r.actor, reason: r.reason, source: r.source };
 }
@@ -137,8 +137,11 @@ export class Store {
   /** Open (and migrate) the database at `path`. */
   static open(path: string, opts: OpenOptions = {}): Store {
     let db: Database.Database;
+    const isNew = path !== ':memory:' && !existsSync(path);
     try {
       db = new Database(path, { fileMustExist: !opts.create, timeout: 10_000 });
+      // Customer data: a database sla creates is readable by owner and group only.
+      if (isNew && opts.create) chmodSync(path, 0o640);
     } catch (err) {
       const e = err as Error & { code?: string };
       if (/does not exist/i.test(e.message) || e.code === 'SQLITE_CANTOPEN') {
