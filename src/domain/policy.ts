@@ -31,8 +31,15 @@ export interface PolicyMatch {
 
 const norm = (s: string): string => s.trim().toLowerCase();
 
+// Accepted values, normalised once per list (policies are matched for every ticket of an import).
+const normalisedSets = new WeakMap<string[], Set<string>>();
+
 function fieldMatches(value: string | string[] | null | undefined, accepted: string[]): boolean {
-  const want = new Set(accepted.map(norm));
+  let want = normalisedSets.get(accepted);
+  if (!want) {
+    want = new Set(accepted.map(norm));
+    normalisedSets.set(accepted, want);
+  }
   if (Array.isArray(value)) return value.some((v) => want.has(norm(v)));
   if (value === null || value === undefined || value === '') return false;
   return want.has(norm(value));

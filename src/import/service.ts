@@ -1,8 +1,8 @@
+import { hash } from 'node:crypto';
 // `sla import`: read an export, merge it into tickets and their histories,
 // compute each ticket's SLA state, and commit the file's valid rows in one
 // transaction (none of them with --strict and a bad row, none with --dry-run).
 
-import { createHash } from 'node:crypto';
 import type { BusinessTime } from '../domain/clock.js';
 import { computeSla } from '../domain/sla.js';
 import { assignTicket, type SlaSettings, type Ticket, type TicketEvent } from '../domain/ticket.js';
@@ -134,6 +134,6 @@ export async function runImport(
 }
 
 /** Digest of a normalised row: the same row imported again is skipped at once. */
-function rowHash(row: TicketRow): string {
-  return createHash('sha1').update(JSON.stringify(row)).digest('base64url');
+export function rowHash(row: TicketRow): string {
+  return hash('sha1', JSON.stringify(row), 'base64');
 }

@@ -268,11 +268,25 @@ export class Store {
    * else sees any of it, and a crash leaves the database as it was.
    */
   beginImport(): ImportBatch {
+    // A big file touches many index pages: a larger page cache (64 MiB) for this connection.
+    this.db.pragma('cache_size = -65536');
     this.db.exec('BEGIN IMMEDIATE');
+    // Into an empty database, loading rows and then building each index once is several
+    // times faster than updating every index per row. Same transaction: all or nothing,
+    // and other connections keep seeing the indexes of the last commit.
+    const rebuild = this.db.prepare('SELECT count(*) FROM (SELECT 1 FROM tickets LIMIT 1)').pluck().get() === 0
+      ? this.db
+        .prepare<[], { name: string; sql: string }>(
+          "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('tickets', 'ticket_events')",
+        )
+        .all()
+      : [];
+    for (const ix of rebuild) this.db.exec(`DROP INDEX "${ix.name}"`);
     let open = true;
     const end = (sql: string): void => {
       if (!open) return;
       open = false;
+      if (sql === 'COMMIT') for (const ix of rebuild) this.db.exec(ix.sql);
       this.db.exec(sql);
     };
     return {
