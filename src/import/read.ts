@@ -1,0 +1,1184 @@
+// Readers: stream an export (CSV, JSON array or NDJSON; a file or standard input) and yield
+// normalised ticket rows or event rows, or rejects (`{kind: 'reject', line, raw, reason}`) for
+// bad rows. Problems with the source as a whole (unreadable file, content that is not the
+// format, a header without the id column, a mapping naming a column the header lacks) throw
+// ImportError before any row is yielded.
+//
+// Speed: a CSV is parsed chunk by chunk (64 KiB) with papaparse's low-level Parser, rows as
+// arrays; the column plan (which index feeds which field) is computed once from the header,
+// so a row costs a few array reads, the timestamp parses and one object. Records are handed out
+// by a hand-written async iterator from a per-chunk buffer (cheaper than an async generator's
+// per-item machinery).
+//
+// Line numbers are physical, 1-based, header = line 1; a record's line is where it starts.
+
+import { open, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import Papa from 'papaparse';
+import type { Parser as PapaParser } from 'papaparse';
+import { CANONICAL_STATUSES } from '../domain/types.js';
+import { ImportError } from './errors.js';
+import type { LoadedMapping } from './mapping.js';
+import { compileTimestampParser, describeTimestampFormat } from './timestamp.js';
+import type { TimestampParser } from './timestamp.js';
+import { EVENT_TYPES } from './types.js';
+import type {
+  EventRow, EventType, ImportRecord, ReaderOptions, SourceFormat, TicketAttrs, TicketRow, Vocabulary,
+} from './types.js';
+
+/**
+ * Bytes read at a time. Small on purpose: the rows of a chunk die young (before the next
+ * scavenge), while 1 MiB chunks made the garbage collector promote them — 40 % slower.
+ */
+const CHUNK_BYTES = 1 << 16;
+/** onProgress is called about this often. */
+const PROGRESS_BYTES = 1 << 20;
+
+type Mode = 'tickets' | 'events';
+/** A cell: text (CSV, JSON scalars) or a list (a JSON array in the tags column). */
+type Cell = string | string[];
+type StrField = 'subject' | 'requester' | 'customer' | 'tier' | 'assignee' | 'group' | 'channel';
+const STR_FIELDS: readonly StrField[] = ['subject', 'requester', 'customer', 'tier', 'assignee', 'group', 'channel'];
+const TICKET_TIME_FIELDS = ['created_at', 'first_response_at', 'resolved_at', 'closed_at', 'updated_at'] as const;
+const STATUS_SET: ReadonlySet<string> = new Set(CANONICAL_STATUSES);
+const NO_TAGS: readonly string[] = [];
+const TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);
+
+/** Canonical fields a mode reads from columns (events: plus `id` as an alias of ticket_id). */
+const MODE_FIELDS: Record<Mode, readonly string[]> = {
+  tickets: ['id', ...STR_FIELDS, 'priority', 'status', 'tags', ...TICKET_TIME_FIELDS],
+  events: ['ticket_id', 'at', 'type', 'value', 'actor', ...STR_FIELDS, 'priority', 'status', 'tags'],
+};
+
+/** Header names are matched to field names ignoring case, spaces, "_" and "-": "Created at" = created_at. */
+const normKey = (s: string): string => s.toLowerCase().replace(/[\s_-]+/g, '');
+
+// ------------------------------------------------------------------ format and source
+
+/** The format of a source: opts.format, else the mapping's, else by extension (.json, .ndjson/.jsonl), else csv. */
+export function detectFormat(opts: Pick<ReaderOptions, 'source' | 'format' | 'mapping'>): SourceFormat {
+  if (opts.format) return opts.format;
+  if (opts.mapping?.format) return opts.mapping.format;
+  if (opts.source === '-') return 'csv';
+  const ext = extname(opts.source).toLowerCase();
+  if (ext === '.json') return 'json';
+  if (ext === '.ndjson' || ext === '.jsonl') return 'ndjson';
+  return 'csv';
+}
+
+interface TextSource {
+  read(): Promise<string | null>;
+  close(): Promise<void>;
+  bytes: number;
+}
+
+async function openFile(path: string): Promise<TextSource> {
+  let fh: FileHandle;
+  try {
+    const st = await stat(path);
+    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    fh = await open(path, 'r');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied'
+      : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
+    throw new ImportError(`cannot read ${path}: ${why}`, 'check the file name, or pass - to read standard input');
+  }
+  // Two buffers: the next chunk is read while the current one is parsed.
+  const bufs = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
+  let k = 0;
+  const decoder = new StringDecoder('utf8'); // 6× faster than TextDecoder here; the BOM is stripped later
+  let done = false;
+  let closed = false;
+  let pending: Promise<number> | null = null;
+  const start = (): Promise<number> => {
+    const p = fh.read(bufs[k], 0, CHUNK_BYTES, null).then((r) => r.bytesRead);
+    p.catch(() => undefined); // awaited by read(); never an unhandled rejection
+    return p;
+  };
+  const src: TextSource = {
+    bytes: 0,
+    async read() {
+      if (done) return null;
+      pending ??= start();
+      const bytesRead = await pending;
+      pending = null;
+      if (bytesRead === 0) {
+        done = true;
+        const tail = decoder.end();
+        return tail.length > 0 ? tail : null;
+      }
+      const cur = bufs[k];
+      k ^= 1;
+      pending = start(); // into the other buffer
+      src.bytes += bytesRead;
+      return decoder.write(cur.subarray(0, bytesRead));
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      done = true;
+      if (pending) await pending.catch(() => undefined);
+      await fh.close();
+    },
+  };
+  return src;
+}
+
+function openStream(stream: NodeJS.ReadableStream): TextSource {
+  const it = (stream as AsyncIterable<string | Buffer>)[Symbol.asyncIterator]();
+  const decoder = new StringDecoder('utf8'); // 6× faster than TextDecoder here; the BOM is stripped later
+  let done = false;
+  const src: TextSource = {
+    bytes: 0,
+    async read() {
+      if (done) return null;
+      const r = await it.next();
+      if (r.done) {
+        done = true;
+        const tail = decoder.end();
+        return tail.length > 0 ? tail : null;
+      }
+      const chunk = r.value;
+      if (typeof chunk === 'string') { src.bytes += Buffer.byteLength(chunk); return chunk; }
+      src.bytes += chunk.length;
+      return decoder.write(chunk);
+    },
+    async close() {
+      if (!done) { done = true; await it.return?.(); }
+    },
+  };
+  return src;
+}
+
+// ------------------------------------------------------------------ splitters
+
+/** Receives the rows of a source. */
+interface RowSink {
+  /** A CSV row (the first non-blank one is the header). `error`: papaparse's complaint, if any. */
+  csvRow(cells: string[], line: number, error: string | null): void;
+  /** A JSON value of the array / a line of NDJSON. */
+  jsonValue(value: unknown, line: number, rawText: string): void;
+  /** A piece of the source that is not a record at all. */
+  broken(line: number, rawText: string, reason: string): void;
+}
+
+interface Splitter { push(text: string, final: boolean): void }
+
+function countChar(s: string, ch: string, end: number): number {
+  let n = 0;
+  let i = s.indexOf(ch);
+  while (i !== -1 && i < end) {
+    n++;
+    i = s.indexOf(ch, i + 1);
+  }
+  return n;
+}
+
+interface PapaResult {
+  data: string[][];
+  errors: Array<{ row?: number; code: string; message: string }>;
+  meta: { cursor: number };
+}
+
+/** Above this, an incomplete record waits for more text before it is parsed again. */
+const LARGE_RECORD = 1 << 20;
+/** A record (one CSV row, quoted line breaks and all) longer than this is a stray quote. */
+const MAX_RECORD = 64 << 20;
+
+class CsvSplitter implements Splitter {
+  private partial = '';
+  /** Text that arrived while a large incomplete record waits (see push). */
+  private waiting = '';
+  private line = 1;
+  private newline: '\n' | '\r\n' | '\r' | null = null;
+  private lineChar = '\n';
+  private parser: PapaParser | null = null;
+
+  constructor(private readonly sink: RowSink) {}
+
+  /** The row terminator: the first line break outside quotes. Null: cannot tell yet. */
+  private detectNewline(s: string, final: boolean): '\n' | '\r\n' | '\r' | null {
+    let quoted = false;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 34) quoted = !quoted;
+      else if (!quoted && c === 10) return '\n';
+      else if (!quoted && c === 13) {
+        if (i + 1 === s.length) return final ? '\r' : null;
+        return s.charCodeAt(i + 1) === 10 ? '\r\n' : '\r';
+      }
+    }
+    return final ? '\n' : null;
+  }
+
+  push(text: string, final: boolean): void {
+    // A record longer than a chunk waits in `partial`; once it is large, wait for at least as
+    // much new text before parsing again, so a huge record costs linear, not quadratic, time.
+    if (!final && this.partial.length > LARGE_RECORD && this.waiting.length + text.length < this.partial.length) {
+      this.waiting += text;
+      return;
+    }
+    let input = this.partial + this.waiting + text;
+    this.partial = '';
+    this.waiting = '';
+    if (this.newline === null) {
+      this.newline = this.detectNewline(input, final);
+      if (this.newline === null) { this.partial = input; return; }
+      this.lineChar = this.newline === '\r' ? '\r' : '\n';
+      this.parser = new Papa.Parser({ delimiter: ',', newline: this.newline, quoteChar: '"' });
+    }
+    const parser = this.parser as PapaParser;
+    for (;;) {
+      // the complete records; `rest` is the last, incomplete one
+      const res = parser.parse(input, 0, true) as PapaResult;
+      const consumed = res.meta.cursor;
+      this.emit(res, input, consumed, false);
+      const rest = consumed === 0 ? input : input.substring(consumed);
+      if (rest.length === 0) return;
+      if (!final && rest.length <= MAX_RECORD) { this.partial = rest; return; }
+      if (final) {
+        const last = parser.parse(rest, 0, false) as PapaResult;
+        if (!last.errors.some((e) => e.code === 'MissingQuotes')) { this.emit(last, rest, rest.length, true); return; }
+      }
+      // A quote opens a field and never closes (before the end of the file, or within
+      // MAX_RECORD): reject the line where that record starts and read on from the next line.
+      const nl = rest.indexOf(this.lineChar);
+      const first = nl === -1 ? rest : rest.slice(0, this.newline === '\r\n' && rest.charCodeAt(nl - 1) === 13 ? nl - 1 : nl);
+      this.sink.broken(this.line, first, nl === -1
+        ? 'malformed CSV: a quoted field is not closed'
+        : `malformed CSV: a quoted field is not closed ${final ? 'before the end of the file' : `within ${MAX_RECORD >> 20} MiB`}; reading on from the next line`);
+      this.line++;
+      if (nl === -1) return;
+      input = rest.substring(nl + 1);
+    }
+  }
+
+  /** Hands the rows of one parse to the sink, with physical line numbers. */
+  private emit(res: PapaResult, input: string, consumed: number, lastUnterminated: boolean): void {
+    const rows = res.data;
+    let errors: Map<number, string> | null = null;
+    for (const e of res.errors) {
+      if (e.row === undefined || e.row >= rows.length) continue;
+      errors ??= new Map();
+      if (!errors.has(e.row)) errors.set(e.row, e.message);
+    }
+    // When every row is exactly one line (the usual case) the line breaks in the consumed text
+    // equal the rows ended by one; otherwise count the breaks inside each row.
+    const ch = this.lineChar;
+    const simple = countChar(input, ch, consumed) === (lastUnterminated ? rows.length - 1 : rows.length);
+    for (let r = 0; r < rows.length; r++) {
+      const cells = rows[r];
+      const line = this.line;
+      let span = 1;
+      if (!simple) {
+        for (let k = 0; k < cells.length; k++) if (cells[k].indexOf(ch) !== -1) span += countChar(cells[k], ch, cells[k].length);
+      }
+      this.line += span;
+      if (cells.length === 1 && cells[0] === '' && (errors === null || !errors.has(r))) continue; // blank line
+      let error = errors?.get(r) ?? null;
+      if (error !== null && span > 1) error += ` (the record runs from line ${line} to line ${line + span - 1})`;
+      this.sink.csvRow(cells, line, error);
+    }
+  }
+}
+
+const WS = (c: number): boolean => c === 32 || c === 10 || c === 13 || c === 9;
+
+/**
+ * Streams the values of a top-level JSON array: scans bracket depth and strings (jumping from
+ * quote to quote), JSON.parse per value. Lines are counted outside strings (a raw line break
+ * inside a string is invalid JSON, and that value is rejected).
+ */
+class JsonArraySplitter implements Splitter {
+  private buf = '';
+  private pos = 0;
+  /** 0 before '[', 1 expecting a value or ']', 2 inside a value, 3 expecting ',' or ']', 4 after ']', 5 gave up. */
+  private state = 0;
+  private depth = 0;
+  private inStr = false;
+  private valStart = 0;
+  private valLine = 0;
+  private line = 1;
+
+  constructor(private readonly sink: RowSink) {}
+
+  private emit(end: number): void {
+    const text = this.buf.slice(this.valStart, end);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      this.sink.broken(this.valLine, text, `not valid JSON: ${(e as Error).message}`);
+      return;
+    }
+    this.sink.jsonValue(value, this.valLine, text);
+  }
+
+  push(text: string, final: boolean): void {
+    this.buf += text;
+    const s = this.buf;
+    const n = s.length;
+    let i = this.pos;
+    while (i < n) {
+      const c = s.charCodeAt(i);
+      if (this.state === 2) {
+        if (this.inStr) {
+          // jump to the closing quote: the next '"' not preceded by an odd number of '\'
+          let q = s.indexOf('"', i);
+          for (;;) {
+            if (q === -1) break;
+            let b = q - 1;
+            while (b >= this.valStart && s.charCodeAt(b) === 92) b--;
+            if ((q - 1 - b) % 2 === 0) break;
+            q = s.indexOf('"', q + 1);
+          }
+          if (q === -1) { i = n; break; } // the string goes on in the next chunk
+          this.inStr = false;
+          i = q + 1;
+          if (this.depth === 0) { this.emit(i); this.state = 3; }
+          continue;
+        }
+        if (c === 34) this.inStr = true;
+        else if (c === 123 || c === 91) this.depth++;
+        else if (c === 125 || c === 93) {
+          if (this.depth === 0) { this.emit(i); this.state = 3; continue; } // scalar then ']'
+          if (--this.depth === 0) { this.emit(i + 1); this.state = 3; }
+        } else if (this.depth === 0 && (c === 44 || WS(c))) {
+          this.emit(i); this.state = 3; continue; // scalar ended
+        } else if (c === 10) this.line++;
+        i++;
+        continue;
+      }
+      if (WS(c)) {
+        if (c === 10) this.line++;
+        i++;
+        continue;
+      }
+      switch (this.state) {
+        case 0:
+          if (c === 91) this.state = 1;
+          else { this.sink.broken(this.line, s.slice(i, i + 40), 'not a JSON array'); this.state = 5; }
+          break;
+        case 1:
+          if (c === 93) this.state = 4;
+          else if (c === 44) this.sink.broken(this.line, ',', 'unexpected "," in the JSON array');
+          else {
+            this.state = 2;
+            this.valStart = i;
+            this.valLine = this.line;
+            this.inStr = c === 34;
+            this.depth = c === 123 || c === 91 ? 1 : 0;
+          }
+          break;
+        case 3:
+          if (c === 44) this.state = 1;
+          else if (c === 93) this.state = 4;
+          else { this.sink.broken(this.line, s.slice(i, i + 40), 'expected "," or "]" after a value of the JSON array'); this.state = 5; }
+          break;
+        case 4:
+          this.sink.broken(this.line, s.slice(i, i + 40), 'text after the end of the JSON array');
+          this.state = 5;
+          break;
+        default:
+          break;
+      }
+      if (this.state === 5) { i = n; break; }
+      i++;
+    }
+    // keep only what is still needed
+    const cut = this.state === 2 ? this.valStart : n;
+    this.buf = cut === n ? '' : s.slice(cut);
+    this.valStart -= cut;
+    this.pos = n - cut;
+    if (final) {
+      if (this.state === 2) {
+        if (this.depth === 0 && !this.inStr) { this.emit(this.buf.length); this.state = 3; }
+        else this.sink.broken(this.valLine, this.buf.slice(0, 200), 'the file ends inside a value (JSON array not closed)');
+      }
+      if (this.state === 1 || this.state === 3) this.sink.broken(this.line, '', 'JSON array not closed (missing "]")');
+      this.buf = '';
+    }
+  }
+}
+
+class NdjsonSplitter implements Splitter {
+  private buf = '';
+  private line = 1;
+
+  constructor(private readonly sink: RowSink) {}
+
+  private handle(text: string): void {
+    const line = this.line++;
+    let s = text;
+    if (s.charCodeAt(s.length - 1) === 13) s = s.slice(0, -1);
+    let i = 0;
+    while (i < s.length && WS(s.charCodeAt(i))) i++;
+    if (i === s.length) return; // blank line
+    if (s.charCodeAt(i) !== 123) { this.sink.broken(line, s, 'not a JSON object (NDJSON has one object per line)'); return; }
+    let value: unknown;
+    try {
+      value = JSON.parse(s);
+    } catch (e) {
+      this.sink.broken(line, s, `not valid JSON: ${(e as Error).message}`);
+      return;
+    }
+    this.sink.jsonValue(value, line, s);
+  }
+
+  push(text: string, final: boolean): void {
+    const s = this.buf.length > 0 ? this.buf + text : text;
+    let start = 0;
+    for (;;) {
+      const nl = s.indexOf('\n', start);
+      if (nl === -1) break;
+      this.handle(s.slice(start, nl));
+      start = nl + 1;
+    }
+    this.buf = s.slice(start);
+    if (final) {
+      if (this.buf.length > 0) this.handle(this.buf);
+      this.buf = '';
+    }
+  }
+}
+
+// ------------------------------------------------------------------ column plan
+
+/** Which column index feeds which field; -1 = not in the source. Computed once per header. */
+class Plan {
+  id = -1; created = -1; firstResponse = -1; resolved = -1; closed = -1; updated = -1;
+  ticketId = -1; at = -1; type = -1; value = -1; actor = -1; activity = -1;
+  status = -1; priority = -1; tags = -1;
+  subject = -1; requester = -1; customer = -1; tier = -1; assignee = -1; group = -1; channel = -1;
+  /** Value maps of the plain attributes (mapping "values"), when any. */
+  attrMaps: Partial<Record<StrField, Record<string, string>>> | null = null;
+  custom: Array<{ idx: number; name: string }> = [];
+  /** field → source column it comes from (for messages). */
+  from: Record<string, string> = {};
+  /** Mapped columns the header lacks. */
+  missing: Array<{ field: string; column: string }> = [];
+  constructor(readonly header: string[]) {}
+}
+
+/** Second and later columns with the same name get "_2", "_3" … ("Variant", "Variant_2"); empty names "column_N". */
+function dedupeHeader(names: string[]): string[] {
+  const used = new Set<string>();
+  const out: string[] = [];
+  names.forEach((raw, i) => {
+    let name = raw.trim();
+    if (i === 0 && name.charCodeAt(0) === 0xfeff) name = name.slice(1).trim();
+    if (name === '') name = `column_${i + 1}`;
+    if (used.has(name)) {
+      let k = 2;
+      while (used.has(`${name}_${k}`) || names.includes(`${name}_${k}`)) k++;
+      name = `${name}_${k}`;
+    }
+    used.add(name);
+    out.push(name);
+  });
+  return out;
+}
+
+// ------------------------------------------------------------------ conversion
+
+interface RuleEvent { type: EventType; value?: string }
+
+class Converter<T> {
+  readonly out: Array<ImportRecord<T>> = [];
+  private readonly mapping: LoadedMapping | null;
+  private readonly parseTime: TimestampParser;
+  private readonly timeFormat: string;
+  private readonly missing: Set<string> | null;
+  private readonly tagSep: string;
+  private readonly ignore: Set<string>;
+  private readonly values: Record<string, Record<string, string>>;
+  private readonly statusMap: Record<string, string>;
+  private readonly aliasMap: Record<string, string>;
+  private readonly priorities = new Map<string, string>();
+  private readonly statusCache = new Map<string, string | null>();
+  private readonly priorityCache = new Map<string, string | null>();
+  private readonly rules: Record<string, RuleEvent[]> | null;
+  private readonly otherwise: 'note' | 'ignore';
+  private readonly awayFrom: string | null;
+  /** Tickets whose first response the reader has derived (firstResponseAwayFrom). */
+  private readonly responded = new Set<string>();
+  /** Last priority seen per ticket (event logs): a change yields a 'priority' event. */
+  private readonly lastPriority = new Map<string, string>();
+  private plan: Plan | null = null;
+  private readonly jsonPlans = new Map<string, Plan>();
+  private firstJson = true;
+
+  constructor(private readonly mode: Mode, private readonly opts: ReaderOptions, private readonly sourceName: string) {
+    const mapping = (opts.mapping ?? null) as LoadedMapping | null;
+    this.mapping = mapping;
+    const vocab: Vocabulary = opts.vocab;
+    this.timeFormat = describeTimestampFormat(mapping?.timestamps?.format);
+    this.parseTime = compileTimestampParser({
+      format: mapping?.timestamps?.format,
+      zone: mapping?.timestamps?.zone ?? vocab.timezone,
+    });
+    this.missing = mapping?.missing && mapping.missing.length > 0 ? new Set(mapping.missing.map((s) => s.trim())) : null;
+    this.tagSep = mapping?.tagSeparator ?? ';';
+    this.ignore = new Set((mapping?.ignore ?? []).map((s) => s.trim().toLowerCase()));
+    this.values = {};
+    for (const [field, map] of Object.entries(mapping?.values ?? {})) this.values[field] = lowerKeys(map);
+    this.statusMap = lowerKeys(vocab.statusMap ?? {});
+    this.aliasMap = lowerKeys(vocab.priorityAliases ?? {});
+    for (const p of vocab.priorities ?? []) this.priorities.set(p.toLowerCase(), p);
+    const ev = mapping?.events;
+    this.otherwise = ev?.otherwise ?? 'note';
+    this.rules = null;
+    if (ev?.rules) {
+      const rules: Record<string, RuleEvent[]> = Object.create(null) as Record<string, RuleEvent[]>;
+      for (const [activity, list] of Object.entries(ev.rules)) {
+        rules[activity.trim().toLowerCase()] = list.map((r, i) => {
+          if ((r.type === 'status' || r.type === 'priority') && r.value !== undefined) {
+            const v = r.type === 'status' ? this.status(r.value) : this.priority(r.value);
+            if (v === null) {
+              throw new ImportError(
+                `mapping ${mapping?.path}: events.rules["${activity}"][${i}]: "${r.value}" is not a known ${r.type}`,
+                r.type === 'status' ? `use one of ${CANONICAL_STATUSES.join(', ')}` : 'use one of the config\'s priorities or aliases',
+              );
+            }
+            return { type: r.type, value: v };
+          }
+          return r;
+        });
+      }
+      this.rules = rules;
+    }
+    this.awayFrom = null;
+    if (ev?.firstResponseAwayFrom !== undefined) {
+      this.awayFrom = this.status(ev.firstResponseAwayFrom);
+      if (this.awayFrom === null) {
+        throw new ImportError(`mapping ${mapping?.path}: events.firstResponseAwayFrom: "${ev.firstResponseAwayFrom}" is not a status`,
+          `use one of ${CANONICAL_STATUSES.join(', ')}`);
+      }
+    }
+    if (mapping?.kind === 'events' && mode === 'tickets') {
+      throw new ImportError(`mapping ${mapping.path} is for an event log ("kind": "events")`, 'import it with --events');
+    }
+    if (mapping?.kind === 'tickets' && mode === 'events') {
+      throw new ImportError(`mapping ${mapping.path} is for ticket rows ("kind": "tickets")`, 'import without --events, or use an event-log mapping');
+    }
+  }
+
+  // ---------------------------------------------------------------- vocabulary
+
+  /** Source status word → canonical (mapping values, then statusMap, then canonical), or null. */
+  status(text: string): string | null {
+    let r = this.statusCache.get(text);
+    if (r === undefined) {
+      let w = text.trim().toLowerCase();
+      const m = this.values.status?.[w];
+      if (m !== undefined) w = m.trim().toLowerCase();
+      const s = this.statusMap[w];
+      if (s !== undefined) w = s.trim().toLowerCase();
+      r = STATUS_SET.has(w) ? w : null;
+      this.statusCache.set(text, r);
+    }
+    return r;
+  }
+
+  /** Source priority → canonical (mapping values, then aliases, then the config's priorities), or null. */
+  priority(text: string): string | null {
+    let r = this.priorityCache.get(text);
+    if (r === undefined) {
+      let w = text.trim().toLowerCase();
+      const m = this.values.priority?.[w];
+      if (m !== undefined) w = m.trim().toLowerCase();
+      const a = this.aliasMap[w];
+      if (a !== undefined) w = a.trim().toLowerCase();
+      r = this.priorities.get(w) ?? null;
+      this.priorityCache.set(text, r);
+    }
+    return r;
+  }
+
+  private eventType(text: string): EventType | null {
+    let w = text.trim().toLowerCase();
+    const m = this.values.type?.[w];
+    if (m !== undefined) w = m.trim().toLowerCase();
+    return TYPE_SET.has(w) ? (w as EventType) : null;
+  }
+
+  // ---------------------------------------------------------------- plan
+
+  private buildPlan(header: string[], strict: boolean): Plan {
+    const plan = new Plan(header);
+    const exact = new Map<string, number>();
+    const lower = new Map<string, number>();
+    const norm = new Map<string, number>();
+    header.forEach((h, i) => {
+      if (!exact.has(h)) exact.set(h, i);
+      if (!lower.has(h.toLowerCase())) lower.set(h.toLowerCase(), i);
+      if (!norm.has(normKey(h))) norm.set(normKey(h), i);
+    });
+    const find = (name: string): number => exact.get(name) ?? lower.get(name.toLowerCase()) ?? norm.get(normKey(name)) ?? -1;
+    const ignored = (i: number): boolean => this.ignore.has(header[i].toLowerCase());
+    const used = new Set<number>();
+    const fields = new Map<string, number>();
+    const fieldsOfMode = MODE_FIELDS[this.mode];
+    const mapping = this.mapping;
+
+    for (const [field, column] of Object.entries(mapping?.columns ?? {})) {
+      const idx = find(column);
+      if (idx < 0) {
+        plan.missing.push({ field, column });
+        continue;
+      }
+      used.add(idx);
+      let f = field;
+      if (this.mode === 'events' && f === 'id') f = 'ticket_id';
+      if (f.startsWith('custom.')) plan.custom.push({ idx, name: f.slice(7) });
+      else if (fieldsOfMode.includes(f)) { if (!fields.has(f)) fields.set(f, idx); }
+      else plan.custom.push({ idx, name: f }); // a field this kind of source does not use
+    }
+    const activityColumn = mapping?.events?.activityColumn;
+    if (this.mode === 'events' && activityColumn !== undefined) {
+      const idx = find(activityColumn);
+      if (idx < 0) plan.missing.push({ field: 'events.activityColumn', column: activityColumn });
+      else { used.add(idx); plan.activity = idx; plan.from.activity = header[idx]; }
+    }
+    if (strict && plan.missing.length > 0) {
+      const m = plan.missing[0];
+      throw new ImportError(
+        `column "${m.column}" (${m.field} in mapping ${mapping?.path}) is not in ${this.sourceName}`,
+        `the columns are: ${header.map((h) => `"${h}"`).join(', ')}; fix the mapping or the file`,
+      );
+    }
+    // canonical names (ignoring case, spaces, _ and -) for fields the mapping does not name
+    const byName = (f: string, name: string): void => {
+      if (fields.has(f)) return;
+      const idx = norm.get(normKey(name));
+      if (idx !== undefined && !used.has(idx) && !ignored(idx)) { fields.set(f, idx); used.add(idx); }
+    };
+    for (const f of fieldsOfMode) byName(f, f);
+    if (this.mode === 'events') byName('ticket_id', 'id');
+    for (const [f, idx] of fields) plan.from[f] = header[idx];
+
+    const get = (f: string): number => fields.get(f) ?? -1;
+    plan.id = get('id');
+    plan.created = get('created_at');
+    plan.firstResponse = get('first_response_at');
+    plan.resolved = get('resolved_at');
+    plan.closed = get('closed_at');
+    plan.updated = get('updated_at');
+    plan.ticketId = get('ticket_id');
+    plan.at = get('at');
+    plan.type = get('type');
+    plan.value = get('value');
+    plan.actor = get('actor');
+    plan.status = get('status');
+    plan.priority = get('priority');
+    plan.tags = get('tags');
+    for (const f of STR_FIELDS) {
+      plan[f] = get(f);
+      const map = this.values[f];
+      if (plan[f] >= 0 && map !== undefined) (plan.attrMaps ??= {})[f] = map;
+    }
+    header.forEach((h, i) => {
+      if (!used.has(i) && !ignored(i)) plan.custom.push({ idx: i, name: h });
+    });
+    return plan;
+  }
+
+  /** Throws when the source cannot be read as this kind of export at all. */
+  private checkRequired(plan: Plan, what: string): void {
+    const need = this.mode === 'tickets'
+      ? [['id', plan.id], ['created_at', plan.created]] as const
+      : [['ticket_id', plan.ticketId], ['at', plan.at]] as const;
+    for (const [field, idx] of need) {
+      if (idx < 0) {
+        const only = plan.header.length === 1 ? plan.header[0] : '';
+        const sep = only.includes(';') ? 'semicolons' : only.includes('\t') ? 'tabs' : only.includes('|') ? 'bars' : null;
+        if (sep !== null && what === 'column') {
+          throw new ImportError(`${this.sourceName} has no "${field}" column: its header seems separated by ${sep}`,
+            'sla reads comma-separated CSV (RFC 4180); export with commas, or convert the file');
+        }
+        const cols = plan.header.slice(0, 20).map((h) => `"${h}"`).join(', ') + (plan.header.length > 20 ? ', …' : '');
+        throw new ImportError(
+          `${this.sourceName} has no "${field}" ${what}${this.mapping ? ` and mapping ${this.mapping.path} names none` : ''}`,
+          `its ${what === 'column' ? 'columns' : 'keys'} are ${cols}; map one in a mapping file ("columns": {"${field}": "…"})`
+          + (this.mode === 'tickets' ? ', or import an event log with --events' : ''),
+        );
+      }
+    }
+    if (this.mode === 'events' && plan.type < 0 && plan.activity < 0) {
+      throw new ImportError(`${this.sourceName} has no "type" ${what} and the mapping names no events.activityColumn`,
+        'add a type column (created, status, reply, priority, assign, pause, resume) or a mapping with "events": {"activityColumn": …}');
+    }
+  }
+
+  // ---------------------------------------------------------------- rows in
+
+  header(cells: string[]): void {
+    const plan = this.buildPlan(dedupeHeader(cells), true);
+    this.checkRequired(plan, 'column');
+    this.plan = plan;
+  }
+
+  hasHeader(): boolean {
+    return this.plan !== null;
+  }
+
+  csvRow(cells: Cell[], line: number, error: string | null): void {
+    const plan = this.plan as Plan;
+    if (error !== null) { this.reject(plan, cells, line, `malformed CSV: ${error}`); return; }
+    if (cells.length > plan.header.length) {
+      for (let k = plan.header.length; k < cells.length; k++) {
+        if (cells[k] !== '') {
+          this.reject(plan, cells, line, `row has ${cells.length} fields but the header has ${plan.header.length}`);
+          return;
+        }
+      }
+    }
+    if (this.mode === 'tickets') this.ticket(plan, cells, line);
+    else this.event(plan, cells, line);
+  }
+
+  jsonValue(value: unknown, line: number, rawText: string): void {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      this.broken(line, rawText, 'not a JSON object');
+      return;
+    }
+    const obj = value as Record<string, unknown>;
+    const keys = Object.keys(obj);
+    const sig = keys.join('\u0001');
+    let plan = this.jsonPlans.get(sig);
+    if (plan === undefined) {
+      plan = this.buildPlan(keys, false);
+      if (this.jsonPlans.size > 1000) this.jsonPlans.clear();
+      this.jsonPlans.set(sig, plan);
+    }
+    if (this.firstJson) {
+      this.firstJson = false;
+      this.checkRequired(plan, 'key');
+    }
+    const cells: Cell[] = new Array<Cell>(keys.length);
+    for (let k = 0; k < keys.length; k++) {
+      const v = obj[keys[k]];
+      cells[k] = typeof v === 'string' ? v
+        : v === null || v === undefined ? ''
+          : Array.isArray(v) && k === plan.tags ? v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x)))
+            : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    }
+    if (this.mode === 'tickets') this.ticket(plan, cells, line);
+    else this.event(plan, cells, line);
+  }
+
+  broken(line: number, rawText: string, reason: string): void {
+    this.out.push({ kind: 'reject', line, raw: { text: rawText }, reason });
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** Trimmed text of a cell; null when absent, empty or a "missing" placeholder. */
+  private text(cells: Cell[], idx: number): string | null {
+    if (idx < 0) return null;
+    const c = cells[idx];
+    if (c === undefined) return null;
+    let s = typeof c === 'string' ? c : c.join(this.tagSep);
+    const n = s.length;
+    if (n === 0) return null;
+    if (s.charCodeAt(0) <= 32 || s.charCodeAt(n - 1) <= 32) {
+      s = s.trim();
+      if (s.length === 0) return null;
+    }
+    if (this.missing !== null && this.missing.has(s)) return null;
+    return s;
+  }
+
+  private label(plan: Plan, field: string): string {
+    const src = plan.from[field];
+    return src === undefined || src === field ? field : `${field} ("${src}")`;
+  }
+
+  private reject(plan: Plan, cells: Cell[], line: number, reason: string): void {
+    const raw: Record<string, string> = {};
+    const n = Math.max(plan.header.length, cells.length);
+    for (let k = 0; k < n; k++) {
+      const c = cells[k];
+      const name = k < plan.header.length ? plan.header[k] : `column_${k + 1}`;
+      raw[name] = c === undefined ? '' : typeof c === 'string' ? c : c.join(this.tagSep);
+    }
+    this.out.push({ kind: 'reject', line, raw, reason });
+  }
+
+  /** Parsed timestamp, null when empty; undefined (after rejecting) when unparseable. */
+  private time(plan: Plan, cells: Cell[], idx: number, field: string, line: number): number | null | undefined {
+    const s = this.text(cells, idx);
+    if (s === null) return null;
+    const t = this.parseTime(s);
+    if (t === null) {
+      this.reject(plan, cells, line, `${this.label(plan, field)} "${s}" is not a valid timestamp (expected ${this.timeFormat})`);
+      return undefined;
+    }
+    return t;
+  }
+
+  /** Fills `into` with the ticket attributes of the row; returns false (after rejecting) when one is bad. */
+  private attrs(plan: Plan, cells: Cell[], line: number, into: TicketAttrs): boolean {
+    // one named store per field (not into[field]): the row objects keep one shape
+    if (plan.subject >= 0) into.subject = this.text(cells, plan.subject);
+    if (plan.requester >= 0) into.requester = this.text(cells, plan.requester);
+    if (plan.customer >= 0) into.customer = this.text(cells, plan.customer);
+    if (plan.tier >= 0) into.tier = this.text(cells, plan.tier);
+    if (plan.assignee >= 0) into.assignee = this.text(cells, plan.assignee);
+    if (plan.group >= 0) into.group = this.text(cells, plan.group);
+    if (plan.channel >= 0) into.channel = this.text(cells, plan.channel);
+    const maps = plan.attrMaps;
+    if (maps !== null) {
+      for (const f of STR_FIELDS) {
+        const map = maps[f];
+        const v = into[f];
+        if (map !== undefined && v != null) into[f] = map[v.toLowerCase()] ?? v;
+      }
+    }
+    if (plan.status >= 0) {
+      const s = this.text(cells, plan.status);
+      if (s === null) into.status = null;
+      else {
+        const st = this.status(s);
+        if (st === null) {
+          this.reject(plan, cells, line, `unknown status "${s}"; map it in statusMap or the mapping`);
+          return false;
+        }
+        into.status = st;
+      }
+    }
+    if (plan.priority >= 0) {
+      const s = this.text(cells, plan.priority);
+      if (s === null) into.priority = null;
+      else {
+        const p = this.priority(s);
+        if (p === null) {
+          this.reject(plan, cells, line, `unknown priority "${s}"; map it in priorityAliases or the mapping`);
+          return false;
+        }
+        into.priority = p;
+      }
+    }
+    if (plan.tags >= 0) {
+      const c = cells[plan.tags];
+      const list = c === undefined || c === '' ? NO_TAGS : typeof c === 'string' ? c.split(this.tagSep) : c;
+      const tags: string[] = [];
+      for (let k = 0; k < list.length; k++) {
+        let t = list[k];
+        if (t.length > 0 && (t.charCodeAt(0) <= 32 || t.charCodeAt(t.length - 1) <= 32)) t = t.trim();
+        if (t !== '' && (this.missing === null || !this.missing.has(t))) tags.push(t);
+      }
+      into.tags = tags;
+    }
+    const custom = plan.custom;
+    if (custom.length > 0) {
+      let out: Record<string, string> | null = null;
+      for (let k = 0; k < custom.length; k++) {
+        const s = this.text(cells, custom[k].idx);
+        if (s !== null) {
+          out ??= {};
+          out[custom[k].name] = s;
+        }
+      }
+      if (out !== null) into.custom = out;
+    }
+    return true;
+  }
+
+  // ---------------------------------------------------------------- tickets
+
+  private ticket(plan: Plan, cells: Cell[], line: number): void {
+    const id = this.text(cells, plan.id);
+    if (id === null) { this.reject(plan, cells, line, `missing ${this.label(plan, 'id')}`); return; }
+    const createdText = this.text(cells, plan.created);
+    if (createdText === null) { this.reject(plan, cells, line, `missing ${this.label(plan, 'created_at')}`); return; }
+    const createdAt = this.parseTime(createdText);
+    if (createdAt === null) {
+      this.reject(plan, cells, line, `${this.label(plan, 'created_at')} "${createdText}" is not a valid timestamp (expected ${this.timeFormat})`);
+      return;
+    }
+    const firstResponseAt = this.time(plan, cells, plan.firstResponse, 'first_response_at', line);
+    if (firstResponseAt === undefined) return;
+    const resolvedAt = this.time(plan, cells, plan.resolved, 'resolved_at', line);
+    if (resolvedAt === undefined) return;
+    const closedAt = this.time(plan, cells, plan.closed, 'closed_at', line);
+    if (closedAt === undefined) return;
+    const updatedAt = this.time(plan, cells, plan.updated, 'updated_at', line);
+    if (updatedAt === undefined) return;
+    const before = firstResponseAt !== null && firstResponseAt < createdAt ? 'first_response_at'
+      : resolvedAt !== null && resolvedAt < createdAt ? 'resolved_at'
+        : closedAt !== null && closedAt < createdAt ? 'closed_at' : null;
+    if (before !== null) {
+      const t = before === 'first_response_at' ? firstResponseAt : before === 'resolved_at' ? resolvedAt : closedAt;
+      this.reject(plan, cells, line,
+        `${this.label(plan, before)} (${iso(t as number)}) is before ${this.label(plan, 'created_at')} (${iso(createdAt)})`);
+      return;
+    }
+    const row: TicketRow = { id, createdAt, firstResponseAt, resolvedAt, closedAt, updatedAt };
+    if (!this.attrs(plan, cells, line, row)) return;
+    (this.out as Array<ImportRecord<TicketRow>>).push({ kind: 'row', line, row });
+  }
+
+  // ---------------------------------------------------------------- events
+
+  private event(plan: Plan, cells: Cell[], line: number): void {
+    const ticketId = this.text(cells, plan.ticketId);
+    if (ticketId === null) { this.reject(plan, cells, line, `missing ${this.label(plan, 'ticket_id')}`); return; }
+    const atText = this.text(cells, plan.at);
+    if (atText === null) { this.reject(plan, cells, line, `missing ${this.label(plan, 'at')}`); return; }
+    const at = this.parseTime(atText);
+    if (at === null) {
+      this.reject(plan, cells, line, `${this.label(plan, 'at')} "${atText}" is not a valid timestamp (expected ${this.timeFormat})`);
+      return;
+    }
+    const attrs: TicketAttrs = {};
+    if (!this.attrs(plan, cells, line, attrs)) return;
+    const actor = this.text(cells, plan.actor);
+    const valueText = this.text(cells, plan.value);
+
+    // what the row means
+    let list: Array<{ type: EventType; value: string | null }>;
+    if (plan.activity >= 0) {
+      const activity = this.text(cells, plan.activity);
+      if (activity === null) { this.reject(plan, cells, line, `missing activity (column "${plan.from.activity}")`); return; }
+      const rules = this.rules?.[activity.toLowerCase()];
+      if (rules !== undefined) {
+        list = [];
+        for (const r of rules) {
+          let value: string | null = r.value ?? null;
+          if (value === null) {
+            value = valueText ?? (r.type === 'note' ? activity : null);
+            if (value !== null && (r.type === 'status' || r.type === 'priority')) {
+              value = r.type === 'status' ? this.status(value) : this.priority(value);
+              if (value === null) { this.reject(plan, cells, line, `unknown ${r.type} "${valueText}"; map it in the mapping`); return; }
+            }
+          }
+          list.push({ type: r.type, value });
+        }
+      } else if (this.otherwise === 'ignore') {
+        list = [];
+      } else {
+        list = [{ type: 'note', value: activity }];
+      }
+    } else {
+      const typeText = this.text(cells, plan.type);
+      if (typeText === null) { this.reject(plan, cells, line, `missing ${this.label(plan, 'type')}`); return; }
+      const type = this.eventType(typeText);
+      if (type === null) {
+        this.reject(plan, cells, line,
+          `unknown event type "${typeText}"; use one of ${EVENT_TYPES.join(', ')}, or map it in the mapping ("values": {"type": …})`);
+        return;
+      }
+      let value = valueText;
+      if (type === 'status' || type === 'priority') {
+        if (value === null) { this.reject(plan, cells, line, `${type} event without a value`); return; }
+        const v = type === 'status' ? this.status(value) : this.priority(value);
+        if (v === null) {
+          this.reject(plan, cells, line, type === 'status'
+            ? `unknown status "${value}"; map it in statusMap or the mapping`
+            : `unknown priority "${value}"; map it in priorityAliases or the mapping`);
+          return;
+        }
+        value = v;
+      }
+      list = [{ type, value }];
+    }
+    for (const e of list) if ((e.type === 'status' || e.type === 'priority') && e.value === null) {
+      this.reject(plan, cells, line, `${e.type} event without a value`);
+      return;
+    }
+
+    const out = this.out as Array<ImportRecord<EventRow>>;
+    const push = (type: EventType, value: string | null): void => {
+      out.push({ kind: 'row', line, row: { ticketId, at, type, value, actor, attrs } });
+    };
+    // a change of the priority column is a priority change
+    if (attrs.priority != null && !list.some((e) => e.type === 'priority')) {
+      const prev = this.lastPriority.get(ticketId);
+      if (prev !== undefined && prev !== attrs.priority) push('priority', attrs.priority);
+      this.lastPriority.set(ticketId, attrs.priority);
+    }
+    for (const e of list) {
+      if (e.type === 'priority') this.lastPriority.set(ticketId, e.value as string);
+      else if (e.type === 'reply') this.responded.add(ticketId);
+      else if (e.type === 'status' && this.awayFrom !== null && e.value !== this.awayFrom && !this.responded.has(ticketId)) {
+        this.responded.add(ticketId);
+        push('reply', null);
+      }
+      push(e.type, e.value);
+    }
+  }
+}
+
+function lowerKeys(map: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [k, v] of Object.entries(map)) out[k.trim().toLowerCase()] = v;
+  return out;
+}
+
+function iso(t: number): string {
+  return new Date(t).toISOString().replace('.000Z', 'Z');
+}
+
+// ------------------------------------------------------------------ the iterator
+
+class RecordIterator<T> implements AsyncIterator<ImportRecord<T>> {
+  private buf: Array<ImportRecord<T>> = [];
+  private pos = 0;
+  private done = false;
+  private source: TextSource | null = null;
+  private splitter: Splitter | null = null;
+  private converter: Converter<T> | null = null;
+  private lastProgress = 0;
+
+  constructor(private readonly mode: Mode, private readonly opts: ReaderOptions) {}
+
+  next(): Promise<IteratorResult<ImportRecord<T>>> {
+    if (this.pos < this.buf.length) return Promise.resolve({ value: this.buf[this.pos++], done: false });
+    return this.fill();
+  }
+
+  async return(): Promise<IteratorResult<ImportRecord<T>>> {
+    this.done = true;
+    this.buf = [];
+    this.pos = 0;
+    await this.source?.close();
+    return { value: undefined, done: true };
+  }
+
+  private async start(): Promise<void> {
+    const opts = this.opts;
+    const format = detectFormat(opts);
+    const name = opts.source === '-' ? 'standard input' : opts.source;
+    const converter = new Converter<T>(this.mode, opts, name); // validates the mapping against the vocabulary
+    const source = opts.source === '-' ? openStream(opts.stdin ?? process.stdin) : await openFile(opts.source);
+    this.source = source;
+    // look at the first non-blank character
+    let head = '';
+    let first = -1;
+    for (;;) {
+      const text = await source.read();
+      if (text === null) break;
+      head += text;
+      let i = 0;
+      while (i < head.length && (WS(head.charCodeAt(i)) || head.charCodeAt(i) === 0xfeff)) i++;
+      if (i < head.length) { first = head.charCodeAt(i); break; }
+      if (head.length > PROGRESS_BYTES) head = '';
+    }
+    const hintFor = (c: number): string => (c === 91 ? 'it looks like a JSON array: use --format json'
+      : c === 123 ? 'it looks like NDJSON (one object per line): use --format ndjson' : 'it looks like CSV: use --format csv');
+    if (first < 0) {
+      if (format === 'json') throw new ImportError(`${name} is empty`, 'a JSON export must be an array: [ {…}, … ]');
+      if (format === 'csv') throw new ImportError(`${name} is empty (no header row)`, 'a CSV export needs a header row naming its columns');
+    } else if (format === 'json' && first !== 91) {
+      throw new ImportError(`${name} is not a JSON array (it starts with ${JSON.stringify(String.fromCharCode(first))})`, hintFor(first));
+    } else if (format === 'ndjson' && first !== 123) {
+      throw new ImportError(`${name} is not NDJSON (it starts with ${JSON.stringify(String.fromCharCode(first))})`, hintFor(first));
+    } else if (format === 'csv' && (first === 91 || first === 123)) {
+      throw new ImportError(`${name} does not look like CSV (it starts with ${JSON.stringify(String.fromCharCode(first))})`, hintFor(first));
+    }
+    if (head.charCodeAt(0) === 0xfeff) head = head.slice(1);
+
+    const sink: RowSink = {
+      csvRow: (cells, line, error) => {
+        if (!converter.hasHeader()) {
+          if (error !== null) throw new ImportError(`${name}: the header row is not valid CSV (${error})`, 'fix the file\'s first line');
+          converter.header(cells);
+        } else converter.csvRow(cells, line, error);
+      },
+      jsonValue: (value, line, raw) => converter.jsonValue(value, line, raw),
+      broken: (line, raw, reason) => {
+        if (format === 'csv' && !converter.hasHeader()) {
+          throw new ImportError(`${name}: the header row is not valid CSV (${reason})`, 'fix the file\'s first line');
+        }
+        converter.broken(line, raw, reason);
+      },
+    };
+    this.splitter = format === 'csv' ? new CsvSplitter(sink) : format === 'json' ? new JsonArraySplitter(sink) : new NdjsonSplitter(sink);
+    this.converter = converter;
+    if (head.length > 0) this.feed(head, false);
+    if (first < 0) this.finish();
+  }
+
+  private feed(text: string, final: boolean): void {
+    (this.splitter as Splitter).push(text, final);
+    const conv = this.converter as Converter<T>;
+    if (conv.out.length > 0) {
+      if (this.pos >= this.buf.length) {
+        this.buf = conv.out.splice(0, conv.out.length);
+        this.pos = 0;
+      } else {
+        for (const r of conv.out) this.buf.push(r);
+        conv.out.length = 0;
+      }
+    }
+  }
+
+  private finish(): void {
+    this.feed('', true);
+    if (this.converter && !this.converter.hasHeader() && detectFormat(this.opts) === 'csv') {
+      throw new ImportError(`${this.opts.source === '-' ? 'standard input' : this.opts.source} has no header row`,
+        'a CSV export needs a header row naming its columns');
+    }
+    this.done = true;
+  }
+
+  private progress(): void {
+    const bytes = this.source?.bytes ?? 0;
+    if (this.opts.onProgress && bytes - this.lastProgress >= PROGRESS_BYTES) {
+      this.lastProgress = bytes;
+      this.opts.onProgress(bytes);
+    }
+  }
+
+  private async fill(): Promise<IteratorResult<ImportRecord<T>>> {
+    this.buf = [];
+    this.pos = 0;
+    try {
+      if (this.source === null && !this.done) {
+        await this.start();
+        this.progress();
+      }
+      while (this.buf.length === 0) {
+        if (this.done) {
+          if (this.source) {
+            await this.source.close();
+            if (this.opts.onProgress && this.source.bytes !== this.lastProgress) {
+              this.lastProgress = this.source.bytes;
+              this.opts.onProgress(this.source.bytes);
+            }
+          }
+          return { value: undefined, done: true };
+        }
+        const text = await (this.source as TextSource).read();
+        if (text === null) this.finish();
+        else this.feed(text, false);
+        this.progress();
+      }
+    } catch (e) {
+      this.done = true;
+      this.buf = [];
+      await this.source?.close().catch(() => undefined);
+      throw e;
+    }
+    return { value: this.buf[this.pos++], done: false };
+  }
+}
+
+function iterable<T>(mode: Mode, opts: ReaderOptions): AsyncIterable<ImportRecord<T>> {
+  return { [Symbol.asyncIterator]: () => new RecordIterator<T>(mode, opts) };
+}
+
+/** Ticket rows (SPEC §4) of a CSV / JSON / NDJSON export, file or '-' (stdin), streamed. */
+export function readTickets(opts: ReaderOptions): AsyncIterable<ImportRecord<TicketRow>> {
+  return iterable<TicketRow>('tickets', opts);
+}
+
+/** Event rows (SPEC §4 --events) of an export; a source row may yield several events (same line). */
+export function readEvents(opts: ReaderOptions): AsyncIterable<ImportRecord<EventRow>> {
+  return iterable<EventRow>('events', opts);
+}
+
