@@ -24,9 +24,9 @@ CREATE TABLE alerts (
   ticket_id       TEXT NOT NULL,
   destination     TEXT,                     -- destination name from the config; NULL = no route matched
   type            TEXT NOT NULL,
-  status          TEXT NOT NULL,            -- pending sent failed unrouted
+  status          TEXT NOT NULL,            -- pending sending sent failed unrouted
   attempts        INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at INTEGER,                  -- pending: not before this instant
+  next_attempt_at INTEGER,                  -- pending: not before this instant; sending: the claim's lease runs out
   last_error      TEXT,
   payload         TEXT NOT NULL,            -- JSON facts of the alert (never secrets)
   created_at      INTEGER NOT NULL,
@@ -48,3 +48,7 @@ CREATE TABLE runs (
   status            TEXT NOT NULL DEFAULT 'running',  -- running ok failed
   error             TEXT
 );
+
+-- escalation rules with customerOpenAtLeast count open tickets per customer.
+CREATE INDEX tickets_open_customer ON tickets(customer, created_at)
+  WHERE status NOT IN ('resolved', 'closed') AND customer IS NOT NULL;

@@ -4,6 +4,8 @@
 
 import type { BusinessTime, TicketClock } from './clock.js';
 import { computedFromClock, evaluateTicket, type ComputedSla, type SlaSettings, type Ticket, type TicketEvent } from './ticket.js';
+import { needsCustomerCount } from './escalation.js';
+import { nextCheckAt } from './transitions.js';
 import type { Instant } from './types.js';
 
 export interface SlaState {
@@ -11,13 +13,36 @@ export interface SlaState {
   computed: ComputedSla;
 }
 
+export interface ComputeOptions {
+  /**
+   * Transition keys (`type|rule`, see domain/transitions.ts) already recorded by
+   * `check` in the ticket's current cycle. Writers that do not know them leave this
+   * out: then a transition that already holds (e.g. an imported ticket that is
+   * already breached) keeps `nextChangeAt` at or before now, so the next `check`
+   * finds it by the index and records it.
+   */
+  fired?: ReadonlySet<string>;
+}
+
+const NONE: ReadonlySet<string> = new Set();
+
 export function computeSla(
   ticket: Ticket,
   events: readonly TicketEvent[],
   settings: SlaSettings,
   calendar: (name: string) => BusinessTime,
   now: Instant,
+  opts: ComputeOptions = {},
 ): SlaState {
   const clock = evaluateTicket(ticket, events, settings, calendar, now);
-  return { clock, computed: computedFromClock(clock) };
+  const computed = computedFromClock(clock);
+  // nextChangeAt = the clock's next change, or sooner: the first SLA event (warning,
+  // breach, escalation rule instant) that `check` has not recorded yet.
+  const rules = (settings.escalations ?? []).filter((r) => !needsCustomerCount(r));
+  const pending = nextCheckAt({
+    ticket, events, clock, calendar: clock.assignment ? calendar(clock.assignment.calendar) : null, rules,
+    pauseStatuses: settings.pauseStatuses, fired: opts.fired ?? NONE, now,
+  });
+  if (pending !== null && (computed.nextChangeAt === null || pending < computed.nextChangeAt)) computed.nextChangeAt = pending;
+  return { clock, computed };
 }

@@ -1,6 +1,7 @@
 // A ticket, its history, and the SLA state derived from them. Pure.
 
 import { evaluateClock, type Assignment, type BusinessTime, type ClockContext, type ClockEvent, type TicketClock } from './clock.js';
+import type { EscalationRuleDef } from './escalation.js';
 import { applyMultiplier, assignPolicy, type AssignResult, type PolicyDef, type TicketFields } from './policy.js';
 import type { Instant, Targets } from './types.js';
 
@@ -47,6 +48,8 @@ export interface SlaSettings {
   pauseStatuses: readonly string[];
   atRiskThresholdPercent: number;
   recalculateOnPriorityChange: boolean;
+  /** Escalation rules: their instants are folded into ComputedSla.nextChangeAt (Config.escalations fits). */
+  escalations?: readonly EscalationRuleDef[];
 }
 
 export function ticketFields(t: Ticket): TicketFields {

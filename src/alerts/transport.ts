@@ -1,0 +1,198 @@
+// Sending one message to one destination: HTTP POST (Slack, webhook) with undici,
+// SMTP with nodemailer, or a line appended to a file. Each returns an Outcome that
+// says whether to retry. Error texts never contain a URL, header or credential:
+// they are built from status codes and error codes only.
+
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Agent } from 'undici';
+import type { Transporter } from 'nodemailer';
+
+export type Outcome =
+  | { ok: true }
+  | { ok: false; permanent: boolean; error: string; retryAfterMs?: number };
+
+export interface Tuning {
+  /** Connect, headers and body timeouts (SLA_HTTP_TIMEOUT_MS, default 5000). */
+  timeoutMs: number;
+  /** Base of the in-run backoff (SLA_RETRY_BASE_MS, default 500). */
+  retryBaseMs: number;
+  /** Attempts per alert within one run. */
+  inRunAttempts: number;
+  /** Longest wait between two attempts within a run (longer Retry-After: left for a later run). */
+  maxInRunWaitMs: number;
+  /** Cap on Retry-After. */
+  retryAfterCapMs: number;
+  /** At most one message per this many ms per Slack webhook (SLA_SLACK_INTERVAL_MS, default 1000). */
+  slackIntervalMs: number;
+  /** How long a claimed alert stays reserved for the run that claimed it. */
+  leaseMs: number;
+}
+
+function envMs(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  return Number.isFinite(n) && n >= 0 ? n : fallback;
+}
+
+export function tuningFromEnv(env: NodeJS.ProcessEnv): Tuning {
+  return {
+    timeoutMs: envMs(env, 'SLA_HTTP_TIMEOUT_MS', 5000),
+    retryBaseMs: envMs(env, 'SLA_RETRY_BASE_MS', 500),
+    inRunAttempts: 3,
+    maxInRunWaitMs: 5000,
+    retryAfterCapMs: 60_000,
+    slackIntervalMs: envMs(env, 'SLA_SLACK_INTERVAL_MS', 1000),
+    leaseMs: 5 * 60_000,
+  };
+}
+
+/** Retry-After: delay-seconds or an HTTP date; capped; null when absent or unreadable. */
+export function parseRetryAfter(value: string | string[] | undefined, nowMs: number, capMs: number): number | null {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (v === undefined || v.trim() === '') return null;
+  let ms: number;
+  if (/^\s*\d+(\.\d+)?\s*$/.test(v)) ms = Number(v) * 1000;
+  else {
+    const t = Date.parse(v);
+    if (Number.isNaN(t)) return null;
+    ms = t - nowMs;
+  }
+  return Math.min(Math.max(0, ms), capMs);
+}
+
+const NETWORK_ERRORS: Record<string, string> = {
+  UND_ERR_CONNECT_TIMEOUT: 'connect timeout',
+  UND_ERR_HEADERS_TIMEOUT: 'timeout waiting for the response',
+  UND_ERR_BODY_TIMEOUT: 'timeout reading the response',
+  UND_ERR_SOCKET: 'connection dropped',
+  UND_ERR_CLOSED: 'connection closed',
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection dropped',
+  ETIMEDOUT: 'timeout',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'DNS lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+};
+
+/** A network error as a short text with no address in it. */
+export function describeNetworkError(err: unknown): Outcome {
+  const e = err as { code?: string; cause?: { code?: string }; name?: string };
+  const code = e?.code ?? e?.cause?.code ?? '';
+  if (code === 'ERR_INVALID_URL' || code === 'UND_ERR_INVALID_ARG' || e?.name === 'InvalidArgumentError') {
+    return { ok: false, permanent: true, error: 'invalid URL (check the destination\'s url and the variable it names)' };
+  }
+  const known = NETWORK_ERRORS[code];
+  return { ok: false, permanent: false, error: known ?? `network error${code ? ` (${code})` : ''}` };
+}
+
+function classifyStatus(status: number, body: string, retryAfterMs: number | null): Outcome {
+  if (status >= 200 && status < 300) return { ok: true };
+  // Slack answers with short error codes (invalid_payload, no_service …): safe to show.
+  const detail = /^[a-z_]{1,60}$/.test(body.trim()) ? ` (${body.trim()})` : '';
+  const error = `HTTP ${status}${detail}`;
+  if (status === 429 || status === 408 || status >= 500) {
+    return retryAfterMs === null ? { ok: false, permanent: false, error } : { ok: false, permanent: false, error, retryAfterMs };
+  }
+  return { ok: false, permanent: true, error };
+}
+
+export class Transport {
+  private agent: Agent | null = null;
+  private readonly lastSlackPost = new Map<string, number>();
+  private readonly mailers = new Map<string, Transporter>();
+
+  constructor(readonly tuning: Tuning) {}
+
+  private undici: typeof import('undici') | null = null;
+
+  /** undici is loaded on the first delivery only: a run with nothing to send starts faster. */
+  private async dispatcher(): Promise<{ agent: Agent; request: typeof import('undici').request }> {
+    if (!this.undici) this.undici = await import('undici');
+    if (!this.agent) {
+      const t = this.tuning.timeoutMs;
+      this.agent = new this.undici.Agent({ connect: { timeout: t }, headersTimeout: t, bodyTimeout: t, keepAliveTimeout: 2000 });
+    }
+    return { agent: this.agent, request: this.undici.request };
+  }
+
+  /** POST a JSON body; the body of the answer is always read to the end. */
+  async postJson(url: string, headers: Record<string, string>, body: unknown): Promise<Outcome> {
+    try {
+      const { agent, request } = await this.dispatcher();
+      const res = await request(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'sla-monitor', ...headers },
+        body: JSON.stringify(body),
+        dispatcher: agent,
+        headersTimeout: this.tuning.timeoutMs,
+        bodyTimeout: this.tuning.timeoutMs,
+      });
+      const text = await res.body.text();
+      const retryAfter = parseRetryAfter(res.headers['retry-after'], Date.now(), this.tuning.retryAfterCapMs);
+      return classifyStatus(res.statusCode, text.slice(0, 200), retryAfter);
+    } catch (err) {
+      return describeNetworkError(err);
+    }
+  }
+
+  /** Wait so that one Slack webhook gets at most one message per interval. */
+  async slackTurn(url: string): Promise<void> {
+    const last = this.lastSlackPost.get(url);
+    const wait = last === undefined ? 0 : last + this.tuning.slackIntervalMs - Date.now();
+    if (wait > 0) await sleep(wait);
+    this.lastSlackPost.set(url, Date.now());
+  }
+
+  async mail(smtpUrl: string, msg: { from: string; to: string[]; subject: string; text: string; messageId: string }): Promise<Outcome> {
+    try {
+      let mailer = this.mailers.get(smtpUrl);
+      if (!mailer) {
+        const { default: nodemailer } = await import('nodemailer');
+        const t = this.tuning.timeoutMs;
+        mailer = nodemailer.createTransport({ url: smtpUrl, connectionTimeout: t, greetingTimeout: t, socketTimeout: t * 2 } as never);
+        this.mailers.set(smtpUrl, mailer);
+      }
+      await mailer.sendMail({ from: msg.from, to: msg.to, subject: msg.subject, text: msg.text, messageId: msg.messageId });
+      return { ok: true };
+    } catch (err) {
+      const e = err as { code?: string; responseCode?: number; command?: string };
+      if (typeof e.responseCode === 'number') {
+        const error = `SMTP ${e.responseCode}${e.command ? ` after ${e.command.split(' ')[0]}` : ''}`;
+        return { ok: false, permanent: e.responseCode >= 500, error };
+      }
+      if (e.code === 'EAUTH') return { ok: false, permanent: true, error: 'SMTP login refused' };
+      if (e.code === 'EENVELOPE') return { ok: false, permanent: true, error: 'SMTP refused the sender or recipients' };
+      if (e.code === 'ECONNECTION' || e.code === 'ETIMEDOUT' || e.code === 'ESOCKET' || e.code === 'EDNS') {
+        return { ok: false, permanent: false, error: `SMTP ${e.code === 'ETIMEDOUT' ? 'timeout' : 'connection failed'}` };
+      }
+      const net = describeNetworkError(err);
+      return net.ok ? net : { ...net, error: `SMTP ${net.error}` };
+    }
+  }
+
+  appendLine(path: string, value: unknown): Outcome {
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      appendFileSync(path, JSON.stringify(value) + '\n');
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, permanent: false, error: `cannot append to the file (${(err as { code?: string }).code ?? 'error'})` };
+    }
+  }
+
+  async close(): Promise<void> {
+    const agent = this.agent;
+    this.agent = null;
+    if (agent) await agent.destroy().catch(() => undefined);
+    for (const m of this.mailers.values()) m.close();
+    this.mailers.clear();
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

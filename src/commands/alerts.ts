@@ -1,0 +1,90 @@
+// sla alerts [--pending|--failed] [--retry] — the alert outbox, and re-queueing
+// alerts that failed permanently (after the destination was fixed).
+
+import type { OutboxRow, OutboxStatus } from '../store/alerts.js';
+import { usageError, type Context } from './context.js';
+
+interface Opts { pending?: boolean; failed?: boolean; retry?: boolean }
+
+const SHOWN = 200;
+
+export async function run(ctx: Context, opts: Opts): Promise<number> {
+  const format = ctx.format(['table', 'json', 'csv']);
+  if (opts.pending && opts.failed) throw usageError('--pending and --failed exclude each other', 'give one of them, or neither for every alert');
+  const config = await ctx.config();
+  const store = await ctx.store();
+  const [{ AlertStore }, { isoUtc, localTime }] = await Promise.all([import('../store/alerts.js'), import('../render/format.js')]);
+  const as = new AlertStore(store);
+  const zone = config.timezone;
+
+  if (opts.retry) {
+    const now = await ctx.now();
+    const n = as.retryFailed(now);
+    if (n > 0) {
+      store.addAudit({ at: now, actor: ctx.actor(), action: 'alerts-retry', ticketId: null, reason: null, before: { failed: n }, after: { requeued: n } });
+    }
+    if (format !== 'json' && !ctx.globals.quiet) {
+      ctx.out(n === 0 ? 'no failed alerts to re-queue' : `re-queued ${n} failed alert${n === 1 ? '' : 's'}; the next \`sla check\` delivers them`);
+    }
+    if (format === 'json') {
+      ctx.out(JSON.stringify({ requeued: n }));
+      return 0;
+    }
+    if (!opts.failed && !opts.pending) return 0;
+  }
+
+  const statuses: OutboxStatus[] | undefined = opts.pending ? ['pending', 'sending'] : opts.failed ? ['failed'] : undefined;
+  const rows = as.listAlerts({ statuses, limit: format === 'table' ? SHOWN : undefined });
+  const json = (r: OutboxRow) => {
+    const p = safeParse(r.payload);
+    return {
+      id: r.id, eventId: p?.id ?? null, ticketId: r.ticketId, type: r.type, destination: r.destination, status: r.status,
+      attempts: r.attempts, nextAttemptAt: isoUtc(r.nextAttemptAt), lastError: r.lastError, createdAt: isoUtc(r.createdAt),
+      sentAt: isoUtc(r.sentAt), run: r.runId, rule: p?.rule ?? null, metric: p?.metric ?? null, at: p?.at ?? null,
+    };
+  };
+  if (format === 'json') {
+    ctx.out(JSON.stringify(rows.map(json)));
+    return 0;
+  }
+  if (format === 'csv') {
+    const { toCsv } = await import('../render/csv.js');
+    const head = ['id', 'eventId', 'ticketId', 'type', 'destination', 'status', 'attempts', 'nextAttemptAt', 'lastError', 'createdAt', 'sentAt', 'run'];
+    ctx.stdout.write(toCsv(head, rows.map((r) => {
+      const j = json(r) as Record<string, unknown>;
+      return head.map((k) => (j[k] === null || j[k] === undefined ? '' : String(j[k])));
+    })));
+    return 0;
+  }
+  if (rows.length === 0) {
+    ctx.out(opts.pending ? 'no alerts waiting for delivery' : opts.failed ? 'no failed alerts' : 'the outbox is empty');
+  } else {
+    const { renderTable, makeChalk } = await import('../render/table.js');
+    const chalk = makeChalk(ctx.color);
+    const paint = (s: string): string =>
+      s === 'failed' ? chalk.red(s) : s === 'pending' || s === 'sending' ? chalk.yellow(s) : s === 'unrouted' ? chalk.dim(s) : s;
+    const when = (t: number | null): string => (t === null ? '' : localTime(t, zone));
+    ctx.out(renderTable(
+      ['Created', 'Ticket', 'Type', 'Destination', 'Status', 'Tries', 'Next try / sent', 'Last error'],
+      rows.map((r) => [
+        when(r.createdAt), r.ticketId, r.type, r.destination ?? '(no route)', paint(r.status === 'sending' ? 'sending' : r.status),
+        r.attempts, r.status === 'sent' ? when(r.sentAt) : r.status === 'pending' || r.status === 'sending' ? when(r.nextAttemptAt) : '',
+        r.lastError ?? '',
+      ]),
+      ctx.color,
+    ));
+    const total = as.countAlerts(statuses);
+    if (total > rows.length) ctx.out(`… ${total - rows.length} older alerts not shown (--format json lists all)`);
+  }
+  if (!opts.pending && !opts.failed) {
+    const last = as.lastRun();
+    const pending = as.countAlerts(['pending', 'sending']);
+    const failed = as.countAlerts(['failed']);
+    ctx.out(`${pending} pending, ${failed} failed · last check: ${last ? `${localTime(last.at, zone)} (${last.status})` : 'never'} — \`sla runs\` lists the runs`);
+  }
+  return 0;
+}
+
+function safeParse(s: string): { id?: string; rule?: string | null; metric?: string | null; at?: string } | null {
+  try { return JSON.parse(s) as { id?: string }; } catch { return null; }
+}

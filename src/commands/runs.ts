@@ -1,0 +1,53 @@
+// sla runs — recent `check` runs: when, how long, tickets evaluated, events,
+// alerts sent and failed, and whether the run itself failed.
+
+import { usageError, type Context } from './context.js';
+
+interface Opts { limit?: string }
+
+export async function run(ctx: Context, opts: Opts): Promise<number> {
+  const format = ctx.format(['table', 'json', 'csv']);
+  const limit = Number(opts.limit ?? '20');
+  if (!Number.isInteger(limit) || limit < 1) throw usageError(`--limit ${JSON.stringify(opts.limit)} is not a positive whole number`, 'e.g. --limit 50');
+  const config = await ctx.config();
+  const store = await ctx.store();
+  const [{ AlertStore }, { isoUtc, localTime }] = await Promise.all([import('../store/alerts.js'), import('../render/format.js')]);
+  const runs = new AlertStore(store).listRuns(limit);
+  const rows = runs.map((r) => ({
+    id: r.id, startedAt: isoUtc(r.startedAt), finishedAt: isoUtc(r.finishedAt),
+    durationMs: r.finishedAt === null ? null : r.finishedAt - r.startedAt, at: isoUtc(r.at),
+    ticketsEvaluated: r.ticketsEvaluated, events: r.events, alertsSent: r.alertsSent, alertsFailed: r.alertsFailed,
+    status: r.status, error: r.error,
+  }));
+  if (format === 'json') {
+    ctx.out(JSON.stringify(rows));
+    return 0;
+  }
+  if (format === 'csv') {
+    const { toCsv } = await import('../render/csv.js');
+    const head = Object.keys(rows[0] ?? { id: 0, startedAt: 0, finishedAt: 0, durationMs: 0, at: 0, ticketsEvaluated: 0, events: 0, alertsSent: 0, alertsFailed: 0, status: 0, error: 0 });
+    ctx.stdout.write(toCsv(head, rows.map((r) => head.map((k) => {
+      const v = (r as Record<string, unknown>)[k];
+      return v === null || v === undefined ? '' : String(v);
+    }))));
+    return 0;
+  }
+  if (rows.length === 0) {
+    ctx.out('no check runs yet — `sla check` (from crontab) or `sla watch` records them');
+    return 0;
+  }
+  const { renderTable, makeChalk } = await import('../render/table.js');
+  const { durationText } = await import('../alerts/summary.js');
+  const chalk = makeChalk(ctx.color);
+  const zone = config.timezone;
+  ctx.out(renderTable(
+    ['Run', 'Started', 'Took', 'Evaluated at', 'Tickets', 'Events', 'Sent', 'Failed', 'Status'],
+    runs.map((r) => [
+      r.id, localTime(r.startedAt, zone), r.finishedAt === null ? '' : durationText(r.finishedAt - r.startedAt),
+      localTime(r.at, zone), r.ticketsEvaluated, r.events, r.alertsSent, r.alertsFailed ? chalk.red(String(r.alertsFailed)) : 0,
+      r.status === 'failed' ? chalk.red(`failed: ${r.error ?? ''}`) : r.status === 'running' ? chalk.yellow('running (or killed)') : r.status,
+    ]),
+    ctx.color,
+  ));
+  return 0;
+}

@@ -1,0 +1,292 @@
+// All SQL of `check`, `watch`, `alerts`, `runs` and `escalate`: the SLA events
+// (exactly once by UNIQUE(ticket_id, cycle, type, rule)), the alert outbox and
+// the record of runs. Writes happen inside the caller's `tx` (an immediate
+// transaction) or are one short transaction each; no network I/O ever runs
+// while one is open.
+
+import type { Instant } from '../domain/types.js';
+import type { Store } from './store.js';
+
+export interface SlaEventInsert {
+  ticketId: string;
+  cycle: number;
+  type: string;
+  rule: string;
+  dueAt: Instant;
+  recordedAt: Instant;
+  announced: boolean;
+  data: unknown;
+  runId: number | null;
+}
+
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'unrouted';
+
+export interface AlertInsert {
+  id: string;
+  slaEventSeq: number | null;
+  ticketId: string;
+  destination: string | null;
+  type: string;
+  status: 'pending' | 'unrouted';
+  nextAttemptAt: Instant | null;
+  /** JSON of the alert's facts (never a secret). */
+  payload: string;
+  createdAt: Instant;
+  runId: number | null;
+}
+
+export interface OutboxRow {
+  id: string;
+  slaEventSeq: number | null;
+  ticketId: string;
+  destination: string | null;
+  type: string;
+  status: OutboxStatus;
+  attempts: number;
+  nextAttemptAt: Instant | null;
+  lastError: string | null;
+  payload: string;
+  createdAt: Instant;
+  sentAt: Instant | null;
+  runId: number | null;
+}
+
+export interface RunRow {
+  id: number;
+  startedAt: Instant;
+  finishedAt: Instant | null;
+  at: Instant;
+  ticketsEvaluated: number;
+  events: number;
+  alertsSent: number;
+  alertsFailed: number;
+  status: string;
+  error: string | null;
+}
+
+export interface RunStats {
+  ticketsEvaluated: number;
+  events: number;
+  alertsSent: number;
+  alertsFailed: number;
+}
+
+interface RawAlert {
+  id: string; sla_event_seq: number | null; ticket_id: string; destination: string | null; type: string; status: string;
+  attempts: number; next_attempt_at: number | null; last_error: string | null; payload: string; created_at: number;
+  sent_at: number | null; run_id: number | null;
+}
+
+interface RawRun {
+  id: number; started_at: number; finished_at: number | null; at: number; tickets_evaluated: number; events: number;
+  alerts_sent: number; alerts_failed: number; status: string; error: string | null;
+}
+
+const OPEN = "status NOT IN ('resolved', 'closed')";
+
+function toAlert(r: RawAlert): OutboxRow {
+  return {
+    id: r.id, slaEventSeq: r.sla_event_seq, ticketId: r.ticket_id, destination: r.destination, type: r.type,
+    status: r.status as OutboxStatus, attempts: r.attempts, nextAttemptAt: r.next_attempt_at, lastError: r.last_error,
+    payload: r.payload, createdAt: r.created_at, sentAt: r.sent_at, runId: r.run_id,
+  };
+}
+
+function toRun(r: RawRun): RunRow {
+  return {
+    id: r.id, startedAt: r.started_at, finishedAt: r.finished_at, at: r.at, ticketsEvaluated: r.tickets_evaluated,
+    events: r.events, alertsSent: r.alerts_sent, alertsFailed: r.alerts_failed, status: r.status, error: r.error,
+  };
+}
+
+export class AlertStore {
+  private readonly s: ReturnType<AlertStore['prepare']>;
+
+  constructor(readonly store: Store) {
+    this.s = this.prepare();
+  }
+
+  private prepare() {
+    const db = this.store.db;
+    return {
+      nextChangeAt: db.prepare<[string], number | null>('SELECT next_change_at FROM tickets WHERE id = ?').pluck(),
+      fired: db.prepare<[string, number], { type: string; rule: string }>('SELECT type, rule FROM sla_events WHERE ticket_id = ? AND cycle = ?'),
+      insertEvent: db.prepare<unknown[], { seq: number }>(
+        `INSERT INTO sla_events (ticket_id, cycle, type, rule, due_at, recorded_at, announced, data, run_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ticket_id, cycle, type, rule) DO NOTHING RETURNING seq`,
+      ),
+      manualCount: db.prepare<[string, number], number>(
+        "SELECT count(*) FROM sla_events WHERE ticket_id = ? AND cycle = ? AND type = 'escalated' AND rule LIKE 'manual:%'",
+      ).pluck(),
+      insertAlert: db.prepare(
+        `INSERT INTO alerts (id, sla_event_seq, ticket_id, destination, type, status, attempts, next_attempt_at, payload, created_at, run_id)
+         VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      ),
+      customersAtLeast: db.prepare<[number], { customer: string; n: number }>(
+        `SELECT customer, count(*) AS n FROM tickets
+         WHERE ${OPEN} AND customer IS NOT NULL GROUP BY customer HAVING count(*) >= ?`,
+      ),
+      nthOpenCreated: db.prepare<[string, number], number>(
+        `SELECT created_at FROM tickets
+         WHERE customer = ? AND ${OPEN} AND customer IS NOT NULL ORDER BY created_at LIMIT 1 OFFSET ?`,
+      ).pluck(),
+      unfiredOfCustomer: db.prepare<[string, string], string>(
+        `SELECT t.id FROM tickets t
+         WHERE t.customer = ? AND t.${OPEN} AND t.customer IS NOT NULL AND NOT EXISTS (
+           SELECT 1 FROM sla_events e WHERE e.ticket_id = t.id AND e.cycle = t.sla_cycle AND e.type = 'escalated' AND e.rule = ?)`,
+      ).pluck(),
+      claim: db.prepare<[number, number, number], RawAlert>(
+        `UPDATE alerts SET status = 'sending', next_attempt_at = ?
+         WHERE id IN (SELECT id FROM alerts WHERE status IN ('pending', 'sending') AND next_attempt_at <= ?
+                      ORDER BY created_at, id LIMIT ?)
+         RETURNING *`,
+      ),
+      claimOne: db.prepare<[number, string, number], RawAlert>(
+        `UPDATE alerts SET status = 'sending', next_attempt_at = ?
+         WHERE id = ? AND status IN ('pending', 'sending') AND next_attempt_at <= ? RETURNING *`,
+      ),
+      markSent: db.prepare<[number, number, string]>(
+        "UPDATE alerts SET status = 'sent', sent_at = ?, attempts = attempts + ?, next_attempt_at = NULL, last_error = NULL WHERE id = ?",
+      ),
+      markRetry: db.prepare<[number, number, string, string]>(
+        "UPDATE alerts SET status = 'pending', next_attempt_at = ?, attempts = attempts + ?, last_error = ? WHERE id = ?",
+      ),
+      markFailed: db.prepare<[number, string, string]>(
+        "UPDATE alerts SET status = 'failed', next_attempt_at = NULL, attempts = attempts + ?, last_error = ? WHERE id = ?",
+      ),
+      retryFailed: db.prepare<[number]>("UPDATE alerts SET status = 'pending', next_attempt_at = ? WHERE status = 'failed'"),
+      startRun: db.prepare<[number, number]>('INSERT INTO runs (started_at, at) VALUES (?, ?)'),
+      finishRun: db.prepare<unknown[]>(
+        `UPDATE runs SET finished_at = ?, tickets_evaluated = ?, events = ?, alerts_sent = ?, alerts_failed = ?, status = ?, error = ?
+         WHERE id = ?`,
+      ),
+      listRuns: db.prepare<[number], RawRun>('SELECT * FROM runs ORDER BY id DESC LIMIT ?'),
+      lastRun: db.prepare<[], RawRun>('SELECT * FROM runs ORDER BY id DESC LIMIT 1'),
+      pendingCount: db.prepare<[], number>("SELECT count(*) FROM alerts WHERE status IN ('pending', 'sending')").pluck(),
+    };
+  }
+
+  /** One immediate (write) transaction. */
+  tx<T>(fn: () => T): T {
+    return this.store.db.transaction(fn).immediate();
+  }
+
+  /** The ticket's stored next_change_at (undefined: no such ticket). */
+  nextChangeAt(id: string): Instant | null | undefined {
+    return this.s.nextChangeAt.get(id);
+  }
+
+  /** Transition keys (`type|rule`) recorded for the ticket's cycle. */
+  firedKeys(ticketId: string, cycle: number): Set<string> {
+    return new Set(this.s.fired.all(ticketId, cycle).map((r) => `${r.type}|${r.rule}`));
+  }
+
+  /** Insert once: the new row's seq, or null when (ticket, cycle, type, rule) was already recorded. */
+  insertSlaEvent(e: SlaEventInsert): number | null {
+    const row = this.s.insertEvent.get(
+      e.ticketId, e.cycle, e.type, e.rule, e.dueAt, e.recordedAt, e.announced ? 1 : 0,
+      e.data === undefined || e.data === null ? null : JSON.stringify(e.data), e.runId,
+    );
+    return row ? row.seq : null;
+  }
+
+  manualEscalations(ticketId: string, cycle: number): number {
+    return this.s.manualCount.get(ticketId, cycle) ?? 0;
+  }
+
+  insertAlert(a: AlertInsert): boolean {
+    const r = this.s.insertAlert.run(a.id, a.slaEventSeq, a.ticketId, a.destination, a.type, a.status, a.nextAttemptAt, a.payload, a.createdAt, a.runId);
+    return r.changes > 0;
+  }
+
+  /** Customers with at least `n` open tickets (a covering scan of the open-customer index). */
+  customersWithOpenAtLeast(n: number): Array<{ customer: string; n: number }> {
+    return this.s.customersAtLeast.all(n);
+  }
+
+  /** created_at of the customer's nth (1-based) oldest open ticket. */
+  nthOpenCreated(customer: string, n: number): Instant | null {
+    return this.s.nthOpenCreated.get(customer, n - 1) ?? null;
+  }
+
+  /** The customer's open tickets on which escalation rule `rule` has not fired this cycle. */
+  unfiredOpenTickets(customer: string, rule: string): string[] {
+    return this.s.unfiredOfCustomer.all(customer, rule);
+  }
+
+  /**
+   * Claim deliverable alerts (pending and due, or in flight with a lapsed lease — a
+   * crashed run's) for this process: they become 'sending' until `leaseUntil`.
+   */
+  claim(now: Instant, leaseUntil: Instant, limit: number): OutboxRow[] {
+    return this.tx(() => this.s.claim.all(leaseUntil, now, limit).map(toAlert));
+  }
+
+  claimOne(id: string, now: Instant, leaseUntil: Instant): OutboxRow | null {
+    return this.tx(() => {
+      const r = this.s.claimOne.get(leaseUntil, id, now);
+      return r ? toAlert(r) : null;
+    });
+  }
+
+  markSent(ids: readonly string[], at: Instant, attempts: number): void {
+    this.tx(() => { for (const id of ids) this.s.markSent.run(at, attempts, id); });
+  }
+
+  markRetry(ids: readonly string[], nextAttemptAt: Instant, attempts: number, error: string): void {
+    this.tx(() => { for (const id of ids) this.s.markRetry.run(nextAttemptAt, attempts, error, id); });
+  }
+
+  markFailed(ids: readonly string[], attempts: number, error: string): void {
+    this.tx(() => { for (const id of ids) this.s.markFailed.run(attempts, error, id); });
+  }
+
+  /** Re-queue every failed alert; returns how many. */
+  retryFailed(now: Instant): number {
+    return this.tx(() => this.s.retryFailed.run(now).changes);
+  }
+
+  pendingCount(): number {
+    return this.s.pendingCount.get() ?? 0;
+  }
+
+  listAlerts(f: { statuses?: readonly OutboxStatus[]; limit?: number } = {}): OutboxRow[] {
+    const where = f.statuses?.length ? `WHERE status IN (${f.statuses.map(() => '?').join(', ')})` : '';
+    const rows = this.store.db
+      .prepare(`SELECT * FROM alerts ${where} ORDER BY created_at DESC, id LIMIT ?`)
+      .all(...(f.statuses ?? []), f.limit ?? -1) as RawAlert[];
+    return rows.map(toAlert);
+  }
+
+  countAlerts(statuses?: readonly OutboxStatus[]): number {
+    const where = statuses?.length ? `WHERE status IN (${statuses.map(() => '?').join(', ')})` : '';
+    return (this.store.db.prepare(`SELECT count(*) FROM alerts ${where}`).pluck().get(...(statuses ?? [])) as number) ?? 0;
+  }
+
+  startRun(startedAt: Instant, at: Instant): number {
+    return this.tx(() => Number(this.s.startRun.run(startedAt, at).lastInsertRowid));
+  }
+
+  finishRun(id: number, finishedAt: Instant, stats: RunStats, status: 'ok' | 'failed', error: string | null): void {
+    this.tx(() => {
+      this.s.finishRun.run(finishedAt, stats.ticketsEvaluated, stats.events, stats.alertsSent, stats.alertsFailed, status, error, id);
+    });
+  }
+
+  listRuns(limit: number): RunRow[] {
+    return this.s.listRuns.all(limit).map(toRun);
+  }
+
+  lastRun(): RunRow | null {
+    const r = this.s.lastRun.get();
+    return r ? toRun(r) : null;
+  }
+
+  /** Open tickets whose stored slaStatus is one of `states` (kept current by check). */
+  countOpenInStates(states: readonly string[]): number {
+    return this.store.db
+      .prepare(`SELECT count(*) FROM tickets WHERE ${OPEN} AND sla_status IN (${states.map(() => '?').join(', ')})`)
+      .pluck()
+      .get(...states) as number;
+  }
+}

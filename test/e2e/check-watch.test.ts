@@ -1,0 +1,74 @@
+// `sla watch`: an every-second schedule, re-import before each check, overlapping
+// ticks skipped, a failing run logged while watching goes on, and SIGTERM in the
+// middle of a run: the run finishes, the database is closed, exit 0.
+
+import { renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alertProject, TestServer, ticketsCsv } from './http-server.js';
+
+let server: TestServer;
+beforeAll(async () => { server = await TestServer.start(); });
+afterAll(async () => { await server.close(); });
+
+async function until(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('sla watch', () => {
+  it('checks at start and every second, re-imports, logs each run, survives a failing run, and stops cleanly on SIGTERM mid-run', async () => {
+    const p = await alertProject({
+      config: { alerts: { destinations: { pager: { type: 'webhook', url: server.url('/watch') } }, routes: [{ when: { type: ['response_breached'] }, to: ['pager'] }] } },
+    });
+    const csv = join(p.dir, 'export.csv');
+    const ticket = (id: string) => ({ id, priority: 'urgent', status: 'open', created_at: '2025-11-03T10:00:00Z' });
+    writeFileSync(csv, ticketsCsv([ticket('W1')]));
+    server.respond({ status: 200 });
+
+    const { child, done } = p.spawn(['watch', '--schedule', '* * * * * *', '--import', csv, '--at', '2025-11-03T11:05:00Z'], { SLA_HTTP_TIMEOUT_MS: '5000' });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    const okRuns = () => out.split('\n').filter((l) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z run \d+ ok: /.test(l));
+
+    await until(() => server.requests.some((r) => r.path === '/watch'), 'the first alert');
+    await until(() => okRuns().length >= 1, 'the first log line');
+    expect(okRuns()[0]).toMatch(/1 breached.*1 alert sent.*import: 1 rows, 1 new/);
+
+    // The export disappears for a while: runs fail, are logged, and watching goes on.
+    renameSync(csv, csv + '.away');
+    await until(() => /run FAILED: .*watching goes on/.test(out), 'a failed run');
+    // It comes back with a new ticket; its alert is delivered slowly: SIGTERM while that run delivers.
+    server.respond({ status: 200, delayMs: 2500 });
+    writeFileSync(csv + '.away', ticketsCsv([ticket('W1'), ticket('W2')]));
+    renameSync(csv + '.away', csv);
+    await until(() => server.requests.some((r) => r.path === '/watch' && r.json?.ticketId === 'W2'), 'the second alert');
+    // A tick comes while that run is still delivering: skipped, not stacked.
+    await until(() => /skipped: the previous run is still going/.test(out), 'a skipped tick');
+    const sentAt = Date.now();
+    child.kill('SIGTERM');
+    const r = await done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/SIGTERM: finishing the run in progress/);
+    expect(Date.now() - sentAt).toBeGreaterThan(300); // it waited for the delivery in progress
+    const last = okRuns().at(-1)!;
+    expect(last).toMatch(/1 breached.*1 alert sent/);
+
+    // Everything the interrupted run did is recorded; nothing is left in flight.
+    expect(p.query('SELECT ticket_id, status FROM alerts ORDER BY ticket_id')).toEqual([
+      { ticket_id: 'W1', status: 'sent' }, { ticket_id: 'W2', status: 'sent' },
+    ]);
+    expect(p.query("SELECT count(*) AS n FROM runs WHERE status <> 'ok'")[0].n).toBe(0);
+    expect(server.requests.filter((x) => x.path === '/watch')).toHaveLength(2);
+  });
+
+  it('refuses a bad schedule (exit 2)', async () => {
+    const p = await alertProject({});
+    const r = await p.sla(['watch', '--schedule', 'every minute']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--schedule "every minute" is not a cron expression/);
+  });
+});
