@@ -1,0 +1,184 @@
+// Shared by the agents' commands (pause, resume, reset, reason, recalc, show,
+// list, audit): evaluating a stored ticket, the manual-pause state, refusals,
+// and the before/after values the audit log keeps.
+
+import type { Config } from '../config/types.js';
+import type { BusinessTime, TicketClock } from '../domain/clock.js';
+import { computeSla, type SlaState } from '../domain/sla.js';
+import { evaluateTicket, type Ticket, type TicketEvent } from '../domain/ticket.js';
+import { DONE_STATUSES, type Instant, type Metric } from '../domain/types.js';
+import { isoUtc, minutes } from '../render/format.js';
+import { CliError, usageError, type Context } from './context.js';
+
+export const METRIC_NAMES: readonly Metric[] = ['first_response', 'resolution'];
+
+export function notFound(id: string): CliError {
+  return new CliError(`ticket ${id} not found`, 'check the id (sla list shows open tickets); nothing was changed');
+}
+
+/** A refusal: one line, exit 1, nothing written. */
+export function refuse(message: string, hint: string): CliError {
+  return new CliError(message, hint, 1);
+}
+
+/** --reason is required (exit 1 when missing or blank, as the other refusals). */
+export function requireReason(reason: string | undefined, command: string): string {
+  const r = reason?.trim();
+  if (!r) throw refuse(`${command} needs a reason`, `add --reason "why" (it goes to the audit log); nothing was changed`);
+  return r;
+}
+
+export function evaluate(config: Config, calendar: (name: string) => BusinessTime, t: Ticket, events: readonly TicketEvent[], now: Instant): SlaState {
+  return computeSla(t, events, config, calendar, now);
+}
+
+/** Events with `e` inserted in time order (after events at the same instant). */
+export function withEvent(events: readonly TicketEvent[], e: TicketEvent): TicketEvent[] {
+  const out = [...events];
+  let i = out.length;
+  while (i > 0 && out[i - 1].at > e.at) i--;
+  out.splice(i, 0, e);
+  return out;
+}
+
+/**
+ * The instant the stored state is computed at after a write at `now`: never
+ * before the ticket's last event, so the stored columns reflect the whole
+ * history (a write with --at in the past must not hide later events).
+ */
+export function storeInstant(now: Instant, events: readonly TicketEvent[]): Instant {
+  let t = now;
+  for (const e of events) if (e.at > t) t = e.at;
+  return t;
+}
+
+export interface ManualPause { since: Instant; until: Instant | null; reason: string | null; actor: string | null }
+
+/** The manual pause in force at `now` (the clock's rules: the first pause wins, resume ends it, `until` ends it). */
+export function manualPauseAt(events: readonly TicketEvent[], now: Instant): ManualPause | null {
+  let manual: ManualPause | null = null;
+  for (const e of events) {
+    if (e.at > now) break;
+    if (manual && manual.until !== null && manual.until <= e.at) manual = null;
+    if (e.type === 'pause' && !manual) manual = { since: e.at, until: e.until ?? null, reason: e.reason ?? null, actor: e.actor ?? null };
+    else if (e.type === 'resume') manual = null;
+  }
+  if (manual && manual.until !== null && manual.until <= now) manual = null;
+  return manual;
+}
+
+/** The ticket's status as of `now` (from its history; 'new' before the first status). */
+export function isDone(clock: TicketClock): boolean {
+  return DONE_STATUSES.has(clock.status);
+}
+
+/** The values an audit entry keeps before and after a change. */
+export function snapshot(clock: TicketClock): Record<string, unknown> {
+  const fr = clock.metrics.first_response;
+  const res = clock.metrics.resolution;
+  return {
+    slaStatus: clock.slaStatus,
+    policy: clock.assignment?.policy ?? null,
+    cycle: clock.cycle,
+    firstResponseDue: isoUtc(fr?.dueAt),
+    firstResponseStatus: fr?.status ?? null,
+    resolutionDue: isoUtc(res?.dueAt),
+    resolutionStatus: res?.status ?? null,
+    pausedAt: isoUtc(clock.pausedAt),
+    pausedMinutes: minutes(clock.totalPausedMs / 60_000),
+  };
+}
+
+/** Only the keys whose values differ (plus the given always-kept keys). */
+export function diffSnapshots(before: Record<string, unknown>, after: Record<string, unknown>, keep: string[] = ['slaStatus']): {
+  before: Record<string, unknown>; after: Record<string, unknown>;
+} {
+  const b: Record<string, unknown> = {};
+  const a: Record<string, unknown> = {};
+  for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (keep.includes(k) || JSON.stringify(before[k]) !== JSON.stringify(after[k])) {
+      b[k] = before[k] ?? null;
+      a[k] = after[k] ?? null;
+    }
+  }
+  return { before: b, after: a };
+}
+
+export function parseMetric(text: string | undefined, option = '--metric'): Metric | undefined {
+  if (text === undefined) return undefined;
+  const t = text.trim().toLowerCase().replace(/-/g, '_');
+  const alias: Record<string, Metric> = { first_response: 'first_response', response: 'first_response', fr: 'first_response', resolution: 'resolution', res: 'resolution' };
+  const m = alias[t];
+  if (!m) throw usageError(`${option} ${JSON.stringify(text)} is not a metric`, 'use first_response or resolution');
+  return m;
+}
+
+/** Output a write's result: one line for people, the ticket JSON for scripts. */
+export async function writeResult(ctx: Context, line: string, json: () => unknown): Promise<void> {
+  const format = ctx.format(['table', 'json']);
+  if (format === 'json') ctx.out(JSON.stringify(json()));
+  else if (!ctx.globals.quiet) ctx.out(line);
+}
+
+/** `--until`: an instant (local to the config timezone without an offset) or a duration from now. */
+export async function parseUntil(ctx: Context, text: string, zone: string, now: Instant): Promise<Instant> {
+  const t = text.trim();
+  if (/^\d/.test(t) && !/[-:]/.test(t)) {
+    // No date or time separators: a duration ("2h", "90m", "1h30m", minutes).
+    const { parseDuration } = await import('../config/duration.js');
+    try {
+      return now + parseDuration(/^\d+$/.test(t) ? Number(t) : t) * 60_000;
+    } catch (e) {
+      throw usageError(`--until ${(e as Error).message}`, 'give a time such as 2026-12-01T09:00 or a duration such as 2h');
+    }
+  }
+  const { parseInstant } = await import('../domain/instant.js');
+  const at = parseInstant(t, zone);
+  if (at === null) {
+    throw usageError(`--until ${JSON.stringify(text)} is neither a time nor a duration`, 'give a time such as 2026-12-01T09:00 (config timezone) or 2026-12-01T14:00Z, or a duration such as 2h or 90m');
+  }
+  return at;
+}
+
+/** "resolution due 2025-11-03 19:30 UTC (3h 00m left)" for the one-line results of writes. */
+export function dueLine(clock: TicketClock, zone: string, localTime: (t: number | null, z: string) => string, fmt: (m: number) => string): string {
+  const parts: string[] = [];
+  for (const m of [clock.metrics.first_response, clock.metrics.resolution]) {
+    if (!m) continue;
+    const name = m.metric === 'first_response' ? 'first response' : 'resolution';
+    if (m.stoppedAt !== null) parts.push(`${name} ${m.status}`);
+    else if (m.status === 'breached') parts.push(`${name} breached at ${localTime(m.breachedAt, zone)}`);
+    else if (m.paused) parts.push(`${name} paused with ${fmt(m.remaining)} left`);
+    else parts.push(`${name} due ${localTime(m.dueAt, zone)} (${fmt(m.remaining)} left)`);
+  }
+  return parts.length ? parts.join('; ') : 'no SLA';
+}
+
+/** A cli-table3 table without lines between rows (one line per row), for lists. Loaded only when printed. */
+export async function compactTable(head: string[], rows: Array<Array<string | number>>, color: boolean): Promise<string> {
+  const { default: Table } = await import('cli-table3');
+  const t = new Table({
+    head,
+    style: { head: color ? ['bold'] : [], border: color ? ['grey'] : [], compact: true },
+    chars: color ? {} : {
+      'top': '-', 'top-mid': '+', 'top-left': '+', 'top-right': '+', 'bottom': '-', 'bottom-mid': '+', 'bottom-left': '+',
+      'bottom-right': '+', 'left': '|', 'left-mid': '+', 'mid': '-', 'mid-mid': '+', 'right': '|', 'right-mid': '+', 'middle': '|',
+    },
+  });
+  for (const r of rows) t.push(r.map((c) => String(c)));
+  return t.toString();
+}
+
+/** The ticket a write acts on: refused when unknown, or created after the instant the write acts at (--at). */
+export function existing<T extends { ticket: Ticket }>(cur: T | null, id: string, now: Instant): T {
+  if (!cur) throw notFound(id);
+  if (cur.ticket.createdAt > now) {
+    throw refuse(`ticket ${id} did not exist yet at ${isoUtc(now)} (created ${isoUtc(cur.ticket.createdAt)})`, 'check --at; nothing was changed');
+  }
+  return cur;
+}
+
+/** The clock only (no stored-state extras): what reads (`show`, `list`) need. */
+export function clockAt(config: Config, calendar: (name: string) => BusinessTime, t: Ticket, events: readonly TicketEvent[], now: Instant): TicketClock {
+  return evaluateTicket(t, events, config, calendar, now);
+}

@@ -1,0 +1,47 @@
+// sla audit [ID] [--since TIME] [--actor NAME] — who did what, when and why.
+// `--actor` here filters the log (it is not the "who is acting" of writes).
+
+import { isoUtc } from '../render/format.js';
+import type { AuditEntry } from '../store/store.js';
+import type { Context } from './context.js';
+import { auditLine, changeText } from './show.js';
+
+interface Opts { since?: string; actor?: string }
+
+export async function run(ctx: Context, id: string | undefined, opts: Opts): Promise<number> {
+  const format = ctx.format(['table', 'csv', 'json']);
+  const config = await ctx.config();
+  const zone = config.timezone;
+  const now = await ctx.now();
+  const since = opts.since !== undefined ? await ctx.parseTime(opts.since, zone, '--since') : undefined;
+  // Only `sla audit --actor NAME` filters; a global `sla --actor me audit` (e.g. from a shell
+  // alias) names who is acting and must not silently hide other people's entries.
+  const actor = opts.actor;
+  const store = await ctx.store();
+  const entries: AuditEntry[] = store.listAudit({ ticketId: id, since, actor }).filter((a) => a.at <= now);
+
+  if (format === 'json') {
+    ctx.out(JSON.stringify(entries.map((a) => ({ ...a, at: isoUtc(a.at) }))));
+    return 0;
+  }
+  if (format === 'csv') {
+    const { toCsv } = await import('../render/csv.js');
+    ctx.stdout.write(toCsv(
+      ['seq', 'at', 'actor', 'action', 'ticket_id', 'reason', 'change', 'before', 'after'],
+      entries.map((a) => [a.seq ?? null, isoUtc(a.at), a.actor, a.action, a.ticketId, a.reason, changeText(a, zone), json(a.before), json(a.after)]),
+      true,
+    ));
+    return 0;
+  }
+  if (!entries.length) {
+    ctx.out(`no audit entries${id ? ` for ticket ${id}` : ''}${actor ? ` by ${actor}` : ''}${since !== undefined ? ` since ${opts.since}` : ''}`);
+    return 0;
+  }
+  if (!ctx.globals.quiet) ctx.out(`Audit log${id ? ` of ticket ${id}` : ''} — times in ${zone}`);
+  for (const a of entries) ctx.out(auditLine(a, zone, 6, 80, id ? '' : `#${a.ticketId ?? '—'}  `));
+  return 0;
+}
+
+function json(v: unknown): string | null {
+  return v === null || v === undefined ? null : JSON.stringify(v);
+}

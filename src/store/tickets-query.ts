@@ -1,0 +1,351 @@
+// The SQL behind the agents' commands: `list` filters and sorts over the stored
+// computed columns, `--all` exports, breach reasons, the SLA events and alerts a
+// ticket has, and the one-transaction writers of `reason` and `recalc`.
+//
+// Stored SLA columns are the state as of `computed_at`. With no new event the
+// state only moves at known instants (at-risk, due, a manual pause's `until`),
+// so a filter "as of now" is answered from the instants themselves:
+//   a running clock is breached iff due_at < now, at risk iff at_risk_at <= now.
+// Rows the instants cannot answer — written after `now` (a look into the past
+// with --at) or paused with a `until` that has run out — are "stale": the
+// caller evaluates those with the clock. All functions take a Store.
+
+import type { Metric } from '../domain/types.js';
+import type { Ticket, TicketEvent } from '../domain/ticket.js';
+import type { Instant } from '../domain/types.js';
+import { rowToEvent, rowToTicket, type AuditEntry, type EventRow, type Store, type TicketRow } from './store.js';
+
+export type StatusFilter = 'on_time' | 'at_risk' | 'breached' | 'paused';
+export type SortKey = 'due' | 'priority' | 'created';
+
+export interface ListFilter {
+  status?: StatusFilter;
+  /** Which clock `status` and `dueWithinMs` look at; absent = the ticket as a whole. */
+  metric?: Metric;
+  /** Canonical priority. */
+  priority?: string;
+  tier?: string;
+  assignee?: string;
+  unassigned?: boolean;
+  /** Running clock due in [now, now + dueWithinMs]. */
+  dueWithinMs?: number;
+}
+
+export interface ListQuery extends ListFilter {
+  now: Instant;
+  sort: SortKey;
+  /** null = no limit. */
+  limit: number | null;
+  /** Config priorities, highest first (for --sort priority). */
+  priorities: readonly string[];
+}
+
+export interface BreachReasons { first_response: string | null; resolution: string | null }
+
+export interface TicketRecord {
+  ticket: Ticket;
+  events: TicketEvent[];
+  breachReasons: BreachReasons;
+}
+
+type Row = TicketRow & { fr_breach_reason: string | null; res_breach_reason: string | null };
+
+const OPEN = "status NOT IN ('resolved', 'closed')";
+
+// Per-metric predicates on the stored instants, for rows that are not stale.
+// Each is 0/1 (never NULL), so NOT and OR behave.
+const running = (p: 'fr' | 'res'): string => `${p}_status IN ('on_time', 'at_risk')`;
+const isBreached = (p: 'fr' | 'res'): string =>
+  `ifnull(${p}_status = 'breached' OR (${running(p)} AND ${p}_due_at < @now), 0)`;
+const isAtRisk = (p: 'fr' | 'res'): string =>
+  `ifnull(${running(p)} AND ${p}_due_at >= @now AND ${p}_at_risk_at <= @now, 0)`;
+const isPaused = (p: 'fr' | 'res'): string => `ifnull(${p}_status = 'paused', 0)`;
+const isOnTime = (p: 'fr' | 'res'): string => `(ifnull(${running(p)}, 0) AND NOT ${isBreached(p)} AND NOT ${isAtRisk(p)})`;
+
+/** The metric (or, without one, the ticket's worst-of status) is `status` at @now. */
+function statusIs(status: StatusFilter, metric: Metric | undefined): string {
+  if (metric) {
+    const p = metric === 'first_response' ? 'fr' : 'res';
+    return status === 'breached' ? isBreached(p) : status === 'at_risk' ? isAtRisk(p) : status === 'paused' ? isPaused(p) : isOnTime(p);
+  }
+  const b = `(${isBreached('fr')} OR ${isBreached('res')})`;
+  const r = `(${isAtRisk('fr')} OR ${isAtRisk('res')})`;
+  const pa = `(${isPaused('fr')} OR ${isPaused('res')})`;
+  if (status === 'breached') return b;
+  if (status === 'at_risk') return `(NOT ${b} AND ${r})`;
+  if (status === 'paused') return `(NOT ${b} AND NOT ${r} AND ${pa})`;
+  return `(NOT ${b} AND NOT ${r} AND NOT ${pa} AND (fr_status IS NOT NULL OR res_status IS NOT NULL))`;
+}
+
+/** A running (not stopped) clock's dueAt, else NULL. */
+const runningDue = (p: 'fr' | 'res'): string => `(CASE WHEN ${p}_stopped_at IS NULL THEN ${p}_due_at END)`;
+/** The earlier of two nullable values. */
+const least = (a: string, b: string): string => `(CASE WHEN ${a} IS NULL THEN ${b} WHEN ${b} IS NULL THEN ${a} WHEN ${a} < ${b} THEN ${a} ELSE ${b} END)`;
+
+function dueExpr(metric: Metric | undefined): string {
+  if (metric === 'first_response') return runningDue('fr');
+  if (metric === 'resolution') return runningDue('res');
+  return least(runningDue('fr'), runningDue('res'));
+}
+
+/**
+ * The state at @now cannot be read from the stored instants: stored after @now,
+ * or paused with a manual pause whose `until` passed since it was stored.
+ */
+const STALE = `(computed_at > @now OR (paused_at IS NOT NULL AND EXISTS (
+  SELECT 1 FROM ticket_events e WHERE e.ticket_id = tickets.id AND e.type = 'pause' AND e.data IS NOT NULL
+    AND json_extract(e.data, '$.until') > tickets.computed_at AND json_extract(e.data, '$.until') <= @now)))`;
+
+function fieldWhere(f: ListFilter, where: string[], params: Record<string, unknown>): void {
+  if (f.priority !== undefined) { where.push('priority = @priority'); params.priority = f.priority; }
+  if (f.tier !== undefined) { where.push('tier = @tier COLLATE NOCASE'); params.tier = f.tier; }
+  if (f.assignee !== undefined) { where.push('assignee = @assignee COLLATE NOCASE'); params.assignee = f.assignee; }
+  if (f.unassigned) where.push("(assignee IS NULL OR assignee = '')");
+}
+
+function statusWhere(f: ListFilter, where: string[], params: Record<string, unknown>): void {
+  if (f.status !== undefined) where.push(statusIs(f.status, f.metric));
+  if (f.dueWithinMs !== undefined) {
+    params.dueUntil = (params.now as number) + f.dueWithinMs;
+    const within = (p: 'fr' | 'res'): string =>
+      `ifnull(${p}_stopped_at IS NULL AND ${p}_due_at >= @now AND ${p}_due_at <= @dueUntil, 0)`;
+    where.push(f.metric === 'first_response' ? within('fr') : f.metric === 'resolution' ? within('res') : `(${within('fr')} OR ${within('res')})`);
+  }
+}
+
+function orderBy(q: ListQuery, params: Record<string, unknown>): string {
+  const due = dueExpr(q.metric);
+  const breached = q.metric ? statusIs('breached', q.metric) : statusIs('breached', undefined);
+  const byDue = `(CASE WHEN ${breached} THEN 0 ELSE 1 END), (${due} IS NULL), ${due}`;
+  if (q.sort === 'created') return 'created_at, id';
+  if (q.sort === 'priority') {
+    const cases = q.priorities.map((p, i) => { params[`rank${i}`] = p; return `WHEN @rank${i} THEN ${i}`; }).join(' ');
+    return `(CASE priority ${cases} ELSE ${q.priorities.length} END), ${byDue}, created_at, id`;
+  }
+  return `${byDue}, created_at, id`;
+}
+
+function fastWhere(q: ListQuery): { cond: string; params: Record<string, unknown> } {
+  const params: Record<string, unknown> = { now: q.now };
+  const where = [OPEN, 'created_at <= @now', `NOT ${STALE}`];
+  fieldWhere(q, where, params);
+  statusWhere(q, where, params);
+  return { cond: where.join(' AND '), params };
+}
+
+/**
+ * Open tickets whose stored state answers the filter at `now`, in the list's
+ * order, at most `limit`, plus how many there are in all. Stale rows are not
+ * here: see staleOpen.
+ */
+export function listOpen(store: Store, q: ListQuery): { records: TicketRecord[]; total: number } {
+  const { ids, total } = listOpenIds(store, q);
+  return { records: recordsByIds(store, ids), total };
+}
+
+/** listOpen's ids only (sorted from the covering index), to read the rows in chunks. */
+export function listOpenIds(store: Store, q: ListQuery): { ids: string[]; total: number } {
+  const { cond, params } = fastWhere(q);
+  const total = (store.db.prepare(`SELECT count(*) AS n FROM tickets WHERE ${cond}`).get(params) as { n: number }).n;
+  const orderParams = { ...params };
+  const order = orderBy(q, orderParams);
+  const limit = q.limit === null ? '' : ` LIMIT ${Math.max(0, Math.floor(q.limit))}`;
+  const ids = store.db.prepare(`SELECT id FROM tickets WHERE ${cond} ORDER BY ${order}${limit}`).pluck().all(orderParams) as string[];
+  return { ids, total };
+}
+
+/** The tickets with these ids, in this order, with their histories. */
+export function recordsByIds(store: Store, ids: readonly string[]): TicketRecord[] {
+  return withEvents(store, rowsById(store, ids));
+}
+
+/**
+ * Tickets that may be open at `now` and whose stored state cannot answer the
+ * filter (see STALE), with the field filters applied: the caller evaluates
+ * them with the clock. When `now` is before a ticket's last write its current
+ * status says nothing about `now`, so those are included whatever their status.
+ */
+export function staleOpen(store: Store, q: ListQuery): TicketRecord[] {
+  const params: Record<string, unknown> = { now: q.now };
+  // Priority can change over time: the caller checks it against the clock's priority.
+  const fields: string[] = [];
+  fieldWhere({ ...q, priority: undefined }, fields, params);
+  const extra = fields.map((w) => ` AND ${w}`).join('');
+  // Stored after `now` (a look into the past): any status (by index on computed_at).
+  const later = store.db.prepare(`SELECT * FROM tickets WHERE computed_at > @now AND created_at <= @now${extra}`).all(params) as Row[];
+  // Paused, and a manual pause's `until` passed since: found from the few pauses that have an end.
+  const ranOut = store.db.prepare(
+    `SELECT DISTINCT tickets.* FROM ticket_events e JOIN tickets ON tickets.id = e.ticket_id
+     WHERE e.type = 'pause' AND e.data IS NOT NULL AND json_extract(e.data, '$.until') <= @now
+       AND json_extract(e.data, '$.until') > tickets.computed_at AND tickets.computed_at <= @now
+       AND tickets.paused_at IS NOT NULL AND tickets.${OPEN} AND tickets.created_at <= @now${extra}`,
+  ).all(params) as Row[];
+  const seen = new Set(later.map((r) => r.id));
+  return withEvents(store, [...later, ...ranOut.filter((r) => !seen.has(r.id))]);
+}
+
+function rowsById(store: Store, ids: readonly string[]): Row[] {
+  const byId = new Map<string, Row>();
+  const CHUNK = 500;
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const part = ids.slice(i, i + CHUNK);
+    const rows = store.db.prepare(`SELECT * FROM tickets WHERE id IN (${part.map(() => '?').join(', ')})`).all(...part) as Row[];
+    for (const r of rows) byId.set(r.id, r);
+  }
+  return ids.map((id) => byId.get(id)).filter((r): r is Row => r !== undefined);
+}
+
+/**
+ * Every ticket created in [since, until), oldest first, with the field filters,
+ * a page at a time (keyset on created_at, id), so an export of any size runs
+ * in bounded memory.
+ */
+export function* listCreated(
+  store: Store, since: Instant | null, until: Instant | null, f: ListFilter, pageSize = 2000,
+): Generator<TicketRecord[]> {
+  const params: Record<string, unknown> = {};
+  const where: string[] = [];
+  if (since !== null) { where.push('created_at >= @since'); params.since = since; }
+  if (until !== null) { where.push('created_at < @until'); params.until = until; }
+  fieldWhere(f, where, params);
+  const first = store.db.prepare(`SELECT * FROM tickets ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT ${pageSize}`);
+  const next = store.db.prepare(
+    `SELECT * FROM tickets WHERE ${[...where, '(created_at > @afterAt OR (created_at = @afterAt AND id > @afterId))'].join(' AND ')} ORDER BY created_at, id LIMIT ${pageSize}`,
+  );
+  let rows = first.all(params) as Row[];
+  while (rows.length) {
+    yield withEvents(store, rows);
+    if (rows.length < pageSize) return;
+    const last = rows[rows.length - 1];
+    rows = next.all({ ...params, afterAt: last.created_at, afterId: last.id }) as Row[];
+  }
+}
+
+/** Every ticket whose current status is not resolved/closed (for `recalc`), a page at a time (keyset on id). */
+export function* allOpen(store: Store, pageSize = 2000): Generator<TicketRecord[]> {
+  const page = store.db.prepare(`SELECT * FROM tickets WHERE ${OPEN} AND id > ? ORDER BY id LIMIT ${pageSize}`);
+  let after = '';
+  for (;;) {
+    const rows = page.all(after) as Row[];
+    if (!rows.length) return;
+    yield withEvents(store, rows);
+    if (rows.length < pageSize) return;
+    after = rows[rows.length - 1].id;
+  }
+}
+
+/** The query plan of a list query (for tests and tuning). */
+export function explainList(store: Store, q: ListQuery): string {
+  const { cond, params } = fastWhere(q);
+  const order = orderBy(q, params);
+  return (store.db.prepare(`EXPLAIN QUERY PLAN SELECT id FROM tickets WHERE ${cond} ORDER BY ${order} LIMIT 50`)
+    .all(params) as Array<{ detail: string }>).map((r) => r.detail).join('\n');
+}
+
+function reasonsOf(r: Row): BreachReasons {
+  return { first_response: r.fr_breach_reason ?? null, resolution: r.res_breach_reason ?? null };
+}
+
+/** Attach each row's history: one query for all of them (chunked), not one per ticket. */
+function withEvents(store: Store, rows: Row[]): TicketRecord[] {
+  const byId = new Map<string, TicketEvent[]>();
+  for (const r of rows) byId.set(r.id, []);
+  const ids = rows.map((r) => r.id);
+  const CHUNK = 500;
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const part = ids.slice(i, i + CHUNK);
+    const evs = store.db
+      .prepare(`SELECT * FROM ticket_events WHERE ticket_id IN (${part.map(() => '?').join(', ')}) ORDER BY ticket_id, at, seq`)
+      .all(...part) as EventRow[];
+    for (const e of evs) byId.get(e.ticket_id)!.push(rowToEvent(e));
+  }
+  return rows.map((r) => ({ ticket: rowToTicket(r), events: byId.get(r.id)!, breachReasons: reasonsOf(r) }));
+}
+
+/** One ticket with its history and breach reasons, or null. */
+export function getRecord(store: Store, id: string): TicketRecord | null {
+  const row = store.db.prepare('SELECT * FROM tickets WHERE id = ?').get(id) as Row | undefined;
+  if (!row) return null;
+  return { ticket: rowToTicket(row), events: store.getEvents(id), breachReasons: reasonsOf(row) };
+}
+
+export function getBreachReasons(store: Store, id: string): BreachReasons | null {
+  const row = store.db.prepare('SELECT fr_breach_reason, res_breach_reason FROM tickets WHERE id = ?').get(id) as Row | undefined;
+  return row ? reasonsOf(row) : null;
+}
+
+export interface BreachReasonChange<R> {
+  /** Set this metric's reason; undefined = refuse (write nothing). */
+  set?: { metric: Metric; reason: string };
+  audit?: AuditEntry[];
+  result: R;
+}
+
+/**
+ * Read-check-write of a breach reason in one immediate transaction: `fn` sees the
+ * ticket (or null) and returns what to write, or throws to refuse.
+ */
+export function recordBreachReason<R>(store: Store, id: string, fn: (current: TicketRecord | null) => BreachReasonChange<R>): R {
+  return store.db.transaction(() => {
+    const change = fn(getRecord(store, id));
+    if (change.set) {
+      const col = change.set.metric === 'first_response' ? 'fr_breach_reason' : 'res_breach_reason';
+      store.db.prepare(`UPDATE tickets SET ${col} = ? WHERE id = ?`).run(change.set.reason, id);
+      for (const a of change.audit ?? []) store.addAudit(a);
+    }
+    return change.result;
+  }).immediate();
+}
+
+/**
+ * Many read-check-writes in ONE immediate transaction (all or nothing), e.g.
+ * `recalc`: `plan` runs inside the write lock and may call store.mutateTicket
+ * (nested as savepoints) any number of times.
+ */
+export function inWriteTransaction<R>(store: Store, plan: () => R): R {
+  return store.db.transaction(plan).immediate();
+}
+
+
+export interface SlaEventRow {
+  seq: number; cycle: number; type: string; rule: string; dueAt: Instant; recordedAt: Instant; announced: boolean;
+  data: unknown;
+}
+
+/** What `check` recorded for a ticket (warnings, breaches, escalations), oldest first. */
+export function getSlaEvents(store: Store, id: string): SlaEventRow[] {
+  if (!hasTable(store, 'sla_events')) return [];
+  const rows = store.db.prepare('SELECT * FROM sla_events WHERE ticket_id = ? ORDER BY due_at, seq').all(id) as Array<{
+    seq: number; cycle: number; type: string; rule: string; due_at: number; recorded_at: number; announced: number; data: string | null;
+  }>;
+  return rows.map((r) => ({
+    seq: r.seq, cycle: r.cycle, type: r.type, rule: r.rule, dueAt: r.due_at, recordedAt: r.recorded_at,
+    announced: r.announced !== 0, data: r.data ? safeJson(r.data) : null,
+  }));
+}
+
+export interface AlertRow {
+  id: string; slaEventSeq: number | null; destination: string | null; type: string; status: string; attempts: number;
+  lastError: string | null; createdAt: Instant; sentAt: Instant | null;
+}
+
+/** The alert outbox rows of a ticket (sent? when? where?), oldest first. */
+export function getAlerts(store: Store, id: string): AlertRow[] {
+  if (!hasTable(store, 'alerts')) return [];
+  const rows = store.db.prepare('SELECT * FROM alerts WHERE ticket_id = ? ORDER BY created_at, id').all(id) as Array<{
+    id: string; sla_event_seq: number | null; destination: string | null; type: string; status: string; attempts: number;
+    last_error: string | null; created_at: number; sent_at: number | null;
+  }>;
+  return rows.map((r) => ({
+    id: r.id, slaEventSeq: r.sla_event_seq, destination: r.destination, type: r.type, status: r.status,
+    attempts: r.attempts, lastError: r.last_error, createdAt: r.created_at, sentAt: r.sent_at,
+  }));
+}
+
+function hasTable(store: Store, name: string): boolean {
+  return store.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}
+
+function safeJson(s: string): unknown {
+  try { return JSON.parse(s); } catch { return s; }
+}
