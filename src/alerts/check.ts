@@ -17,7 +17,7 @@ import type { AlertType, Config } from '../config/types.js';
 import type { BusinessTime, TicketClock } from '../domain/clock.js';
 import { raisedPriority } from '../domain/escalation.js';
 import { computeSla } from '../domain/sla.js';
-import type { Ticket, TicketEvent } from '../domain/ticket.js';
+import { storeInstant, withEvent, type Ticket, type TicketEvent } from '../domain/ticket.js';
 import { dueTransitions, type Transition } from '../domain/transitions.js';
 import type { Instant, Metric } from '../domain/types.js';
 import { AlertStore } from '../store/alerts.js';
@@ -113,21 +113,7 @@ export function queueAlerts(as: AlertStore, config: Config, q: {
   return { destinations, unrouted: false, ids };
 }
 
-/** `events` with `e` in time order (after events at the same instant). */
-export function withEvent(events: readonly TicketEvent[], e: TicketEvent): TicketEvent[] {
-  const out = [...events];
-  let i = out.length;
-  while (i > 0 && out[i - 1].at > e.at) i--;
-  out.splice(i, 0, e);
-  return out;
-}
 
-/** The instant stored state is computed at: never before the ticket's last event. */
-export function storeInstant(now: Instant, events: readonly TicketEvent[]): Instant {
-  let t = now;
-  for (const e of events) if (e.at > t) t = e.at;
-  return t;
-}
 
 export async function runCheck(input: CheckInput): Promise<CheckResult> {
   const { store, config, now } = input;

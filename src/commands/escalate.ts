@@ -32,9 +32,9 @@ export async function run(ctx: Context, id: string, opts: Opts): Promise<number>
   const now = await ctx.now();
   const store = await ctx.store();
   const actor = ctx.actor();
-  const [{ AlertStore }, { queueAlerts, withEvent, storeInstant }, { computeSla }, { deliverPending }, { failureLines }] = await Promise.all([
-    import('../store/alerts.js'), import('../alerts/check.js'), import('../domain/sla.js'), import('../alerts/deliver.js'),
-    import('../alerts/summary.js'),
+  const [{ AlertStore }, { queueAlerts }, { computeSla }, { withEvent, storeInstant }, { deliverPending }, { failureLines }] = await Promise.all([
+    import('../store/alerts.js'), import('../alerts/check.js'), import('../domain/sla.js'), import('../domain/ticket.js'),
+    import('../alerts/deliver.js'), import('../alerts/summary.js'),
   ]);
   const as = new AlertStore(store);
 

@@ -47,23 +47,28 @@ const MAX_YEAR = 9999;
 /** Searching this many empty years past the last dated holiday with hours → "no open hours". */
 const EMPTY_YEARS_LIMIT = 10;
 
-/** Parse "HH:MM-HH:MM" into a DayInterval; "00:00-24:00" = whole day, end <= start = overnight, start == end = empty (null). */
+/**
+ * Parse "HH:MM-HH:MM" into a DayInterval; "00:00-24:00" = whole day, end <= start =
+ * overnight, start == end = empty (null). Throws an Error that quotes the input and
+ * says what to write: `"25:00-26:00" is not a time range; use "HH:MM-HH:MM" (…)`.
+ */
 export function parseInterval(text: string): DayInterval | null {
+  const bad = (why?: string): Error =>
+    new Error(`${JSON.stringify(text)} is not a time range; use "HH:MM-HH:MM"${why ? ` (${why})` : ''}`);
+  if (typeof text !== 'string') throw bad();
   const m = /^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$/.exec(text);
-  if (!m) throw new Error(`"${text}" is not a time range; use "HH:MM-HH:MM", e.g. "09:00-17:00"`);
+  if (!m) throw bad();
   const clock = (h: string, mm: string, which: string): number => {
     const hours = Number(h);
     const minutes = Number(mm);
-    if (minutes > 59) throw new Error(`"${text}": ${which} time ${h}:${mm} has minutes above 59`);
-    if (hours > 24 || (hours === 24 && minutes !== 0)) {
-      throw new Error(`"${text}": ${which} time ${h}:${mm} is not a time of day (00:00 to 24:00)`);
-    }
+    if (minutes > 59) throw bad(`${which} ${h}:${mm} has minutes above 59`);
+    if (hours > 24 || (hours === 24 && minutes !== 0)) throw bad(`${h}:${mm} is not a time of day`);
     return hours * 60 + minutes;
   };
   const start = clock(m[1], m[2], 'start');
   let end = clock(m[3], m[4], 'end');
-  if (start === 1440) throw new Error(`"${text}": a range cannot start at 24:00; use 00:00`);
-  if (end === start || (start === 0 && end === 0)) return null;
+  if (start === 1440) throw bad('a range cannot start at 24:00; 24:00 can only end a range');
+  if (end === start) return null;
   if (end < start) end += 1440; // crosses midnight
   return { start, end };
 }

@@ -152,3 +152,23 @@ export function computedFromClock(c: TicketClock): ComputedSla {
     computedAt: c.now,
   };
 }
+
+/** `events` with `e` inserted in time order (after events at the same instant). */
+export function withEvent(events: readonly TicketEvent[], e: TicketEvent): TicketEvent[] {
+  const out = [...events];
+  let i = out.length;
+  while (i > 0 && out[i - 1].at > e.at) i--;
+  out.splice(i, 0, e);
+  return out;
+}
+
+/**
+ * The instant the stored state is computed at after a write at `now`: never
+ * before the ticket's last event, so the stored columns reflect the whole
+ * history (a write with --at in the past must not hide later events).
+ */
+export function storeInstant(now: Instant, events: readonly TicketEvent[]): Instant {
+  let t = now;
+  for (const e of events) if (e.at > t) t = e.at;
+  return t;
+}

@@ -314,7 +314,7 @@ describe('bad input is a ConfigError naming the path', () => {
   it('a bad time range names its path', () => {
     const data = base();
     data.calendars.office.hours.mon = ['25:00-26:00'];
-    expect(problem(data)).toBe('calendars.office.hours.mon[0]: "25:00-26:00" is not a time range; use "HH:MM-HH:MM"');
+    expect(problem(data)).toBe('calendars.office.hours.mon[0]: "25:00-26:00" is not a time range; use "HH:MM-HH:MM" (25:00 is not a time of day)');
     data.calendars.office.hours.mon = '9-5';
     expect(problem(data)).toBe('calendars.office.hours.mon: "9-5" is not a time range; use "HH:MM-HH:MM"');
   });
