@@ -2,19 +2,9 @@
 // Needs the compiled module: run `npx tsc -p tsconfig.json` first (output in dist/).
 // Prints one JSON line per measure: {"name", "ms", "perDeadlineUs", ...}.
 import { Calendar, parseInterval } from '../dist/domain/calendar.js';
+import { mulberry32 } from './lib.mjs';
 
 const H = 3_600_000;
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Mon–Fri 09:00-12:00 and 13:00-17:00 in New York, 30 hand-typed holidays over 2026–2027.
 const day = ['09:00-12:00', '13:00-17:00'].map(parseInterval);
