@@ -154,11 +154,16 @@ describe('ticket rows', () => {
   it('a killed import leaves the database as it was before that file', async () => {
     writeFileSync(join(dir, 'first.csv'), [HEADER, 'keep,x,,,urgent,open,,,2025-11-01T10:00:00Z,,,,'].join('\n'));
     sla(['import', 'first.csv'], { cwd: dir });
+    // The import reads standard input that never ends, so it is surely mid-file when killed.
+    const child = spawn(process.execPath, [BIN, 'import', '-', '--format', 'csv'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
     const rows = [HEADER];
-    for (let i = 0; i < 150_000; i++) rows.push(`k${i},subject ${i},acme,,urgent,open,,,2025-11-01T10:00:00Z,,,,`);
-    writeFileSync(join(dir, 'big.csv'), rows.join('\n'));
-    const child = spawn(process.execPath, [BIN, 'import', 'big.csv'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
-    await new Promise((r) => setTimeout(r, 700));
+    for (let i = 0; i < 20_000; i++) rows.push(`k${i},subject ${i},acme,,urgent,open,,,2025-11-01T10:00:00Z,,,,`);
+    child.stdin.write(rows.join('\n') + '\n');
+    await new Promise((r) => setTimeout(r, 1500));
+    // It holds the write transaction for the whole file: another writer is told "busy".
+    const other = new Database(join(dir, 'sla.db'), { timeout: 0 });
+    expect(() => other.exec('BEGIN IMMEDIATE')).toThrow(/busy|locked/i);
+    other.close();
     child.kill('SIGKILL');
     await new Promise((r) => child.on('close', r));
     expect(count('SELECT count(*) FROM tickets')).toBe(1);
