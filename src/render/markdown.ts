@@ -1,0 +1,59 @@
+// `sla report --format markdown`: a table to paste into a chat or a wiki, with the
+// period above and the formula below. Cell text is escaped so a customer or reason
+// containing `|`, `*`, `_` or a newline cannot break the table.
+
+import { reportNotes, type ReportGroup } from '../domain/report.js';
+import { formatDuration } from './format.js';
+import { dailyLine, groupLabel, periodLine, type Report } from '../commands/report.js';
+
+/** Escape text for a Markdown table cell. */
+export function mdCell(text: string): string {
+  return text
+    .replace(/\r\n|\r|\n/g, ' ')
+    .replace(/([\\`*_[\]<>|#~])/g, '\\$1');
+}
+
+function table(head: string[], rows: string[][]): string {
+  const right = head.map((_, i) => i > 0);
+  const lines = [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map((_, i) => (right[i] ? '---:' : ':---')).join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ];
+  return lines.join('\n');
+}
+
+export function reportMarkdown(r: Report): string {
+  const pct = (v: number | null): string => (v === null ? '—' : `${v.toFixed(1)}%`);
+  const dur = (m: number | null): string => (m === null ? '—' : formatDuration(m));
+  const t = r.data.total;
+  const row = (g: ReportGroup, name: string): string[] => [
+    name,
+    String(g.tickets),
+    pct(g.firstResponse.compliancePercent),
+    `${g.firstResponse.met} / ${g.firstResponse.breached} / ${g.firstResponse.pending}`,
+    pct(g.resolution.compliancePercent),
+    `${g.resolution.met} / ${g.resolution.breached} / ${g.resolution.pending}`,
+    dur(g.firstResponseTimes.p50Minutes),
+    dur(g.firstResponseTimes.p90Minutes),
+    dur(g.resolutionTimes.p50Minutes),
+    dur(g.resolutionTimes.p90Minutes),
+    String(g.open),
+    String(g.statusCounts.breached),
+    String(g.escalations),
+  ];
+  const head = [
+    mdCell(r.by === 'breach_reason' ? 'Breach reason' : r.by[0].toUpperCase() + r.by.slice(1)),
+    'Tickets', 'FR compliance', 'FR met / breached / pending', 'Res compliance', 'Res met / breached / pending',
+    'FR p50', 'FR p90', 'Res p50', 'Res p90', 'Open', 'Open breached', 'Escalations',
+  ];
+  const rows = r.data.groups.map((g) => row(g, mdCell(groupLabel(r.by, g.key))));
+  rows.push(row(t, '**TOTAL**').map((c, i) => (i === 0 ? c : `**${c}**`)));
+  const out = [`**${mdCell(periodLine(r))}**`, ''];
+  const daily = dailyLine(r, pct);
+  if (daily.length) out.push(...daily.map((l) => mdCell(l)), '');
+  out.push(table(head, rows), '');
+  out.push(`_Goal ${r.goal}%. ${reportNotes(t.withoutSla).map(mdCell).join(' ')}_`);
+  return out.join('\n');
+}
+

@@ -1,0 +1,475 @@
+// The SQL of `sla report`: one GROUP BY pass over the tickets created in a window,
+// classifying every clock as of `now` from the stored derived columns, plus the
+// stopped-clock times of each group as compact integer lists (percentiles need the
+// values; SQL has no nearest-rank aggregate). Large windows are cut into slices of
+// the table that run at the same time on read-only connections in worker threads
+// (counts add up; time lists concatenate).
+//
+// The stored columns are the clock as of each ticket's last write (computed_at).
+// They classify correctly at any `now` >= computed_at — running clocks are compared
+// to `now` here: past due_at is breached, past at_risk_at is at risk — unless a
+// manual pause ran out in between. Rows for which that does not hold ("stale":
+// written after `now`, as with --at in the past, or an expired manual pause) are
+// left out and only counted; the caller re-evaluates them from their history and
+// has them counted by the same SQL from a TEMP table (overrideAggregates).
+
+import Database from 'better-sqlite3';
+import { availableParallelism } from 'node:os';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { emptyCounts, type AggregateRow, type GroupCounts, type GroupField } from '../domain/report.js';
+import type { Store } from './store.js';
+
+export interface ReportQuery {
+  /** Window [from, to) of created_at; tickets created after `now` are left out. */
+  from: number;
+  to: number;
+  now: number;
+  by: GroupField;
+  /** The top priority (config.priorities[0]): "urgent open" counts it. */
+  urgent: string | null;
+  /** Also split rows by local day (day index 0 … days-1). */
+  daily: boolean;
+  /** Local day of an instant: floor((t + offset(t) − localEpoch) / 86 400 000). */
+  day: DayIndex;
+  /** Windows with at least this many tickets are counted in parallel slices (default 150,000; tests lower it). */
+  parallelMinTickets?: number;
+}
+
+export interface DayIndex {
+  /** Date.UTC(y, m, d) of the window's first local date. */
+  localEpoch: number;
+  /** The zone's UTC offset (ms) over the window: `offsetMs` applies to instants before `until` (null = to the end). */
+  offsets: Array<{ until: number | null; offsetMs: number }>;
+}
+
+/** The per-ticket state as of `now` of rows that the stored columns cannot classify (see above). */
+export interface OverrideRow {
+  id: string;
+  created_at: number;
+  priority: string | null;
+  tier: string | null;
+  policy: string | null;
+  assignee: string | null;
+  grp: string | null;
+  customer: string | null;
+  status: string;
+  fr_status: string | null;
+  fr_due_at: number | null;
+  fr_at_risk_at: number | null;
+  fr_stopped_at: number | null;
+  fr_elapsed_min: number | null;
+  res_status: string | null;
+  res_due_at: number | null;
+  res_at_risk_at: number | null;
+  res_stopped_at: number | null;
+  res_elapsed_min: number | null;
+  paused_at: number | null;
+  total_paused_ms: number;
+  computed_at: number;
+  fr_breach_reason: string | null;
+  res_breach_reason: string | null;
+}
+
+const COLUMNS: ReadonlyArray<keyof OverrideRow> = [
+  'id', 'created_at', 'priority', 'tier', 'policy', 'assignee', 'grp', 'customer', 'status', 'fr_status', 'fr_due_at',
+  'fr_at_risk_at', 'fr_stopped_at', 'fr_elapsed_min', 'res_status', 'res_due_at', 'res_at_risk_at', 'res_stopped_at',
+  'res_elapsed_min', 'paused_at', 'total_paused_ms', 'computed_at', 'fr_breach_reason', 'res_breach_reason',
+];
+
+const OVERRIDE_TABLE = 'temp.sla_report_override';
+const columnType = (c: keyof OverrideRow): string =>
+  c.endsWith('_min') ? 'REAL' : c.endsWith('_at') || c === 'total_paused_ms' ? 'INTEGER' : 'TEXT';
+const DAY_MS = 86_400_000;
+/** Below this many tickets in the window, one connection is quicker than starting workers. */
+const PARALLEL_MIN_TICKETS = 150_000;
+const MAX_SLICES = 8;
+const MMAP_BYTES = 1 << 30;
+
+// ---- SQL text ---------------------------------------------------------------
+//
+// Every ticket row is reduced, before the GROUP BY sorter sees it, to its group key,
+// its day and one small integer class `c` (bit fields below), plus its stopped-clock
+// times and paused/lifetime ms. The GROUP BY is on (key, day, class): a few hundred
+// groups per key at most, which decodeClass turns into counts. Keeping the sorter's
+// records that small (and each CASE evaluated once per row) is what makes a million
+// tickets take about a second.
+//
+//   bits 0-4    first-response code: class + 4 × (severity + 1), see metricCode
+//   bits 5-9    resolution code
+//   bit  10     open (status not resolved/closed)
+//   bit  11     unassigned
+//   bit  12     priority = the top priority
+//   bit  13     resolution clock ever paused
+//   bit  14     stale (see the top of this file)
+//
+// No term may be NULL (a NULL would make the whole class NULL).
+
+/**
+ * A metric at @now as class + 4 × (severity + 1). Class: 0 no clock, 1 met, 2 breached
+ * (a stopped clock that missed, or a running one past due_at), 3 pending (running,
+ * within target). Severity: -1 no clock, 0 on_time/met, 1 paused, 2 at_risk, 3 breached.
+ */
+const metricCode = (m: string): string => `(CASE
+    WHEN ${m}_status IS NULL THEN 0
+    WHEN ${m}_stopped_at IS NOT NULL THEN (CASE WHEN ${m}_status = 'met' THEN 5 ELSE 18 END)
+    WHEN ${m}_due_at < @now THEN 18
+    WHEN ${m}_status = 'paused' THEN 11
+    WHEN ${m}_at_risk_at <= @now THEN 15
+    ELSE 7 END)`;
+/**
+ * The stored row cannot answer for @now: it was written later (--at in the past), or
+ * it is paused and a manual pause (`sla pause --until`) ran out between its write and
+ * @now. (next_change_at cannot tell: it also holds transitions that check has not recorded.)
+ * The rows are aliased `t`.
+ */
+const STALE = `(t.computed_at IS NULL OR t.computed_at > @now
+    OR (t.paused_at IS NOT NULL AND EXISTS (SELECT 1 FROM main.ticket_events pe
+      WHERE pe.ticket_id = t.id AND pe.type = 'pause' AND pe.data IS NOT NULL
+        AND json_extract(pe.data, '$.until') > t.computed_at AND json_extract(pe.data, '$.until') <= @now)))`;
+const CLASS = `(${metricCode('fr')} + 32 * ${metricCode('res')}
+    + 1024 * (status NOT IN ('resolved', 'closed'))
+    + 2048 * (assignee IS NULL OR assignee = '')
+    + 4096 * (priority IS @urgent)
+    + 8192 * (res_status IS NOT NULL AND (total_paused_ms > 0 OR paused_at IS NOT NULL))
+    + 16384 * ${STALE})`;
+/** Breached (class 2) as of @now, for the breach_reason key. */
+const metricBreached = (m: string): string =>
+  `(${m}_status IS NOT NULL AND ((${m}_stopped_at IS NOT NULL AND ${m}_status <> 'met') OR (${m}_stopped_at IS NULL AND ${m}_due_at < @now)))`;
+/** A stopped clock's SLA-clock time in hundredths of a minute (the precision the report prints). */
+const stoppedTime = (m: string): string =>
+  `CASE WHEN ${m}_stopped_at IS NOT NULL THEN CAST(${m}_elapsed_min * 100 + 0.5 AS INTEGER) END`;
+/** Wall-clock ms paused while the resolution clock ran, up to @now. */
+const PAUSED_MS = `CASE WHEN res_status IS NOT NULL THEN total_paused_ms +
+    (CASE WHEN paused_at IS NOT NULL AND res_stopped_at IS NULL AND computed_at < @now THEN @now - computed_at ELSE 0 END) END`;
+/** Wall-clock lifetime of a ticket with an SLA: created → resolved, or → @now while open. */
+const LIFETIME_MS = `CASE WHEN res_status IS NOT NULL THEN coalesce(res_stopped_at, @now) - created_at END`;
+
+/** Group names of `--by breach_reason` for tickets without a recorded reason. */
+export const NO_REASON = '(no reason recorded)';
+export const NOT_BREACHED = '(not breached)';
+
+function keyExpr(q: ReportQuery): string {
+  switch (q.by) {
+    case 'priority': return `nullif(priority, '')`;
+    case 'tier': return `nullif(tier, '')`;
+    case 'policy': return `nullif(policy, '')`;
+    case 'assignee': return `nullif(assignee, '')`;
+    case 'group': return `nullif(grp, '')`;
+    case 'customer': return `nullif(customer, '')`;
+    case 'breach_reason':
+      return `(CASE WHEN res_breach_reason IS NOT NULL AND res_breach_reason <> '' THEN res_breach_reason
+        WHEN fr_breach_reason IS NOT NULL AND fr_breach_reason <> '' THEN fr_breach_reason
+        WHEN ${metricBreached('fr')} OR ${metricBreached('res')} THEN '${NO_REASON}'
+        ELSE '${NOT_BREACHED}' END)`;
+    case 'day': return dayExpr(q.day);
+  }
+}
+
+/** Local day index of created_at; the offsets are numbers computed by us, never user text. */
+function dayExpr(d: DayIndex): string {
+  const int = (x: number): string => {
+    if (!Number.isSafeInteger(x)) throw new Error(`not an integer: ${x}`);
+    return String(x);
+  };
+  const last = d.offsets[d.offsets.length - 1];
+  const offset = d.offsets.length === 1
+    ? int(last.offsetMs)
+    : 'CASE ' + d.offsets.slice(0, -1).map((o) => `WHEN created_at < ${int(o.until!)} THEN ${int(o.offsetMs)}`).join(' ') +
+      ` ELSE ${int(last.offsetMs)} END`;
+  return `CAST((created_at + ${offset} - ${int(d.localEpoch)}) / ${DAY_MS} AS INTEGER)`;
+}
+
+const WINDOW = 'created_at >= @from AND created_at < @to AND created_at <= @now';
+
+/**
+ * Where the rows come from: the tickets table read in rowid order between @lo and @hi
+ * ('table': quicker when the window holds much of the table, no random row lookups),
+ * through the created_at index ('index': narrow windows), or the TEMP table of
+ * re-evaluated rows ('override').
+ */
+type Source = 'table' | 'index' | 'override';
+
+function fromClause(source: Source): string {
+  return source === 'override' ? `${OVERRIDE_TABLE} AS t`
+    : source === 'table' ? 'main.tickets AS t NOT INDEXED' : 'main.tickets AS t';
+}
+
+/** The aggregate over the window's rows of `source`, in (key, day, class) groups. */
+export function aggregateSql(q: ReportQuery, source: Source): string {
+  const day = q.daily && q.by !== 'day' ? dayExpr(q.day) : '0';
+  const where = source === 'table' ? `rowid >= @lo AND rowid < @hi AND ${WINDOW}` : WINDOW;
+  // LIMIT -1 keeps the inner query from being flattened into the outer one, so the
+  // GROUP BY sorter stores these few small values per ticket, not the columns.
+  return `SELECT k, d, c, count(*), total(pm), total(lt), group_concat(f), group_concat(r) FROM (
+    SELECT ${keyExpr(q)} AS k, ${day} AS d, ${CLASS} AS c,
+      ${stoppedTime('fr')} AS f, ${stoppedTime('res')} AS r, ${PAUSED_MS} AS pm, ${LIFETIME_MS} AS lt
+    FROM ${fromClause(source)} WHERE ${where}
+    LIMIT -1)
+  GROUP BY k, d, c`;
+}
+
+/** Escalations recorded by @now of the window's tickets (stale ones left out of the tickets table). */
+function escalationSql(q: ReportQuery, source: Source): string {
+  const day = q.daily && q.by !== 'day' ? dayExpr(q.day) : '0';
+  return `SELECT k, d, count(*) FROM (
+    SELECT ${keyExpr(q)} AS k, ${day} AS d
+    FROM main.sla_events e JOIN ${source === 'override' ? `${OVERRIDE_TABLE} AS t` : 'main.tickets AS t'} ON t.id = e.ticket_id
+    WHERE e.type = 'escalated' AND e.due_at <= @now AND t.created_at >= @from AND t.created_at < @to AND t.created_at <= @now
+      ${source === 'override' ? '' : `AND NOT ${STALE}`})
+  GROUP BY k, d`;
+}
+
+const STALE_SQL = `SELECT id, fr_breach_reason, res_breach_reason FROM main.tickets AS t WHERE ${WINDOW} AND ${STALE}`;
+
+// ---- decoding ---------------------------------------------------------------
+
+type RawRow = unknown[];
+
+/** group_concat outputs of non-negative integers ("12,5,300", …) → one array of all their numbers. */
+export function parseIntLists(lists: readonly string[]): Uint32Array {
+  let n = 0;
+  for (const s of lists) {
+    if (!s) continue;
+    n++;
+    for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) === 44) n++;
+  }
+  const out = new Uint32Array(n);
+  let j = 0;
+  for (const s of lists) {
+    if (!s) continue;
+    let v = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 44) { out[j++] = v; v = 0; } else v = v * 10 + (c - 48);
+    }
+    out[j++] = v;
+  }
+  return out;
+}
+
+const num = (x: unknown): number => (typeof x === 'number' ? x : typeof x === 'bigint' ? Number(x) : 0);
+const SEVERITY_NAMES = [null, 'on_time', 'paused', 'at_risk', 'breached'] as const;
+
+const STALE_BIT = 16384;
+
+/** Adds `n` tickets of class `c` (see CLASS) to `counts`. */
+export function decodeClass(c: number, n: number, counts: GroupCounts): void {
+  const fr = c & 31;
+  const res = (c >> 5) & 31;
+  const metric = (code: number, m: GroupCounts['firstResponse']): void => {
+    const cls = code & 3;
+    if (cls === 1) m.met += n;
+    else if (cls === 2) m.breached += n;
+    else if (cls === 3) m.pending += n;
+  };
+  counts.tickets += n;
+  if (fr === 0 && res === 0) counts.withoutSla += n;
+  metric(fr, counts.firstResponse);
+  metric(res, counts.resolution);
+  if ((c >> 10) & 1) {
+    counts.open += n;
+    if ((c >> 11) & 1) counts.unassignedOpen += n;
+    if ((c >> 12) & 1) counts.urgentOpen += n;
+    // slaStatus = the worst metric (SPEC §1); a ticket without an SLA has none.
+    const severity = SEVERITY_NAMES[Math.max(fr >> 2, res >> 2)] ?? null;
+    if (severity) counts.statusCounts[severity] += n;
+  }
+  if ((fr & 3) === 2 || (res & 3) === 2) counts.breachedTickets += n;
+  if ((c >> 13) & 1) counts.pausedTickets += n;
+}
+
+const keyOf = (k: unknown): string | null => (k === null || k === undefined ? null : String(k));
+const rowId = (key: string | null, day: number): string => `${day}\u0000${key === null ? '\u0001' : key}`;
+
+const NO_TIMES = new Uint32Array(0);
+
+/**
+ * (key, day, class) rows → one AggregateRow per (key, day), and the number of stale
+ * tickets. A key's stopped-clock times are all put on one of its rows (they are only
+ * ever used per key), parsed once: no small arrays per day and class.
+ */
+function decodeRows(raw: readonly RawRow[]): { rows: AggregateRow[]; stale: number } {
+  const byKeyDay = new Map<string, AggregateRow>();
+  const times = new Map<string | null, { row: AggregateRow; fr: string[]; res: string[] }>();
+  let stale = 0;
+  for (const r of raw) {
+    const c = num(r[2]);
+    if (c & STALE_BIT) {
+      stale += num(r[3]); // counted again once re-evaluated
+      continue;
+    }
+    const key = keyOf(r[0]);
+    const day = num(r[1]);
+    const id = rowId(key, day);
+    let row = byKeyDay.get(id);
+    if (!row) {
+      row = { key, day, counts: emptyCounts(), frTimes: NO_TIMES, resTimes: NO_TIMES };
+      byKeyDay.set(id, row);
+    }
+    decodeClass(c, num(r[3]), row.counts);
+    row.counts.pausedMs += num(r[4]);
+    row.counts.lifetimeMs += num(r[5]);
+    if (r[6] || r[7]) {
+      let t = times.get(key);
+      if (!t) { t = { row, fr: [], res: [] }; times.set(key, t); }
+      if (r[6]) t.fr.push(r[6] as string);
+      if (r[7]) t.res.push(r[7] as string);
+    }
+  }
+  for (const t of times.values()) {
+    t.row.frTimes = parseIntLists(t.fr);
+    t.row.resTimes = parseIntLists(t.res);
+  }
+  return { rows: [...byKeyDay.values()], stale };
+}
+
+// ---- running ----------------------------------------------------------------
+
+export interface ReportAggregates {
+  rows: AggregateRow[];
+  /** Tickets the stored columns cannot classify at `now` (see the top of this file), not in `rows`. */
+  stale: number;
+  /** How many slices ran at the same time (1 = one connection). */
+  slices: number;
+}
+
+function params(q: ReportQuery, from = q.from, to = q.to): Record<string, unknown> {
+  // IS @urgent must not match a NULL priority when no priorities are configured.
+  return { from, to, now: q.now, urgent: q.urgent ?? '\u0000' };
+}
+
+export interface StaleTicket { id: string; frBreachReason: string | null; resBreachReason: string | null }
+
+/** The rows the stored columns cannot classify at `now`, with what the ticket record does not carry. */
+export function staleTickets(store: Store, q: ReportQuery): StaleTicket[] {
+  return store.db
+    .prepare<Record<string, unknown>, { id: string; fr_breach_reason: string | null; res_breach_reason: string | null }>(STALE_SQL)
+    .all(params(q))
+    .map((r) => ({ id: r.id, frBreachReason: r.fr_breach_reason, resBreachReason: r.res_breach_reason }));
+}
+
+/**
+ * Counts of the window per group (and day), as of `q.now`, from the stored rows; the
+ * stale ones (see the top of this file) are left out and only counted in `stale`.
+ */
+export async function reportAggregates(store: Store, q: ReportQuery): Promise<ReportAggregates> {
+  const db = store.db;
+  const p = planScan(db, q);
+  const agg = aggregateSql(q, p.scan);
+  // With several slices, the escalation count runs beside them too.
+  const jobs: Job[] = p.slices.map((params) => ({ sql: agg, params }));
+  const esc: Job = { sql: escalationSql(q, p.scan), params: params(q) };
+  if (jobs.length > 1) jobs.push(esc);
+  const results = await runJobs(db, jobs);
+  const { rows, stale } = decodeRows(results.slice(0, p.slices.length).flat());
+  addEscalations(rows, jobs.length > 1 ? results[results.length - 1] : (db.prepare(esc.sql).raw().all(esc.params) as RawRow[]));
+  return { rows, stale, slices: p.slices.length };
+}
+
+/** Counts of re-evaluated rows (stale ones, as of `q.now`), through a TEMP table dropped after. */
+export function overrideAggregates(store: Store, q: ReportQuery, overrides: readonly OverrideRow[]): AggregateRow[] {
+  const db = store.db;
+  db.exec(`DROP TABLE IF EXISTS ${OVERRIDE_TABLE}`);
+  // Typed like main.tickets, so that integers stay integers (day arithmetic, comparisons).
+  db.exec(`CREATE TABLE ${OVERRIDE_TABLE} (${COLUMNS.map((c) => (c === 'id' ? 'id TEXT PRIMARY KEY' : `${c} ${columnType(c)}`)).join(', ')})`);
+  try {
+    const ins = db.prepare(`INSERT INTO ${OVERRIDE_TABLE} (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => '@' + c).join(', ')})`);
+    db.transaction(() => { for (const o of overrides) ins.run(o); })();
+    const { rows } = decodeRows(db.prepare(aggregateSql(q, 'override')).raw().all(params(q)) as RawRow[]);
+    addEscalations(rows, db.prepare(escalationSql(q, 'override')).raw().all(params(q)) as RawRow[]);
+    return rows;
+  } finally {
+    db.exec(`DROP TABLE IF EXISTS ${OVERRIDE_TABLE}`);
+  }
+}
+
+/** Escalation counts onto the rows of their (key, day): such a row exists, the escalated ticket is in it. */
+function addEscalations(rows: AggregateRow[], esc: readonly RawRow[]): void {
+  const byKeyDay = new Map(rows.map((r) => [rowId(r.key, r.day), r]));
+  for (const e of esc) {
+    const row = byKeyDay.get(rowId(keyOf(e[0]), num(e[1])));
+    if (row) row.counts.escalations += num(e[2]);
+  }
+}
+
+interface ScanPlan { scan: 'table' | 'index'; slices: Array<Record<string, unknown>> }
+
+/**
+ * How to read the window: the whole table in rowid order when the window holds a
+ * quarter of it or more, else through the created_at index; in up to MAX_SLICES
+ * slices at the same time when it is large and the file is on disk.
+ */
+function planScan(db: Database.Database, q: ReportQuery): ScanPlan {
+  const p = params(q);
+  const n = db.prepare<Record<string, unknown>, number>(`SELECT count(*) FROM main.tickets WHERE ${WINDOW}`).pluck().get(p) ?? 0;
+  const first = db.prepare<[], number>('SELECT rowid FROM main.tickets ORDER BY rowid LIMIT 1').pluck().get() ?? 0;
+  const last = db.prepare<[], number>('SELECT rowid FROM main.tickets ORDER BY rowid DESC LIMIT 1').pluck().get() ?? 0;
+  const span = last - first + 1;
+  const parallel = n >= (q.parallelMinTickets ?? PARALLEL_MIN_TICKETS) && !db.memory && db.name !== '' && isMainThread;
+  const k = parallel ? Math.max(1, Math.min(MAX_SLICES, availableParallelism())) : 1;
+  if (n * 4 >= span) {
+    const slices: Array<Record<string, unknown>> = [];
+    for (let i = 0; i < k; i++) {
+      slices.push({ ...p, lo: first + Math.floor((span * i) / k), hi: i === k - 1 ? last + 1 : first + Math.floor((span * (i + 1)) / k) });
+    }
+    return { scan: 'table', slices };
+  }
+  const bounds = [q.from];
+  if (k > 1) {
+    const at = db.prepare<Record<string, unknown>, number>(
+      `SELECT created_at FROM main.tickets WHERE ${WINDOW} ORDER BY created_at LIMIT 1 OFFSET @offset`,
+    ).pluck();
+    for (let i = 1; i < k; i++) {
+      const b = at.get({ ...p, offset: Math.floor((n * i) / k) });
+      if (b !== undefined && b > bounds[bounds.length - 1]) bounds.push(b);
+    }
+  }
+  bounds.push(q.to);
+  return { scan: 'index', slices: bounds.slice(0, -1).map((b, i) => params(q, b, bounds[i + 1])) };
+}
+
+interface Job { sql: string; params: Record<string, unknown> }
+interface SliceJob extends Job { kind: 'sla-report-slice'; path: string }
+
+/**
+ * Read-only queries at the same time: the first on this connection, the others on
+ * read-only connections in worker threads. A job whose worker fails runs here after.
+ */
+async function runJobs(db: Database.Database, jobs: readonly Job[]): Promise<RawRow[][]> {
+  const workers = jobs.slice(1).map((j) => {
+    const job: SliceJob = { kind: 'sla-report-slice', path: db.name, sql: j.sql, params: j.params };
+    return new Promise<RawRow[] | null>((resolve) => {
+      let w: Worker;
+      try {
+        w = new Worker(new URL(import.meta.url), { workerData: job });
+      } catch {
+        resolve(null);
+        return;
+      }
+      w.once('message', (m: { rows?: RawRow[]; error?: string }) => resolve(m.rows ?? null));
+      w.once('error', () => resolve(null));
+      w.once('exit', () => resolve(null)); // no-op once resolved
+    });
+  });
+  const run = (j: Job): RawRow[] => db.prepare(j.sql).raw().all(j.params) as RawRow[];
+  const first = run(jobs[0]);
+  const rest = await Promise.all(workers);
+  return [first, ...rest.map((r, i) => r ?? run(jobs[i + 1]))];
+}
+
+function runSliceJob(job: SliceJob): void {
+  try {
+    const db = new Database(job.path, { readonly: true, fileMustExist: true, timeout: 10_000 });
+    try {
+      db.pragma(`mmap_size = ${MMAP_BYTES}`);
+      const rows = db.prepare(job.sql).raw().all(job.params) as RawRow[];
+      parentPort!.postMessage({ rows });
+    } finally {
+      db.close();
+    }
+  } catch (err) {
+    parentPort!.postMessage({ error: (err as Error).message });
+  }
+}
+
+if (!isMainThread && (workerData as SliceJob | undefined)?.kind === 'sla-report-slice') runSliceJob(workerData as SliceJob);

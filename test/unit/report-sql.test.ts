@@ -1,0 +1,295 @@
+// The report's SQL against a reference computed ticket by ticket with computeSla at the
+// report's instant (the clock itself), on random histories stored in a real SQLite
+// file: every grouping, the day split across a DST change, a report instant later than
+// the stored states (the SQL compares running clocks to `now`), earlier than some of
+// them (--at in the past: re-evaluated from history), manual pauses that ran out since,
+// and the parallel slices (table scan and index plans).
+//
+// This file imports the COMPILED modules (dist/, built by `tsc` before the tests) so
+// that the worker threads of the parallel slices run the same code as this thread.
+
+import { mkdtempSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DateTime } from 'luxon';
+import { beforeAll, afterAll, describe, expect, it } from 'vitest';
+// @ts-ignore compiled output, no declarations
+import { parseConfig } from '../../dist/config/load.js';
+// @ts-ignore
+import { Calendar } from '../../dist/domain/calendar.js';
+// @ts-ignore
+import { computeSla } from '../../dist/domain/sla.js';
+// @ts-ignore
+import { assignTicket } from '../../dist/domain/ticket.js';
+// @ts-ignore
+import { assembleReport, emptyCounts } from '../../dist/domain/report.js';
+// @ts-ignore
+import { Store } from '../../dist/store/store.js';
+// @ts-ignore
+import { NO_REASON, NOT_BREACHED, reportAggregates } from '../../dist/store/report.js';
+// @ts-ignore
+import { countReport, reportWindow } from '../../dist/commands/report.js';
+import type { AggregateRow, GroupField } from '../../src/domain/report.js';
+import type { ReportQuery } from '../../src/store/report.js';
+import type { Ticket, TicketEvent } from '../../src/domain/ticket.js';
+
+const MIN = 60_000;
+const H = 60 * MIN;
+const ZONE = 'Europe/Berlin';
+
+const config = parseConfig({
+  database: 'x.db',
+  timezone: ZONE,
+  priorities: ['urgent', 'high', 'medium', 'low'],
+  pauseOnCustomerWaiting: true,
+  pauseStatuses: ['pending', 'waiting_customer'],
+  atRiskThresholdPercent: 75,
+  tierMultipliers: { enterprise: 0.5 },
+  calendars: {
+    office: { timezone: ZONE, hours: { mon: ['08:00-12:00', '13:00-17:00'], tue: ['08:00-17:00'], wed: ['08:00-17:00'], thu: ['08:00-17:00'], fri: ['08:00-16:00'] } },
+    always: '24x7',
+  },
+  policies: [
+    { name: 'vip', match: { tier: ['enterprise'] }, calendar: 'always',
+      targets: { urgent: { firstResponse: '30m', resolution: '4h' }, high: { firstResponse: '1h', resolution: '8h' } } },
+    { name: 'standard', calendar: 'office',
+      targets: { urgent: { firstResponse: '1h', resolution: '8h' }, high: { firstResponse: '2h', resolution: '16h' },
+                 medium: { firstResponse: '4h', resolution: '24h' } } },
+  ],
+}, join(tmpdir(), 'sla.config.json'));
+const cals = new Map<string, any>();
+const calendar = (name: string) => {
+  if (!cals.has(name)) cals.set(name, new Calendar(config.calendars[name]));
+  return cals.get(name);
+};
+
+function mulberry32(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// The window: 2025-10-20 … 2025-11-03 local (Berlin leaves summer time on 2025-10-26).
+const FROM = DateTime.fromISO('2025-10-20T00:00', { zone: ZONE }).toMillis();
+const TO = DateTime.fromISO('2025-11-03T00:00', { zone: ZONE }).toMillis();
+const T_REPORT = DateTime.fromISO('2025-11-01T14:00', { zone: ZONE }).toMillis();
+
+interface Stored { ticket: Ticket; events: TicketEvent[]; frReason: string | null; resReason: string | null; escalations: number[] }
+const stored: Stored[] = [];
+let store: any;
+let file = '';
+
+function pick<T>(rand: () => number, xs: readonly T[]): T { return xs[Math.floor(rand() * xs.length)]; }
+
+beforeAll(() => {
+  file = join(mkdtempSync(join(tmpdir(), 'sla-report-sql-')), 'report.db');
+  store = Store.open(file, { create: true });
+  const rand = mulberry32(7);
+  const N = 900;
+  for (let i = 0; i < N; i++) {
+    // Created from 3 days before the window to 2 days after the report instant.
+    const createdAt = FROM - 3 * 24 * H + Math.floor(rand() * (T_REPORT - FROM + 5 * 24 * H));
+    const priority = pick(rand, ['urgent', 'high', 'medium', 'low', null] as const);
+    const t: Ticket = {
+      id: `T${i}`, subject: null, requester: null, customer: pick(rand, ['acme', 'globex', '=cmd', null]),
+      tier: pick(rand, ['enterprise', 'business', null]), priority, status: 'new',
+      assignee: rand() < 0.3 ? null : pick(rand, ['ana', 'bo', 'cy']), group: pick(rand, ['billing', 'tech', null]),
+      channel: null, tags: [], custom: {}, createdAt, firstResponseAt: null, resolvedAt: null, closedAt: null,
+      updatedAt: createdAt, initialPriority: priority, assignment: null, noSlaReason: null,
+    };
+    const a = assignTicket(t, config);
+    if (a.ok) t.assignment = a.assignment; else t.noSlaReason = a.reason;
+    // The instant its state was last written: mostly before the report, some after (stale).
+    const writtenAt = createdAt + Math.floor(rand() * 6 * 24 * H);
+    const events: TicketEvent[] = [];
+    let at = createdAt;
+    const steps = Math.floor(rand() * 7);
+    for (let k = 0; k < steps; k++) {
+      at += Math.floor(rand() * 20 * H);
+      if (at > writtenAt) break;
+      const r = rand();
+      if (r < 0.25) events.push({ at, type: 'reply', value: null });
+      else if (r < 0.55) events.push({ at, type: 'status', value: pick(rand, ['open', 'in_progress', 'pending', 'waiting_customer', 'resolved', 'closed']) });
+      else if (r < 0.65) events.push({ at, type: 'pause', value: null, until: rand() < 0.6 ? at + Math.floor(rand() * 30 * H) : null });
+      else if (r < 0.72) events.push({ at, type: 'resume', value: null });
+      else if (r < 0.8) events.push({ at, type: 'priority', value: pick(rand, ['urgent', 'high', 'medium']) });
+      else if (r < 0.88) events.push({ at, type: 'assign', value: rand() < 0.3 ? null : pick(rand, ['ana', 'bo', 'dee']) });
+      else if (r < 0.92) events.push({ at, type: 'reset', value: null });
+    }
+    for (const e of events) {
+      if (e.type === 'status') t.status = e.value!;
+      if (e.type === 'priority') t.priority = e.value!;
+      if (e.type === 'assign') t.assignee = e.value ?? null;
+      if (e.type === 'reply' && t.firstResponseAt === null) t.firstResponseAt = e.at;
+    }
+    const { computed } = computeSla(t, events, config, calendar, writtenAt);
+    store.saveTicket(t, computed, events);
+    // `sla reason` on some breached metrics (as stored).
+    const frReason = computed.frStatus === 'breached' && rand() < 0.5 ? pick(rand, ['late reply', 'understaffed']) : null;
+    const resReason = computed.resStatus === 'breached' && rand() < 0.5 ? pick(rand, ['engineering', 'understaffed']) : null;
+    if (frReason || resReason) {
+      store.db.prepare('UPDATE tickets SET fr_breach_reason = ?, res_breach_reason = ? WHERE id = ?').run(frReason, resReason, t.id);
+    }
+    // Escalations recorded by `check` (some after the report instant).
+    const escalations: number[] = [];
+    if (rand() < 0.15) {
+      const due = createdAt + Math.floor(rand() * 5 * 24 * H);
+      escalations.push(due);
+      store.db.prepare("INSERT INTO sla_events (ticket_id, cycle, type, rule, due_at, recorded_at) VALUES (?, 0, 'escalated', 'r', ?, ?)")
+        .run(t.id, due, due);
+    }
+    stored.push({ ticket: t, events, frReason, resReason, escalations });
+  }
+});
+
+afterAll(() => store?.close());
+
+function assigneeAt(s: Stored, now: number): string | null {
+  const assigns = s.events.filter((e) => e.type === 'assign');
+  if (!assigns.length) return s.ticket.assignee;
+  let who: string | null = null;
+  for (const e of assigns) if (e.at <= now) who = e.value ?? null;
+  return who;
+}
+
+/** Ticket by ticket, from the clock at `now`. */
+function reference(q: ReportQuery, dates: string[]): AggregateRow[] {
+  const rows: AggregateRow[] = [];
+  for (const s of stored) {
+    const t = s.ticket;
+    if (t.createdAt < q.from || t.createdAt >= q.to || t.createdAt > q.now) continue;
+    const { clock } = computeSla(t, s.events, config, calendar, q.now);
+    const fr = clock.metrics.first_response;
+    const res = clock.metrics.resolution;
+    const c = emptyCounts();
+    c.tickets = 1;
+    if (!fr && !res) c.withoutSla = 1;
+    const cls = (x: any, into: any) => {
+      if (!x) return;
+      if (x.stoppedAt !== null) (x.met ? (into.met = 1) : (into.breached = 1));
+      else if (x.status === 'breached') into.breached = 1;
+      else into.pending = 1;
+    };
+    cls(fr, c.firstResponse);
+    cls(res, c.resolution);
+    const open = !['resolved', 'closed'].includes(clock.status);
+    const assignee = assigneeAt(s, q.now);
+    const priority = clock.priority ?? t.priority;
+    if (open) {
+      c.open = 1;
+      if (!assignee) c.unassignedOpen = 1;
+      if (priority === q.urgent) c.urgentOpen = 1;
+      if (clock.slaStatus) (c.statusCounts as any)[clock.slaStatus] = 1;
+    }
+    const frBreached = c.firstResponse.breached === 1;
+    const resBreached = c.resolution.breached === 1;
+    if (frBreached || resBreached) c.breachedTickets = 1;
+    if (res && (clock.totalPausedMs > 0 || clock.pausedAt !== null)) c.pausedTickets = 1;
+    if (res) {
+      c.pausedMs = clock.totalPausedMs;
+      c.lifetimeMs = (res.stoppedAt ?? q.now) - t.createdAt;
+    }
+    c.escalations = s.escalations.filter((d) => d <= q.now).length;
+    const localDay = DateTime.fromMillis(t.createdAt, { zone: ZONE }).toISODate()!;
+    const day = dates.indexOf(localDay);
+    const reason = (resBreached && s.resReason) || (frBreached && s.frReason) ||
+      (frBreached || resBreached ? NO_REASON : NOT_BREACHED);
+    const keys: Record<GroupField, string | null> = {
+      priority, tier: t.tier, policy: clock.assignment?.policy ?? null, assignee, group: t.group, customer: t.customer,
+      breach_reason: reason, day: String(day),
+    };
+    const time = (x: any) => (x && x.stoppedAt !== null ? [Math.floor(x.elapsed * 100 + 0.5)] : []);
+    rows.push({
+      key: keys[q.by], day: q.daily ? day : 0, counts: c,
+      frTimes: Uint32Array.from(time(fr)), resTimes: Uint32Array.from(time(res)),
+    });
+  }
+  return rows;
+}
+
+function query(by: GroupField, now: number, extra: Partial<ReportQuery> = {}): { q: ReportQuery; dates: string[] } {
+  const w = reportWindow(FROM, TO, ZONE);
+  return { q: { from: FROM, to: TO, now, by, urgent: 'urgent', daily: by !== 'day', day: w.day, ...extra }, dates: w.dates };
+}
+
+const assemble = (rows: AggregateRow[], days: number) => assembleReport(rows, { order: 'volume', days });
+
+describe('report SQL = the clock, ticket by ticket', () => {
+  it('the window crosses the DST change: 14 local days, two offsets', () => {
+    const w = reportWindow(FROM, TO, ZONE);
+    expect(w.dates[0]).toBe('2025-10-20');
+    expect(w.dates).toHaveLength(14);
+    expect(w.day.offsets).toEqual([
+      { until: Date.parse('2025-10-26T01:00:00Z'), offsetMs: 2 * H },
+      { until: null, offsetMs: 1 * H },
+    ]);
+  });
+
+  for (const by of ['priority', 'tier', 'policy', 'assignee', 'group', 'customer', 'breach_reason', 'day'] as const) {
+    it(`--by ${by}, some stored states later than the report instant (re-evaluated)`, async () => {
+      const { q, dates } = query(by, T_REPORT);
+      const { aggregates, reevaluated } = await countReport(store, config, calendar, q);
+      expect(reevaluated).toBeGreaterThan(20); // written after T_REPORT, or a pause ran out
+      const days = q.daily ? dates.length : 0;
+      expect(assemble(aggregates.rows, days)).toEqual(assemble(reference(q, dates), days));
+    });
+  }
+
+  it('a report instant after every stored state: the SQL alone moves running clocks to breached / at risk', async () => {
+    const later = T_REPORT + 9 * 24 * H;
+    const { q, dates } = query('priority', later);
+    const { aggregates, reevaluated } = await countReport(store, config, calendar, q);
+    // Only paused tickets whose state changes by itself (a pause running out) need their history.
+    const got = assemble(aggregates.rows, dates.length);
+    expect(reevaluated).toBeLessThan(got.total.tickets / 2);
+    expect(got).toEqual(assemble(reference(q, dates), dates.length));
+    expect(got.total.statusCounts.breached).toBeGreaterThan(0);
+  });
+
+  for (const plan of ['table', 'index'] as const) {
+    it(`parallel slices (${plan} scan) add up to what one connection counts`, async () => {
+      // A narrow window makes SQLite read through the created_at index; the whole one scans the table.
+      const extra = plan === 'index' ? { from: FROM + 6 * 24 * H, to: FROM + 8 * 24 * H } : {};
+      const { q } = query('customer', T_REPORT, { ...extra, parallelMinTickets: 1 });
+      const w = reportWindow(q.from, q.to, ZONE);
+      q.day = w.day;
+      const sliced = await reportAggregates(store, q);
+      if (availableParallelism() > 1) expect(sliced.slices).toBeGreaterThan(1);
+      const one = await reportAggregates(store, { ...q, parallelMinTickets: 1e12 });
+      expect(one.slices).toBe(1);
+      expect(sliced.stale).toBe(one.stale);
+      expect(assemble(sliced.rows, w.dates.length)).toEqual(assemble(one.rows, w.dates.length));
+      expect(assemble(one.rows, w.dates.length).total.tickets).toBeGreaterThan(plan === 'index' ? 50 : 300);
+    });
+  }
+
+  it('boundaries: due exactly now is not breached yet; at-risk exactly now is at risk', async () => {
+    // Its own ticket, stored as of its creation, long before the random ones.
+    const createdAt = FROM - 20 * 24 * H + 3 * H; // a Tuesday, 10:00 Berlin
+    const t: Ticket = {
+      id: 'B1', subject: null, requester: null, customer: null, tier: null, priority: 'high', status: 'new', assignee: null,
+      group: null, channel: null, tags: [], custom: {}, createdAt, firstResponseAt: null, resolvedAt: null, closedAt: null,
+      updatedAt: createdAt, initialPriority: 'high', assignment: assignTicket({ priority: 'high', tier: null } as Ticket, config).assignment,
+      noSlaReason: null,
+    };
+    const { computed: c } = computeSla(t, [], config, calendar, createdAt);
+    store.saveTicket(t, c, []);
+    const w = reportWindow(createdAt, createdAt + 1, ZONE);
+    const at = async (now: number) => {
+      const q: ReportQuery = { from: createdAt, to: createdAt + 1, now, by: 'priority', urgent: 'urgent', daily: false, day: w.day };
+      const { aggregates, reevaluated } = await countReport(store, config, calendar, q);
+      expect(reevaluated).toBe(0); // the SQL decides, from the stored instants
+      const r = assemble(aggregates.rows, 0).total;
+      return { fr: r.firstResponse, status: r.statusCounts };
+    };
+    expect((await at(c.frDueAt!)).fr).toMatchObject({ breached: 0, pending: 1 });
+    expect((await at(c.frDueAt! + 1)).fr).toMatchObject({ breached: 1, pending: 0 });
+    expect((await at(c.frAtRiskAt!)).status).toMatchObject({ at_risk: 1, on_time: 0 });
+    expect((await at(c.frAtRiskAt! - 1)).status).toMatchObject({ at_risk: 0, on_time: 1 });
+  });
+});
