@@ -1,6 +1,7 @@
 // Public holidays from date-holidays, loaded lazily: the library (≈75 ms to load) is only
 // required when a calendar has a `holidayCountry`, and a country's rules are only built the
 // first time a year's holidays are asked for.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { HolidayDef } from '../domain/types.js';
 
@@ -22,27 +23,35 @@ function holidaysLibrary(): HolidaysCtor {
 }
 
 /**
+ * Country → region codes date-holidays knows, read from data/holiday-regions.json (written
+ * from the library; a test keeps it equal to it). Checking a config against this list
+ * costs a millisecond, where loading the library to ask it costs ~80 ms on every command.
+ */
+let regions: Record<string, string[]> | undefined;
+export function holidayRegions(): Record<string, string[]> {
+  regions ??= JSON.parse(readFileSync(new URL('../../data/holiday-regions.json', import.meta.url), 'utf8')) as Record<string, string[]>;
+  return regions;
+}
+
+/**
  * Checks a country (ISO 3166-1 alpha-2, any case) and optional region (state/province code,
  * "CA" or "US-CA", any case) against date-holidays. Returns normalised codes, or an error text.
  */
 export function checkHolidayCountry(country: string, region?: string):
   { country: string; region?: string } | { error: string; field: 'holidayCountry' | 'holidayRegion' } {
-  const Holidays = holidaysLibrary();
-  const hd = new Holidays();
+  const known = holidayRegions();
   const c = country.trim().toUpperCase();
-  const countries = hd.getCountries('en');
-  if (!Object.prototype.hasOwnProperty.call(countries, c)) {
+  if (!Object.prototype.hasOwnProperty.call(known, c)) {
     return { field: 'holidayCountry', error: `${JSON.stringify(country)} is not a country the holiday library knows; use an ISO code such as "US", "GB", "DE"` };
   }
   if (region === undefined) return { country: c };
   let r = region.trim().toUpperCase();
   if (r.startsWith(`${c}-`)) r = r.slice(c.length + 1);
-  const states = hd.getStates(c, 'en') ?? {};
-  if (!Object.prototype.hasOwnProperty.call(states, r)) {
-    const known = Object.keys(states);
+  const states = known[c];
+  if (!states.includes(r)) {
     return {
       field: 'holidayRegion',
-      error: `${JSON.stringify(region)} is not a region of ${c} the holiday library knows; ${known.length ? `known: ${known.join(', ')}` : `${c} has no regions: remove holidayRegion`}`,
+      error: `${JSON.stringify(region)} is not a region of ${c} the holiday library knows; ${states.length ? `known: ${states.join(', ')}` : `${c} has no regions: remove holidayRegion`}`,
     };
   }
   return { country: c, region: r };
