@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, baseConfig, sla, tempDir, writeJson } from './helpers.js';
@@ -60,6 +60,22 @@ describe('sla init', () => {
     expect(readFileSync(cfg, 'utf8')).toBe(before);
     expect(sla(['init', '--force'], { cwd: dir }).code).toBe(0);
     expect(sla(['config', 'check'], { cwd: dir }).code).toBe(0);
+  });
+});
+
+describe('customer data', () => {
+  it('warns once on stderr when the database is readable by everyone', () => {
+    const dir = tempDir();
+    writeJson(join(dir, 'sla.config.json'), baseConfig());
+    writeFileSync(join(dir, 't.csv'), 'id,priority,created_at\n1,urgent,2025-11-01T10:00:00Z\n');
+    expect(sla(['import', 't.csv'], { cwd: dir }).stderr).toBe('');
+    expect(statSync(join(dir, 'sla.db')).mode & 0o777).toBe(0o640);
+    chmodSync(join(dir, 'sla.db'), 0o644);
+    const r = sla(['list'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const warnings = r.stderr.trim().split('\n').filter((l) => /readable by everyone/.test(l));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/chmod 640/);
   });
 });
 
