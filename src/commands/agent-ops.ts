@@ -136,19 +136,10 @@ export function dueLine(clock: TicketClock, zone: string, localTime: (t: number 
   return parts.length ? parts.join('; ') : 'no SLA';
 }
 
-/** A cli-table3 table without lines between rows (one line per row), for lists. Loaded only when printed. */
+/** A table with one line per row, loaded only when printed. */
 export async function compactTable(head: string[], rows: Array<Array<string | number>>, color: boolean): Promise<string> {
-  const { default: Table } = await import('cli-table3');
-  const t = new Table({
-    head,
-    style: { head: color ? ['bold'] : [], border: color ? ['grey'] : [], compact: true },
-    chars: color ? {} : {
-      'top': '-', 'top-mid': '+', 'top-left': '+', 'top-right': '+', 'bottom': '-', 'bottom-mid': '+', 'bottom-left': '+',
-      'bottom-right': '+', 'left': '|', 'left-mid': '+', 'mid': '-', 'mid-mid': '+', 'right': '|', 'right-mid': '+', 'middle': '|',
-    },
-  });
-  for (const r of rows) t.push(r.map((c) => String(c)));
-  return t.toString();
+  const { renderTable } = await import('../render/table.js');
+  return renderTable(head, rows, color);
 }
 
 /** The ticket a write acts on: refused when unknown, or created after the instant the write acts at (--at). */

@@ -7,10 +7,11 @@ export function makeChalk(color: boolean) {
   return new Chalk({ level: color ? 1 : 0 });
 }
 
+/** A table with one line per row (no rules between rows); ASCII borders off a terminal. */
 export function renderTable(head: string[], rows: Array<Array<string | number>>, color: boolean): string {
   const t = new Table({
     head,
-    style: { head: color ? ['bold'] : [], border: color ? ['grey'] : [], compact: false },
+    style: { head: color ? ['bold'] : [], border: color ? ['grey'] : [], compact: true },
     chars: color ? {} : { 'top': '-', 'top-mid': '+', 'top-left': '+', 'top-right': '+', 'bottom': '-', 'bottom-mid': '+', 'bottom-left': '+', 'bottom-right': '+', 'left': '|', 'left-mid': '+', 'mid': '-', 'mid-mid': '+', 'right': '|', 'right-mid': '+', 'middle': '|' },
   });
   for (const r of rows) t.push(r.map((c) => String(c)));
