@@ -5,7 +5,7 @@
 import type { Config } from '../config/types.js';
 import type { BusinessTime, TicketClock } from '../domain/clock.js';
 import { computeSla, type SlaState } from '../domain/sla.js';
-import { evaluateTicket, type Ticket, type TicketEvent } from '../domain/ticket.js';
+import { evaluateTicket, storeInstant, withEvent, type Ticket, type TicketEvent } from '../domain/ticket.js';
 import { DONE_STATUSES, type Instant, type Metric } from '../domain/types.js';
 import { isoUtc, minutes } from '../render/format.js';
 import { CliError, usageError, type Context } from './context.js';
@@ -28,11 +28,23 @@ export function requireReason(reason: string | undefined, command: string): stri
   return r;
 }
 
+/**
+ * `ev` appended to the history: the new history, the state at `now` (for messages and
+ * audit) and the state to store (never computed before the ticket's last event).
+ */
+export function afterEvent(
+  config: Config, calendar: (name: string) => BusinessTime, t: Ticket, events: readonly TicketEvent[], ev: TicketEvent, now: Instant,
+): { events: TicketEvent[]; after: SlaState; stored: SlaState } {
+  const all = withEvent(events, ev);
+  const after = evaluate(config, calendar, t, all, now);
+  const storeAt = storeInstant(now, all);
+  return { events: all, after, stored: storeAt === now ? after : evaluate(config, calendar, t, all, storeAt) };
+}
+
 export function evaluate(config: Config, calendar: (name: string) => BusinessTime, t: Ticket, events: readonly TicketEvent[], now: Instant): SlaState {
   return computeSla(t, events, config, calendar, now);
 }
 
-export { storeInstant, withEvent } from '../domain/ticket.js';
 
 export interface ManualPause { since: Instant; until: Instant | null; reason: string | null; actor: string | null }
 

@@ -3,10 +3,7 @@
 import type { TicketEvent } from '../domain/ticket.js';
 import { formatDuration, isoUtc, localTime } from '../render/format.js';
 import { ticketJson } from '../render/ticket-json.js';
-import {
-  dueLine, existing, evaluate, isDone, manualPauseAt, parseUntil, refuse, requireReason, snapshot, storeInstant,
-  withEvent, writeResult,
-} from './agent-ops.js';
+import { afterEvent, dueLine, evaluate, existing, isDone, manualPauseAt, parseUntil, refuse, requireReason, snapshot, writeResult } from './agent-ops.js';
 import { usageError, type Context } from './context.js';
 
 interface Opts { reason?: string; until?: string }
@@ -48,10 +45,7 @@ export async function run(ctx: Context, id: string, opts: Opts): Promise<number>
       );
     }
     const ev: TicketEvent = { at: now, type: 'pause', until, actor, reason, source: 'cli' };
-    const events = withEvent(cur.events, ev);
-    const after = evaluate(config, ctx.calendarSync, cur.ticket, events, now);
-    const storeAt = storeInstant(now, events);
-    const stored = storeAt === now ? after : evaluate(config, ctx.calendarSync, cur.ticket, events, storeAt);
+    const { after, stored } = afterEvent(config, ctx.calendarSync, cur.ticket, cur.events, ev, now);
     return {
       write: { ticket: cur.ticket, computed: stored.computed, events: [ev] },
       audit: [{

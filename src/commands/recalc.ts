@@ -9,7 +9,7 @@ import { assignTicket, type Ticket, type TicketEvent } from '../domain/ticket.js
 import type { Instant, Metric } from '../domain/types.js';
 import { formatDuration, isoUtc, localTime, minutes } from '../render/format.js';
 import type { TicketRecord } from '../store/tickets-query.js';
-import { evaluate, isDone, snapshot, storeInstant, withEvent } from './agent-ops.js';
+import { afterEvent, evaluate, isDone, snapshot } from './agent-ops.js';
 import { CliError, type Context } from './context.js';
 import type { Config } from '../config/types.js';
 import type { ComputedSla } from '../domain/ticket.js';
@@ -146,10 +146,7 @@ function makePlan(ctx: Context, config: Config, pages: Iterable<TicketRecord[]>,
     const from = before ? before.assignment : ticket.assignment;
     if (before && same(before, to)) continue;
     const event: TicketEvent = { at: now, type: 'retarget', assignment: to, actor, reason: 'sla recalc', source: 'cli' };
-    const withIt = withEvent(events, event);
-    const after = evaluate(config, ctx.calendarSync, ticket, withIt, now);
-    const storeAt = storeInstant(now, withIt);
-    const stored = storeAt === now ? after : evaluate(config, ctx.calendarSync, ticket, withIt, storeAt);
+    const { after, stored } = afterEvent(config, ctx.calendarSync, ticket, events, event, now);
     changes.push({ id: ticket.id, ticket, event, computed: stored.computed, from, to, before: before && side(before), after: side(after.clock) });
   }
   return { open, changes };

@@ -6,7 +6,7 @@
 import { assignTicket, type TicketEvent } from '../domain/ticket.js';
 import { formatDuration, localTime } from '../render/format.js';
 import { ticketJson } from '../render/ticket-json.js';
-import { dueLine, evaluate, existing, isDone, refuse, requireReason, snapshot, storeInstant, withEvent, writeResult } from './agent-ops.js';
+import { afterEvent, dueLine, evaluate, existing, isDone, refuse, requireReason, snapshot, writeResult } from './agent-ops.js';
 import type { Context } from './context.js';
 
 interface Opts { reason?: string; recalculate?: boolean }
@@ -39,10 +39,7 @@ export async function run(ctx: Context, id: string, opts: Opts): Promise<number>
       }
       ev = { at: now, type: 'reset', actor, reason, source: 'cli' };
     }
-    const events = withEvent(cur.events, ev);
-    const after = evaluate(config, ctx.calendarSync, cur.ticket, events, now);
-    const storeAt = storeInstant(now, events);
-    const stored = storeAt === now ? after : evaluate(config, ctx.calendarSync, cur.ticket, events, storeAt);
+    const { after, stored } = afterEvent(config, ctx.calendarSync, cur.ticket, cur.events, ev, now);
     const targets = (c: typeof before) => c.assignment
       ? { firstResponseTarget: c.metrics.first_response?.target ?? null, resolutionTarget: c.metrics.resolution?.target ?? null }
       : {};

@@ -3,7 +3,7 @@
 import type { TicketEvent } from '../domain/ticket.js';
 import { formatDuration, localTime } from '../render/format.js';
 import { ticketJson } from '../render/ticket-json.js';
-import { dueLine, evaluate, existing, manualPauseAt, refuse, snapshot, storeInstant, withEvent, writeResult } from './agent-ops.js';
+import { afterEvent, dueLine, evaluate, existing, manualPauseAt, refuse, snapshot, writeResult } from './agent-ops.js';
 import type { Context } from './context.js';
 
 interface Opts { reason?: string }
@@ -35,10 +35,7 @@ export async function run(ctx: Context, id: string, opts: Opts): Promise<number>
       );
     }
     const ev: TicketEvent = { at: now, type: 'resume', actor, reason, source: 'cli' };
-    const events = withEvent(cur.events, ev);
-    const after = evaluate(config, ctx.calendarSync, cur.ticket, events, now);
-    const storeAt = storeInstant(now, events);
-    const stored = storeAt === now ? after : evaluate(config, ctx.calendarSync, cur.ticket, events, storeAt);
+    const { after, stored } = afterEvent(config, ctx.calendarSync, cur.ticket, cur.events, ev, now);
     return {
       write: { ticket: cur.ticket, computed: stored.computed, events: [ev] },
       audit: [{

@@ -2,7 +2,8 @@
 // and the timeline `sla show` prints.
 
 import { describe, expect, it } from 'vitest';
-import { manualPauseAt, storeInstant, withEvent } from '../../src/commands/agent-ops.js';
+import { manualPauseAt } from '../../src/commands/agent-ops.js';
+import { storeInstant, withEvent } from '../../src/domain/ticket.js';
 import { timeline } from '../../src/commands/show.js';
 import { Calendar } from '../../src/domain/calendar.js';
 import { evaluateClock, type ClockEvent } from '../../src/domain/clock.js';
