@@ -18,6 +18,7 @@ import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Store } from '../dist/store/store.js';
+import { mulberry32 } from './lib.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DATA = join(ROOT, 'bench', 'data');
@@ -28,17 +29,6 @@ const H = 60 * MIN;
 const AT = Date.parse('2026-03-02T12:00:00Z'); // the instant every check evaluates
 const DUE = 1000;
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const COLS = [
   'id', 'subject', 'customer', 'tier', 'priority', 'status', 'assignee', 'created_at', 'first_response_at', 'resolved_at',
