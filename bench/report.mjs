@@ -106,10 +106,9 @@ function generate() {
     'target_fr_min', 'target_res_min', 'no_sla_reason', 'sla_status', 'sla_cycle', 'fr_status', 'fr_at_risk_at',
     'fr_due_at', 'fr_stopped_at', 'fr_elapsed_min', 'res_status', 'res_at_risk_at', 'res_due_at', 'res_stopped_at',
     'res_elapsed_min', 'breached_at', 'paused_at', 'total_paused_ms', 'next_change_at', 'computed_at', 'fr_breach_reason',
-    'res_breach_reason',
+    'res_breach_reason', 'history',
   ];
   const insTicket = db.prepare(`INSERT INTO tickets (${cols.join(',')}) VALUES (${cols.map(() => '?').join(',')})`);
-  const insEvent = db.prepare('INSERT INTO ticket_events (ticket_id, at, type, value, source) VALUES (?, ?, ?, ?, ?)');
   const insSla = db.prepare(
     "INSERT INTO sla_events (ticket_id, cycle, type, rule, due_at, recorded_at) VALUES (?, 0, 'escalated', ?, ?, ?)",
   );
@@ -180,8 +179,9 @@ function generate() {
           t.assignment?.targets.resolution ?? null, t.noSlaReason, c.slaStatus, c.cycle, c.frStatus, c.frAtRiskAt,
           c.frDueAt, c.frStoppedAt, c.frElapsedMin, c.resStatus, c.resAtRiskAt, c.resDueAt, c.resStoppedAt,
           c.resElapsedMin, c.breachedAt, c.pausedAt, c.totalPausedMs, c.nextChangeAt, c.computedAt, frReason, resReason,
+          // The history column (migration 004): [at, type, value, source] per event.
+          JSON.stringify(events.map((e) => [e.at, e.type, e.value, 'import'])),
         );
-        for (const e of events) insEvent.run(t.id, e.at, e.type, e.value, 'import');
         if (c.breachedAt !== null && c.breachedAt <= NOW && rand() < 0.1) insSla.run(t.id, 'resolution-1h-overdue', c.breachedAt, NOW);
       }
     })();

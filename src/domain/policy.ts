@@ -51,14 +51,26 @@ function show(value: string | string[] | null | undefined): string {
   return JSON.stringify(value);
 }
 
-/** First match wins, in file order; no `match` = catch-all. Matching is case-insensitive. */
-export function matchPolicy(policies: readonly PolicyDef[], fields: TicketFields): PolicyMatch {
-  const trace: PolicyTrace[] = [];
+/**
+ * The rule of policy matching, shared by matchPolicy and findPolicy: the index of the
+ * first policy (file order) with no `match` (catch-all) or whose every field matches,
+ * -1 for none. With `trace`, one line per policy tried says why (every field of a
+ * policy is then looked at); without, a policy is left at its first failing field.
+ */
+function firstMatch(policies: readonly PolicyDef[], fields: TicketFields, trace: PolicyTrace[] | null): number {
   for (let i = 0; i < policies.length; i++) {
     const p = policies[i];
     if (!p.match) {
-      trace.push({ name: p.name, matched: true, reason: 'catch-all (no match rule)' });
-      return { policy: p, index: i, trace };
+      trace?.push({ name: p.name, matched: true, reason: 'catch-all (no match rule)' });
+      return i;
+    }
+    if (!trace) {
+      let all = true;
+      for (const key in p.match) {
+        if (!fieldMatches(fields[key], p.match[key])) { all = false; break; }
+      }
+      if (all) return i;
+      continue;
     }
     const failed: string[] = [];
     const passed: string[] = [];
@@ -69,11 +81,24 @@ export function matchPolicy(policies: readonly PolicyDef[], fields: TicketFields
     }
     if (failed.length === 0) {
       trace.push({ name: p.name, matched: true, reason: passed.join('; ') });
-      return { policy: p, index: i, trace };
+      return i;
     }
     trace.push({ name: p.name, matched: false, reason: failed.join('; ') });
   }
-  return { policy: null, index: -1, trace };
+  return -1;
+}
+
+/** First match wins, in file order; no `match` = catch-all. Matching is case-insensitive. */
+export function matchPolicy(policies: readonly PolicyDef[], fields: TicketFields): PolicyMatch {
+  const trace: PolicyTrace[] = [];
+  const index = firstMatch(policies, fields, trace);
+  return { policy: index < 0 ? null : policies[index], index, trace };
+}
+
+/** The policy matchPolicy picks, without its trace (for bulk work such as imports). */
+export function findPolicy(policies: readonly PolicyDef[], fields: TicketFields): PolicyDef | null {
+  const index = firstMatch(policies, fields, null);
+  return index < 0 ? null : policies[index];
 }
 
 /** Targets × the tier's multiplier (minutes; multiplier 1 when the tier has none). */
@@ -86,6 +111,24 @@ export type AssignResult =
   | { ok: true; assignment: Assignment; match: PolicyMatch }
   | { ok: false; reason: string; match: PolicyMatch };
 
+/** assignPolicy's answer without the match trace. */
+export type PolicyChoice = { ok: true; assignment: Assignment } | { ok: false; reason: string };
+
+/** The assignment a matched policy (or none) gives a ticket of this priority and tier. */
+function assignmentFrom(
+  policy: PolicyDef | null,
+  fields: TicketFields,
+  priority: string | null | undefined,
+  multipliers: Record<string, number>,
+): PolicyChoice {
+  if (!policy) return { ok: false, reason: 'no policy matches' };
+  if (!priority) return { ok: false, reason: `ticket has no priority (policy ${policy.name})` };
+  const base = policy.targets[priority];
+  if (!base) return { ok: false, reason: `policy ${policy.name} has no targets for priority ${priority}` };
+  const tier = typeof fields.tier === 'string' ? fields.tier : null;
+  return { ok: true, assignment: { policy: policy.name, calendar: policy.calendar, targets: applyMultiplier(base, tier, multipliers) } };
+}
+
 /** Which policy and targets a ticket gets, or why it gets no SLA. */
 export function assignPolicy(
   policies: readonly PolicyDef[],
@@ -94,14 +137,15 @@ export function assignPolicy(
   multipliers: Record<string, number>,
 ): AssignResult {
   const match = matchPolicy(policies, fields);
-  if (!match.policy) return { ok: false, reason: 'no policy matches', match };
-  if (!priority) return { ok: false, reason: `ticket has no priority (policy ${match.policy.name})`, match };
-  const base = match.policy.targets[priority];
-  if (!base) return { ok: false, reason: `policy ${match.policy.name} has no targets for priority ${priority}`, match };
-  const tier = typeof fields.tier === 'string' ? fields.tier : null;
-  return {
-    ok: true,
-    assignment: { policy: match.policy.name, calendar: match.policy.calendar, targets: applyMultiplier(base, tier, multipliers) },
-    match,
-  };
+  return { ...assignmentFrom(match.policy, fields, priority, multipliers), match };
+}
+
+/** assignPolicy without the trace: the same assignment (or reason), for bulk work such as imports. */
+export function choosePolicy(
+  policies: readonly PolicyDef[],
+  fields: TicketFields,
+  priority: string | null | undefined,
+  multipliers: Record<string, number>,
+): PolicyChoice {
+  return assignmentFrom(findPolicy(policies, fields), fields, priority, multipliers);
 }

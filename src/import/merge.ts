@@ -14,10 +14,15 @@ export interface Merged {
   events: TicketEvent[];
 }
 
-const ATTR_KEYS = ['subject', 'requester', 'customer', 'tier', 'assignee', 'group', 'channel'] as const;
-
+// Written out field by field (not a loop over the keys): it runs for every row of an import.
 function applyAttrs(t: Ticket, a: TicketAttrs): void {
-  for (const k of ATTR_KEYS) if (a[k] !== undefined) t[k] = a[k] ?? null;
+  if (a.subject !== undefined) t.subject = a.subject ?? null;
+  if (a.requester !== undefined) t.requester = a.requester ?? null;
+  if (a.customer !== undefined) t.customer = a.customer ?? null;
+  if (a.tier !== undefined) t.tier = a.tier ?? null;
+  if (a.assignee !== undefined) t.assignee = a.assignee ?? null;
+  if (a.group !== undefined) t.group = a.group ?? null;
+  if (a.channel !== undefined) t.channel = a.channel ?? null;
   if (a.tags !== undefined) t.tags = a.tags;
   if (a.custom !== undefined) t.custom = { ...t.custom, ...a.custom };
 }

@@ -1,12 +1,15 @@
 import { hash } from 'node:crypto';
+import { statSync } from 'node:fs';
 // `sla import`: read an export, merge it into tickets and their histories,
 // compute each ticket's SLA state, and commit the file's valid rows in one
 // transaction (none of them with --strict and a bad row, none with --dry-run).
 
 import type { BusinessTime } from '../domain/clock.js';
+import { choosePolicy } from '../domain/policy.js';
 import { computeSla } from '../domain/sla.js';
-import { assignTicket, type SlaSettings, type Ticket, type TicketEvent } from '../domain/ticket.js';
+import { ticketFields, type SlaSettings, type Ticket, type TicketEvent } from '../domain/ticket.js';
 import type { Instant } from '../domain/types.js';
+import { beginThreadedImport } from '../store/import-writer.js';
 import type { ImportBatch, Store } from '../store/store.js';
 import { mergeEventRows, mergeTicketRow, type Merged } from './merge.js';
 import type { EventRow, ImportRecord, ReaderOptions, TicketRow } from './types.js';
@@ -68,7 +71,8 @@ export async function runImport(
     else summary.ticketsUpdated++;
     const t = m.ticket;
     if (!t.assignment) {
-      const a = assignTicket(t, settings);
+      // assignTicket's choice without its match trace (built for `show`, wasted here).
+      const a = choosePolicy(settings.policies, ticketFields(t), t.priority, settings.tierMultipliers);
       if (a.ok) { t.assignment = a.assignment; t.noSlaReason = null; }
       else t.noSlaReason = a.reason;
     }
@@ -91,7 +95,7 @@ export async function runImport(
   };
 
   // Opening the reader validates the header/format before any write starts.
-  const batch = store.beginImport();
+  const batch = (writerThread(opts.reader.source) && beginThreadedImport(store)) || store.beginImport();
   try {
     if (!opts.events) {
       for await (const rec of readers.readTickets(opts.reader)) {
@@ -133,7 +137,126 @@ export async function runImport(
   return summary;
 }
 
-/** Digest of a normalised row: the same row imported again is skipped at once. */
+/** Files from this size on are written by a second thread (below, starting it costs more than it saves). */
+const THREAD_MIN_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Whether to write on a second thread (store/import-writer.ts): for big files; always
+ * with SLA_IMPORT_THREAD=1, never with SLA_IMPORT_THREAD=0.
+ */
+function writerThread(source: string): boolean {
+  const forced = process.env.SLA_IMPORT_THREAD;
+  if (forced === '0' || forced === '1') return forced === '1';
+  if (source === '-') return false;
+  try {
+    return statSync(source).size >= THREAD_MIN_BYTES;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Digest of a normalised row: the same row imported again is skipped at once. 64 bits
+ * (two 32-bit lanes) over every field, computed field by field — no JSON, no crypto: it
+ * only has to tell a ticket's row from that ticket's previous row. A row with a field
+ * this function does not know is digested from its JSON instead.
+ */
 export function rowHash(row: TicketRow): string {
-  return hash('sha1', JSON.stringify(row), 'base64');
+  h1 = 0x811c9dc5;
+  h2 = 0x2545f491;
+  let known = mixStr(row.id) + mixNum(row.createdAt) + mixNum(row.firstResponseAt) + mixNum(row.resolvedAt) +
+    mixNum(row.closedAt) + mixNum(row.updatedAt) + mixStr(row.subject) + mixStr(row.requester) + mixStr(row.customer) +
+    mixStr(row.tier) + mixStr(row.priority) + mixStr(row.status) + mixStr(row.assignee) + mixStr(row.group) +
+    mixStr(row.channel);
+  if (row.tags === undefined) mix(UNDEFINED);
+  else {
+    known++;
+    mix(LIST);
+    mix(row.tags.length);
+    for (const t of row.tags) mixStr(t);
+  }
+  if (row.custom === undefined) mix(UNDEFINED);
+  else {
+    known++;
+    mix(OBJECT);
+    let n = 0;
+    for (const k in row.custom) {
+      const v: unknown = row.custom[k];
+      mixStr(k);
+      mixStr(typeof v === 'string' ? v : JSON.stringify(v));
+      n++;
+    }
+    mix(n);
+  }
+  let fields = 0;
+  for (const k in row) if ((row as unknown as Record<string, unknown>)[k] !== undefined) fields++;
+  if (fields !== known) return 'j' + hash('sha1', JSON.stringify(row), 'base64');
+  // 16 hex digits, made as one flat string (it is compared and stored, never sliced).
+  const a = fmix(h1);
+  const b = fmix(h2);
+  return String.fromCharCode(
+    HEX[a >>> 28], HEX[(a >>> 24) & 15], HEX[(a >>> 20) & 15], HEX[(a >>> 16) & 15],
+    HEX[(a >>> 12) & 15], HEX[(a >>> 8) & 15], HEX[(a >>> 4) & 15], HEX[a & 15],
+    HEX[b >>> 28], HEX[(b >>> 24) & 15], HEX[(b >>> 20) & 15], HEX[(b >>> 16) & 15],
+    HEX[(b >>> 12) & 15], HEX[(b >>> 8) & 15], HEX[(b >>> 4) & 15], HEX[b & 15],
+  );
+}
+
+// rowHash's state, and tags that mark what follows.
+let h1 = 0;
+let h2 = 0;
+const UNDEFINED = 0x10001;
+const NULL = 0x10002;
+const STRING = 0x10003;
+const INT = 0x10004;
+const NUMBER = 0x10005;
+const LIST = 0x10006;
+const OBJECT = 0x10007;
+
+function mix(c: number): void {
+  h1 = Math.imul(h1 ^ c, 0x01000193);
+  h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+  h2 ^= h2 >>> 15;
+}
+
+/** 1 when the field is present (not undefined). */
+function mixStr(value: string | null | undefined): number {
+  if (value === undefined) { mix(UNDEFINED); return 0; }
+  if (value === null) { mix(NULL); return 1; }
+  // Not text (the readers give text; just in case): its JSON.
+  const s: string = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  mix(STRING);
+  const n = s.length;
+  mix(n);
+  // Two 16-bit code units per step.
+  let i = 0;
+  for (; i + 1 < n; i += 2) mix(s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16));
+  if (i < n) mix(s.charCodeAt(i));
+  return 1;
+}
+
+function mixNum(n: number | null | undefined): number {
+  if (n === undefined) { mix(UNDEFINED); return 0; }
+  if (n === null) { mix(NULL); return 1; }
+  if (typeof n !== 'number') {
+    mix(NUMBER);
+    mixStr(JSON.stringify(n) ?? String(n));
+  } else if (Number.isSafeInteger(n)) {
+    mix(INT);
+    mix(n >>> 0);
+    mix(Math.floor(n / 4294967296));
+  } else {
+    mix(NUMBER);
+    mixStr(String(n));
+  }
+  return 1;
+}
+
+/** Character codes of the hex digits. */
+const HEX = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+
+function fmix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }

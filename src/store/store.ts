@@ -4,6 +4,7 @@
 
 import Database from 'better-sqlite3';
 import { chmodSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Assignment } from '../domain/clock.js';
@@ -64,6 +65,8 @@ export interface TicketRow {
   tags: string; custom: string; created_at: number; first_response_at: number | null; resolved_at: number | null;
   closed_at: number | null; updated_at: number | null; initial_priority: string | null; policy: string | null;
   calendar: string | null; target_fr_min: number | null; target_res_min: number | null; no_sla_reason: string | null;
+  /** The ticket's events, JSON (see historyToEvents); absent when the query did not select it. */
+  history?: string;
 }
 
 export interface EventRow {
@@ -90,33 +93,184 @@ export function rowToEvent(r: EventRow): TicketEvent {
   return { ...data, seq: r.seq, at: r.at, type: r.type, value: r.value, actor: r.actor, reason: r.reason, source: r.source };
 }
 
-function eventData(e: TicketEvent): string | null {
+// A ticket's history (migration 004): the column `tickets.history` is a JSON array of
+// its events in insertion order, each [at, type, value, source, actor, reason, data]
+// with trailing nulls left out; seq = 1-based position (ties at an instant keep it).
+type EncodedEvent = [number, string, (string | null)?, (string | null)?, (string | null)?, (string | null)?, Record<string, unknown>?];
+
+/** What an event carries besides its columns (until, recalculate, assignment), or null. */
+export function eventData(e: TicketEvent): Record<string, unknown> | null {
+  if ((e.until === undefined || e.until === null) && !e.recalculate && e.assignment === undefined) return null;
   const d: Record<string, unknown> = {};
   if (e.until !== undefined && e.until !== null) d.until = e.until;
   if (e.recalculate) d.recalculate = true;
   if (e.assignment !== undefined) d.assignment = e.assignment;
-  return Object.keys(d).length ? JSON.stringify(d) : null;
+  return d;
 }
 
-const TICKET_COLUMNS = [
+/** One event as stored: [at, type, value, source, actor, reason, data], trailing nulls left out. */
+function encodeEvent(e: TicketEvent): unknown[] {
+  if (!Number.isFinite(e.at)) throw new Error(`event ${e.type} has no valid instant (${String(e.at)})`);
+  const data = eventData(e);
+  if (data !== null) return [e.at, e.type, e.value ?? null, e.source ?? null, e.actor ?? null, e.reason ?? null, data];
+  if (e.reason != null) return [e.at, e.type, e.value ?? null, e.source ?? null, e.actor ?? null, e.reason];
+  if (e.actor != null) return [e.at, e.type, e.value ?? null, e.source ?? null, e.actor];
+  if (e.source != null) return [e.at, e.type, e.value ?? null, e.source];
+  if (e.value != null) return [e.at, e.type, e.value];
+  return [e.at, e.type];
+}
+
+/** Events as the JSON the history column holds ('[]' for none). */
+export function eventsToHistory(events: readonly TicketEvent[]): string {
+  if (events.length === 0) return '[]';
+  const a: unknown[][] = new Array(events.length);
+  for (let i = 0; i < events.length; i++) a[i] = encodeEvent(events[i]);
+  return JSON.stringify(a);
+}
+
+/** The history column → the ticket's events in time order (ties: insertion order), with seq. */
+export function historyToEvents(history: string | null | undefined): TicketEvent[] {
+  if (!history || history === '[]') return [];
+  const raw = JSON.parse(history) as EncodedEvent[];
+  const out: TicketEvent[] = new Array(raw.length);
+  let sorted = true;
+  for (let i = 0; i < raw.length; i++) {
+    const a = raw[i];
+    const data = a[6];
+    const e: TicketEvent = {
+      ...(data ?? {}), seq: i + 1, at: a[0], type: a[1], value: a[2] ?? null, actor: a[4] ?? null, reason: a[5] ?? null,
+      source: a[3] ?? null,
+    };
+    out[i] = e;
+    if (i > 0 && e.at < out[i - 1].at) sorted = false;
+  }
+  if (!sorted) out.sort((x, y) => x.at - y.at || x.seq! - y.seq!);
+  return out;
+}
+
+/** The columns every ticket write sets, in the order of ticketValues. */
+export const TICKET_COLUMNS = [
   'id', 'subject', 'requester', 'customer', 'tier', 'priority', 'status', 'assignee', 'grp', 'channel', 'tags', 'custom',
   'created_at', 'first_response_at', 'resolved_at', 'closed_at', 'updated_at', 'initial_priority', 'policy', 'calendar',
   'target_fr_min', 'target_res_min', 'no_sla_reason', 'sla_status', 'sla_cycle', 'fr_status', 'fr_at_risk_at',
   'fr_due_at', 'fr_stopped_at', 'fr_elapsed_min', 'res_status', 'res_at_risk_at', 'res_due_at', 'res_stopped_at',
   'res_elapsed_min', 'breached_at', 'paused_at', 'total_paused_ms',
-  'next_change_at', 'computed_at', 'import_hash',
+  'next_change_at', 'computed_at', 'import_hash', 'history',
 ] as const;
 
-function ticketParams(t: Ticket, c: ComputedSla, importHash: string | null): unknown[] {
-  return [
-    t.id, t.subject, t.requester, t.customer, t.tier, t.priority, t.status, t.assignee, t.group, t.channel,
-    JSON.stringify(t.tags), JSON.stringify(t.custom), t.createdAt, t.firstResponseAt, t.resolvedAt, t.closedAt,
-    t.updatedAt, t.initialPriority, t.assignment?.policy ?? null, t.assignment?.calendar ?? null,
-    t.assignment?.targets.firstResponse ?? null, t.assignment?.targets.resolution ?? null, t.noSlaReason,
-    c.slaStatus, c.cycle, c.frStatus, c.frAtRiskAt, c.frDueAt, c.frStoppedAt, c.frElapsedMin, c.resStatus,
-    c.resAtRiskAt, c.resDueAt, c.resStoppedAt, c.resElapsedMin, c.breachedAt,
-    c.pausedAt, c.totalPausedMs, c.nextChangeAt, c.computedAt, importHash,
-  ];
+/** Which of TICKET_COLUMNS hold numbers (the others text), for the import writer thread. */
+export const TICKET_NUMERIC: readonly boolean[] = TICKET_COLUMNS.map((c) =>
+  /_at$|_min$|_ms$|^sla_cycle$/.test(c));
+
+/**
+ * One ticket write's values, in TICKET_COLUMNS order, into `out` (reused: a big import
+ * writes millions). `history` = the events to append (JSON, see eventsToHistory).
+ */
+export function ticketValues(out: unknown[], t: Ticket, c: ComputedSla, importHash: string | null, history: string): unknown[] {
+  const a = t.assignment;
+  out[0] = t.id; out[1] = t.subject; out[2] = t.requester; out[3] = t.customer; out[4] = t.tier; out[5] = t.priority;
+  out[6] = t.status; out[7] = t.assignee; out[8] = t.group; out[9] = t.channel;
+  out[10] = t.tags.length === 0 ? '[]' : JSON.stringify(t.tags);
+  out[11] = isEmpty(t.custom) ? '{}' : JSON.stringify(t.custom);
+  out[12] = t.createdAt; out[13] = t.firstResponseAt; out[14] = t.resolvedAt; out[15] = t.closedAt; out[16] = t.updatedAt;
+  out[17] = t.initialPriority; out[18] = a ? a.policy : null; out[19] = a ? a.calendar : null;
+  out[20] = a ? a.targets.firstResponse : null; out[21] = a ? a.targets.resolution : null; out[22] = t.noSlaReason;
+  out[23] = c.slaStatus; out[24] = c.cycle; out[25] = c.frStatus; out[26] = c.frAtRiskAt; out[27] = c.frDueAt;
+  out[28] = c.frStoppedAt; out[29] = c.frElapsedMin; out[30] = c.resStatus; out[31] = c.resAtRiskAt; out[32] = c.resDueAt;
+  out[33] = c.resStoppedAt; out[34] = c.resElapsedMin; out[35] = c.breachedAt; out[36] = c.pausedAt;
+  out[37] = c.totalPausedMs; out[38] = c.nextChangeAt; out[39] = c.computedAt; out[40] = importHash; out[41] = history;
+  return out;
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
+/**
+ * Insert or update a ticket. A write without an import digest (agents' commands) keeps
+ * the last import's digest; `history` holds the events to append to the stored ones
+ * (JSON arrays joined as text).
+ */
+export function upsertTicketSql(): string {
+  const updates = TICKET_COLUMNS.filter((c) => c !== 'id')
+    .map((c) =>
+      c === 'import_hash' ? `${c} = coalesce(excluded.${c}, ${c})`
+      : c === 'history' ? `history = CASE WHEN excluded.history = '[]' THEN history WHEN history = '[]' THEN excluded.history
+          ELSE substr(history, 1, length(history) - 1) || ',' || substr(excluded.history, 2) END`
+      : `${c} = excluded.${c}`)
+    .join(', ');
+  return `INSERT INTO tickets (${TICKET_COLUMNS.join(', ')}) VALUES (${TICKET_COLUMNS.map(() => '?').join(', ')})
+    ON CONFLICT(id) DO UPDATE SET ${updates}`;
+}
+
+export const INSERT_PAUSE_END_SQL = 'INSERT INTO ticket_pause_ends (ticket_id, until) VALUES (?, ?)';
+
+/** The manual pauses among `events` that end by themselves: their `until`s. */
+export function pauseEnds(events: readonly TicketEvent[]): number[] {
+  let out: number[] | null = null;
+  for (const e of events) if (e.type === 'pause' && e.until !== undefined && e.until !== null) (out ??= []).push(e.until);
+  return out ?? NO_PAUSE_ENDS;
+}
+const NO_PAUSE_ENDS: number[] = [];
+
+/**
+ * The start of an import's write transaction, on `db` (the Store's connection or the
+ * import writer thread's): BEGIN IMMEDIATE, a larger page cache, and — into an empty
+ * tickets table — its indexes dropped, to be built once by endImportTransaction. Loading rows and
+ * then building each index once is several times faster than updating every index per
+ * row. Same transaction: all or nothing, and other connections keep seeing the indexes
+ * of the last commit.
+ */
+export function beginImportTransaction(db: Database.Database): ImportTransaction {
+  const cacheSize = db.pragma('cache_size', { simple: true }) as number;
+  // A big file touches many index pages: a larger page cache (32 MiB) for this connection.
+  db.pragma('cache_size = -32768');
+  try {
+    db.exec('BEGIN IMMEDIATE');
+  } catch (err) {
+    db.pragma(`cache_size = ${cacheSize}`);
+    throw err;
+  }
+  const empty = db.prepare('SELECT count(*) FROM (SELECT 1 FROM tickets LIMIT 1)').pluck().get() === 0;
+  const rebuild = empty
+    ? db.prepare<[], { name: string; sql: string }>(
+      "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name = 'tickets'",
+    ).all()
+    : [];
+  for (const ix of rebuild) db.exec(`DROP INDEX "${ix.name}"`);
+  return { empty, rebuild, cacheSize };
+}
+
+export interface ImportTransaction {
+  empty: boolean;
+  rebuild: Array<{ name: string; sql: string }>;
+  cacheSize: number;
+}
+
+/** Commit (building the dropped indexes) or roll back what beginImportTransaction began. */
+export function endImportTransaction(db: Database.Database, tx: ImportTransaction, commit: boolean): void {
+  try {
+    if (commit) {
+      if (tx.rebuild.length) {
+        // Building an index sorts the table's keys: in small runs (4 MiB of memory each,
+        // spilled to temporary files) sorted by helper threads as well, then merged —
+        // about twice as fast on two cores as one big in-memory sort, and less memory.
+        db.pragma('cache_size = -4096');
+        db.pragma(`threads = ${Math.min(4, Math.max(1, availableParallelism()))}`);
+        for (const ix of tx.rebuild) db.exec(ix.sql);
+      }
+      db.exec('COMMIT');
+    } else {
+      db.exec('ROLLBACK');
+    }
+  } catch (err) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw err;
+  } finally {
+    db.pragma('threads = 0');
+    db.pragma(`cache_size = ${tx.cacheSize}`);
+  }
 }
 
 export interface OpenOptions {
@@ -128,6 +282,8 @@ export interface OpenOptions {
 export class Store {
   readonly db: Database.Database;
   private readonly stmts: ReturnType<Store['prepare']>;
+  /** writeTicket's values (reused). */
+  private readonly values: unknown[] = new Array(TICKET_COLUMNS.length);
 
   private constructor(db: Database.Database) {
     this.db = db;
@@ -150,6 +306,9 @@ export class Store {
       throw new StoreError(`cannot open database ${path}: ${e.message}`, 'check the path and its permissions');
     }
     try {
+      // A new file gets 16 KiB pages: a big import writes a quarter of the WAL frames,
+      // and builds its indexes faster, than with the default 4 KiB (must precede WAL).
+      if (isNew && opts.create) db.pragma('page_size = 16384');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
@@ -177,20 +336,11 @@ export class Store {
 
   private prepare() {
     const db = this.db;
-    const placeholders = TICKET_COLUMNS.map(() => '?').join(', ');
-    // A write without an import digest (agents' commands) keeps the last import's digest.
-    const updates = TICKET_COLUMNS.filter((c) => c !== 'id')
-      .map((c) => (c === 'import_hash' ? `${c} = coalesce(excluded.${c}, ${c})` : `${c} = excluded.${c}`))
-      .join(', ');
     return {
       getTicket: db.prepare<[string], TicketRow>('SELECT * FROM tickets WHERE id = ?'),
-      getEvents: db.prepare<[string], EventRow>('SELECT * FROM ticket_events WHERE ticket_id = ? ORDER BY at, seq'),
-      upsertTicket: db.prepare(
-        `INSERT INTO tickets (${TICKET_COLUMNS.join(', ')}) VALUES (${placeholders}) ON CONFLICT(id) DO UPDATE SET ${updates}`,
-      ),
-      insertEvent: db.prepare(
-        'INSERT INTO ticket_events (ticket_id, at, type, value, data, actor, reason, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
+      getHistory: db.prepare<[string], string>('SELECT history FROM tickets WHERE id = ?').pluck(),
+      upsertTicket: db.prepare(upsertTicketSql()),
+      insertPauseEnd: db.prepare(INSERT_PAUSE_END_SQL),
       dueBefore: db.prepare<[number, number], { id: string; next_change_at: number }>(
         'SELECT id, next_change_at FROM tickets WHERE next_change_at IS NOT NULL AND next_change_at <= ? ORDER BY next_change_at LIMIT ?',
       ),
@@ -208,7 +358,19 @@ export class Store {
   }
 
   getEvents(id: string): TicketEvent[] {
-    return this.stmts.getEvents.all(id).map(rowToEvent);
+    return historyToEvents(this.stmts.getHistory.get(id));
+  }
+
+  /** A ticket and its history in one read, or null. */
+  getTicketWithEvents(id: string): { ticket: Ticket; events: TicketEvent[] } | null {
+    const row = this.stmts.getTicket.get(id);
+    return row ? { ticket: rowToTicket(row), events: historyToEvents(row.history) } : null;
+  }
+
+  /** The digest of the ticket's last imported row (null: none); undefined when there is no such ticket. */
+  importHashOf(id: string): string | null | undefined {
+    const h = this.stmts.importHash.get(id);
+    return h === undefined ? undefined : h;
   }
 
   countTickets(): number {
@@ -216,10 +378,8 @@ export class Store {
   }
 
   private writeTicket(t: Ticket, computed: ComputedSla, newEvents: readonly TicketEvent[], importHash: string | null = null): void {
-    this.stmts.upsertTicket.run(...ticketParams(t, computed, importHash));
-    for (const e of newEvents) {
-      this.stmts.insertEvent.run(t.id, e.at, e.type, e.value ?? null, eventData(e), e.actor ?? null, e.reason ?? null, e.source ?? null);
-    }
+    this.stmts.upsertTicket.run(ticketValues(this.values, t, computed, importHash, eventsToHistory(newEvents)));
+    for (const until of pauseEnds(newEvents)) this.stmts.insertPauseEnd.run(t.id, until);
   }
 
   private writeAudit(a: AuditEntry): void {
@@ -252,8 +412,7 @@ export class Store {
    */
   mutateTicket<R>(id: string, fn: (current: { ticket: Ticket; events: TicketEvent[] } | null) => TicketChange<R>): R {
     return this.db.transaction(() => {
-      const ticket = this.getTicket(id);
-      const change = fn(ticket ? { ticket, events: this.getEvents(id) } : null);
+      const change = fn(this.getTicketWithEvents(id));
       if (change.write) {
         this.writeTicket(change.write.ticket, change.write.computed, change.write.events);
         for (const a of change.audit ?? []) this.writeAudit(a);
@@ -268,39 +427,25 @@ export class Store {
    * else sees any of it, and a crash leaves the database as it was.
    */
   beginImport(): ImportBatch {
-    // A big file touches many index pages: a larger page cache (64 MiB) for this connection.
-    this.db.pragma('cache_size = -65536');
-    this.db.exec('BEGIN IMMEDIATE');
-    // Into an empty database, loading rows and then building each index once is several
-    // times faster than updating every index per row. Same transaction: all or nothing,
-    // and other connections keep seeing the indexes of the last commit.
-    const rebuild = this.db.prepare('SELECT count(*) FROM (SELECT 1 FROM tickets LIMIT 1)').pluck().get() === 0
-      ? this.db
-        .prepare<[], { name: string; sql: string }>(
-          "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('tickets', 'ticket_events')",
-        )
-        .all()
-      : [];
-    for (const ix of rebuild) this.db.exec(`DROP INDEX "${ix.name}"`);
+    const tx = beginImportTransaction(this.db);
+    // Into an empty table the only stored tickets are the import's own: ids it has
+    // not put need no lookup.
+    const written = tx.empty ? new IdSet() : null;
     let open = true;
-    const end = (sql: string): void => {
+    const end = (commit: boolean): void => {
       if (!open) return;
       open = false;
-      if (sql === 'COMMIT') for (const ix of rebuild) this.db.exec(ix.sql);
-      this.db.exec(sql);
+      endImportTransaction(this.db, tx, commit);
     };
     return {
-      importHash: (id) => {
-        const h = this.stmts.importHash.get(id);
-        return h === undefined ? undefined : h;
+      importHash: (id) => (written && !written.has(id) ? undefined : this.importHashOf(id)),
+      load: (id) => (written && !written.has(id) ? null : this.getTicketWithEvents(id)),
+      put: (ticket, computed, events, importHash) => {
+        written?.add(ticket.id);
+        this.writeTicket(ticket, computed, events, importHash);
       },
-      load: (id) => {
-        const ticket = this.getTicket(id);
-        return ticket ? { ticket, events: this.getEvents(id) } : null;
-      },
-      put: (ticket, computed, events, importHash) => this.writeTicket(ticket, computed, events, importHash),
-      commit: () => end('COMMIT'),
-      rollback: () => end('ROLLBACK'),
+      commit: () => end(true),
+      rollback: () => end(false),
     };
   }
 
@@ -373,5 +518,61 @@ function migrate(db: Database.Database, migrations: Migration[]): void {
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
     }).immediate();
+  }
+}
+
+/**
+ * A set of strings as 32-bit hashes in an open-addressing table: `has` may answer true
+ * for a string never added (rarely), never false for one added. 4 bytes a string, where
+ * a Set of a million ids takes ~60 MB.
+ */
+export class IdSet {
+  private table = new Int32Array(1 << 16);
+  private size = 0;
+
+  private static hash(id: string): number {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) | 1; // never 0 (= a free slot)
+  }
+
+  has(id: string): boolean {
+    const h = IdSet.hash(id);
+    const mask = this.table.length - 1;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const v = this.table[slot];
+      if (v === 0) return false;
+      if (v === h) return true;
+    }
+  }
+
+  /** Adds the id; false when it surely was not in the set before. */
+  add(id: string): boolean {
+    const h = IdSet.hash(id);
+    const mask = this.table.length - 1;
+    let slot = h & mask;
+    for (;;) {
+      const v = this.table[slot];
+      if (v === 0) break;
+      if (v === h) return true;
+      slot = (slot + 1) & mask;
+    }
+    this.table[slot] = h;
+    if (++this.size * 2 > this.table.length) this.grow();
+    return false;
+  }
+
+  private grow(): void {
+    const old = this.table;
+    this.table = new Int32Array(old.length * 2);
+    const mask = this.table.length - 1;
+    for (const h of old) {
+      if (h === 0) continue;
+      let slot = h & mask;
+      while (this.table[slot] !== 0) slot = (slot + 1) & mask;
+      this.table[slot] = h;
+    }
   }
 }

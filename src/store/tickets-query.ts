@@ -13,7 +13,7 @@
 import type { Metric } from '../domain/types.js';
 import type { Ticket, TicketEvent } from '../domain/ticket.js';
 import type { Instant } from '../domain/types.js';
-import { rowToEvent, rowToTicket, type AuditEntry, type EventRow, type Store, type TicketRow } from './store.js';
+import { historyToEvents, rowToTicket, type AuditEntry, type Store, type TicketRow } from './store.js';
 
 export type StatusFilter = 'on_time' | 'at_risk' | 'breached' | 'paused';
 export type SortKey = 'due' | 'priority' | 'created';
@@ -93,8 +93,7 @@ function dueExpr(metric: Metric | undefined): string {
  * or paused with a manual pause whose `until` passed since it was stored.
  */
 const STALE = `(computed_at > @now OR (paused_at IS NOT NULL AND EXISTS (
-  SELECT 1 FROM ticket_events e WHERE e.ticket_id = tickets.id AND e.type = 'pause' AND e.data IS NOT NULL
-    AND json_extract(e.data, '$.until') > tickets.computed_at AND json_extract(e.data, '$.until') <= @now)))`;
+  SELECT 1 FROM ticket_pause_ends p WHERE p.ticket_id = tickets.id AND p.until > tickets.computed_at AND p.until <= @now)))`;
 
 function fieldWhere(f: ListFilter, where: string[], params: Record<string, unknown>): void {
   if (f.priority !== undefined) { where.push('priority = @priority'); params.priority = f.priority; }
@@ -175,9 +174,8 @@ export function staleOpen(store: Store, q: ListQuery): TicketRecord[] {
   const later = store.db.prepare(`SELECT * FROM tickets WHERE computed_at > @now AND created_at <= @now${extra}`).all(params) as Row[];
   // Paused, and a manual pause's `until` passed since: found from the few pauses that have an end.
   const ranOut = store.db.prepare(
-    `SELECT DISTINCT tickets.* FROM ticket_events e JOIN tickets ON tickets.id = e.ticket_id
-     WHERE e.type = 'pause' AND e.data IS NOT NULL AND json_extract(e.data, '$.until') <= @now
-       AND json_extract(e.data, '$.until') > tickets.computed_at AND tickets.computed_at <= @now
+    `SELECT DISTINCT tickets.* FROM ticket_pause_ends p JOIN tickets ON tickets.id = p.ticket_id
+     WHERE p.until <= @now AND p.until > tickets.computed_at AND tickets.computed_at <= @now
        AND tickets.paused_at IS NOT NULL AND tickets.${OPEN} AND tickets.created_at <= @now${extra}`,
   ).all(params) as Row[];
   const seen = new Set(later.map((r) => r.id));
@@ -246,27 +244,16 @@ function reasonsOf(r: Row): BreachReasons {
   return { first_response: r.fr_breach_reason ?? null, resolution: r.res_breach_reason ?? null };
 }
 
-/** Attach each row's history: one query for all of them (chunked), not one per ticket. */
-function withEvents(store: Store, rows: Row[]): TicketRecord[] {
-  const byId = new Map<string, TicketEvent[]>();
-  for (const r of rows) byId.set(r.id, []);
-  const ids = rows.map((r) => r.id);
-  const CHUNK = 500;
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    const part = ids.slice(i, i + CHUNK);
-    const evs = store.db
-      .prepare(`SELECT * FROM ticket_events WHERE ticket_id IN (${part.map(() => '?').join(', ')}) ORDER BY ticket_id, at, seq`)
-      .all(...part) as EventRow[];
-    for (const e of evs) byId.get(e.ticket_id)!.push(rowToEvent(e));
-  }
-  return rows.map((r) => ({ ticket: rowToTicket(r), events: byId.get(r.id)!, breachReasons: reasonsOf(r) }));
+/** Each row with its history (the rows were read with their `history` column). */
+function withEvents(_store: Store, rows: Row[]): TicketRecord[] {
+  return rows.map((r) => ({ ticket: rowToTicket(r), events: historyToEvents(r.history), breachReasons: reasonsOf(r) }));
 }
 
 /** One ticket with its history and breach reasons, or null. */
 export function getRecord(store: Store, id: string): TicketRecord | null {
   const row = store.db.prepare('SELECT * FROM tickets WHERE id = ?').get(id) as Row | undefined;
   if (!row) return null;
-  return { ticket: rowToTicket(row), events: store.getEvents(id), breachReasons: reasonsOf(row) };
+  return { ticket: rowToTicket(row), events: historyToEvents(row.history), breachReasons: reasonsOf(row) };
 }
 
 export function getBreachReasons(store: Store, id: string): BreachReasons | null {

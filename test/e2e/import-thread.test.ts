@@ -1,0 +1,113 @@
+// Big files are written by a second thread (store/import-writer.ts); SLA_IMPORT_THREAD=1
+// forces that path for small files, =0 forbids it. Whatever the path, the same files
+// leave the same database: new tickets, the same id twice in a file, updates of stored
+// tickets, unchanged rows, an event log, and --strict's all-or-nothing.
+
+import Database from 'better-sqlite3';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { baseConfig, sla, tempDir, writeJson } from './helpers.js';
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const HEADER = 'id,subject,customer,tier,priority,status,assignee,tags,created_at,first_response_at,resolved_at,updated_at,region';
+const iso = (t: number): string => new Date(t).toISOString();
+const START = Date.parse('2025-11-03T08:00:00Z');
+
+/** Ticket rows: `ids` in order; status/priority/assignee from the seed; some odd text. */
+function ticketsCsv(ids: string[], seed: number, shift: number): string {
+  const rnd = mulberry32(seed);
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)];
+  const lines = [HEADER];
+  for (const id of ids) {
+    const n = Number(id.slice(1));
+    const created = START + n * 7 * 60_000;
+    const status = pick(['new', 'open', 'pending', 'waiting_customer', 'resolved', 'closed', 'Solved', 'hold']);
+    const done = ['resolved', 'closed', 'Solved'].includes(status);
+    const fr = status === 'new' ? '' : iso(created + Math.floor(rnd() * 5) * 3_600_000);
+    const resolved = done ? iso(created + (6 + Math.floor(rnd() * 40)) * 3_600_000) : '';
+    const updated = iso(created + shift + (done ? 50 : 3) * 3_600_000);
+    const subject = pick(['Printer on fire', '"Quoted", with comma', 'Émoji 🎉 and ünïcode', 'Line one\nline two', '']);
+    lines.push([id, `"${subject.replace(/"/g, '""')}"`, pick(['acme', 'globex', '']), pick(['enterprise', 'business', '']),
+      pick(['urgent', 'high', 'medium', 'low', 'critical']), status, pick(['ana', 'bo', '']), pick(['', 'vip', 'api;vip']),
+      iso(created), fr, resolved, updated, pick(['emea', 'us', ''])].join(','));
+  }
+  return lines.join('\n') + '\n';
+}
+
+function dump(path: string): unknown {
+  const db = new Database(path, { readonly: true });
+  try {
+    return {
+      tickets: db.prepare('SELECT * FROM tickets ORDER BY id').raw().all(),
+      pauseEnds: db.prepare('SELECT * FROM ticket_pause_ends ORDER BY ticket_id, until').raw().all(),
+      indexes: db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name").raw().all(),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+describe('import on a writer thread', () => {
+  it('leaves the same database as the single-threaded import, file after file', () => {
+    const files = tempDir('sla-import-thread-files-');
+    const ids = Array.from({ length: 400 }, (_, i) => `T${i + 1}`);
+    // The same id again later in the file (a newer state), and two bad rows.
+    const first = ticketsCsv([...ids, ...ids.slice(0, 60).map((x) => x)], 1, 0).trimEnd().split('\n');
+    first.splice(100, 0, 'X1,bad,acme,,urgent,open,,,yesterday,,,,');
+    first.push(',no id,acme,,urgent,open,,,2025-11-03T08:00:00Z,,,,');
+    writeFileSync(join(files, 'a.csv'), first.join('\n') + '\n');
+    // Updates of stored tickets (a few unchanged), and new ones.
+    writeFileSync(join(files, 'b.csv'), ticketsCsv([...ids.slice(50, 250), ...ids.slice(0, 20), 'T401', 'T402', 'T403'], 2, 3_600_000));
+    writeFileSync(join(files, 'events.csv'), [
+      'ticket_id,at,type,value,actor,priority',
+      'T5,2025-11-03T08:35:00Z,created,,,high',
+      'T5,2025-11-03T09:00:00Z,reply,,ana,',
+      'T5,2025-11-03T10:00:00Z,status,pending,bo,',
+      'T5,2025-11-03T11:00:00Z,pause,,bo,',
+      'E1,2025-11-03T09:00:00Z,created,,,urgent',
+      'E1,2025-11-03T09:30:00Z,status,resolved,ana,',
+    ].join('\n') + '\n');
+    const bad = ticketsCsv(['T7', 'T8'], 3, 7_200_000).trimEnd() + '\nT9,x,acme,,urgent,frozen,,,2025-11-03T08:00:00Z,,,,\n';
+    writeFileSync(join(files, 'strict.csv'), bad);
+
+    const results = ['0', '1'].map((thread) => {
+      const dir = tempDir(`sla-import-thread-${thread}-`);
+      writeJson(join(dir, 'sla.config.json'), baseConfig({ statusMap: { solved: 'resolved', hold: 'waiting_customer' } }));
+      const run = (...args: string[]) => {
+        const r = sla(['--at', '2025-11-20T12:00:00Z', 'import', ...args, '--json'], { cwd: dir, env: { SLA_IMPORT_THREAD: thread } });
+        const summary = JSON.parse(r.stdout);
+        delete summary.source;
+        return { code: r.code, summary, stderr: r.stderr };
+      };
+      const out = {
+        a: run(join(files, 'a.csv')),
+        b: run(join(files, 'b.csv')),
+        again: run(join(files, 'b.csv')),
+        events: run(join(files, 'events.csv'), '--events'),
+        strict: run(join(files, 'strict.csv'), '--strict'),
+      };
+      return { out, db: dump(join(dir, 'sla.db')) };
+    });
+    const [single, threaded] = results;
+    expect(single.out.a.code).toBe(1); // two rejected rows
+    expect(single.out.a.summary).toMatchObject({ rowsRead: 462, ticketsNew: 400, rejected: 2, committed: true });
+    expect(single.out.a.summary.ticketsUpdated + single.out.a.summary.ticketsUnchanged).toBe(60);
+    expect(single.out.b.summary.ticketsNew).toBe(3);
+    expect(single.out.again.summary).toMatchObject({ ticketsUnchanged: 223, ticketsNew: 0, ticketsUpdated: 0 });
+    expect(single.out.events.summary).toMatchObject({ ticketsNew: 1, committed: true });
+    expect(single.out.strict.summary).toMatchObject({ committed: false, rejected: 1 });
+    expect(threaded.out).toEqual(single.out);
+    expect(threaded.db).toEqual(single.db);
+  }, 60_000);
+});

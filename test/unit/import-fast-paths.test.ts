@@ -1,0 +1,102 @@
+// The import's fast paths must answer exactly what the general code answers:
+// the row digest tells rows apart like their JSON does, and the trace-free policy
+// choice is assignPolicy's choice.
+
+import { describe, expect, it } from 'vitest';
+import { assignPolicy, choosePolicy, findPolicy, matchPolicy, type PolicyDef, type TicketFields } from '../../src/domain/policy.js';
+import { rowHash } from '../../src/import/service.js';
+import type { TicketRow } from '../../src/import/types.js';
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const base: TicketRow = {
+  id: 'T1', createdAt: 1_762_000_000_000, firstResponseAt: null, resolvedAt: null, closedAt: null, updatedAt: 1_762_000_360_000,
+  subject: 'Printer on fire', requester: 'ana@example.com', customer: 'Acme', tier: 'enterprise', assignee: 'bo', group: 'support',
+  channel: 'email', status: 'open', priority: 'urgent', tags: ['vip'], custom: { region: 'emea' },
+};
+
+describe('rowHash', () => {
+  it('is the same for the same row and differs when any field differs, null, empty and absent apart', () => {
+    const h = rowHash(base);
+    expect(rowHash({ ...base, tags: ['vip'], custom: { region: 'emea' } })).toBe(h);
+    expect(h).toMatch(/^[0-9a-f]{16}$/);
+    const variants: TicketRow[] = [
+      { ...base, id: 'T2' }, { ...base, createdAt: base.createdAt + 1 }, { ...base, createdAt: base.createdAt + 2 ** 32 },
+      { ...base, firstResponseAt: 0 }, { ...base, updatedAt: null }, { ...base, subject: 'Printer on fire.' },
+      { ...base, subject: '' }, { ...base, subject: null }, { ...base, subject: undefined }, { ...base, requester: 'ana@example.co' },
+      { ...base, customer: 'acme' }, { ...base, tier: null }, { ...base, assignee: 'bo ' }, { ...base, group: 'Support' },
+      { ...base, channel: 'web' }, { ...base, status: 'pending' }, { ...base, priority: 'high' }, { ...base, tags: [] },
+      { ...base, tags: ['vip', 'api'] }, { ...base, tags: ['vipapi'] }, { ...base, tags: undefined }, { ...base, custom: {} },
+      { ...base, custom: { region: 'apac' } }, { ...base, custom: { regio: 'nemea' } }, { ...base, custom: undefined },
+      { ...base, subject: 'ab', requester: 'c' }, { ...base, subject: 'a', requester: 'bc' }, { ...base, closedAt: 1.5 },
+    ];
+    const seen = new Set([h]);
+    for (const v of variants) {
+      const hv = rowHash(v);
+      expect(seen.has(hv), JSON.stringify(v)).toBe(false);
+      seen.add(hv);
+    }
+  });
+
+  it('digests a row with a field it does not know from its JSON', () => {
+    const odd = { ...base, extra: 'x' } as TicketRow;
+    expect(rowHash(odd)).toMatch(/^j/);
+    expect(rowHash(odd)).not.toBe(rowHash({ ...base, extra: 'y' } as TicketRow));
+  });
+
+  it('random rows: equal digests exactly for equal JSON', () => {
+    const rnd = mulberry32(7);
+    const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)];
+    const byHash = new Map<string, string>();
+    for (let i = 0; i < 20_000; i++) {
+      const row: TicketRow = {
+        ...base, id: String(Math.floor(rnd() * 50)), subject: pick(['a', 'b', null, '', 'é🎉']), status: pick(['open', 'pending']),
+        tags: pick([[], ['x'], ['x', 'y']]), updatedAt: pick([null, 1, 2 ** 40]),
+      };
+      const json = JSON.stringify(row);
+      const h = rowHash(row);
+      const before = byHash.get(h);
+      if (before !== undefined) expect(before).toBe(json);
+      byHash.set(h, json);
+    }
+  });
+});
+
+describe('trace-free policy matching', () => {
+  const policies: PolicyDef[] = [
+    { name: 'ent', match: { tier: ['Enterprise'], priority: ['urgent', 'high'] }, calendar: 'always', targets: { urgent: { firstResponse: 15, resolution: 240 } } },
+    { name: 'vip', match: { tags: ['VIP'] }, calendar: 'office', targets: { high: { firstResponse: 30, resolution: 480 } } },
+    { name: 'emea', match: { region: ['emea'], channel: ['phone', 'email'] }, calendar: 'office', targets: { low: { firstResponse: 60, resolution: 960 } } },
+    { name: 'rest', match: null, calendar: 'office', targets: { medium: { firstResponse: 120, resolution: 1440 } } },
+  ];
+
+  it('picks what matchPolicy and assignPolicy pick, with the same assignment or reason', () => {
+    const rnd = mulberry32(11);
+    const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)];
+    for (const withCatchAll of [true, false]) {
+      const ps = withCatchAll ? policies : policies.slice(0, 3);
+      for (let i = 0; i < 5000; i++) {
+        const fields: TicketFields = {
+          tier: pick(['enterprise', ' ENTERPRISE ', 'business', null, undefined, '']), priority: pick(['urgent', 'high', 'low', 'medium', null]),
+          tags: pick([[], ['vip'], ['api', ' Vip'], undefined]), region: pick(['emea', 'EMEA', 'apac', undefined]),
+          channel: pick(['phone', 'email', 'web', null]),
+        };
+        const priority = fields.priority as string | null;
+        const multipliers = { enterprise: 0.5 };
+        expect(findPolicy(ps, fields)).toBe(matchPolicy(ps, fields).policy);
+        const { match, ...slow } = assignPolicy(ps, fields, priority, multipliers);
+        expect(choosePolicy(ps, fields, priority, multipliers)).toEqual(slow);
+        expect(match.trace.length).toBeGreaterThan(0);
+      }
+    }
+  });
+});
