@@ -176,10 +176,10 @@ async function main() {
     }
     nothing[name] = median(times);
   }
-  console.log(JSON.stringify({ name: 'check-nothing-due-10k', ms: round(nothing['10k']), baselineMs: null, target: '< 300 ms', tickets: 10_000 + DUE, open: 1_000 + DUE }));
+  console.log(JSON.stringify({ name: 'check-nothing-due-10k', ms: round(nothing['10k']), target: '< 300 ms', pass: nothing['10k'] < 300, tickets: 10_000 + DUE, open: 1_000 + DUE }));
   console.log(JSON.stringify({
-    name: 'check-nothing-due-1m', ms: round(nothing['1m']), baselineMs: round(nothing['10k']),
-    target: '< 300 ms and <= 1.5x baseline', ratio: Math.round((nothing["1m"] / nothing["10k"]) * 100) / 100, tickets: 1_000_000 + DUE, open: 100_000 + DUE,
+    name: 'check-nothing-due-1m', ms: round(nothing['1m']), baselineMs: round(nothing['10k']), baselineName: 'same check, 10k tickets',
+    target: '< 300 ms and ≤ 1.5× baseline', pass: nothing['1m'] < 300 && nothing['1m'] <= 1.5 * nothing['10k'], ratio: Math.round((nothing["1m"] / nothing["10k"]) * 100) / 100, tickets: 1_000_000 + DUE, open: 100_000 + DUE,
   }));
 
   // 1,000 transitions due on the big database, delivered to the local server.
@@ -197,7 +197,7 @@ async function main() {
   }
   setDue(big, false);
   console.log(JSON.stringify({
-    name: 'check-1000-due-1m', ms: round(median(times)), baselineMs: null, target: '< 2000 ms',
+    name: 'check-1000-due-1m', ms: round(median(times)), target: '< 2000 ms', pass: median(times) < 2000,
     events: last.events.length, alertsSent: last.alerts.sent, checkDurationMs: last.durationMs,
   }));
   server.close();
