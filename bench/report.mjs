@@ -22,6 +22,7 @@ import { Calendar } from '../dist/domain/calendar.js';
 import { computeSla } from '../dist/domain/sla.js';
 import { assignTicket } from '../dist/domain/ticket.js';
 import { Store } from '../dist/store/store.js';
+import { mulberry32 } from './lib.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DATA = join(ROOT, 'bench', 'data');
@@ -38,16 +39,6 @@ const DAY = 24 * H;
 
 function emit(obj) { process.stdout.write(`${JSON.stringify(obj)}\n`); }
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const config = {
   database: 'report.db',

@@ -6,17 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { assignPolicy, choosePolicy, findPolicy, matchPolicy, type PolicyDef, type TicketFields } from '../../src/domain/policy.js';
 import { rowHash } from '../../src/import/service.js';
 import type { TicketRow } from '../../src/import/types.js';
+import { mulberry32 } from '../prng.js';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const base: TicketRow = {
   id: 'T1', createdAt: 1_762_000_000_000, firstResponseAt: null, resolvedAt: null, closedAt: null, updatedAt: 1_762_000_360_000,

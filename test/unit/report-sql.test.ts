@@ -32,6 +32,7 @@ import { countReport, reportWindow } from '../../dist/commands/report.js';
 import type { AggregateRow, GroupField } from '../../src/domain/report.js';
 import type { ReportQuery } from '../../src/store/report.js';
 import type { Ticket, TicketEvent } from '../../src/domain/ticket.js';
+import { mulberry32 } from '../prng.js';
 
 const MIN = 60_000;
 const H = 60 * MIN;
@@ -63,16 +64,6 @@ const calendar = (name: string) => {
   return cals.get(name);
 };
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // The window: 2025-10-20 … 2025-11-03 local (Berlin leaves summer time on 2025-10-26).
 const FROM = DateTime.fromISO('2025-10-20T00:00', { zone: ZONE }).toMillis();
