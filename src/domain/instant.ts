@@ -2,14 +2,11 @@
 // wall-clock time read in a zone by the SPEC's DST rules. Pure.
 
 import { localToInstant } from './calendar.js';
+import { daysInMonth } from './localtime.js';
 import type { Instant } from './types.js';
 
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
-
-function daysInMonth(y: number, m: number): number {
-  return new Date(Date.UTC(y, m, 0)).getUTCDate();
-}
 
 /**
  * Parse `2025-10-31T16:30:00Z`, `2025-10-31T12:30-04:00`, `2025-10-31 12:30` or
