@@ -24,6 +24,7 @@ import {
 } from 'node:worker_threads';
 import type { ComputedSla, Ticket, TicketEvent } from '../domain/ticket.js';
 import {
+  BUSY_TIMEOUT_MS,
   beginImportTransaction, endImportTransaction, eventData, eventsToHistory, historyToEvents, INSERT_PAUSE_END_SQL, pauseEnds,
   IdSet, rowToTicket, TICKET_COLUMNS, TICKET_NUMERIC, ticketValues, upsertTicketSql,
   type ImportBatch, type ImportTransaction, type Store, type TicketRow,
@@ -333,10 +334,10 @@ function runWriter(data: WriterData): void {
   let importHash: Database.Statement<[string], string | null>;
   let getTicket: Database.Statement<[string], TicketRow>;
   try {
-    db = new Database(data.path, { fileMustExist: true, timeout: 10_000 });
+    db = new Database(data.path, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 10000');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     upsert = db.prepare(upsertTicketSql());
     insertPauseEnd = db.prepare(INSERT_PAUSE_END_SQL);
     importHash = db.prepare<[string], string | null>('SELECT import_hash FROM tickets WHERE id = ?').pluck();

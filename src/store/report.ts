@@ -17,7 +17,7 @@ import Database from 'better-sqlite3';
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { emptyCounts, type AggregateRow, type GroupCounts, type GroupField } from '../domain/report.js';
-import type { Store } from './store.js';
+import { BUSY_TIMEOUT_MS, type Store } from './store.js';
 
 export interface ReportQuery {
   /** Window [from, to) of created_at; tickets created after `now` are left out. */
@@ -459,7 +459,7 @@ async function runJobs(db: Database.Database, jobs: readonly Job[]): Promise<Raw
 
 function runSliceJob(job: SliceJob): void {
   try {
-    const db = new Database(job.path, { readonly: true, fileMustExist: true, timeout: 10_000 });
+    const db = new Database(job.path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
     try {
       db.pragma(`mmap_size = ${MMAP_BYTES}`);
       const rows = db.prepare(job.sql).raw().all(job.params) as RawRow[];

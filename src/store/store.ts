@@ -11,6 +11,12 @@ import type { Assignment } from '../domain/clock.js';
 import type { ComputedSla, Ticket, TicketEvent } from '../domain/ticket.js';
 import type { Instant } from '../domain/types.js';
 
+/**
+ * How long a connection waits for another's write transaction (an import holds one for
+ * its whole file) before "database is locked": long enough for a big import or recalc.
+ */
+export const BUSY_TIMEOUT_MS = 30_000;
+
 export class StoreError extends Error {
   constructor(message: string, readonly hint: string, readonly exitCode = 1) {
     super(message);
@@ -295,7 +301,7 @@ export class Store {
     let db: Database.Database;
     const isNew = path !== ':memory:' && !existsSync(path);
     try {
-      db = new Database(path, { fileMustExist: !opts.create, timeout: 10_000 });
+      db = new Database(path, { fileMustExist: !opts.create, timeout: BUSY_TIMEOUT_MS });
       // Customer data: a database sla creates is readable by owner and group only.
       if (isNew && opts.create) chmodSync(path, 0o640);
     } catch (err) {
@@ -312,7 +318,7 @@ export class Store {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
-      db.pragma('busy_timeout = 10000');
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       migrate(db, readMigrations(opts.migrationsDir));
     } catch (err) {
       db.close();

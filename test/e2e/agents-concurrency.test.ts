@@ -86,7 +86,7 @@ describe('concurrency', () => {
         : ['--at', '2025-11-03T15:00Z', '--actor', actor, 'resume', id, '--reason', `concurrent ${i + 1}`];
       return slaAsync(args, { cwd: dir }).then((r) => { agentsDone++; return r; });
     }));
-    // Give the agents time to start and reach the lock (well within the 10 s busy timeout)…
+    // Give the agents time to start and reach the lock (well within the 30 s busy timeout)…
     await sleep(2500);
     // …none can have written while the import holds the lock.
     expect(writeLocked(db)).toBe(true);

@@ -33,7 +33,7 @@ describe('store', () => {
     expect(versions[0]).toBe(1);
     expect(s.schemaVersion()).toBe(versions[versions.length - 1]);
     expect(s.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(s.db.pragma('busy_timeout', { simple: true })).toBe(10000);
+    expect(s.db.pragma('busy_timeout', { simple: true })).toBe(30000);
     s.close();
   });
 
