@@ -26,6 +26,17 @@ export interface ComputeOptions {
 
 const NONE: ReadonlySet<string> = new Set();
 
+// The rules that have an instant, filtered once per settings object rather than per ticket.
+const timedRules = new WeakMap<SlaSettings, NonNullable<SlaSettings['escalations']>>();
+function rulesWithInstants(settings: SlaSettings): NonNullable<SlaSettings['escalations']> {
+  let rules = timedRules.get(settings);
+  if (!rules) {
+    rules = (settings.escalations ?? []).filter((r) => !needsCustomerCount(r));
+    timedRules.set(settings, rules);
+  }
+  return rules;
+}
+
 export function computeSla(
   ticket: Ticket,
   events: readonly TicketEvent[],
@@ -38,7 +49,7 @@ export function computeSla(
   const computed = computedFromClock(clock);
   // nextChangeAt = the clock's next change, or sooner: the first SLA event (warning,
   // breach, escalation rule instant) that `check` has not recorded yet.
-  const rules = (settings.escalations ?? []).filter((r) => !needsCustomerCount(r));
+  const rules = rulesWithInstants(settings);
   const pending = nextCheckAt({
     ticket, events, clock, calendar: clock.assignment ? calendar(clock.assignment.calendar) : null, rules,
     pauseStatuses: settings.pauseStatuses, fired: opts.fired ?? NONE, now,

@@ -73,6 +73,18 @@ export function assignTicket(t: Ticket, settings: SlaSettings): AssignResult {
   return assignPolicy(settings.policies, ticketFields(t), t.priority, settings.tierMultipliers);
 }
 
+// Derived once per settings object (one config per run), not once per ticket: an import
+// evaluates a million tickets against the same settings. A cache, never a different result.
+const pauseSets = new WeakMap<SlaSettings, ReadonlySet<string>>();
+function pauseSet(settings: SlaSettings): ReadonlySet<string> {
+  let set = pauseSets.get(settings);
+  if (!set) {
+    set = new Set(settings.pauseOnCustomerWaiting ? settings.pauseStatuses : []);
+    pauseSets.set(settings, set);
+  }
+  return set;
+}
+
 export function clockContext(
   settings: SlaSettings,
   calendar: (name: string) => BusinessTime,
@@ -80,7 +92,7 @@ export function clockContext(
 ): ClockContext {
   const ctx: ClockContext = {
     calendar,
-    pauseStatuses: new Set(settings.pauseOnCustomerWaiting ? settings.pauseStatuses : []),
+    pauseStatuses: pauseSet(settings),
     atRiskPercent: settings.atRiskThresholdPercent,
   };
   if (settings.recalculateOnPriorityChange) {
