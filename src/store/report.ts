@@ -123,9 +123,8 @@ const metricCode = (m: string): string => `(CASE
  * The rows are aliased `t`.
  */
 const STALE = `(t.computed_at IS NULL OR t.computed_at > @now
-    OR (t.paused_at IS NOT NULL AND EXISTS (SELECT 1 FROM main.ticket_events pe
-      WHERE pe.ticket_id = t.id AND pe.type = 'pause' AND pe.data IS NOT NULL
-        AND json_extract(pe.data, '$.until') > t.computed_at AND json_extract(pe.data, '$.until') <= @now)))`;
+    OR (t.paused_at IS NOT NULL AND EXISTS (SELECT 1 FROM main.ticket_pause_ends pe
+      WHERE pe.ticket_id = t.id AND pe.until > t.computed_at AND pe.until <= @now)))`;
 const CLASS = `(${metricCode('fr')} + 32 * ${metricCode('res')}
     + 1024 * (status NOT IN ('resolved', 'closed'))
     + 2048 * (assignee IS NULL OR assignee = '')
