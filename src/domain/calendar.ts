@@ -274,8 +274,6 @@ export class Calendar {
    * i.e. the instant open time resumes after `target`), extending the table forward as needed.
    */
   private locate(target: number, strict: boolean, from: number): number {
-    // Years after which an empty stretch of EMPTY_YEARS_LIMIT years means "never open".
-    const horizon = Math.max(civilFromDays(Math.floor(from / DAY)).year, this.lastOpenHolidayYear);
     for (;;) {
       if (strict ? target < this.cumCoverEnd : target <= this.cumCoverEnd) {
         // first segment whose cumulative end reaches (strict: exceeds) target
@@ -297,6 +295,8 @@ export class Calendar {
       if (this.c1 >= MAX_YEAR) throw new RangeError(`calendar ${this.name}: deadline beyond year ${MAX_YEAR}`);
       step = Math.min(step, MAX_YEAR - this.c1);
       this.setRange(this.c0, this.c1 + step);
+      // Years after which an empty stretch of EMPTY_YEARS_LIMIT years means "never open".
+      const horizon = Math.max(civilFromDays(Math.floor(from / DAY)).year, this.lastOpenHolidayYear);
       if (this.cumCoverEnd === before && this.c1 > horizon + EMPTY_YEARS_LIMIT) {
         throw new Error(`calendar ${this.name} has no open hours`);
       }

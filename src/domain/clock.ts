@@ -88,6 +88,8 @@ export interface MetricState {
   pausedMs: number;
   /** Wall-clock intervals in which the clock ran (open time within them counted). */
   counted: Interval[];
+  /** The open (calendar) ms within each of `counted`: computed once, read by every projection. */
+  countedOpen: number[];
   /** Wall-clock intervals in which the clock was paused. */
   pauses: Interval[];
 }
@@ -155,10 +157,8 @@ export function evaluateClock(input: ClockInput, ctx: ClockContext, now: Instant
   const advance = (until: Instant): void => {
     if (until <= t) return;
     const p = paused();
-    for (const track of [fr, res]) {
-      if (track.stoppedAt !== null) continue;
-      pushInterval(p ? track.pauses : track.counted, t, until);
-    }
+    if (fr.stoppedAt === null) pushInterval(p ? fr.pauses : fr.counted, t, until);
+    if (res.stoppedAt === null) pushInterval(p ? res.pauses : res.counted, t, until);
     t = until;
   };
 
@@ -250,8 +250,8 @@ export function evaluateClock(input: ClockInput, ctx: ClockContext, now: Instant
   const pausedNow = paused();
   let pausedAt: Instant | null = null;
   if (pausedNow) {
-    const since = [manual?.since ?? null, statusPausedSince].filter((x): x is number => x !== null);
-    pausedAt = since.length ? Math.min(...since) : null;
+    const a = manual?.since ?? null;
+    pausedAt = a === null ? statusPausedSince : statusPausedSince === null ? a : Math.min(a, statusPausedSince);
   }
 
   let first: MetricState | null = null;
@@ -263,21 +263,20 @@ export function evaluateClock(input: ClockInput, ctx: ClockContext, now: Instant
   }
 
   let slaStatus: SlaStatus | null = null;
-  for (const m of [first, resolution]) {
-    if (!m) continue;
-    const s: SlaStatus = m.status === 'met' ? 'on_time' : m.status;
-    if (slaStatus === null || SEVERITY[s] > SEVERITY[slaStatus]) slaStatus = s;
-  }
-
   let nextChangeAt: Instant | null = null;
   const consider = (x: Instant | null): void => {
     if (x !== null && x > now && (nextChangeAt === null || x < nextChangeAt)) nextChangeAt = x;
   };
-  for (const m of [first, resolution]) {
-    if (!m || m.stoppedAt !== null) continue;
+  const fold = (m: MetricState | null): void => {
+    if (!m) return;
+    const s: SlaStatus = m.status === 'met' ? 'on_time' : m.status;
+    if (slaStatus === null || SEVERITY[s] > SEVERITY[slaStatus]) slaStatus = s;
+    if (m.stoppedAt !== null) return;
     consider(m.atRiskAt);
     consider(m.dueAt);
-  }
+  };
+  fold(first);
+  fold(resolution);
   const pauseUntil = manual?.until ?? null;
   consider(pauseUntil);
 
@@ -298,15 +297,17 @@ export function evaluateClock(input: ClockInput, ctx: ClockContext, now: Instant
   };
 }
 
-/** Earliest instant at which the counted open time reaches `targetMs`, if it did. */
-function reachedWithin(counted: Interval[], targetMs: number, cal: BusinessTime): { at: Instant | null; acc: number } {
+/**
+ * Earliest instant at which the counted open time reaches `targetMs`, if it did
+ * (`open[i]` = the open ms within `counted[i]`).
+ */
+export function reachedWithin(counted: readonly Interval[], open: readonly number[], targetMs: number, cal: BusinessTime): Instant | null {
   let acc = 0;
-  for (const [a, b] of counted) {
-    const open = cal.openBetween(a, b);
-    if (acc + open >= targetMs) return { at: cal.add(a, targetMs - acc), acc: acc + open };
-    acc += open;
+  for (let i = 0; i < counted.length; i++) {
+    if (acc + open[i] >= targetMs) return cal.add(counted[i][0], targetMs - acc);
+    acc += open[i];
   }
-  return { at: null, acc };
+  return null;
 }
 
 function metricState(
@@ -321,8 +322,10 @@ function metricState(
 ): MetricState {
   const targetMs = Math.round(targetMinutes * MINUTE);
   const riskMs = Math.round((targetMs * atRiskPercent) / 100);
+  const counted = track.counted;
+  const countedOpen: number[] = new Array(counted.length);
   let elapsedMs = 0;
-  for (const [a, b] of track.counted) elapsedMs += cal.openBetween(a, b);
+  for (let i = 0; i < counted.length; i++) elapsedMs += countedOpen[i] = cal.openBetween(counted[i][0], counted[i][1]);
 
   const stopped = track.stoppedAt !== null;
   const running = !stopped && !pausedNow;
@@ -330,10 +333,9 @@ function metricState(
   const resumeFrom = stopped ? track.stoppedAt! : now;
 
   const project = (thresholdMs: number): Instant | null => {
-    const within = reachedWithin(track.counted, thresholdMs, cal);
-    if (within.at !== null) return within.at;
-    if (running || stopped) return cal.add(resumeFrom, thresholdMs - elapsedMs);
-    return null; // paused and not reached: no deadline while paused
+    // Not reached within what was counted: projected from where counting resumes.
+    if (counted.length === 0 || thresholdMs > elapsedMs) return running || stopped ? cal.add(resumeFrom, thresholdMs - elapsedMs) : null; // paused: no deadline
+    return reachedWithin(counted, countedOpen, thresholdMs, cal);
   };
 
   const dueAt = project(targetMs);
@@ -375,7 +377,8 @@ function metricState(
     stoppedAt: track.stoppedAt,
     paused: !stopped && pausedNow,
     pausedMs,
-    counted: track.counted,
+    counted,
+    countedOpen,
     pauses: track.pauses,
   };
 }

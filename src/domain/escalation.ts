@@ -91,9 +91,9 @@ export function needsCustomerCount(rule: EscalationRuleDef): boolean {
  */
 export function thresholdInstant(m: MetricState, thresholdMs: number, cal: BusinessTime, now: Instant): Instant | null {
   let acc = 0;
-  for (const [a, b] of m.counted) {
-    const open = cal.openBetween(a, b);
-    if (acc + open >= thresholdMs) return cal.add(a, thresholdMs - acc);
+  for (let i = 0; i < m.counted.length; i++) {
+    const open = m.countedOpen[i];
+    if (acc + open >= thresholdMs) return cal.add(m.counted[i][0], thresholdMs - acc);
     acc += open;
   }
   if (thresholdMs <= 0) return m.startedAt;
@@ -124,7 +124,8 @@ export function ruleInstant(rule: EscalationRuleDef, c: RuleContext): Instant | 
   if (DONE_STATUSES.has(clock.status)) return null;
   if (!filtersHold(rule, ticket, clock)) return null;
 
-  const instants: Instant[] = [];
+  // The latest of the triggers' instants (-Infinity: none yet).
+  let latest = -Infinity;
   const metricTrigger = w.elapsedMinutes !== undefined || w.atPercent !== undefined || w.overdueMinutes !== undefined;
   if (metricTrigger) {
     const m = clock.metrics[w.metric ?? 'resolution'];
@@ -134,32 +135,31 @@ export function ruleInstant(rule: EscalationRuleDef, c: RuleContext): Instant | 
     if (w.elapsedMinutes !== undefined) {
       const x = at(Math.round(w.elapsedMinutes * MINUTE));
       if (x === null) return null;
-      instants.push(x);
+      latest = Math.max(latest, x);
     }
     if (w.atPercent !== undefined) {
       const x = at(Math.round((targetMs * w.atPercent) / 100));
       if (x === null) return null;
-      instants.push(x);
+      latest = Math.max(latest, x);
     }
     if (w.overdueMinutes !== undefined) {
       const x = at(targetMs + Math.round(w.overdueMinutes * MINUTE));
       if (x === null) return null;
       // Overdue by 0 minutes is a breach: the first instant after dueAt.
-      instants.push(w.overdueMinutes === 0 ? x + 1 : x);
+      latest = Math.max(latest, w.overdueMinutes === 0 ? x + 1 : x);
     }
   }
   if (w.idleMinutes !== undefined) {
     if (c.pauseStatuses.includes(clock.status) || clock.pausedAt !== null) return null;
-    instants.push(lastActivity(ticket, c.events, now) + Math.round(w.idleMinutes * MINUTE));
+    latest = Math.max(latest, lastActivity(ticket, c.events, now) + Math.round(w.idleMinutes * MINUTE));
   }
   if (w.customerOpenAtLeast !== undefined) {
     if (!c.customerOpenSince) return null;
     const since = c.customerOpenSince(w.customerOpenAtLeast);
     if (since === null) return null;
-    instants.push(Math.max(since, ticket.createdAt));
+    latest = Math.max(latest, since, ticket.createdAt);
   }
-  if (instants.length === 0) return null; // a rule without a trigger never fires (the config refuses it)
-  return Math.max(...instants);
+  return latest === -Infinity ? null : latest; // a rule without a trigger never fires (the config refuses it)
 }
 
 /** One step up `priorities` (highest first); null when already at the top or unknown. */

@@ -149,3 +149,44 @@ export function choosePolicy(
 ): PolicyChoice {
   return assignmentFrom(findPolicy(policies, fields), fields, priority, multipliers);
 }
+
+/** The fields of a ticket a chooser reads: canonical ones by name, others from `custom`. */
+export interface ChooserTicket {
+  priority: string | null;
+  tier: string | null;
+  custom: Record<string, string>;
+}
+
+/** Entries a chooser remembers at most (policies that match on a field of many values stop being remembered). */
+const CHOOSER_CACHE_MAX = 4096;
+
+/**
+ * choosePolicy for many tickets against the same policies (an import): the choice
+ * depends only on the fields the policies match on, the priority and the tier, so it
+ * is remembered per combination of those values. Same answers as choosePolicy;
+ * `fields(t)` gives the full field set on a miss. The remembered assignments are shared:
+ * they are frozen.
+ */
+export function policyChooser<T extends ChooserTicket>(
+  policies: readonly PolicyDef[],
+  multipliers: Record<string, number>,
+  canonical: ReadonlySet<string>,
+  fields: (t: T) => TicketFields,
+): (t: T) => PolicyChoice {
+  const keys = [...new Set(policies.flatMap((p) => (p.match ? Object.keys(p.match) : [])))].filter((k) => k !== 'priority' && k !== 'tier');
+  const cache = new Map<string, PolicyChoice>();
+  const part = (v: unknown): string =>
+    v === null || v === undefined ? '\u0000' : Array.isArray(v) ? `[${v.join('\u0002')}]` : `"${String(v)}`;
+  return (t: T): PolicyChoice => {
+    let key = part(t.priority) + '\u0001' + part(t.tier);
+    for (const k of keys) key += '\u0001' + part(canonical.has(k) ? (t as unknown as Record<string, unknown>)[k] : t.custom[k]);
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const choice = choosePolicy(policies, fields(t), t.priority, multipliers);
+    if (cache.size < CHOOSER_CACHE_MAX) {
+      if (choice.ok) Object.freeze(choice.assignment.targets) && Object.freeze(choice.assignment);
+      cache.set(key, Object.freeze(choice));
+    }
+    return choice;
+  };
+}

@@ -52,6 +52,11 @@ export interface SlaSettings {
   escalations?: readonly EscalationRuleDef[];
 }
 
+/** The canonical fields ticketFields gives (others come from `custom`). */
+export const TICKET_FIELD_NAMES: ReadonlySet<string> = new Set([
+  'id', 'subject', 'requester', 'customer', 'tier', 'priority', 'status', 'assignee', 'group', 'channel', 'tags',
+]);
+
 export function ticketFields(t: Ticket): TicketFields {
   return {
     ...t.custom,
@@ -143,7 +148,8 @@ export interface ComputedSla {
 export function computedFromClock(c: TicketClock): ComputedSla {
   const fr = c.metrics.first_response;
   const res = c.metrics.resolution;
-  const breaches = [fr?.breachedAt ?? null, res?.breachedAt ?? null].filter((x): x is number => x !== null);
+  const b1 = fr?.breachedAt ?? null;
+  const b2 = res?.breachedAt ?? null;
   return {
     slaStatus: c.slaStatus,
     cycle: c.cycle,
@@ -157,7 +163,7 @@ export function computedFromClock(c: TicketClock): ComputedSla {
     resDueAt: res?.dueAt ?? null,
     resStoppedAt: res?.stoppedAt ?? null,
     resElapsedMin: res ? res.elapsed : null,
-    breachedAt: breaches.length ? Math.min(...breaches) : null,
+    breachedAt: b1 === null ? b2 : b2 === null ? b1 : Math.min(b1, b2),
     pausedAt: c.pausedAt,
     totalPausedMs: c.totalPausedMs,
     nextChangeAt: c.nextChangeAt,

@@ -101,10 +101,37 @@ export function dueTransitions(input: TransitionInput): Transition[] {
  * e.g. an import of a ticket that is already breached — else the soonest future one.
  */
 export function nextCheckAt(input: TransitionInput): Instant | null {
+  if (input.fired.size === 0) return soonestHold(input);
   let best: Instant | null = null;
   for (const t of transitionsOf(input)) {
     if (input.fired.has(t.key)) continue;
     if (best === null || t.holdsFrom < best) best = t.holdsFrom;
   }
   return best;
+}
+
+/**
+ * nextCheckAt when nothing has fired (every import): the soonest `holdsFrom` of
+ * transitionsOf, without building the transitions — the same instants, in one pass.
+ */
+function soonestHold(input: TransitionInput): Instant | null {
+  const { clock } = input;
+  let best = Infinity;
+  for (const m of [clock.metrics.first_response, clock.metrics.resolution]) {
+    if (!m || m.stoppedAt !== null) continue;
+    if (m.atRiskAt !== null && m.atRiskAt < best) best = m.atRiskAt;
+    if (m.dueAt !== null && m.dueAt + 1 < best) best = m.dueAt + 1;
+  }
+  if (input.rules.length > 0) {
+    const ctx: RuleContext = {
+      ticket: input.ticket, events: input.events, clock, calendar: input.calendar, pauseStatuses: input.pauseStatuses,
+      now: input.now, customerOpenSince: input.customerOpenSince,
+    };
+    for (const rule of input.rules) {
+      if (needsCustomerCount(rule) && !input.customerOpenSince) continue;
+      const at = ruleInstant(rule, ctx);
+      if (at !== null && at < best) best = at;
+    }
+  }
+  return best === Infinity ? null : best;
 }

@@ -5,9 +5,9 @@ import { statSync } from 'node:fs';
 // transaction (none of them with --strict and a bad row, none with --dry-run).
 
 import type { BusinessTime } from '../domain/clock.js';
-import { choosePolicy } from '../domain/policy.js';
+import { policyChooser } from '../domain/policy.js';
 import { computeSla } from '../domain/sla.js';
-import { ticketFields, type SlaSettings, type Ticket, type TicketEvent } from '../domain/ticket.js';
+import { TICKET_FIELD_NAMES, ticketFields, type SlaSettings, type Ticket, type TicketEvent } from '../domain/ticket.js';
 import type { Instant } from '../domain/types.js';
 import { beginThreadedImport } from '../store/import-writer.js';
 import type { ImportBatch, Store } from '../store/store.js';
@@ -60,6 +60,8 @@ export async function runImport(
     committed: false, dryRun: opts.dryRun, strict: opts.strict,
   };
 
+  const choosePolicy = policyChooser<Ticket>(settings.policies, settings.tierMultipliers, TICKET_FIELD_NAMES, ticketFields);
+
   const finish = (batch: ImportBatch, m: Merged, stored: { ticket: Ticket; events: TicketEvent[] } | null, hash: string | null): void => {
     if (m.outcome === 'stale') { summary.rowsStale++; summary.ticketsUnchanged++; return; }
     if (m.outcome === 'unchanged') {
@@ -72,7 +74,7 @@ export async function runImport(
     const t = m.ticket;
     if (!t.assignment) {
       // assignTicket's choice without its match trace (built for `show`, wasted here).
-      const a = choosePolicy(settings.policies, ticketFields(t), t.priority, settings.tierMultipliers);
+      const a = choosePolicy(t);
       if (a.ok) { t.assignment = a.assignment; t.noSlaReason = null; }
       else t.noSlaReason = a.reason;
     }
