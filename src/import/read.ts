@@ -23,6 +23,7 @@ import { ImportError } from './errors.js';
 import type { LoadedMapping } from './mapping.js';
 import { compileTimestampParser, describeTimestampFormat } from './timestamp.js';
 import type { TimestampParser } from './timestamp.js';
+import type { RecordSource } from './records.js';
 import { EVENT_TYPES } from './types.js';
 import type {
   EventRow, EventType, ImportRecord, ReaderOptions, SourceFormat, TicketAttrs, TicketRow, Vocabulary,
@@ -1041,6 +1042,23 @@ class RecordIterator<T> implements AsyncIterator<ImportRecord<T>> {
     return this.fill();
   }
 
+  /**
+   * The records read so far and not yet taken, at least one (reading on as needed), or
+   * null at the end: a caller that loops over a chunk's records without an `await` per
+   * record (an import of a million rows) uses this instead of next().
+   */
+  async nextBatch(): Promise<Array<ImportRecord<T>> | null> {
+    if (this.pos >= this.buf.length) {
+      const r = await this.fill();
+      if (r.done) return null;
+      this.pos--; // fill() handed out the first record: take it back into the batch
+    }
+    const out = this.pos === 0 ? this.buf : this.buf.slice(this.pos);
+    this.buf = [];
+    this.pos = 0;
+    return out;
+  }
+
   async return(): Promise<IteratorResult<ImportRecord<T>>> {
     this.done = true;
     this.buf = [];
@@ -1168,9 +1186,10 @@ class RecordIterator<T> implements AsyncIterator<ImportRecord<T>> {
   }
 }
 
-function iterable<T>(mode: Mode, opts: ReaderOptions): AsyncIterable<ImportRecord<T>> {
+function iterable<T>(mode: Mode, opts: ReaderOptions): RecordSource<T> {
   return { [Symbol.asyncIterator]: () => new RecordIterator<T>(mode, opts) };
 }
+
 
 /** Ticket rows (SPEC §4) of a CSV / JSON / NDJSON export, file or '-' (stdin), streamed. */
 export function readTickets(opts: ReaderOptions): AsyncIterable<ImportRecord<TicketRow>> {

@@ -12,6 +12,7 @@ import type { Instant } from '../domain/types.js';
 import { beginThreadedImport } from '../store/import-writer.js';
 import type { ImportBatch, Store } from '../store/store.js';
 import { mergeEventRows, mergeTicketRow, type Merged } from './merge.js';
+import { forEachRecord } from './records.js';
 import type { EventRow, ImportRecord, ReaderOptions, TicketRow } from './types.js';
 
 export interface ImportSummary {
@@ -100,27 +101,27 @@ export async function runImport(
   const batch = (writerThread(opts.reader.source) && beginThreadedImport(store)) || store.beginImport();
   try {
     if (!opts.events) {
-      for await (const rec of readers.readTickets(opts.reader)) {
+      await forEachRecord(readers.readTickets(opts.reader), (rec) => {
         summary.rowsRead++;
-        if (rec.kind === 'reject') { reject(rec); continue; }
+        if (rec.kind === 'reject') { reject(rec); return; }
         const hash = rowHash(rec.row);
         const known = batch.importHash(rec.row.id);
-        if (known === hash) { summary.ticketsUnchanged++; continue; }
+        if (known === hash) { summary.ticketsUnchanged++; return; }
         const stored = known === undefined ? null : batch.load(rec.row.id);
         finish(batch, mergeTicketRow(stored?.ticket ?? null, rec.row, opts.now), stored, hash);
-      }
+      });
     } else {
       const byTicket = new Map<string, EventRow[]>();
       let lastLine = -1;
-      for await (const rec of readers.readEvents(opts.reader)) {
+      await forEachRecord(readers.readEvents(opts.reader), (rec) => {
         // One source row may mean several events (an activity rule): count rows, not events.
         if (rec.line !== lastLine) summary.rowsRead++;
         lastLine = rec.line;
-        if (rec.kind === 'reject') { reject(rec); continue; }
+        if (rec.kind === 'reject') { reject(rec); return; }
         const list = byTicket.get(rec.row.ticketId);
         if (list) list.push(rec.row);
         else byTicket.set(rec.row.ticketId, [rec.row]);
-      }
+      });
       for (const [id, rows] of byTicket) {
         const stored = batch.load(id);
         finish(batch, mergeEventRows(stored, rows), stored, null);

@@ -58,16 +58,33 @@ const NUMERIC_INDEXES = TICKET_COLUMNS.map((_, i) => i).filter((i) => TICKET_NUM
 const TEXT_INDEXES = TICKET_COLUMNS.map((_, i) => i).filter((i) => !TICKET_NUMERIC[i]);
 const NUMERIC_COLUMNS = NUMERIC_INDEXES.length;
 const TEXT_COLUMNS = TEXT_INDEXES.length;
+/**
+ * Text columns of few distinct values (statuses, names from the config, tiers, groups …):
+ * sent as numbers into a dictionary both threads keep, so that the same few strings are
+ * not copied across for every row. The others (ids, subjects, digests, histories) go as text.
+ */
+const INTERNED_COLUMNS: ReadonlySet<string> = new Set([
+  'tier', 'priority', 'status', 'assignee', 'grp', 'channel', 'tags', 'custom', 'initial_priority', 'policy', 'calendar',
+  'no_sla_reason', 'sla_status', 'fr_status', 'res_status',
+]);
+const INTERNED = TEXT_INDEXES.map((i) => INTERNED_COLUMNS.has(TICKET_COLUMNS[i]));
+/** Dictionary entries at most (then interned columns' new values are sent as text). */
+const DICTIONARY_MAX = 50_000;
 
 interface Packed {
   type: 'rows';
   rows: number;
   /** NUMERIC_COLUMNS per row; NaN = NULL. */
   numbers: Float64Array;
-  /** The texts of TEXT_COLUMNS per row, one after the other. */
+  /** The texts of TEXT_COLUMNS per row (but those given as dictionary entries), one after the other. */
   text: string;
-  /** Their lengths (-1 = NULL). */
+  /**
+   * Per row and text column: -1 = NULL; else, for a column not interned, the text's length;
+   * for an interned one, its dictionary entry (>= 0) or -2 - its length (sent as text).
+   */
   textLengths: Int32Array;
+  /** Dictionary entries added by this batch (they take the next numbers, in order). */
+  newEntries: string[];
   /** Manual pauses that end by themselves: the row (in this batch) of each, and its end. */
   pauseRows: number[];
   pauseUntils: number[];
@@ -191,6 +208,8 @@ export function beginThreadedImport(store: Store): ImportBatch | null {
   const textLengths = new Int32Array(BATCH_ROWS * TEXT_COLUMNS);
   let pauseRows: number[] = [];
   let pauseUntils: number[] = [];
+  const dictionary = new Map<string, number>();
+  let newEntries: string[] = [];
   const values: unknown[] = new Array(TICKET_COLUMNS.length);
   // Ids put so far (32-bit hashes: "maybe" for a few others, never "no" for one put).
   const written = new IdSet();
@@ -224,12 +243,13 @@ export function beginThreadedImport(store: Store): ImportBatch | null {
     }
     const packed: Packed = {
       type: 'rows', rows, numbers: numbers.subarray(0, rows * NUMERIC_COLUMNS), text: text.join(''),
-      textLengths: textLengths.subarray(0, rows * TEXT_COLUMNS), pauseRows, pauseUntils,
+      textLengths: textLengths.subarray(0, rows * TEXT_COLUMNS), newEntries, pauseRows, pauseUntils,
     };
     Atomics.add(control, IN_FLIGHT, 1);
     send(packed);
     rows = 0;
     text = [];
+    if (newEntries.length > 0) newEntries = [];
     if (pauseRows.length > 0) {
       pauseRows = [];
       pauseUntils = [];
@@ -288,12 +308,25 @@ export function beginThreadedImport(store: Store): ImportBatch | null {
       }
       for (let i = 0; i < TEXT_COLUMNS; i++) {
         const v = values[TEXT_INDEXES[i]];
-        if (v === null || v === undefined) textLengths[tb + i] = -1;
-        else {
-          const str = typeof v === 'string' ? v : String(v);
-          text.push(str);
-          textLengths[tb + i] = str.length;
+        if (v === null || v === undefined) {
+          textLengths[tb + i] = -1;
+          continue;
         }
+        const str = typeof v === 'string' ? v : String(v);
+        if (INTERNED[i]) {
+          let code = dictionary.get(str);
+          if (code === undefined && dictionary.size < DICTIONARY_MAX) {
+            code = dictionary.size;
+            dictionary.set(str, code);
+            newEntries.push(str);
+          }
+          if (code !== undefined) {
+            textLengths[tb + i] = code;
+            continue;
+          }
+          textLengths[tb + i] = -2 - str.length;
+        } else textLengths[tb + i] = str.length;
+        text.push(str);
       }
       for (const until of pauseEnds(events)) {
         pauseRows.push(rows);
@@ -360,8 +393,10 @@ function runWriter(data: WriterData): void {
   reply({ type: 'ready', empty: tx.empty });
 
   const params: unknown[] = new Array(TICKET_COLUMNS.length);
+  const dictionary: string[] = [];
   const write = (b: Packed): void => {
     const { numbers, text, textLengths, pauseRows, pauseUntils } = b;
+    for (const e of b.newEntries) dictionary.push(e);
     let pos = 0;
     let n = 0;
     let t = 0;
@@ -372,9 +407,11 @@ function runWriter(data: WriterData): void {
         params[NUMERIC_INDEXES[i]] = v !== v ? null : v;
       }
       for (let i = 0; i < TEXT_COLUMNS; i++) {
-        const len = textLengths[t++];
-        if (len < 0) params[TEXT_INDEXES[i]] = null;
+        const x = textLengths[t++];
+        if (x === -1) params[TEXT_INDEXES[i]] = null;
+        else if (INTERNED[i] && x >= 0) params[TEXT_INDEXES[i]] = dictionary[x];
         else {
+          const len = x >= 0 ? x : -2 - x;
           params[TEXT_INDEXES[i]] = text.slice(pos, pos + len);
           pos += len;
         }
