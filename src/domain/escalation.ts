@@ -14,7 +14,7 @@
 // Filters (`unassigned`, `priority`, `tier`, `policy`) are judged on the ticket as
 // it is now. A closed/resolved ticket, or a stopped metric clock, has no instant.
 
-import type { BusinessTime, MetricState, TicketClock } from './clock.js';
+import { reachedWithin, type BusinessTime, type MetricState, type TicketClock } from './clock.js';
 import type { Ticket, TicketEvent } from './ticket.js';
 import { DONE_STATUSES, MINUTE, type Instant, type Metric } from './types.js';
 
@@ -90,15 +90,13 @@ export function needsCustomerCount(rule: EscalationRuleDef): boolean {
  * null when paused (or stopped) before reaching it.
  */
 export function thresholdInstant(m: MetricState, thresholdMs: number, cal: BusinessTime, now: Instant): Instant | null {
-  let acc = 0;
-  for (let i = 0; i < m.counted.length; i++) {
-    const open = m.countedOpen[i];
-    if (acc + open >= thresholdMs) return cal.add(m.counted[i][0], thresholdMs - acc);
-    acc += open;
-  }
+  const within = reachedWithin(m.counted, m.countedOpen, thresholdMs, cal);
+  if (within !== null) return within;
   if (thresholdMs <= 0) return m.startedAt;
   if (m.stoppedAt !== null || m.paused) return null;
-  return cal.add(now, thresholdMs - acc);
+  let counted = 0;
+  for (const ms of m.countedOpen) counted += ms;
+  return cal.add(now, thresholdMs - counted);
 }
 
 /** The last instant the ticket was touched (not counting check's own changes), as of `now`. */

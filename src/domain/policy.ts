@@ -184,7 +184,10 @@ export function policyChooser<T extends ChooserTicket>(
     if (hit) return hit;
     const choice = choosePolicy(policies, fields(t), t.priority, multipliers);
     if (cache.size < CHOOSER_CACHE_MAX) {
-      if (choice.ok) Object.freeze(choice.assignment.targets) && Object.freeze(choice.assignment);
+      if (choice.ok) {
+        Object.freeze(choice.assignment.targets);
+        Object.freeze(choice.assignment);
+      }
       cache.set(key, Object.freeze(choice));
     }
     return choice;

@@ -53,6 +53,13 @@ export const transitionKey = (type: string, rule: string): string => `${type}|${
 
 const PREFIX: Record<Metric, 'response' | 'resolution'> = { first_response: 'response', resolution: 'resolution' };
 
+function ruleContext(input: TransitionInput): RuleContext {
+  return {
+    ticket: input.ticket, events: input.events, clock: input.clock, calendar: input.calendar, pauseStatuses: input.pauseStatuses,
+    now: input.now, customerOpenSince: input.customerOpenSince,
+  };
+}
+
 /** Every transition the ticket's current state implies, reached or not, fired or not. */
 export function transitionsOf(input: TransitionInput): Transition[] {
   const { clock, now } = input;
@@ -70,10 +77,7 @@ export function transitionsOf(input: TransitionInput): Transition[] {
       out.push({ key: transitionKey(type, ''), type, rule: '', metric, at: m.dueAt, holdsFrom: m.dueAt + 1, announced: true, escalation: null });
     }
   }
-  const ctx: RuleContext = {
-    ticket: input.ticket, events: input.events, clock, calendar: input.calendar, pauseStatuses: input.pauseStatuses, now,
-    customerOpenSince: input.customerOpenSince,
-  };
+  const ctx = ruleContext(input);
   for (const rule of input.rules) {
     if (needsCustomerCount(rule) && !input.customerOpenSince) continue;
     const at = ruleInstant(rule, ctx);
@@ -123,10 +127,7 @@ function soonestHold(input: TransitionInput): Instant | null {
     if (m.dueAt !== null && m.dueAt + 1 < best) best = m.dueAt + 1;
   }
   if (input.rules.length > 0) {
-    const ctx: RuleContext = {
-      ticket: input.ticket, events: input.events, clock, calendar: input.calendar, pauseStatuses: input.pauseStatuses,
-      now: input.now, customerOpenSince: input.customerOpenSince,
-    };
+    const ctx = ruleContext(input);
     for (const rule of input.rules) {
       if (needsCustomerCount(rule) && !input.customerOpenSince) continue;
       const at = ruleInstant(rule, ctx);
