@@ -79,6 +79,12 @@ export function filtersHold(rule: EscalationRuleDef, ticket: Ticket, clock: Tick
   return true;
 }
 
+/** The metric a rule's clock trigger (elapsed, percent, overdue) watches; null for a rule without one. */
+export function ruleMetric(rule: EscalationRuleDef): Metric | null {
+  const w = rule.when;
+  return w.elapsedMinutes !== undefined || w.atPercent !== undefined || w.overdueMinutes !== undefined ? w.metric ?? 'resolution' : null;
+}
+
 /** Does the rule need other tickets (customerOpenAtLeast)? */
 export function needsCustomerCount(rule: EscalationRuleDef): boolean {
   return rule.when.customerOpenAtLeast !== undefined;
@@ -124,9 +130,9 @@ export function ruleInstant(rule: EscalationRuleDef, c: RuleContext): Instant | 
 
   // The latest of the triggers' instants (-Infinity: none yet).
   let latest = -Infinity;
-  const metricTrigger = w.elapsedMinutes !== undefined || w.atPercent !== undefined || w.overdueMinutes !== undefined;
-  if (metricTrigger) {
-    const m = clock.metrics[w.metric ?? 'resolution'];
+  const metric = ruleMetric(rule);
+  if (metric !== null) {
+    const m = clock.metrics[metric];
     if (!m || m.stoppedAt !== null || !c.calendar) return null;
     const targetMs = Math.round(m.target * MINUTE);
     const at = (ms: number): Instant | null => thresholdInstant(m, ms, c.calendar!, now);

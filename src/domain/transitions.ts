@@ -11,7 +11,7 @@
 // Catch-up: a warning whose breach also holds is recorded but not announced.
 
 import type { BusinessTime, TicketClock } from './clock.js';
-import { needsCustomerCount, ruleInstant, type EscalationRuleDef, type RuleContext } from './escalation.js';
+import { needsCustomerCount, ruleInstant, ruleMetric, type EscalationRuleDef } from './escalation.js';
 import type { Ticket, TicketEvent } from './ticket.js';
 import type { Instant, Metric } from './types.js';
 
@@ -53,13 +53,6 @@ export const transitionKey = (type: string, rule: string): string => `${type}|${
 
 const PREFIX: Record<Metric, 'response' | 'resolution'> = { first_response: 'response', resolution: 'resolution' };
 
-function ruleContext(input: TransitionInput): RuleContext {
-  return {
-    ticket: input.ticket, events: input.events, clock: input.clock, calendar: input.calendar, pauseStatuses: input.pauseStatuses,
-    now: input.now, customerOpenSince: input.customerOpenSince,
-  };
-}
-
 /** Every transition the ticket's current state implies, reached or not, fired or not. */
 export function transitionsOf(input: TransitionInput): Transition[] {
   const { clock, now } = input;
@@ -77,13 +70,11 @@ export function transitionsOf(input: TransitionInput): Transition[] {
       out.push({ key: transitionKey(type, ''), type, rule: '', metric, at: m.dueAt, holdsFrom: m.dueAt + 1, announced: true, escalation: null });
     }
   }
-  const ctx = ruleContext(input);
   for (const rule of input.rules) {
     if (needsCustomerCount(rule) && !input.customerOpenSince) continue;
-    const at = ruleInstant(rule, ctx);
+    const at = ruleInstant(rule, input);
     if (at === null) continue;
-    const metric = rule.when.elapsedMinutes !== undefined || rule.when.atPercent !== undefined || rule.when.overdueMinutes !== undefined
-      ? rule.when.metric ?? 'resolution' : null;
+    const metric = ruleMetric(rule);
     out.push({ key: transitionKey('escalated', rule.name), type: 'escalated', rule: rule.name, metric, at, holdsFrom: at, announced: true, escalation: rule });
   }
   return out;
@@ -103,36 +94,24 @@ export function dueTransitions(input: TransitionInput): Transition[] {
  * The earliest instant `check` must look at this ticket: the soonest transition not
  * yet fired — one already holding (≤ now) when the caller does not know what fired,
  * e.g. an import of a ticket that is already breached — else the soonest future one.
+ * The same instants as transitionsOf, in one pass without building the transitions
+ * (it runs for every ticket an import writes); keys are made only when some have fired.
  */
 export function nextCheckAt(input: TransitionInput): Instant | null {
-  if (input.fired.size === 0) return soonestHold(input);
-  let best: Instant | null = null;
-  for (const t of transitionsOf(input)) {
-    if (input.fired.has(t.key)) continue;
-    if (best === null || t.holdsFrom < best) best = t.holdsFrom;
-  }
-  return best;
-}
-
-/**
- * nextCheckAt when nothing has fired (every import): the soonest `holdsFrom` of
- * transitionsOf, without building the transitions — the same instants, in one pass.
- */
-function soonestHold(input: TransitionInput): Instant | null {
-  const { clock } = input;
+  const { clock, fired } = input;
+  const open = (type: string, rule: string): boolean => fired.size === 0 || !fired.has(transitionKey(type, rule));
   let best = Infinity;
-  for (const m of [clock.metrics.first_response, clock.metrics.resolution]) {
+  for (const metric of ['first_response', 'resolution'] as const) {
+    const m = clock.metrics[metric];
     if (!m || m.stoppedAt !== null) continue;
-    if (m.atRiskAt !== null && m.atRiskAt < best) best = m.atRiskAt;
-    if (m.dueAt !== null && m.dueAt + 1 < best) best = m.dueAt + 1;
+    if (m.atRiskAt !== null && m.atRiskAt < best && open(`${PREFIX[metric]}_warning`, '')) best = m.atRiskAt;
+    if (m.dueAt !== null && m.dueAt + 1 < best && open(`${PREFIX[metric]}_breached`, '')) best = m.dueAt + 1;
   }
-  if (input.rules.length > 0) {
-    const ctx = ruleContext(input);
-    for (const rule of input.rules) {
-      if (needsCustomerCount(rule) && !input.customerOpenSince) continue;
-      const at = ruleInstant(rule, ctx);
-      if (at !== null && at < best) best = at;
-    }
+  for (const rule of input.rules) {
+    if (needsCustomerCount(rule) && !input.customerOpenSince) continue;
+    if (!open('escalated', rule.name)) continue;
+    const at = ruleInstant(rule, input);
+    if (at !== null && at < best) best = at;
   }
   return best === Infinity ? null : best;
 }

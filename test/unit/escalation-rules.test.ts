@@ -7,7 +7,7 @@ import type { Assignment } from '../../src/domain/clock.js';
 import { lastActivity, raisedPriority, ruleInstant, type EscalationRuleDef } from '../../src/domain/escalation.js';
 import { computeSla } from '../../src/domain/sla.js';
 import { evaluateTicket, type SlaSettings, type Ticket, type TicketEvent } from '../../src/domain/ticket.js';
-import { dueTransitions, nextCheckAt, transitionKey, type TransitionInput } from '../../src/domain/transitions.js';
+import { dueTransitions, nextCheckAt, transitionKey, transitionsOf, type TransitionInput } from '../../src/domain/transitions.js';
 import type { CalendarSpec } from '../../src/domain/types.js';
 
 const Z = (s: string): number => Date.parse(s);
@@ -161,3 +161,31 @@ describe('nextChangeAt: where check finds a ticket by the index', () => {
     expect(nextCheckAt(input(t, [], '2025-11-03T14:30:00Z', [], [...fired, 'resolution_warning|', 'resolution_breached|']))).toBeNull();
   });
 });
+
+describe('nextCheckAt', () => {
+  it('is the soonest holdsFrom of transitionsOf that has not fired, for every set of fired keys', () => {
+    const rules = [
+      rule({ elapsedMinutes: 10, unassigned: true }, 'unassigned-10'),
+      rule({ metric: 'resolution', overdueMinutes: 60 }, 'overdue-60'),
+      rule({ metric: 'first_response', atPercent: 90 }, 'fr-90'),
+      rule({ idleMinutes: 30 }, 'idle-30'),
+    ];
+    const events: TicketEvent[] = [{ at: Z('2025-11-03T10:20:00Z'), type: 'status', value: 'pending' }, { at: Z('2025-11-03T11:00:00Z'), type: 'status', value: 'open' }];
+    let compared = 0;
+    for (const [t, evs] of [[ticket(), []], [ticket({}, 'office'), events], [ticket({ assignee: 'bo' }, 'always', 30, 120), events]] as const) {
+      for (const now of ['2025-11-03T10:05:00Z', '2025-11-03T12:30:00Z', '2025-11-04T09:00:00Z']) {
+        const all = transitionsOf(input(t, [...evs], now, rules));
+        const keys = all.map((x) => x.key);
+        expect(keys.length).toBeGreaterThan(2);
+        for (let mask = 0; mask < 1 << keys.length; mask++) {
+          const fired = keys.filter((_, i) => mask & (1 << i));
+          const left = all.filter((x) => !fired.includes(x.key)).map((x) => x.holdsFrom);
+          expect(nextCheckAt(input(t, [...evs], now, rules, fired))).toBe(left.length ? Math.min(...left) : null);
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(100);
+  });
+});
+
