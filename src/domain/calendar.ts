@@ -35,7 +35,7 @@ import type { IANAZone } from 'luxon';
 import type { CalendarSpec, DayInterval, HolidayDef, Instant } from './types.js';
 import { DAY, MINUTE } from './types.js';
 import {
-  boundaryToInstant, civilFromDays, daysFromCivil, formatDate, ianaZone, offsetMs, parseDate,
+  boundaryToInstant, civilFromDays, daysFromCivil, ianaZone, offsetMs, parseDate,
   weekdayOfDays,
 } from './localtime.js';
 
@@ -446,6 +446,3 @@ export class Calendar {
     }
   }
 }
-
-// Re-exported for the CLI (`sla calendar --month`).
-export { formatDate };

@@ -46,8 +46,10 @@ export function isLeapYear(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 export function daysInMonth(year: number, month: number): number {
-  return month === 2 ? (isLeapYear(year) ? 29 : 28) : [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  return month === 2 ? (isLeapYear(year) ? 29 : 28) : MONTH_DAYS[month - 1];
 }
 
 /** "YYYY-MM-DD" (a real calendar date) → day number; throws otherwise. */
@@ -61,12 +63,6 @@ export function parseDate(text: string): number {
     throw new Error(`"${text}" is not a real calendar date`);
   }
   return daysFromCivil(year, month, day);
-}
-
-/** Day number → "YYYY-MM-DD" (years 0–9999). */
-export function formatDate(days: number): string {
-  const { year, month, day } = civilFromDays(days);
-  return `${String(year).padStart(4, '0')}-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}`;
 }
 
 const zones = new Map<string, IANAZone>();
@@ -102,6 +98,16 @@ export function offsetMs(zone: IANAZone, t: Instant): number {
  * for every zone in the tz database.
  */
 export function resolveLocalMs(zone: IANAZone, local: number, before: number, after: number): Instant {
+  const t = existingReading(zone, local, before, after);
+  // Nonexistent (gap): read with the pre-transition offset, which moves it forward by the gap.
+  return Number.isNaN(t) ? local - before : t;
+}
+
+/**
+ * The instant at which the wall clock reads `local` (the first occurrence if it reads it
+ * twice), or NaN when it never does (a spring-forward gap). `before`/`after` as for resolveLocalMs.
+ */
+function existingReading(zone: IANAZone, local: number, before: number, after: number): Instant {
   if (before === after) return local - before;
   // A transition lies nearby. Each offset that maps back onto itself gives a valid reading.
   const t1 = local - before;
@@ -111,8 +117,7 @@ export function resolveLocalMs(zone: IANAZone, local: number, before: number, af
   if (ok1 && ok2) return Math.min(t1, t2); // ambiguous: first occurrence
   if (ok1) return t1;
   if (ok2) return t2;
-  // Nonexistent (gap): read with the pre-transition offset, which moves it forward by the gap.
-  return t1;
+  return NaN;
 }
 
 /**
@@ -124,17 +129,12 @@ export function resolveLocalMs(zone: IANAZone, local: number, before: number, af
  * time is the first occurrence either way, so a 00:00–24:00 fall-back day is 25 h.)
  */
 export function resolveBoundaryMs(zone: IANAZone, local: number, before: number, after: number): Instant {
-  if (before === after) return local - before;
-  const t1 = local - before;
-  const t2 = local - after;
-  const ok1 = offsetMs(zone, t1) === before;
-  const ok2 = offsetMs(zone, t2) === after;
-  if (ok1 && ok2) return Math.min(t1, t2);
-  if (ok1) return t1;
-  if (ok2) return t2;
-  // In a gap: the offset is `before` at t2 and `after` at t1; find the transition between.
-  let lo = t2;
-  let hi = t1;
+  const t = existingReading(zone, local, before, after);
+  if (!Number.isNaN(t)) return t;
+  // In a gap: the offset is `before` at local - after and `after` at local - before; find the
+  // transition between.
+  let lo = local - after;
+  let hi = local - before;
   while (hi - lo > 1) {
     const mid = Math.floor((lo + hi) / 2);
     if (offsetMs(zone, mid) === before) lo = mid; else hi = mid;
@@ -150,11 +150,6 @@ export function boundaryToInstant(zone: IANAZone, local: number): Instant {
 /** Local ms in `zone` → instant (see resolveLocalMs for the rules). */
 export function localMsToInstant(zone: IANAZone, local: number): Instant {
   return resolveLocalMs(zone, local, offsetMs(zone, local - 2 * DAY), offsetMs(zone, local + 2 * DAY));
-}
-
-/** Instant → local ms in `zone`. */
-export function instantToLocalMs(zone: IANAZone, t: Instant): number {
-  return t + offsetMs(zone, t);
 }
 
 /**

@@ -20,13 +20,11 @@
 // same offset at both ends — the pre-transition one — so they are memoised, exactly as
 // localToInstant reads them; the tests compare the two over random times.
 
-import { daysFromCivil, localToInstant } from '../domain/calendar.js';
-import { ianaZone } from '../domain/localtime.js';
+import type { IANAZone } from 'luxon';
+import { daysFromCivil, daysInMonth, ianaZone, localMsToInstant } from '../domain/localtime.js';
+import { DAY, HOUR, MINUTE } from '../domain/types.js';
 import { ImportError } from './errors.js';
 
-const MINUTE = 60_000;
-const HOUR = 3_600_000;
-const DAY = 86_400_000;
 /** ECMAScript's limit for a Date. */
 const MAX_INSTANT = 8.64e15;
 /** Memo entries (days, or hours of transition days) before a memo is cleared. */
@@ -34,23 +32,16 @@ const MEMO_LIMIT = 100_000;
 
 export type TimestampParser = (text: string) => number | null;
 
-export interface TimestampOptions {
+interface TimestampOptions {
   /** undefined / "iso" = ISO 8601; "epoch_s"; "epoch_ms"; or a token pattern ("yyyy/MM/dd HH:mm:ss.SSS"). */
   format?: string;
   /** IANA zone for timestamps without an offset. */
   zone: string;
 }
 
-export const TIMESTAMP_FORMAT_HINT =
+const TIMESTAMP_FORMAT_HINT =
   'use "iso", "epoch_s", "epoch_ms" or a pattern of yyyy yy MM M MMM dd d HH H hh h a mm m ss s SSS S u Z ZZ '
   + '(quote literal letters, e.g. "yyyy-MM-dd\'T\'HH:mm")';
-
-const MONTH_DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-function daysIn(y: number, m: number): number {
-  if (m !== 2) return MONTH_DAYS[m];
-  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
-}
 
 /** Days from 1970-01-01 to the first of each month of 1900–2199 (a table beats the division-heavy general formula). */
 const TABLE_Y0 = 1900;
@@ -66,48 +57,51 @@ function dayNumber(y: number, mo: number, d: number): number {
 }
 
 /** (year, month, day, hour, minute, second, ms) local to a zone → instant. */
-export type LocalResolver = (y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number) => number;
+type LocalResolver = (y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number) => number;
 
 /**
  * A memoised localToInstant for one zone (see the header comment). Fields must be in range
  * (hour 0–24; 24 only as 24:00:00.000, which is the next midnight).
  */
-export function createLocalResolver(zone: string): LocalResolver {
+function createLocalResolver(zone: string): LocalResolver {
+  let z: IANAZone;
   try {
-    ianaZone(zone);
+    z = ianaZone(zone);
   } catch {
     throw new ImportError(`unknown time zone "${zone}"`, 'use an IANA zone name such as "Europe/Rome" or "America/New_York"');
   }
   // day → offset, or NaN when the day has a transition (then: hour → offset, or NaN)
   const days = new Map<number, number>();
   const hours = new Map<number, number>();
-  /** The offset localToInstant applies from local `first` to `last` (same day), or NaN if not one. */
-  const span = (y: number, mo: number, d: number, m0: number, m1: number, local0: number, length: number): number => {
-    const a = local0 - localToInstant(zone, y, mo, d, m0, 0, 0);
-    const b = local0 + length - 1 - localToInstant(zone, y, mo, d, m1, 59, 999);
+  /** The offset localToInstant applies to local ms `first` … `first + length - 1`, or NaN if not one. */
+  const span = (first: number, length: number): number => {
+    const a = first - localMsToInstant(z, first);
+    const last = first + length - 1;
+    const b = last - localMsToInstant(z, last);
     return a === b ? a : NaN;
   };
   return (y, mo, d, h, mi, s, ms) => {
-    if (h === 24) return localToInstant(zone, y, mo, d, 1440, 0, 0);
-    const dayKey = ((y * 13) + mo) * 32 + d; // < 2^31 for years below 10000
     const midnight = dayNumber(y, mo, d) * DAY;
+    if (h === 24) return localMsToInstant(z, midnight + DAY);
+    const dayKey = ((y * 13) + mo) * 32 + d; // < 2^31 for years below 10000
     let off = days.get(dayKey);
     if (off === undefined) {
       if (days.size >= MEMO_LIMIT) days.clear();
-      off = span(y, mo, d, 0, 1439, midnight, DAY);
+      off = span(midnight, DAY);
       days.set(dayKey, off);
     }
+    const local = midnight + h * HOUR + mi * MINUTE + s * 1000 + ms;
     if (off !== off) {
       const hourKey = dayKey * 24 + h;
       off = hours.get(hourKey);
       if (off === undefined) {
         if (hours.size >= MEMO_LIMIT) hours.clear();
-        off = span(y, mo, d, h * 60, h * 60 + 59, midnight + h * HOUR, HOUR);
+        off = span(midnight + h * HOUR, HOUR);
         hours.set(hourKey, off);
       }
-      if (off !== off) return localToInstant(zone, y, mo, d, h * 60 + mi, s, ms);
+      if (off !== off) return localMsToInstant(z, local);
     }
-    return midnight + h * HOUR + mi * MINUTE + s * 1000 + ms - off;
+    return local - off;
   };
 }
 
@@ -143,7 +137,7 @@ function parseIso(s: string, local: LocalResolver): number | null {
   const y = y1 * 100 + y2;
   const mo = d2(s, i + 5);
   const d = d2(s, i + 8);
-  if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo)) return null;
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return null;
   let p = i + 10;
   let h = 0;
   let mi = 0;
@@ -375,7 +369,7 @@ function patternParser(format: string, local: LocalResolver): TimestampParser {
         h = (h12 % 12) + (pm === 1 ? 12 : 0);
       }
     }
-    if (y > 9999 || mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || !validClock(h, mi, s, ms)) return null;
+    if (y > 9999 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || !validClock(h, mi, s, ms)) return null;
     if (off === off) return dayNumber(y, mo, d) * DAY + h * HOUR + mi * MINUTE + s * 1000 + ms - off;
     return local(y, mo, d, h, mi, s, ms);
   };
