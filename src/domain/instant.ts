@@ -29,7 +29,10 @@ export function parseInstant(text: string, zone: string): Instant | null {
     if (off.toUpperCase() !== 'Z') {
       const sign = off[0] === '-' ? -1 : 1;
       const digits = off.slice(1).replace(':', '');
-      offsetMin = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0'));
+      const oh = Number(digits.slice(0, 2));
+      const om = Number(digits.slice(2) || '0');
+      if (oh > 23 || om > 59) return null;
+      offsetMin = sign * (oh * 60 + om);
     }
     return Date.UTC(y, mo - 1, d, h, mi, s, ms) - offsetMin * 60_000;
   }
