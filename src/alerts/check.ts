@@ -17,7 +17,7 @@ import type { AlertType, Config } from '../config/types.js';
 import type { BusinessTime, TicketClock } from '../domain/clock.js';
 import { raisedPriority } from '../domain/escalation.js';
 import { computeSla } from '../domain/sla.js';
-import { storeInstant, withEvent, type Ticket, type TicketEvent } from '../domain/ticket.js';
+import { evaluateTicket, storeInstant, withEvent, type Ticket, type TicketEvent } from '../domain/ticket.js';
 import { dueTransitions, type Transition } from '../domain/transitions.js';
 import type { Instant, Metric } from '../domain/types.js';
 import { AlertStore } from '../store/alerts.js';
@@ -104,9 +104,10 @@ export function queueAlerts(as: AlertStore, config: Config, q: {
   }
   const ids: string[] = [];
   for (const d of destinations) {
-    ids.push(alertId(facts.id, d));
+    const id = alertId(facts.id, d);
+    ids.push(id);
     as.insertAlert({
-      id: alertId(facts.id, d), slaEventSeq: q.seq, ticketId: q.ticket.id, destination: d, type: q.type,
+      id, slaEventSeq: q.seq, ticketId: q.ticket.id, destination: d, type: q.type,
       status: 'pending', nextAttemptAt: q.now, payload, createdAt: q.now, runId: q.runId,
     });
   }
@@ -130,6 +131,10 @@ export async function runCheck(input: CheckInput): Promise<CheckResult> {
   const customerRules = rules.filter((r) => r.when.customerOpenAtLeast !== undefined);
 
   if (!dryRun) result.runId = as.startRun(startedAt, now);
+  const runStats = () => ({
+    ticketsEvaluated: result.ticketsEvaluated, events: result.events.length,
+    alertsSent: result.delivery?.sent ?? 0, alertsFailed: result.delivery?.failed ?? 0,
+  });
   try {
     // Candidates (reads; each is re-checked inside the write transaction).
     const due = store.dueBefore(now, Number.MAX_SAFE_INTEGER).map((d) => d.id);
@@ -163,18 +168,15 @@ export async function runCheck(input: CheckInput): Promise<CheckResult> {
         const next = as.nextChangeAt(id);
         if (next === undefined || next === null || next > now) return; // another check got here first
       }
-      const stored = store.getTicket(id);
+      const stored = store.getTicketWithEvents(id);
       if (!stored) return;
       result.ticketsEvaluated++;
-      let ticket = stored;
-      let events = store.getEvents(id);
+      let { ticket, events } = stored;
       const newEvents: TicketEvent[] = [];
       const openSince = customerRules.length ? customerOpenSince(ticket.customer) : undefined;
       const firedBefore = result.events.length;
-      let lastCycle = 0;
       for (let round = 0; round < MAX_ROUNDS; round++) {
-        const { clock } = computeSla(ticket, events, config, input.calendar, now);
-        lastCycle = clock.cycle;
+        const clock = evaluateTicket(ticket, events, config, input.calendar, now);
         const fired = as.firedKeys(id, clock.cycle);
         const todo = dueTransitions({
           ticket, events, clock, calendar: clock.assignment ? input.calendar(clock.assignment.calendar) : null, rules,
@@ -197,8 +199,7 @@ export async function runCheck(input: CheckInput): Promise<CheckResult> {
       // --at must not hide later history), knowing what has fired, so next_change_at
       // moves past everything recorded.
       const at = storeInstant(now, events);
-      const cycle = at === now ? lastCycle : computeSla(ticket, events, config, input.calendar, at).clock.cycle;
-      const state = computeSla(ticket, events, config, input.calendar, at, { fired: as.firedKeys(id, cycle) });
+      const state = computeSla(ticket, events, config, input.calendar, at, { fired: (cycle) => as.firedKeys(id, cycle) });
       store.saveTicket(ticket, state.computed, newEvents);
     };
 
@@ -287,19 +288,13 @@ export async function runCheck(input: CheckInput): Promise<CheckResult> {
     }
     result.finishedAt = wall();
     if (result.runId !== null) {
-      as.finishRun(result.runId, result.finishedAt, {
-        ticketsEvaluated: result.ticketsEvaluated, events: result.events.length,
-        alertsSent: result.delivery?.sent ?? 0, alertsFailed: result.delivery?.failed ?? 0,
-      }, 'ok', null);
+      as.finishRun(result.runId, result.finishedAt, runStats(), 'ok', null);
     }
     return result;
   } catch (err) {
     if (result.runId !== null) {
       try {
-        as.finishRun(result.runId, wall(), {
-          ticketsEvaluated: result.ticketsEvaluated, events: result.events.length,
-          alertsSent: result.delivery?.sent ?? 0, alertsFailed: result.delivery?.failed ?? 0,
-        }, 'failed', (err as Error).message ?? String(err));
+        as.finishRun(result.runId, wall(), runStats(), 'failed', (err as Error).message ?? String(err));
       } catch { /* the database itself is failing: the error below says so */ }
     }
     throw err;

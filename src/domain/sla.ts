@@ -20,8 +20,11 @@ export interface ComputeOptions {
    * out: then a transition that already holds (e.g. an imported ticket that is
    * already breached) keeps `nextChangeAt` at or before now, so the next `check`
    * finds it by the index and records it.
+   *
+   * A function is called once with the evaluated clock's cycle, for callers that
+   * know the keys per cycle but not which cycle the ticket is in at `now`.
    */
-  fired?: ReadonlySet<string>;
+  fired?: ReadonlySet<string> | ((cycle: number) => ReadonlySet<string>);
 }
 
 const NONE: ReadonlySet<string> = new Set();
@@ -50,9 +53,10 @@ export function computeSla(
   // nextChangeAt = the clock's next change, or sooner: the first SLA event (warning,
   // breach, escalation rule instant) that `check` has not recorded yet.
   const rules = rulesWithInstants(settings);
+  const fired = typeof opts.fired === 'function' ? opts.fired(clock.cycle) : opts.fired ?? NONE;
   const pending = nextCheckAt({
     ticket, events, clock, calendar: clock.assignment ? calendar(clock.assignment.calendar) : null, rules,
-    pauseStatuses: settings.pauseStatuses, fired: opts.fired ?? NONE, now,
+    pauseStatuses: settings.pauseStatuses, fired, now,
   });
   if (pending !== null && (computed.nextChangeAt === null || pending < computed.nextChangeAt)) computed.nextChangeAt = pending;
   return { clock, computed };
