@@ -123,12 +123,24 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
   }
   return report;
 
+  /** Mark the alerts 'failed' and report them (permanent). */
+  function fail(name: string, ids: string[], attempts: number, error: string): void {
+    alerts.markFailed(ids, attempts, error);
+    report.failed += ids.length;
+    report.failures.push({ destination: name, alertIds: ids, error, permanent: true });
+  }
+
+  /** Leave the alerts pending until `at` and report them (`permanent`: retrying will not help by itself). */
+  function retryAt(name: string, ids: string[], at: Instant, attempts: number, error: string, permanent: boolean): void {
+    alerts.markRetry(ids, at, attempts, error);
+    report.retrying += ids.length;
+    report.failures.push({ destination: name, alertIds: ids, error, permanent });
+  }
+
   async function deliverToDestination(name: string, rows: OutboxRow[]): Promise<void> {
     const dest = config.alerts.destinations[name];
     if (!dest) {
-      alerts.markFailed(rows.map((r) => r.id), 0, `destination "${name}" is not in the config any more`);
-      report.failed += rows.length;
-      report.failures.push({ destination: name, alertIds: rows.map((r) => r.id), error: `destination "${name}" is not in the config any more`, permanent: true });
+      fail(name, rows.map((r) => r.id), 0, `destination "${name}" is not in the config any more`);
       return;
     }
     let target: ReturnType<typeof resolveDestination>;
@@ -138,9 +150,7 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
       // Not set in this environment (cron's, a service's): keep them queued, say so loudly.
       const error = (err as Error).message;
       const total = Math.max(...rows.map((r) => r.attempts));
-      alerts.markRetry(rows.map((r) => r.id), opts.now() + betweenRunsDelay(total, tuning.inRunAttempts, random), 0, error);
-      report.retrying += rows.length;
-      report.failures.push({ destination: name, alertIds: rows.map((r) => r.id), error, permanent: true });
+      retryAt(name, rows.map((r) => r.id), opts.now() + betweenRunsDelay(total, tuning.inRunAttempts, random), 0, error, true);
       return;
     }
     const facts = rows.map((r) => JSON.parse(r.payload) as AlertFacts);
@@ -155,9 +165,8 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
         // The destination is failing: do not spend this run's time on the others; they wait with it.
         const rest = rows.slice(i + 1);
         const total = Math.max(...rest.map((r) => r.attempts));
-        alerts.markRetry(rest.map((r) => r.id), opts.now() + Math.max(outcome.delayMs, betweenRunsDelay(total, tuning.inRunAttempts, random)), 0, outcome.error);
-        report.retrying += rest.length;
-        report.failures.push({ destination: name, alertIds: rest.map((r) => r.id), error: outcome.error, permanent: false });
+        const at = opts.now() + Math.max(outcome.delayMs, betweenRunsDelay(total, tuning.inRunAttempts, random));
+        retryAt(name, rest.map((r) => r.id), at, 0, outcome.error, false);
         return;
       }
     }
@@ -205,9 +214,7 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
         return { kind: 'sent' };
       }
       if (last.permanent) {
-        alerts.markFailed(ids, attempts, last.error);
-        report.failed += rows.length;
-        report.failures.push({ destination: name, alertIds: ids, error: last.error, permanent: true });
+        fail(name, ids, attempts, last.error);
         return { kind: 'failed' };
       }
       if (attempts >= tuning.inRunAttempts) break;
@@ -223,16 +230,11 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
     const oldest = Math.min(...rows.map((r) => r.createdAt));
     const total = Math.max(...rows.map((r) => r.attempts)) + attempts;
     if (now - oldest > GIVE_UP_AFTER_MS && total >= GIVE_UP_ATTEMPTS) {
-      const msg = `gave up after ${total} attempts over ${Math.round((now - oldest) / 3_600_000)}h: ${error}`;
-      alerts.markFailed(ids, attempts, msg);
-      report.failed += rows.length;
-      report.failures.push({ destination: name, alertIds: ids, error: msg, permanent: true });
+      fail(name, ids, attempts, `gave up after ${total} attempts over ${Math.round((now - oldest) / 3_600_000)}h: ${error}`);
       return { kind: 'failed' };
     }
     const delay = Math.max(laterMs, betweenRunsDelay(total, tuning.inRunAttempts, random));
-    alerts.markRetry(ids, now + delay, attempts, error);
-    report.retrying += rows.length;
-    report.failures.push({ destination: name, alertIds: ids, error, permanent: false });
+    retryAt(name, ids, now + delay, attempts, error, false);
     return { kind: 'retry', error, delayMs: laterMs };
   }
 }
