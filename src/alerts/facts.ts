@@ -7,7 +7,7 @@ import type { AlertsConfig, AlertType, RouteConfig } from '../config/types.js';
 import type { MetricState, TicketClock } from '../domain/clock.js';
 import type { Ticket } from '../domain/ticket.js';
 import { MINUTE, type Instant, type Metric } from '../domain/types.js';
-import { isoUtc } from '../render/format.js';
+import { isoUtc, minutes } from '../render/format.js';
 
 export type AlertLevel = 'warning' | 'breach' | 'escalation';
 
@@ -82,8 +82,6 @@ export function ticketLink(alerts: AlertsConfig, id: string): string | null {
   return alerts.ticketUrl ? alerts.ticketUrl.split('{id}').join(encodeURIComponent(id)) : null;
 }
 
-const round2 = (x: number): number => Math.round(x * 100) / 100;
-
 export function buildFacts(input: {
   alerts: AlertsConfig;
   ticket: Ticket;
@@ -110,10 +108,10 @@ export function buildFacts(input: {
     at: isoUtc(input.at)!,
     asOf: isoUtc(input.now)!,
     deadline: isoUtc(m?.dueAt ?? null),
-    targetMinutes: m ? round2(m.target) : null,
-    elapsedMinutes: m ? round2(m.elapsed) : null,
-    businessMinutesLeft: m ? round2(m.remaining) : null,
-    wallMinutesLeft: m && m.dueAt !== null ? round2((m.dueAt - input.now) / MINUTE) : null,
+    targetMinutes: minutes(m?.target),
+    elapsedMinutes: minutes(m?.elapsed),
+    businessMinutesLeft: minutes(m?.remaining),
+    wallMinutesLeft: m && m.dueAt !== null ? minutes((m.dueAt - input.now) / MINUTE) : null,
     percent: m ? m.percent : null,
     metricStatus: m?.status ?? null,
     priority: t.priority,
@@ -133,11 +131,6 @@ export function buildFacts(input: {
   put('tags', t.tags);
   if (input.escalation) facts.escalation = input.escalation;
   return facts;
-}
-
-/** Is `field` left out of alerts (alerts.redact)? */
-export function redacted(facts: AlertFacts, field: 'subject' | 'customer' | 'tier' | 'assignee' | 'requester'): boolean {
-  return !(field in facts);
 }
 
 const norm = (s: string): string => s.trim().toLowerCase();
