@@ -19,6 +19,7 @@ import { StringDecoder } from 'node:string_decoder';
 import Papa from 'papaparse';
 import type { Parser as PapaParser } from 'papaparse';
 import { CANONICAL_STATUSES } from '../domain/types.js';
+import { isoUtc } from '../render/format.js';
 import { ImportError } from './errors.js';
 import type { LoadedMapping } from './mapping.js';
 import { compileTimestampParser, describeTimestampFormat } from './timestamp.js';
@@ -46,6 +47,8 @@ const TICKET_TIME_FIELDS = ['created_at', 'first_response_at', 'resolved_at', 'c
 const STATUS_SET: ReadonlySet<string> = new Set(CANONICAL_STATUSES);
 const NO_TAGS: readonly string[] = [];
 const TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);
+/** Where an unknown status or priority word can be mapped (reject reasons). */
+const MAPPED_IN = { status: 'statusMap or the mapping', priority: 'priorityAliases or the mapping' } as const;
 
 /** Canonical fields a mode reads from columns (events: plus `id` as an alias of ticket_id). */
 const MODE_FIELDS: Record<Mode, readonly string[]> = {
@@ -809,16 +812,34 @@ class Converter<T> {
     this.out.push({ kind: 'reject', line, raw, reason });
   }
 
-  /** Parsed timestamp, null when empty; undefined (after rejecting) when unparseable. */
-  private time(plan: Plan, cells: Cell[], idx: number, field: string, line: number): number | null | undefined {
+  /**
+   * Parsed timestamp; undefined (after rejecting) when unparseable, or when empty and
+   * `required`; null when empty otherwise.
+   */
+  private time(plan: Plan, cells: Cell[], idx: number, field: string, line: number, required: true): number | undefined;
+  private time(plan: Plan, cells: Cell[], idx: number, field: string, line: number): number | null | undefined;
+  private time(plan: Plan, cells: Cell[], idx: number, field: string, line: number, required = false): number | null | undefined {
     const s = this.text(cells, idx);
-    if (s === null) return null;
+    if (s === null) {
+      if (!required) return null;
+      this.reject(plan, cells, line, `missing ${this.label(plan, field)}`);
+      return undefined;
+    }
     const t = this.parseTime(s);
     if (t === null) {
       this.reject(plan, cells, line, `${this.label(plan, field)} "${s}" is not a valid timestamp (expected ${this.timeFormat})`);
       return undefined;
     }
     return t;
+  }
+
+  /** `text` as a canonical status or priority; null (after rejecting) when unknown. */
+  private known(
+    plan: Plan, cells: Cell[], line: number, type: 'status' | 'priority', text: string, where: string = MAPPED_IN[type],
+  ): string | null {
+    const v = type === 'status' ? this.status(text) : this.priority(text);
+    if (v === null) this.reject(plan, cells, line, `unknown ${type} "${text}"; map it in ${where}`);
+    return v;
   }
 
   /** Fills `into` with the ticket attributes of the row; returns false (after rejecting) when one is bad. */
@@ -841,27 +862,15 @@ class Converter<T> {
     }
     if (plan.status >= 0) {
       const s = this.text(cells, plan.status);
-      if (s === null) into.status = null;
-      else {
-        const st = this.status(s);
-        if (st === null) {
-          this.reject(plan, cells, line, `unknown status "${s}"; map it in statusMap or the mapping`);
-          return false;
-        }
-        into.status = st;
-      }
+      const st = s === null ? null : this.known(plan, cells, line, 'status', s);
+      if (s !== null && st === null) return false;
+      into.status = st;
     }
     if (plan.priority >= 0) {
       const s = this.text(cells, plan.priority);
-      if (s === null) into.priority = null;
-      else {
-        const p = this.priority(s);
-        if (p === null) {
-          this.reject(plan, cells, line, `unknown priority "${s}"; map it in priorityAliases or the mapping`);
-          return false;
-        }
-        into.priority = p;
-      }
+      const p = s === null ? null : this.known(plan, cells, line, 'priority', s);
+      if (s !== null && p === null) return false;
+      into.priority = p;
     }
     if (plan.tags >= 0) {
       const c = cells[plan.tags];
@@ -894,13 +903,8 @@ class Converter<T> {
   private ticket(plan: Plan, cells: Cell[], line: number): void {
     const id = this.text(cells, plan.id);
     if (id === null) { this.reject(plan, cells, line, `missing ${this.label(plan, 'id')}`); return; }
-    const createdText = this.text(cells, plan.created);
-    if (createdText === null) { this.reject(plan, cells, line, `missing ${this.label(plan, 'created_at')}`); return; }
-    const createdAt = this.parseTime(createdText);
-    if (createdAt === null) {
-      this.reject(plan, cells, line, `${this.label(plan, 'created_at')} "${createdText}" is not a valid timestamp (expected ${this.timeFormat})`);
-      return;
-    }
+    const createdAt = this.time(plan, cells, plan.created, 'created_at', line, true);
+    if (createdAt === undefined) return;
     const firstResponseAt = this.time(plan, cells, plan.firstResponse, 'first_response_at', line);
     if (firstResponseAt === undefined) return;
     const resolvedAt = this.time(plan, cells, plan.resolved, 'resolved_at', line);
@@ -915,7 +919,7 @@ class Converter<T> {
     if (before !== null) {
       const t = before === 'first_response_at' ? firstResponseAt : before === 'resolved_at' ? resolvedAt : closedAt;
       this.reject(plan, cells, line,
-        `${this.label(plan, before)} (${iso(t as number)}) is before ${this.label(plan, 'created_at')} (${iso(createdAt)})`);
+        `${this.label(plan, before)} (${isoUtc(t)}) is before ${this.label(plan, 'created_at')} (${isoUtc(createdAt)})`);
       return;
     }
     const row: TicketRow = { id, createdAt, firstResponseAt, resolvedAt, closedAt, updatedAt };
@@ -928,13 +932,8 @@ class Converter<T> {
   private event(plan: Plan, cells: Cell[], line: number): void {
     const ticketId = this.text(cells, plan.ticketId);
     if (ticketId === null) { this.reject(plan, cells, line, `missing ${this.label(plan, 'ticket_id')}`); return; }
-    const atText = this.text(cells, plan.at);
-    if (atText === null) { this.reject(plan, cells, line, `missing ${this.label(plan, 'at')}`); return; }
-    const at = this.parseTime(atText);
-    if (at === null) {
-      this.reject(plan, cells, line, `${this.label(plan, 'at')} "${atText}" is not a valid timestamp (expected ${this.timeFormat})`);
-      return;
-    }
+    const at = this.time(plan, cells, plan.at, 'at', line, true);
+    if (at === undefined) return;
     const attrs: TicketAttrs = {};
     if (!this.attrs(plan, cells, line, attrs)) return;
     const actor = this.text(cells, plan.actor);
@@ -953,8 +952,8 @@ class Converter<T> {
           if (value === null) {
             value = valueText ?? (r.type === 'note' ? activity : null);
             if (value !== null && (r.type === 'status' || r.type === 'priority')) {
-              value = r.type === 'status' ? this.status(value) : this.priority(value);
-              if (value === null) { this.reject(plan, cells, line, `unknown ${r.type} "${valueText}"; map it in the mapping`); return; }
+              value = this.known(plan, cells, line, r.type, value, 'the mapping');
+              if (value === null) return;
             }
           }
           list.push({ type: r.type, value });
@@ -976,14 +975,8 @@ class Converter<T> {
       let value = valueText;
       if (type === 'status' || type === 'priority') {
         if (value === null) { this.reject(plan, cells, line, `${type} event without a value`); return; }
-        const v = type === 'status' ? this.status(value) : this.priority(value);
-        if (v === null) {
-          this.reject(plan, cells, line, type === 'status'
-            ? `unknown status "${value}"; map it in statusMap or the mapping`
-            : `unknown priority "${value}"; map it in priorityAliases or the mapping`);
-          return;
-        }
-        value = v;
+        value = this.known(plan, cells, line, type, value);
+        if (value === null) return;
       }
       list = [{ type, value }];
     }
@@ -1018,10 +1011,6 @@ function lowerKeys(map: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [k, v] of Object.entries(map)) out[k.trim().toLowerCase()] = v;
   return out;
-}
-
-function iso(t: number): string {
-  return new Date(t).toISOString().replace('.000Z', 'Z');
 }
 
 // ------------------------------------------------------------------ the iterator

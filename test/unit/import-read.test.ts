@@ -497,6 +497,28 @@ describe('readEvents', () => {
     });
     expect(ignore.filter((r) => r.kind === 'row')).toHaveLength(3);
   });
+
+  it('reject reasons for unknown status/priority values and unparseable times in event logs', async () => {
+    const typed = 'ticket_id,at,type,value\n'
+      + 'T1,2025-01-01T09:00:00Z,priority,p9\n'
+      + 'T1,2025-01-01T09:01:00Z,status,parked\n'
+      + 'T1,soon,reply,\n';
+    expect(rejectsOf(await events({ source: file('unk.csv', typed) })).map((r) => [r.line, r.reason])).toEqual([
+      [2, 'unknown priority "p9"; map it in priorityAliases or the mapping'],
+      [3, 'unknown status "parked"; map it in statusMap or the mapping'],
+      [4, 'at "soon" is not a valid timestamp (expected ISO 8601, e.g. 2025-10-31T16:30:00Z)'],
+    ]);
+    const rules = { 'set status': { type: 'status' }, 'set priority': { type: 'priority' } };
+    const csv = 'Case,Activity,At,value\nC1,set status,2025-01-01T09:00:00Z,parked\nC1,set priority,2025-01-01T09:01:00Z,p9\n';
+    const recs = await events({
+      source: file('unk-act.csv', csv),
+      mapping: mappingOf({ kind: 'events', columns: { ticket_id: 'Case', at: 'At' }, events: { activityColumn: 'Activity', rules } }),
+    });
+    expect(rejectsOf(recs).map((r) => [r.line, r.reason])).toEqual([
+      [2, 'unknown status "parked"; map it in the mapping'],
+      [3, 'unknown priority "p9"; map it in the mapping'],
+    ]);
+  });
 });
 
 // ------------------------------------------------------------------ the real help-desk log
