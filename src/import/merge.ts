@@ -12,6 +12,11 @@ export interface Merged {
   ticket: Ticket;
   /** Events to append (in time order). */
   events: TicketEvent[];
+  /**
+   * The ticket's whole history after the merge (stored events and `events`, in time order),
+   * when the merge built it (event imports); otherwise undefined.
+   */
+  history?: TicketEvent[];
 }
 
 // Written out field by field (not a loop over the keys): it runs for every row of an import.
@@ -192,7 +197,7 @@ export function mergeEventRows(stored: { ticket: Ticket; events: TicketEvent[] }
   t.updatedAt = last;
 
   added.sort((a, b) => a.at - b.at);
-  if (!stored) return { outcome: 'new', ticket: t, events: added };
+  if (!stored) return { outcome: 'new', ticket: t, events: added, history: all };
   const changed = added.length > 0 || !sameJson(t, stored.ticket);
-  return { outcome: changed ? 'updated' : 'unchanged', ticket: t, events: added };
+  return { outcome: changed ? 'updated' : 'unchanged', ticket: t, events: added, history: all };
 }

@@ -85,7 +85,7 @@ export async function runImport(
       summary.withoutPolicyReasons[reason] = (summary.withoutPolicyReasons[reason] ?? 0) + 1;
     }
     summary.eventsAdded += m.events.length;
-    const all = stored ? [...stored.events, ...m.events].sort((a, b) => a.at - b.at) : m.events;
+    const all = m.history ?? (stored ? [...stored.events, ...m.events].sort((a, b) => a.at - b.at) : m.events);
     batch.put(t, computeFor(t, all), m.events, hash);
   };
 

@@ -105,4 +105,18 @@ describe('event logs', () => {
     expect(again.outcome).toBe('unchanged');
     expect(again.events).toEqual([]);
   });
+
+  it('history: the stored events and the added ones, in time order (what the import computes the SLA from)', () => {
+    const first = mergeEventRows(null, [ev('2025-11-01T10:00:00Z', 'note'), ev('2025-11-01T12:00:00Z', 'status', 'waiting_customer')]);
+    expect(first.history).toEqual(first.events);
+    const stored = first.events.map((e, i) => ({ ...e, seq: i + 1 }));
+    const m = mergeEventRows({ ticket: first.ticket, events: stored }, [
+      ev('2025-11-01T13:00:00Z', 'status', 'open'), ev('2025-11-01T11:00:00Z', 'reply'), ev('2025-11-01T12:00:00Z', 'note'),
+    ]);
+    expect(m.events.map((e) => e.type)).toEqual(['reply', 'note', 'status']);
+    expect(m.history).toEqual([...stored, ...m.events].sort((a, b) => a.at - b.at));
+    expect(m.history!.map((e) => `${e.type}@${new Date(e.at).toISOString().slice(11, 13)}`)).toEqual([
+      'note@10', 'reply@11', 'status@12', 'note@12', 'status@13',
+    ]);
+  });
 });
