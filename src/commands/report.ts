@@ -19,7 +19,7 @@ import { computeSla } from '../domain/sla.js';
 import type { SlaSettings, TicketEvent } from '../domain/ticket.js';
 import { isoUtc, localTime } from '../render/format.js';
 import {
-  overrideAggregates, reportAggregates, staleTickets, type DayIndex, type OverrideRow, type ReportAggregates, type ReportQuery,
+  overrideAggregates, reportAggregates, staleRecords, type DayIndex, type OverrideRow, type ReportAggregates, type ReportQuery,
 } from '../store/report.js';
 import type { Store } from '../store/store.js';
 import { usageError, type Context } from './context.js';
@@ -157,11 +157,10 @@ export async function countReport(
   const first = await reportAggregates(store, q);
   if (first.stale === 0) return { aggregates: first, reevaluated: 0 };
   const now = q.now;
-  const overrides: OverrideRow[] = staleTickets(store, q).map((s) => {
-    const ticket = store.getTicket(s.id)!;
-    const events = store.getEvents(s.id);
+  const overrides: OverrideRow[] = [];
+  for (const { ticket, events, breachReasons } of staleRecords(store, q)) {
     const { clock, computed: c } = computeSla(ticket, events, settings, calendar, now);
-    return {
+    overrides.push({
       id: ticket.id, created_at: ticket.createdAt, priority: clock.priority ?? ticket.priority, tier: ticket.tier,
       policy: clock.assignment?.policy ?? null, assignee: assigneeAt(ticket.assignee, events, now),
       grp: ticket.group, customer: ticket.customer, status: clock.status,
@@ -170,10 +169,10 @@ export async function countReport(
       // The state is exact at `now`: nothing is stale, no pause time to add.
       paused_at: c.pausedAt, total_paused_ms: c.totalPausedMs, computed_at: now,
       // A reason recorded later for a breach that had not happened yet at `now` does not apply.
-      fr_breach_reason: c.frStatus === 'breached' ? s.frBreachReason : null,
-      res_breach_reason: c.resStatus === 'breached' ? s.resBreachReason : null,
-    };
-  });
+      fr_breach_reason: c.frStatus === 'breached' ? breachReasons.first_response : null,
+      res_breach_reason: c.resStatus === 'breached' ? breachReasons.resolution : null,
+    });
+  }
   const rows = first.rows.concat(overrideAggregates(store, q, overrides));
   return { aggregates: { ...first, rows }, reevaluated: overrides.length };
 }

@@ -5,7 +5,7 @@
 // while one is open.
 
 import type { Instant } from '../domain/types.js';
-import type { Store } from './store.js';
+import { OPEN_SQL as OPEN, type Store } from './store.js';
 
 export interface SlaEventInsert {
   ticketId: string;
@@ -81,8 +81,6 @@ interface RawRun {
   id: number; started_at: number; finished_at: number | null; at: number; tickets_evaluated: number; events: number;
   alerts_sent: number; alerts_failed: number; status: string; error: string | null;
 }
-
-const OPEN = "status NOT IN ('resolved', 'closed')";
 
 function toAlert(r: RawAlert): OutboxRow {
   return {

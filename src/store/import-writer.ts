@@ -25,9 +25,9 @@ import {
 } from 'node:worker_threads';
 import type { ComputedSla, Ticket, TicketEvent } from '../domain/ticket.js';
 import {
-  BUSY_TIMEOUT_MS,
+  BUSY_TIMEOUT_MS, configureConnection,
   beginImportTransaction, endImportTransaction, eventsToHistory, historyToEvents, INSERT_PAUSE_END_SQL, pauseEnds,
-  IdSet, rowToTicket, TICKET_COLUMNS, TICKET_NUMERIC, ticketValues, upsertTicketSql,
+  IdSet, rowToTicket, SELECT_IMPORT_HASH_SQL, SELECT_TICKET_SQL, TICKET_COLUMNS, TICKET_NUMERIC, ticketValues, upsertTicketSql,
   type ImportBatch, type ImportTransaction, type Store, type TicketRow,
 } from './store.js';
 import { trace, tracing } from './import-trace.js';
@@ -39,7 +39,7 @@ import { trace, tracing } from './import-trace.js';
 const BATCH_ROWS = 256;
 /** Batches sent and not yet written, at most (then the main thread waits: bounded memory). */
 const MAX_IN_FLIGHT = 32;
-/** How long the main thread waits for the writer to start (it may wait on the 10 s busy timeout). */
+/** How long the main thread waits for the writer to start (it may wait on the busy timeout: BUSY_TIMEOUT_MS, 30 s). */
 const START_TIMEOUT_MS = 60_000;
 /** Batches written between two background syncs of the write-ahead log (~20 MB of it). */
 const SYNC_EVERY_BATCHES = 128;
@@ -378,13 +378,11 @@ function runWriter(data: WriterData): void {
   let getTicket: Database.Statement<[string], TicketRow>;
   try {
     db = new Database(data.path, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
-    db.pragma('synchronous = NORMAL');
-    db.pragma('foreign_keys = ON');
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    configureConnection(db);
     upsert = db.prepare(upsertTicketSql());
     insertPauseEnd = db.prepare(INSERT_PAUSE_END_SQL);
-    importHash = db.prepare<[string], string | null>('SELECT import_hash FROM tickets WHERE id = ?').pluck();
-    getTicket = db.prepare<[string], TicketRow>('SELECT * FROM tickets WHERE id = ?');
+    importHash = db.prepare<[string], string | null>(SELECT_IMPORT_HASH_SQL).pluck();
+    getTicket = db.prepare<[string], TicketRow>(SELECT_TICKET_SQL);
     tx = beginImportTransaction(db);
   } catch (err) {
     fail(err);

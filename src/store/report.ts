@@ -17,7 +17,8 @@ import Database from 'better-sqlite3';
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { emptyCounts, type AggregateRow, type GroupCounts, type GroupField } from '../domain/report.js';
-import { BUSY_TIMEOUT_MS, type Store } from './store.js';
+import { BUSY_TIMEOUT_MS, OPEN_SQL, staleSql, type Store } from './store.js';
+import { rowToRecord, type TicketRecord, type TicketRecordRow } from './tickets-query.js';
 
 export interface ReportQuery {
   /** Window [from, to) of created_at; tickets created after `now` are left out. */
@@ -119,14 +120,12 @@ const metricCode = (m: string): string => `(CASE
 /**
  * The stored row cannot answer for @now: it was written later (--at in the past), or
  * it is paused and a manual pause (`sla pause --until`) ran out between its write and
- * @now. (next_change_at cannot tell: it also holds transitions that check has not recorded.)
- * The rows are aliased `t`.
+ * @now, or it was never computed. (next_change_at cannot tell: it also holds
+ * transitions that check has not recorded.) The rows are aliased `t`.
  */
-const STALE = `(t.computed_at IS NULL OR t.computed_at > @now
-    OR (t.paused_at IS NOT NULL AND EXISTS (SELECT 1 FROM main.ticket_pause_ends pe
-      WHERE pe.ticket_id = t.id AND pe.until > t.computed_at AND pe.until <= @now)))`;
+const STALE = staleSql('t');
 const CLASS = `(${metricCode('fr')} + 32 * ${metricCode('res')}
-    + 1024 * (status NOT IN ('resolved', 'closed'))
+    + 1024 * (${OPEN_SQL})
     + 2048 * (assignee IS NULL OR assignee = '')
     + 4096 * (priority IS @urgent)
     + 8192 * (res_status IS NOT NULL AND (total_paused_ms > 0 OR paused_at IS NOT NULL))
@@ -218,7 +217,7 @@ function escalationSql(q: ReportQuery, source: Source): string {
   GROUP BY k, d`;
 }
 
-const STALE_SQL = `SELECT id, fr_breach_reason, res_breach_reason FROM main.tickets AS t WHERE ${WINDOW} AND ${STALE}`;
+const STALE_SQL = `SELECT * FROM main.tickets AS t WHERE ${WINDOW} AND ${STALE}`;
 
 // ---- decoding ---------------------------------------------------------------
 
@@ -337,14 +336,14 @@ function params(q: ReportQuery, from = q.from, to = q.to): Record<string, unknow
   return { from, to, now: q.now, urgent: q.urgent ?? '\u0000' };
 }
 
-export interface StaleTicket { id: string; frBreachReason: string | null; resBreachReason: string | null }
-
-/** The rows the stored columns cannot classify at `now`, with what the ticket record does not carry. */
-export function staleTickets(store: Store, q: ReportQuery): StaleTicket[] {
-  return store.db
-    .prepare<Record<string, unknown>, { id: string; fr_breach_reason: string | null; res_breach_reason: string | null }>(STALE_SQL)
-    .all(params(q))
-    .map((r) => ({ id: r.id, frBreachReason: r.fr_breach_reason, resBreachReason: r.res_breach_reason }));
+/**
+ * The tickets the stored columns cannot classify at `now`, each with its history and
+ * breach reasons, in one query read row by row (with --at in the past that can be the
+ * whole window: one record in memory at a time). The caller must not use the store's
+ * connection until it has read them all.
+ */
+export function* staleRecords(store: Store, q: ReportQuery): Generator<TicketRecord> {
+  for (const r of store.db.prepare<Record<string, unknown>, TicketRecordRow>(STALE_SQL).iterate(params(q))) yield rowToRecord(r);
 }
 
 /**

@@ -76,11 +76,6 @@ export interface TicketRow {
   history?: string;
 }
 
-export interface EventRow {
-  seq: number; ticket_id: string; at: number; type: string; value: string | null; data: string | null;
-  actor: string | null; reason: string | null; source: string | null;
-}
-
 export function rowToTicket(r: TicketRow): Ticket {
   const assignment: Assignment | null =
     r.policy && r.calendar && r.target_fr_min !== null && r.target_res_min !== null
@@ -93,11 +88,6 @@ export function rowToTicket(r: TicketRow): Ticket {
     createdAt: r.created_at, firstResponseAt: r.first_response_at, resolvedAt: r.resolved_at, closedAt: r.closed_at,
     updatedAt: r.updated_at, initialPriority: r.initial_priority, assignment, noSlaReason: r.no_sla_reason,
   };
-}
-
-export function rowToEvent(r: EventRow): TicketEvent {
-  const data = r.data ? (JSON.parse(r.data) as Partial<TicketEvent>) : {};
-  return { ...data, seq: r.seq, at: r.at, type: r.type, value: r.value, actor: r.actor, reason: r.reason, source: r.source };
 }
 
 // A ticket's history (migration 004): the column `tickets.history` is a JSON array of
@@ -212,6 +202,40 @@ export function upsertTicketSql(): string {
 }
 
 export const INSERT_PAUSE_END_SQL = 'INSERT INTO ticket_pause_ends (ticket_id, until) VALUES (?, ?)';
+/** A ticket's whole row (with its history), by id. */
+export const SELECT_TICKET_SQL = 'SELECT * FROM tickets WHERE id = ?';
+/** The digest of a ticket's last imported row, by id. */
+export const SELECT_IMPORT_HASH_SQL = 'SELECT import_hash FROM tickets WHERE id = ?';
+
+/**
+ * An open ticket (current status neither resolved nor closed). Textually the WHERE of
+ * the partial indexes over open tickets in migrations/ (SQLite uses a partial index
+ * only when the query's condition implies it): keep them equal.
+ */
+export const OPEN_SQL = "status NOT IN ('resolved', 'closed')";
+
+/**
+ * The row `alias` (a table name or alias of tickets' columns) holds a state that
+ * cannot answer for @now from its stored instants: never computed, stored after @now
+ * (a look into the past with --at), or paused with a manual pause whose `until`
+ * passed between its write and @now.
+ */
+export function staleSql(alias: string): string {
+  const a = alias;
+  return `(${a}.computed_at IS NULL OR ${a}.computed_at > @now
+    OR (${a}.paused_at IS NOT NULL AND EXISTS (SELECT 1 FROM main.ticket_pause_ends pe
+      WHERE pe.ticket_id = ${a}.id AND pe.until > ${a}.computed_at AND pe.until <= @now)))`;
+}
+
+/**
+ * A connection's settings beside the file's own (page size, WAL, migrations): every
+ * writer's, the Store's and the import writer thread's. The busy timeout is the
+ * constructor's `timeout: BUSY_TIMEOUT_MS`.
+ */
+export function configureConnection(db: Database.Database): void {
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+}
 
 /** The manual pauses among `events` that end by themselves: their `until`s. */
 export function pauseEnds(events: readonly TicketEvent[]): number[] {
@@ -326,9 +350,7 @@ export class Store {
       // and builds its indexes faster, than with the default 4 KiB (must precede WAL).
       if (isNew && opts.create) db.pragma('page_size = 16384');
       db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma('foreign_keys = ON');
-      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      configureConnection(db);
       migrate(db, readMigrations(opts.migrationsDir));
     } catch (err) {
       db.close();
@@ -353,7 +375,7 @@ export class Store {
   private prepare() {
     const db = this.db;
     return {
-      getTicket: db.prepare<[string], TicketRow>('SELECT * FROM tickets WHERE id = ?'),
+      getTicket: db.prepare<[string], TicketRow>(SELECT_TICKET_SQL),
       getHistory: db.prepare<[string], string>('SELECT history FROM tickets WHERE id = ?').pluck(),
       upsertTicket: db.prepare(upsertTicketSql()),
       insertPauseEnd: db.prepare(INSERT_PAUSE_END_SQL),
@@ -364,7 +386,7 @@ export class Store {
         'INSERT INTO audit (at, actor, action, ticket_id, reason, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       countTickets: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM tickets'),
-      importHash: db.prepare<[string], string | null>('SELECT import_hash FROM tickets WHERE id = ?').pluck(),
+      importHash: db.prepare<[string], string | null>(SELECT_IMPORT_HASH_SQL).pluck(),
     };
   }
 
@@ -503,16 +525,6 @@ export class Store {
     }));
   }
 
-  getMeta(key: string): string | null {
-    const r = this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(key);
-    return r ? r.value : null;
-  }
-
-  setMeta(key: string, value: string): void {
-    this.db.transaction(() => {
-      this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
-    }).immediate();
-  }
 }
 
 function migrate(db: Database.Database, migrations: Migration[]): void {

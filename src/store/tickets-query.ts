@@ -13,7 +13,9 @@
 import type { Metric } from '../domain/types.js';
 import type { Ticket, TicketEvent } from '../domain/ticket.js';
 import type { Instant } from '../domain/types.js';
-import { historyToEvents, rowToTicket, type AuditEntry, type Store, type TicketRow } from './store.js';
+import {
+  historyToEvents, OPEN_SQL as OPEN, rowToTicket, SELECT_TICKET_SQL, staleSql, type AuditEntry, type Store, type TicketRow,
+} from './store.js';
 
 export type StatusFilter = 'on_time' | 'at_risk' | 'breached' | 'paused';
 export type SortKey = 'due' | 'priority' | 'created';
@@ -48,9 +50,9 @@ export interface TicketRecord {
   breachReasons: BreachReasons;
 }
 
-type Row = TicketRow & { fr_breach_reason: string | null; res_breach_reason: string | null };
-
-const OPEN = "status NOT IN ('resolved', 'closed')";
+/** A whole tickets row (SELECT *). */
+export type TicketRecordRow = TicketRow & { fr_breach_reason: string | null; res_breach_reason: string | null };
+type Row = TicketRecordRow;
 
 // Per-metric predicates on the stored instants, for rows that are not stale.
 // Each is 0/1 (never NULL), so NOT and OR behave.
@@ -90,10 +92,10 @@ function dueExpr(metric: Metric | undefined): string {
 
 /**
  * The state at @now cannot be read from the stored instants: stored after @now,
- * or paused with a manual pause whose `until` passed since it was stored.
+ * or paused with a manual pause whose `until` passed since it was stored (see staleSql;
+ * a row never computed is stale too, and in neither the fast nor the stale list).
  */
-const STALE = `(computed_at > @now OR (paused_at IS NOT NULL AND EXISTS (
-  SELECT 1 FROM ticket_pause_ends p WHERE p.ticket_id = tickets.id AND p.until > tickets.computed_at AND p.until <= @now)))`;
+const STALE = staleSql('tickets');
 
 function fieldWhere(f: ListFilter, where: string[], params: Record<string, unknown>): void {
   if (f.priority !== undefined) { where.push('priority = @priority'); params.priority = f.priority; }
@@ -114,7 +116,7 @@ function statusWhere(f: ListFilter, where: string[], params: Record<string, unkn
 
 function orderBy(q: ListQuery, params: Record<string, unknown>): string {
   const due = dueExpr(q.metric);
-  const breached = q.metric ? statusIs('breached', q.metric) : statusIs('breached', undefined);
+  const breached = statusIs('breached', q.metric);
   const byDue = `(CASE WHEN ${breached} THEN 0 ELSE 1 END), (${due} IS NULL), ${due}`;
   if (q.sort === 'created') return 'created_at, id';
   if (q.sort === 'priority') {
@@ -155,7 +157,7 @@ export function listOpenIds(store: Store, q: ListQuery): { ids: string[]; total:
 
 /** The tickets with these ids, in this order, with their histories. */
 export function recordsByIds(store: Store, ids: readonly string[]): TicketRecord[] {
-  return withEvents(store, rowsById(store, ids));
+  return rowsToRecords(rowsById(store, ids));
 }
 
 /**
@@ -179,7 +181,7 @@ export function staleOpen(store: Store, q: ListQuery): TicketRecord[] {
        AND tickets.paused_at IS NOT NULL AND tickets.${OPEN} AND tickets.created_at <= @now${extra}`,
   ).all(params) as Row[];
   const seen = new Set(later.map((r) => r.id));
-  return withEvents(store, [...later, ...ranOut.filter((r) => !seen.has(r.id))]);
+  return rowsToRecords([...later, ...ranOut.filter((r) => !seen.has(r.id))]);
 }
 
 function rowsById(store: Store, ids: readonly string[]): Row[] {
@@ -212,7 +214,7 @@ export function* listCreated(
   );
   let rows = first.all(params) as Row[];
   while (rows.length) {
-    yield withEvents(store, rows);
+    yield rowsToRecords(rows);
     if (rows.length < pageSize) return;
     const last = rows[rows.length - 1];
     rows = next.all({ ...params, afterAt: last.created_at, afterId: last.id }) as Row[];
@@ -226,7 +228,7 @@ export function* allOpen(store: Store, pageSize = 2000): Generator<TicketRecord[
   for (;;) {
     const rows = page.all(after) as Row[];
     if (!rows.length) return;
-    yield withEvents(store, rows);
+    yield rowsToRecords(rows);
     if (rows.length < pageSize) return;
     after = rows[rows.length - 1].id;
   }
@@ -244,21 +246,19 @@ function reasonsOf(r: Row): BreachReasons {
   return { first_response: r.fr_breach_reason ?? null, resolution: r.res_breach_reason ?? null };
 }
 
-/** Each row with its history (the rows were read with their `history` column). */
-function withEvents(_store: Store, rows: Row[]): TicketRecord[] {
-  return rows.map((r) => ({ ticket: rowToTicket(r), events: historyToEvents(r.history), breachReasons: reasonsOf(r) }));
+/** A whole tickets row (read with its `history` column) as a record. */
+export function rowToRecord(r: TicketRecordRow): TicketRecord {
+  return { ticket: rowToTicket(r), events: historyToEvents(r.history), breachReasons: reasonsOf(r) };
+}
+
+function rowsToRecords(rows: Row[]): TicketRecord[] {
+  return rows.map(rowToRecord);
 }
 
 /** One ticket with its history and breach reasons, or null. */
 export function getRecord(store: Store, id: string): TicketRecord | null {
-  const row = store.db.prepare('SELECT * FROM tickets WHERE id = ?').get(id) as Row | undefined;
-  if (!row) return null;
-  return { ticket: rowToTicket(row), events: historyToEvents(row.history), breachReasons: reasonsOf(row) };
-}
-
-export function getBreachReasons(store: Store, id: string): BreachReasons | null {
-  const row = store.db.prepare('SELECT fr_breach_reason, res_breach_reason FROM tickets WHERE id = ?').get(id) as Row | undefined;
-  return row ? reasonsOf(row) : null;
+  const row = store.db.prepare(SELECT_TICKET_SQL).get(id) as Row | undefined;
+  return row ? rowToRecord(row) : null;
 }
 
 export interface BreachReasonChange<R> {
@@ -301,7 +301,6 @@ export interface SlaEventRow {
 
 /** What `check` recorded for a ticket (warnings, breaches, escalations), oldest first. */
 export function getSlaEvents(store: Store, id: string): SlaEventRow[] {
-  if (!hasTable(store, 'sla_events')) return [];
   const rows = store.db.prepare('SELECT * FROM sla_events WHERE ticket_id = ? ORDER BY due_at, seq').all(id) as Array<{
     seq: number; cycle: number; type: string; rule: string; due_at: number; recorded_at: number; announced: number; data: string | null;
   }>;
@@ -318,7 +317,6 @@ export interface AlertRow {
 
 /** The alert outbox rows of a ticket (sent? when? where?), oldest first. */
 export function getAlerts(store: Store, id: string): AlertRow[] {
-  if (!hasTable(store, 'alerts')) return [];
   const rows = store.db.prepare('SELECT * FROM alerts WHERE ticket_id = ? ORDER BY created_at, id').all(id) as Array<{
     id: string; sla_event_seq: number | null; destination: string | null; type: string; status: string; attempts: number;
     last_error: string | null; created_at: number; sent_at: number | null;
@@ -327,10 +325,6 @@ export function getAlerts(store: Store, id: string): AlertRow[] {
     id: r.id, slaEventSeq: r.sla_event_seq, destination: r.destination, type: r.type, status: r.status,
     attempts: r.attempts, lastError: r.last_error, createdAt: r.created_at, sentAt: r.sent_at,
   }));
-}
-
-function hasTable(store: Store, name: string): boolean {
-  return store.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
 }
 
 function safeJson(s: string): unknown {

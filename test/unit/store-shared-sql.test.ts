@@ -1,0 +1,108 @@
+// The SQL pieces the store's modules share (store.ts): the open-ticket condition (which
+// must stay textually the WHERE of the partial indexes, or SQLite does not use them),
+// the stale condition, the connection settings, and the report's stale records read in
+// one query.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ComputedSla, Ticket, TicketEvent } from '../../src/domain/ticket.js';
+import { staleRecords, type ReportQuery } from '../../src/store/report.js';
+import { MIGRATIONS_DIR, OPEN_SQL, readMigrations, staleSql, Store } from '../../src/store/store.js';
+import { recordBreachReason } from '../../src/store/tickets-query.js';
+
+let dir: string;
+let s: Store;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sla-shared-sql-'));
+  s = Store.open(join(dir, 'a.db'), { create: true });
+});
+afterEach(() => s.close());
+
+function ticket(id: string, over: Partial<Ticket> = {}): Ticket {
+  return {
+    id, subject: `subject ${id}`, requester: null, customer: 'acme', tier: 'enterprise', priority: 'urgent', status: 'open',
+    assignee: null, group: null, channel: null, tags: [], custom: {}, createdAt: 1000,
+    firstResponseAt: null, resolvedAt: null, closedAt: null, updatedAt: null, initialPriority: 'urgent',
+    assignment: { policy: 'p', calendar: 'always', targets: { firstResponse: 15, resolution: 240 } }, noSlaReason: null,
+    ...over,
+  };
+}
+function computed(computedAt: number | null, over: Partial<ComputedSla> = {}): ComputedSla {
+  return {
+    slaStatus: 'on_time', cycle: 0, frStatus: 'on_time', frAtRiskAt: 5000, frDueAt: 9000, frStoppedAt: null,
+    frElapsedMin: 0, resStatus: 'on_time', resAtRiskAt: 50_000, resDueAt: 90_000, resStoppedAt: null, resElapsedMin: 0,
+    breachedAt: null, pausedAt: null, totalPausedMs: 0, nextChangeAt: 5000, computedAt: computedAt as number, ...over,
+  };
+}
+const ev = (at: number, type: string, over: Partial<TicketEvent> = {}): TicketEvent =>
+  ({ at, type, value: null, actor: null, reason: null, source: 'cli', ...over });
+
+describe('OPEN_SQL', () => {
+  it('is, word for word, the condition of every partial index over open tickets in the migrations', () => {
+    const conds: string[] = [];
+    for (const m of readMigrations(MIGRATIONS_DIR)) {
+      for (const x of m.sql.matchAll(/CREATE INDEX \w+ ON tickets\s*\([^;]*?\)\s*WHERE ([^;]*);/g)) {
+        if (/\bstatus\b/.test(x[1])) conds.push(x[1]);
+      }
+    }
+    expect(conds.length).toBeGreaterThanOrEqual(3);
+    for (const c of conds) expect(c.startsWith(OPEN_SQL)).toBe(true);
+    expect(readFileSync(join(MIGRATIONS_DIR, '002_breach_reasons.sql'), 'utf8')).toContain(`) WHERE ${OPEN_SQL};`);
+  });
+
+  it('lets SQLite use those partial indexes', () => {
+    const plan = (sql: string): string =>
+      (s.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('x') as Array<{ detail: string }>).map((r) => r.detail).join('\n');
+    expect(plan(`SELECT created_at FROM tickets WHERE customer = ? AND ${OPEN_SQL} AND customer IS NOT NULL ORDER BY created_at`))
+      .toMatch(/tickets_open_customer/);
+    expect(plan(`SELECT id FROM tickets WHERE ${OPEN_SQL} AND priority = ? ORDER BY created_at`)).toMatch(/tickets_open_(list|status)/);
+  });
+});
+
+describe('staleSql', () => {
+  const staleIds = (now: number): string[] =>
+    s.db.prepare(`SELECT id FROM tickets AS t WHERE ${staleSql('t')} ORDER BY id`).pluck().all({ now }) as string[];
+
+  it('is stale: never computed, stored after now, or paused with a manual pause that ran out since its write', () => {
+    s.saveTicket(ticket('fresh'), computed(100));
+    s.saveTicket(ticket('later'), computed(500));
+    s.saveTicket(ticket('ranOut'), computed(100, { pausedAt: 100, frStatus: 'paused', resStatus: 'paused' }), [ev(100, 'pause', { until: 200 })]);
+    s.saveTicket(ticket('stillPaused'), computed(100, { pausedAt: 100, frStatus: 'paused', resStatus: 'paused' }), [ev(100, 'pause', { until: 400 })]);
+    s.saveTicket(ticket('never'), computed(100));
+    s.db.prepare("UPDATE tickets SET computed_at = NULL WHERE id = 'never'").run();
+    expect(staleIds(300)).toEqual(['later', 'never', 'ranOut']);
+    expect(staleIds(1000)).toEqual(['never', 'ranOut', 'stillPaused']);
+  });
+});
+
+describe('connection settings', () => {
+  it('the Store connection has synchronous = NORMAL, foreign keys on and the busy timeout', () => {
+    expect(s.db.pragma('synchronous', { simple: true })).toBe(1);
+    expect(s.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(s.db.pragma('busy_timeout', { simple: true })).toBe(30_000);
+  });
+});
+
+describe('staleRecords (report)', () => {
+  it('reads the stale tickets of the window whole — ticket, history, breach reasons — as the single reads do', () => {
+    s.saveTicket(ticket('A', { createdAt: 10 }), computed(500), [ev(10, 'status', { value: 'open', source: 'import' }), ev(20, 'reply', { actor: 'bo' })]);
+    s.saveTicket(ticket('B', { createdAt: 20, assignee: 'ana' }), computed(500), [ev(20, 'assign', { value: 'ana' })]);
+    s.saveTicket(ticket('C', { createdAt: 30 }), computed(100)); // stored before now: not stale
+    s.saveTicket(ticket('D', { createdAt: 2000 }), computed(2500)); // created after now: not in the window
+    recordBreachReason(s, 'A', () => ({ set: { metric: 'resolution', reason: 'vendor' }, result: null }));
+    const q: ReportQuery = {
+      from: 0, to: 10_000, now: 300, by: 'priority', urgent: 'urgent', daily: false,
+      day: { localEpoch: 0, offsets: [{ until: null, offsetMs: 0 }] },
+    };
+    const got = [...staleRecords(s, q)].sort((x, y) => x.ticket.id.localeCompare(y.ticket.id));
+    expect(got.map((r) => r.ticket.id)).toEqual(['A', 'B']);
+    for (const r of got) {
+      expect(r.ticket).toEqual(s.getTicket(r.ticket.id));
+      expect(r.events).toEqual(s.getEvents(r.ticket.id));
+    }
+    expect(got[0].breachReasons).toEqual({ first_response: null, resolution: 'vendor' });
+    expect(got[1].breachReasons).toEqual({ first_response: null, resolution: null });
+    expect(got[0].events.map((e) => e.type)).toEqual(['status', 'reply']);
+  });
+});
