@@ -3,14 +3,12 @@
 // and the before/after values the audit log keeps.
 
 import type { Config } from '../config/types.js';
-import type { BusinessTime, TicketClock } from '../domain/clock.js';
-import { computeSla, type SlaState } from '../domain/sla.js';
-import { evaluateTicket, storeInstant, withEvent, type Ticket, type TicketEvent } from '../domain/ticket.js';
+import type { Assignment, BusinessTime, TicketClock } from '../domain/clock.js';
+import { computeSla, type ComputeOptions, type SlaState } from '../domain/sla.js';
+import { assignTicket, evaluateTicket, storeInstant, withEvent, type Ticket, type TicketEvent } from '../domain/ticket.js';
 import { DONE_STATUSES, type Instant, type Metric } from '../domain/types.js';
-import { isoUtc, minutes } from '../render/format.js';
+import { formatDuration, isoUtc, localTime, minutes } from '../render/format.js';
 import { CliError, usageError, type Context } from './context.js';
-
-export const METRIC_NAMES: readonly Metric[] = ['first_response', 'resolution'];
 
 export function notFound(id: string): CliError {
   return new CliError(`ticket ${id} not found`, 'check the id (sla list shows open tickets); nothing was changed');
@@ -29,22 +27,62 @@ export function requireReason(reason: string | undefined, command: string): stri
 }
 
 /**
- * `ev` appended to the history: the new history, the state at `now` (for messages and
- * audit) and the state to store (never computed before the ticket's last event).
+ * `ev` (if any) appended to the history: the new history, the state at `now` (for
+ * messages and audit) and the state to store (never computed before the ticket's
+ * last event). `opts` goes to both evaluations (e.g. the transitions `check` fired).
  */
 export function afterEvent(
-  config: Config, calendar: (name: string) => BusinessTime, t: Ticket, events: readonly TicketEvent[], ev: TicketEvent, now: Instant,
-): { events: TicketEvent[]; after: SlaState; stored: SlaState } {
-  const all = withEvent(events, ev);
-  const after = evaluate(config, calendar, t, all, now);
+  config: Config, calendar: (name: string) => BusinessTime, t: Ticket, events: readonly TicketEvent[], ev: TicketEvent | null, now: Instant,
+  opts: ComputeOptions = {},
+): { events: readonly TicketEvent[]; after: SlaState; stored: SlaState } {
+  const all = ev ? withEvent(events, ev) : events;
+  const after = computeSla(t, all, config, calendar, now, opts);
   const storeAt = storeInstant(now, all);
-  return { events: all, after, stored: storeAt === now ? after : evaluate(config, calendar, t, all, storeAt) };
+  return { events: all, after, stored: storeAt === now ? after : computeSla(t, all, config, calendar, storeAt, opts) };
 }
 
-export function evaluate(config: Config, calendar: (name: string) => BusinessTime, t: Ticket, events: readonly TicketEvent[], now: Instant): SlaState {
-  return computeSla(t, events, config, calendar, now);
+/**
+ * What the current config gives the ticket, as `sla recalc` applies it (shared by
+ * recalc and show so that they agree): the assignment for the priority its targets
+ * were chosen for (see basisPriority), and whether it differs from what is in
+ * force (`clock`; null when the ticket cannot be evaluated, e.g. its calendar is
+ * gone from the config — then it always changes).
+ */
+export function configAssignment(
+  config: Config, t: Ticket, events: readonly TicketEvent[], now: Instant, clock: TicketClock | null,
+): { to: Assignment | null; reason: string | null; changed: boolean } {
+  const a = assignTicket({ ...t, priority: basisPriority(config, t, events, now, clock) }, config);
+  const to = a.ok ? a.assignment : null;
+  return { to, reason: a.ok ? null : a.reason, changed: !clock || !same(clock, to) };
 }
 
+/**
+ * The priority the ticket's targets were chosen for: its current one when the
+ * config recalculates on priority changes; else the one at the start of the
+ * clock (or at the last `reset --recalculate`) — a promise made is kept, and
+ * recalc applies config changes, not priority changes (SPEC §3).
+ */
+function basisPriority(config: Config, t: Ticket, events: readonly TicketEvent[], now: Instant, clock: TicketClock | null): string | null {
+  if (config.recalculateOnPriorityChange && clock) return clock.priority;
+  let p = t.initialPriority ?? t.priority;
+  let basis = p;
+  for (const e of events) {
+    if (e.at > now) break;
+    if (e.type === 'priority' && e.value) p = e.value;
+    if (e.type === 'reset' && e.recalculate) basis = p;
+  }
+  return basis;
+}
+
+/** The clock's effective policy, calendar and targets equal the new assignment's. */
+function same(c: TicketClock, to: Assignment | null): boolean {
+  const a = c.assignment;
+  if (!a || !to) return !a && !to;
+  const frT = c.metrics.first_response?.target ?? a.targets.firstResponse;
+  const resT = c.metrics.resolution?.target ?? a.targets.resolution;
+  return a.policy === to.policy && a.calendar === to.calendar &&
+    Math.abs(frT - to.targets.firstResponse) < 1e-9 && Math.abs(resT - to.targets.resolution) < 1e-9;
+}
 
 export interface ManualPause { since: Instant; until: Instant | null; reason: string | null; actor: string | null }
 
@@ -61,7 +99,7 @@ export function manualPauseAt(events: readonly TicketEvent[], now: Instant): Man
   return manual;
 }
 
-/** The ticket's status as of `now` (from its history; 'new' before the first status). */
+/** The clock's status (as of the instant it was evaluated at) is a done one: its clocks have stopped. */
 export function isDone(clock: TicketClock): boolean {
   return DONE_STATUSES.has(clock.status);
 }
@@ -83,21 +121,6 @@ export function snapshot(clock: TicketClock): Record<string, unknown> {
   };
 }
 
-/** Only the keys whose values differ (plus the given always-kept keys). */
-export function diffSnapshots(before: Record<string, unknown>, after: Record<string, unknown>, keep: string[] = ['slaStatus']): {
-  before: Record<string, unknown>; after: Record<string, unknown>;
-} {
-  const b: Record<string, unknown> = {};
-  const a: Record<string, unknown> = {};
-  for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    if (keep.includes(k) || JSON.stringify(before[k]) !== JSON.stringify(after[k])) {
-      b[k] = before[k] ?? null;
-      a[k] = after[k] ?? null;
-    }
-  }
-  return { before: b, after: a };
-}
-
 export function parseMetric(text: string | undefined, option = '--metric'): Metric | undefined {
   if (text === undefined) return undefined;
   const t = text.trim().toLowerCase().replace(/-/g, '_');
@@ -108,20 +131,20 @@ export function parseMetric(text: string | undefined, option = '--metric'): Metr
 }
 
 /** Output a write's result: one line for people, the ticket JSON for scripts. */
-export async function writeResult(ctx: Context, line: string, json: () => unknown): Promise<void> {
+export function writeResult(ctx: Context, line: string, json: () => unknown): void {
   const format = ctx.format(['table', 'json']);
   if (format === 'json') ctx.out(JSON.stringify(json()));
   else if (!ctx.globals.quiet) ctx.out(line);
 }
 
 /** `--until`: an instant (local to the config timezone without an offset) or a duration from now. */
-export async function parseUntil(ctx: Context, text: string, zone: string, now: Instant): Promise<Instant> {
+export async function parseUntil(text: string, zone: string, now: Instant): Promise<Instant> {
   const t = text.trim();
   if (/^\d/.test(t) && !/[-:]/.test(t)) {
     // No date or time separators: a duration ("2h", "90m", "1h30m", minutes).
     const { parseDuration } = await import('../config/duration.js');
     try {
-      return now + parseDuration(/^\d+$/.test(t) ? Number(t) : t) * 60_000;
+      return now + parseDuration(t) * 60_000;
     } catch (e) {
       throw usageError(`--until ${(e as Error).message}`, 'give a time such as 2026-12-01T09:00 or a duration such as 2h');
     }
@@ -135,23 +158,17 @@ export async function parseUntil(ctx: Context, text: string, zone: string, now: 
 }
 
 /** "resolution due 2025-11-03 19:30 UTC (3h 00m left)" for the one-line results of writes. */
-export function dueLine(clock: TicketClock, zone: string, localTime: (t: number | null, z: string) => string, fmt: (m: number) => string): string {
+export function dueLine(clock: TicketClock, zone: string): string {
   const parts: string[] = [];
   for (const m of [clock.metrics.first_response, clock.metrics.resolution]) {
     if (!m) continue;
     const name = m.metric === 'first_response' ? 'first response' : 'resolution';
     if (m.stoppedAt !== null) parts.push(`${name} ${m.status}`);
     else if (m.status === 'breached') parts.push(`${name} breached at ${localTime(m.breachedAt, zone)}`);
-    else if (m.paused) parts.push(`${name} paused with ${fmt(m.remaining)} left`);
-    else parts.push(`${name} due ${localTime(m.dueAt, zone)} (${fmt(m.remaining)} left)`);
+    else if (m.paused) parts.push(`${name} paused with ${formatDuration(m.remaining)} left`);
+    else parts.push(`${name} due ${localTime(m.dueAt, zone)} (${formatDuration(m.remaining)} left)`);
   }
   return parts.length ? parts.join('; ') : 'no SLA';
-}
-
-/** A table with one line per row, loaded only when printed. */
-export async function compactTable(head: string[], rows: Array<Array<string | number>>, color: boolean): Promise<string> {
-  const { renderTable } = await import('../render/table.js');
-  return renderTable(head, rows, color);
 }
 
 /** The ticket a write acts on: refused when unknown, or created after the instant the write acts at (--at). */

@@ -1,10 +1,10 @@
 // sla audit [ID] [--since TIME] [--actor NAME] — who did what, when and why.
 // `--actor` here filters the log (it is not the "who is acting" of writes).
 
+import { auditLine, changeText } from '../render/audit.js';
 import { isoUtc } from '../render/format.js';
 import type { AuditEntry } from '../store/store.js';
 import type { Context } from './context.js';
-import { auditLine, changeText } from './show.js';
 
 interface Opts { since?: string; actor?: string }
 

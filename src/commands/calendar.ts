@@ -27,7 +27,7 @@ export async function run(ctx: Context, name: string, opts: Opts): Promise<numbe
   if (opts.add !== undefined) {
     let add: number;
     try {
-      add = parseDuration(/^\d+$/.test(opts.add) ? Number(opts.add) : opts.add);
+      add = parseDuration(opts.add);
     } catch (e) {
       throw usageError(`--add ${(e as Error).message}`, 'e.g. --add 4h');
     }

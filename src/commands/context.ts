@@ -117,16 +117,10 @@ export class Context {
   /** A calendar of the config, built once per run (its day table is cached inside). */
   async calendar(name: string): Promise<Calendar> {
     const config = await this.config();
-    let cal = this.cachedCalendars.get(name);
-    if (!cal) {
-      const spec = config.calendars[name];
-      if (!spec) {
-        throw new CliError(`unknown calendar ${JSON.stringify(name)}`, `the config defines: ${Object.keys(config.calendars).join(', ')}`, 2);
-      }
-      cal = new this.calendarClass!(spec);
-      this.cachedCalendars.set(name, cal);
+    if (!config.calendars[name]) {
+      throw new CliError(`unknown calendar ${JSON.stringify(name)}`, `the config defines: ${Object.keys(config.calendars).join(', ')}`, 2);
     }
-    return cal;
+    return this.calendarSync(name);
   }
 
   /** Synchronous calendar lookup for the domain (after config() has loaded). */

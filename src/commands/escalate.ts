@@ -8,7 +8,7 @@
 // fails for a passing reason it stays queued for the next `sla check`.
 
 import type { TicketEvent } from '../domain/ticket.js';
-import { notFound, refuse, requireReason } from './agent-ops.js';
+import { afterEvent, clockAt, existing, refuse, requireReason } from './agent-ops.js';
 import type { Context } from './context.js';
 
 interface Opts { reason?: string; to?: string; notify?: string }
@@ -32,17 +32,14 @@ export async function run(ctx: Context, id: string, opts: Opts): Promise<number>
   const now = await ctx.now();
   const store = await ctx.store();
   const actor = ctx.actor();
-  const [{ AlertStore }, { queueAlerts }, { computeSla }, { withEvent, storeInstant }, { deliverPending }, { failureLines }] = await Promise.all([
-    import('../store/alerts.js'), import('../alerts/check.js'), import('../domain/sla.js'), import('../domain/ticket.js'),
-    import('../alerts/deliver.js'), import('../alerts/summary.js'),
+  const [{ AlertStore }, { queueAlerts }, { deliverPending }, { failureLines }] = await Promise.all([
+    import('../store/alerts.js'), import('../alerts/check.js'), import('../alerts/deliver.js'), import('../alerts/summary.js'),
   ]);
   const as = new AlertStore(store);
 
   const done = as.tx(() => {
-    const ticket = store.getTicket(id);
-    if (!ticket) throw notFound(id);
-    const events = store.getEvents(id);
-    const { clock } = computeSla(ticket, events, config, ctx.calendarSync, now);
+    const { ticket, events } = existing(store.getTicketWithEvents(id), id, now);
+    const clock = clockAt(config, ctx.calendarSync, ticket, events, now);
     const next = { ...ticket };
     const escalation: { rule: string; manual: true; reason: string; actor: string; assignee?: { from: string | null; to: string | null } } = {
       rule: '', manual: true, reason, actor,
@@ -67,11 +64,9 @@ export async function run(ctx: Context, id: string, opts: Opts): Promise<number>
       ticket: next, clock, type: 'escalated', rule: escalation.rule, metric, at: now, now, seq, runId: null,
       notify: notify ? [notify] : [], escalation,
     });
-    const all = ev ? withEvent(events, ev) : events;
-    const at = storeInstant(now, all);
-    const cycle = at === now ? clock.cycle : computeSla(next, all, config, ctx.calendarSync, at).clock.cycle;
-    const state = computeSla(next, all, config, ctx.calendarSync, at, { fired: as.firedKeys(id, cycle) });
-    store.saveTicket(next, state.computed, ev ? [ev] : [], {
+    // The stored state knows the transitions `check` recorded in its cycle (fired once per cycle).
+    const { stored } = afterEvent(config, ctx.calendarSync, next, events, ev, now, { fired: (cycle) => as.firedKeys(id, cycle) });
+    store.saveTicket(next, stored.computed, ev ? [ev] : [], {
       at: now, actor, action: 'escalate', ticketId: id, reason,
       before: { assignee: ticket.assignee }, after: { assignee: next.assignee, rule: escalation.rule, notify: q.destinations },
     });

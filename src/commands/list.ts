@@ -54,7 +54,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   if (opts.dueWithin !== undefined) {
     const { parseDuration } = await import('../config/duration.js');
     try {
-      dueWithinMs = parseDuration(/^\d+$/.test(opts.dueWithin.trim()) ? Number(opts.dueWithin) : opts.dueWithin) * 60_000;
+      dueWithinMs = parseDuration(opts.dueWithin) * 60_000;
     } catch (e) {
       throw usageError(`--due-within ${(e as Error).message}`, 'e.g. --due-within 2h');
     }
@@ -111,8 +111,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   const shown = [...take(rows, limit)];
   if (drainForTotal) for (const _ of rows) { /* count the rest for the footer */ }
   const total = totalOf();
-  const { makeChalk } = await import('../render/table.js');
-  const { compactTable: renderTable } = await import('./agent-ops.js');
+  const { makeChalk, renderTable } = await import('../render/table.js');
   const chalk = makeChalk(ctx.color);
   const paint = (s: string | null, text: string): string =>
     s === 'breached' ? chalk.red(text) : s === 'at_risk' ? chalk.yellow(text) : s === 'paused' ? chalk.dim(text) : text;
@@ -130,7 +129,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
       metricCell(e.clock.metrics.first_response, zone), metricCell(e.clock.metrics.resolution, zone),
       paint(e.clock.slaStatus, e.clock.slaStatus ?? 'no SLA'),
     ]);
-    ctx.out(await renderTable(['ID', 'Created', 'Pri', 'First response', 'Resolution', 'SLA'], rows, ctx.color));
+    ctx.out(renderTable(['ID', 'Created', 'Pri', 'First response', 'Resolution', 'SLA'], rows, ctx.color));
   } else {
     const rows = shown.map((e) => {
       const m = nextMetric(e.clock, metric);
@@ -144,7 +143,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
       return cells;
     });
     fitSubject(rows, 80);
-    ctx.out(await renderTable(['ID', 'Pri', 'SLA', 'Next due', 'Left', 'Assignee', 'Subject'], rows.map((r) => r.map((c, i) => (i === 2 ? paint(String(c), String(c)) : c))), ctx.color));
+    ctx.out(renderTable(['ID', 'Pri', 'SLA', 'Next due', 'Left', 'Assignee', 'Subject'], rows.map((r) => r.map((c, i) => (i === 2 ? paint(String(c), String(c)) : c))), ctx.color));
   }
   if (shown.length < total && !ctx.globals.quiet) {
     ctx.out(`${shown.length} of ${total} tickets shown — use --limit N (0 = all) or --format csv for the rest`);

@@ -1,9 +1,9 @@
 // sla pause ID --reason TEXT [--until TIME|DURATION] — manual pause of the running clocks.
 
 import type { TicketEvent } from '../domain/ticket.js';
-import { formatDuration, isoUtc, localTime } from '../render/format.js';
+import { isoUtc, localTime } from '../render/format.js';
 import { ticketJson } from '../render/ticket-json.js';
-import { afterEvent, dueLine, evaluate, existing, isDone, manualPauseAt, parseUntil, refuse, requireReason, snapshot, writeResult } from './agent-ops.js';
+import { afterEvent, clockAt, dueLine, existing, isDone, manualPauseAt, parseUntil, refuse, requireReason, snapshot, writeResult } from './agent-ops.js';
 import { usageError, type Context } from './context.js';
 
 interface Opts { reason?: string; until?: string }
@@ -16,7 +16,7 @@ export async function run(ctx: Context, id: string, opts: Opts): Promise<number>
   const now = await ctx.now();
   let until: number | null = null;
   if (opts.until !== undefined) {
-    until = await parseUntil(ctx, opts.until, zone, now);
+    until = await parseUntil(opts.until, zone, now);
     if (until <= now) {
       throw usageError(`--until ${localTime(until, zone)} is not after the pause starts (${localTime(now, zone)})`, 'give a later time or a duration such as 2h');
     }
@@ -26,7 +26,7 @@ export async function run(ctx: Context, id: string, opts: Opts): Promise<number>
 
   const done = store.mutateTicket(id, (found) => {
     const cur = existing(found, id, now);
-    const before = evaluate(config, ctx.calendarSync, cur.ticket, cur.events, now).clock;
+    const before = clockAt(config, ctx.calendarSync, cur.ticket, cur.events, now);
     if (isDone(before)) throw refuse(`ticket ${id} is ${before.status}`, 'its SLA clocks have stopped; nothing was changed');
     if (!before.assignment) {
       throw refuse(`ticket ${id} has no SLA (${cur.ticket.noSlaReason ?? 'no policy matches'})`, 'there is no clock to pause; nothing was changed');
@@ -56,9 +56,9 @@ export async function run(ctx: Context, id: string, opts: Opts): Promise<number>
     };
   });
 
-  await writeResult(
+  writeResult(
     ctx,
-    `paused ${id} at ${localTime(now, zone)}${until !== null ? ` until ${localTime(until, zone)}` : ''} — ${reason}; ${dueLine(done.clock, zone, localTime, formatDuration)}`,
+    `paused ${id} at ${localTime(now, zone)}${until !== null ? ` until ${localTime(until, zone)}` : ''} — ${reason}; ${dueLine(done.clock, zone)}`,
     () => ticketJson(done.ticket, done.clock),
   );
   return 0;

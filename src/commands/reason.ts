@@ -3,7 +3,7 @@
 import type { Metric } from '../domain/types.js';
 import { localTime } from '../render/format.js';
 import { getRecord, recordBreachReason } from '../store/tickets-query.js';
-import { evaluate, existing, parseMetric, refuse, writeResult } from './agent-ops.js';
+import { clockAt, existing, parseMetric, refuse, writeResult } from './agent-ops.js';
 import type { Context } from './context.js';
 
 interface Opts { metric?: string }
@@ -23,7 +23,7 @@ export async function run(ctx: Context, id: string, text: string, opts: Opts): P
 
   const done = recordBreachReason(store, id, (found) => {
     const cur = existing(found, id, now);
-    const clock = evaluate(config, ctx.calendarSync, cur.ticket, cur.events, now).clock;
+    const clock = clockAt(config, ctx.calendarSync, cur.ticket, cur.events, now);
     const breached = (m: Metric) => clock.metrics[m]?.status === 'breached';
     let metric: Metric;
     if (wanted) {
@@ -50,7 +50,7 @@ export async function run(ctx: Context, id: string, text: string, opts: Opts): P
     };
   });
 
-  await writeResult(
+  writeResult(
     ctx,
     `recorded why ticket ${id}'s ${LABEL[done.metric]} breached: ${reason}${done.previous ? ` (was: ${done.previous})` : ''}`,
     () => ({ id, metric: done.metric, breachReason: reason, previous: done.previous, breachReasons: getRecord(store, id)?.breachReasons }),

@@ -5,11 +5,11 @@
 // are applied in ONE transaction (all or nothing) unless --dry-run.
 
 import type { Assignment, TicketClock } from '../domain/clock.js';
-import { assignTicket, type Ticket, type TicketEvent } from '../domain/ticket.js';
+import type { Ticket, TicketEvent } from '../domain/ticket.js';
 import type { Instant, Metric } from '../domain/types.js';
 import { formatDuration, isoUtc, localTime, minutes } from '../render/format.js';
 import type { TicketRecord } from '../store/tickets-query.js';
-import { afterEvent, evaluate, isDone, snapshot } from './agent-ops.js';
+import { afterEvent, clockAt, configAssignment, isDone, snapshot } from './agent-ops.js';
 import { CliError, type Context } from './context.js';
 import type { Config } from '../config/types.js';
 import type { ComputedSla } from '../domain/ticket.js';
@@ -133,51 +133,21 @@ function makePlan(ctx: Context, config: Config, pages: Iterable<TicketRecord[]>,
     if (ticket.createdAt > now) continue;
     let before: TicketClock | null = null;
     try {
-      before = evaluate(config, ctx.calendarSync, ticket, events, now).clock;
+      before = clockAt(config, ctx.calendarSync, ticket, events, now);
     } catch (e) {
       if (!(e instanceof CliError)) throw e;
       before = null; // its calendar is gone from the config: retarget it
     }
     if (before && isDone(before)) continue;
     open++;
-    const basis = basisPriority(config, ticket, events, now, before);
-    const a = assignTicket({ ...ticket, priority: basis }, config);
-    const to = a.ok ? a.assignment : null;
+    const { to, changed } = configAssignment(config, ticket, events, now, before);
+    if (!changed) continue;
     const from = before ? before.assignment : ticket.assignment;
-    if (before && same(before, to)) continue;
     const event: TicketEvent = { at: now, type: 'retarget', assignment: to, actor, reason: 'sla recalc', source: 'cli' };
     const { after, stored } = afterEvent(config, ctx.calendarSync, ticket, events, event, now);
     changes.push({ id: ticket.id, ticket, event, computed: stored.computed, from, to, before: before && side(before), after: side(after.clock) });
   }
   return { open, changes };
-}
-
-/**
- * The priority the ticket's targets were chosen for: its current one when the
- * config recalculates on priority changes; else the one at the start of the
- * clock (or at the last `reset --recalculate`) — a promise made is kept, and
- * recalc applies config changes, not priority changes.
- */
-function basisPriority(config: Config, t: Ticket, events: readonly TicketEvent[], now: Instant, clock: TicketClock | null): string | null {
-  if (config.recalculateOnPriorityChange && clock) return clock.priority;
-  let p = t.initialPriority ?? t.priority;
-  let basis = p;
-  for (const e of events) {
-    if (e.at > now) break;
-    if (e.type === 'priority' && e.value) p = e.value;
-    if (e.type === 'reset' && e.recalculate) basis = p;
-  }
-  return basis;
-}
-
-/** The clock's effective policy and targets equal the new assignment's. */
-function same(c: TicketClock, to: Assignment | null): boolean {
-  const a = c.assignment;
-  if (!a || !to) return !a && !to;
-  const frT = c.metrics.first_response?.target ?? a.targets.firstResponse;
-  const resT = c.metrics.resolution?.target ?? a.targets.resolution;
-  return a.policy === to.policy && a.calendar === to.calendar &&
-    Math.abs(frT - to.targets.firstResponse) < 1e-9 && Math.abs(resT - to.targets.resolution) < 1e-9;
 }
 
 export function shiftStats(changes: Change[], metric: Metric): ShiftStats {

@@ -4,9 +4,9 @@
 //   measured from its original start.
 
 import { assignTicket, type TicketEvent } from '../domain/ticket.js';
-import { formatDuration, localTime } from '../render/format.js';
+import { localTime } from '../render/format.js';
 import { ticketJson } from '../render/ticket-json.js';
-import { afterEvent, dueLine, evaluate, existing, isDone, refuse, requireReason, snapshot, writeResult } from './agent-ops.js';
+import { afterEvent, clockAt, dueLine, existing, isDone, refuse, requireReason, snapshot, writeResult } from './agent-ops.js';
 import type { Context } from './context.js';
 
 interface Opts { reason?: string; recalculate?: boolean }
@@ -23,7 +23,7 @@ export async function run(ctx: Context, id: string, opts: Opts): Promise<number>
 
   const done = store.mutateTicket(id, (found) => {
     const cur = existing(found, id, now);
-    const before = evaluate(config, ctx.calendarSync, cur.ticket, cur.events, now).clock;
+    const before = clockAt(config, ctx.calendarSync, cur.ticket, cur.events, now);
     let ev: TicketEvent;
     if (recalculate) {
       // The ticket's fields as of now (its priority may have changed since the clock started).
@@ -58,9 +58,9 @@ export async function run(ctx: Context, id: string, opts: Opts): Promise<number>
   const what = recalculate
     ? `recalculated with policy ${c.assignment?.policy} (was ${done.before.assignment?.policy ?? 'none'}), measured from ${localTime(done.ticket.createdAt, zone)}`
     : `clocks restart at ${localTime(now, zone)} with the same targets`;
-  await writeResult(
+  writeResult(
     ctx,
-    `reset ${id}: SLA cycle ${c.cycle}, ${what}; ${dueLine(c, zone, localTime, formatDuration)}`,
+    `reset ${id}: SLA cycle ${c.cycle}, ${what}; ${dueLine(c, zone)}`,
     () => ticketJson(done.ticket, c),
   );
   return 0;

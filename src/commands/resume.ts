@@ -3,7 +3,7 @@
 import type { TicketEvent } from '../domain/ticket.js';
 import { formatDuration, localTime } from '../render/format.js';
 import { ticketJson } from '../render/ticket-json.js';
-import { afterEvent, dueLine, evaluate, existing, manualPauseAt, refuse, snapshot, writeResult } from './agent-ops.js';
+import { afterEvent, clockAt, dueLine, existing, manualPauseAt, refuse, snapshot, writeResult } from './agent-ops.js';
 import type { Context } from './context.js';
 
 interface Opts { reason?: string }
@@ -19,7 +19,7 @@ export async function run(ctx: Context, id: string, opts: Opts): Promise<number>
 
   const done = store.mutateTicket(id, (found) => {
     const cur = existing(found, id, now);
-    const before = evaluate(config, ctx.calendarSync, cur.ticket, cur.events, now).clock;
+    const before = clockAt(config, ctx.calendarSync, cur.ticket, cur.events, now);
     const manual = manualPauseAt(cur.events, now);
     if (!manual) {
       const ended = lastPauseEnded(cur.events, now);
@@ -46,9 +46,9 @@ export async function run(ctx: Context, id: string, opts: Opts): Promise<number>
     };
   });
 
-  await writeResult(
+  writeResult(
     ctx,
-    `resumed ${id} at ${localTime(now, zone)} after ${formatDuration((now - done.since) / 60_000)} paused; ${dueLine(done.clock, zone, localTime, formatDuration)}`,
+    `resumed ${id} at ${localTime(now, zone)} after ${formatDuration((now - done.since) / 60_000)} paused; ${dueLine(done.clock, zone)}`,
     () => ticketJson(done.ticket, done.clock),
   );
   return 0;

@@ -6,13 +6,13 @@ import { DateTime } from 'luxon';
 import type { Interval, MetricState } from '../domain/clock.js';
 import type { Calendar } from '../domain/calendar.js';
 import { matchPolicy } from '../domain/policy.js';
-import { assignTicket, ticketFields, type TicketEvent } from '../domain/ticket.js';
+import { ticketFields, type TicketEvent } from '../domain/ticket.js';
 import type { Instant, Metric } from '../domain/types.js';
 import { formatDuration, isoUtc, localTime, minutes } from '../render/format.js';
+import { auditLine, wrap } from '../render/audit.js';
 import { ticketJson } from '../render/ticket-json.js';
-import type { AuditEntry } from '../store/store.js';
 import type { AlertRow, SlaEventRow } from '../store/tickets-query.js';
-import { clockAt, notFound } from './agent-ops.js';
+import { clockAt, configAssignment, notFound } from './agent-ops.js';
 import type { Context } from './context.js';
 
 export interface Segment {
@@ -45,13 +45,10 @@ export async function run(ctx: Context, id: string): Promise<number> {
   // Policy: re-run the matcher on the ticket's fields as they are now.
   const fields = { ...ticketFields(ticket), priority: clock.priority ?? ticket.priority };
   const trace = matchPolicy(config.policies, fields).trace;
-  const current = assignTicket({ ...ticket, priority: clock.priority ?? ticket.priority }, config);
+  // What `sla recalc` would give it (the promise made at the start is kept across priority changes).
+  const current = configAssignment(config, ticket, events, now, clock);
   const recorded = clock.assignment;
-  const differs = current.ok
-    ? !recorded || recorded.policy !== current.assignment.policy ||
-      recorded.targets.firstResponse !== current.assignment.targets.firstResponse ||
-      recorded.targets.resolution !== current.assignment.targets.resolution
-    : recorded !== null;
+  const differs = current.changed;
 
   const cal = recorded ? ctx.calendarSync(recorded.calendar) : null;
   const segments = {
@@ -71,7 +68,7 @@ export async function run(ctx: Context, id: string): Promise<number> {
       asOf: isoUtc(now),
       breachReasons,
       policyTrace: trace,
-      currentConfigPolicy: current.ok ? current.assignment.policy : null,
+      currentConfigPolicy: current.to?.policy ?? null,
       policyDiffersFromConfig: differs,
       segments: Object.fromEntries(Object.entries(segments).map(([k, v]) => [k, v.map(segmentJson)])),
       events: events.map(eventJson),
@@ -82,8 +79,7 @@ export async function run(ctx: Context, id: string): Promise<number> {
     return 0;
   }
 
-  const { renderPairs, makeChalk } = await import('../render/table.js');
-  const { compactTable } = await import('./agent-ops.js');
+  const { renderPairs, renderTable, makeChalk } = await import('../render/table.js');
   const chalk = makeChalk(ctx.color);
   const paint = (s: string | null | undefined, text = s ?? '—'): string =>
     s === 'breached' ? chalk.red(text) : s === 'at_risk' ? chalk.yellow(text) : s === 'paused' ? chalk.dim(text) : text;
@@ -117,8 +113,12 @@ export async function run(ctx: Context, id: string): Promise<number> {
   for (const t of trace) out(`  ${t.matched ? 'matched ' : 'skipped '} ${t.name}: ${t.reason}`);
   if (!trace.length) out('  (the config has no policies)');
   if (differs) {
-    out(`  note: ${recorded ? `the ticket keeps ${recorded.policy} (${targetsText(recorded.targets)})` : 'the ticket has no SLA'}; ` +
-      `the current config would give ${current.ok ? `${current.assignment.policy} (${targetsText(current.assignment.targets)})` : `no SLA (${current.reason})`} — sla recalc applies it`);
+    const to = current.to;
+    // The calendar is named only when it is what changed.
+    const calendar = recorded && to && recorded.calendar !== to.calendar;
+    const text = (a: NonNullable<typeof to>): string => `${a.policy} (${targetsText(a.targets)}${calendar ? `, calendar ${a.calendar}` : ''})`;
+    out(`  note: ${recorded ? `the ticket keeps ${text(recorded)}` : 'the ticket has no SLA'}; ` +
+      `the current config would give ${to ? text(to) : `no SLA (${current.reason})`} — sla recalc applies it`);
   }
 
   const fr = clock.metrics.first_response;
@@ -142,7 +142,7 @@ export async function run(ctx: Context, id: string): Promise<number> {
     if (breachReasons.first_response || breachReasons.resolution) {
       rows.push(['breach reason', breachReasons.first_response ?? '', breachReasons.resolution ?? '']);
     }
-    out(await compactTable(['', 'first response', 'resolution'], rows, ctx.color));
+    out(renderTable(['', 'first response', 'resolution'], rows, ctx.color));
 
     // The clock whose deadline comes next explains the most; else resolution.
     const runningDue = (m: MetricState | null) => (m && m.stoppedAt === null && m.dueAt !== null ? m.dueAt : null);
@@ -362,73 +362,10 @@ function alertText(a: AlertRow, zone: string): string {
   return `→ ${where}: ${a.status}${a.attempts ? ` (${a.attempts} attempt(s)${a.lastError ? `, last: ${a.lastError}` : ''})` : ''}`;
 }
 
-export function auditLine(a: AuditEntry, zone: string, indent = 6, width = 80, prefix = ''): string {
-  const head = wrap(prefix, `${localTime(a.at, zone)}  ${a.actor}  ${a.action}${a.reason ? ` — ${a.reason}` : ''}`, width, indent);
-  const lines: string[] = [];
-  let cur = '';
-  for (const part of changeParts(a, zone)) {
-    if (cur && indent + cur.length + 2 + part.length > width) {
-      lines.push(cur + ';');
-      cur = part;
-    } else {
-      cur = cur ? `${cur}; ${part}` : part;
-    }
-  }
-  if (cur) lines.push(cur);
-  return [head, ...lines.map((l) => ' '.repeat(indent) + l)].join('\n');
-}
-
-/** "slaStatus on_time → paused; resolutionDue 11-03 18:00 → —" from an audit entry's before/after. */
-export function changeText(a: AuditEntry, zone: string): string {
-  return changeParts(a, zone).join('; ');
-}
-
-function changeParts(a: AuditEntry, zone: string): string[] {
-  const b = (a.before && typeof a.before === 'object' ? a.before : {}) as Record<string, unknown>;
-  const f = (a.after && typeof a.after === 'object' ? a.after : {}) as Record<string, unknown>;
-  const parts: string[] = [];
-  for (const k of new Set([...Object.keys(b), ...Object.keys(f)])) {
-    const x = b[k] ?? null;
-    const y = f[k] ?? null;
-    if (JSON.stringify(x) === JSON.stringify(y)) continue;
-    if (!(k in b)) parts.push(`${k} ${show(y, zone)}`);
-    else parts.push(`${k} ${show(x, zone)} → ${show(y, zone)}`);
-  }
-  return parts;
-}
-
-function show(v: unknown, zone: string): string {
-  if (v === null || v === undefined) return '—';
-  if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z$/.test(v)) return localTime(Date.parse(v), zone).slice(0, 16);
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v);
-}
-
 function targetsText(t: { firstResponse: number; resolution: number }): string {
   return `response ${formatDuration(t.firstResponse)}, resolution ${formatDuration(t.resolution)}`;
 }
 
-
 function clip(s: string, n: number): string {
   return s.length <= n ? s : s.slice(0, n - 1) + '…';
-}
-
-/** `prefix` + `text`, wrapped at spaces to `width` columns; later lines indented to `indent` (default: the prefix). */
-export function wrap(prefix: string, text: string, width = 80, indent = prefix.length): string {
-  const lines: string[] = [];
-  let line = prefix;
-  let room = width - prefix.length;
-  for (const word of text.split(' ')) {
-    const sep = line.length > (lines.length ? indent : prefix.length) ? ' ' : '';
-    if (sep && sep.length + word.length > room) {
-      lines.push(line);
-      line = ' '.repeat(indent) + word;
-      room = width - line.length;
-    } else {
-      line += sep + word;
-      room -= sep.length + word.length;
-    }
-  }
-  lines.push(line);
-  return lines.join('\n');
 }

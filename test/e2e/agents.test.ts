@@ -288,6 +288,32 @@ describe('show', () => {
     expect(run(dir, ['--at', '2025-11-03T18:20Z', 'show', 'K1']).stdout).toMatch(/Alerts and escalations\n {2}none recorded/);
   });
 
+  it('agrees with recalc: a priority change keeps the promise made (no note), a calendar-only change is noted', () => {
+    // standard (office hours): low = 16h / 96h; raised to urgent by a re-import at 10:00.
+    const dir = setup(['Q1,Typo,acme,,low,open,ana,2025-11-03T09:00:00Z,,,2025-11-03T09:00:00Z'], '2025-11-03T09:00Z');
+    writeFileSync(join(dir, 'u.csv'), `${HEADER}\nQ1,Typo,acme,,urgent,open,ana,2025-11-03T09:00:00Z,,,2025-11-03T10:00:00Z\n`);
+    expect(run(dir, ['--at', '2025-11-03T10:00Z', 'import', 'u.csv']).code).toBe(0);
+    const s = show(dir, 'Q1', '2025-11-03T10:30Z');
+    expect(s.priority).toBe('urgent');
+    expect(s.metrics.resolution.target).toBe(96 * 60);
+    expect(s.policyDiffersFromConfig).toBe(false);
+    expect(s.currentConfigPolicy).toBe('standard');
+    expect(run(dir, ['--at', '2025-11-03T10:30Z', 'show', 'Q1']).stdout).not.toMatch(/note:/);
+    const plan = json(dir, ['--at', '2025-11-03T10:30Z', 'recalc', '--dry-run']);
+    expect([plan.openTickets, plan.changed]).toEqual([1, 0]);
+
+    // Only the calendar changes: recalc retargets it, and show says so.
+    const config = baseConfig() as any;
+    config.policies[1].calendar = 'always';
+    writeJson(join(dir, 'sla.config.json'), config);
+    expect(show(dir, 'Q1', '2025-11-03T10:30Z').policyDiffersFromConfig).toBe(true);
+    expect(run(dir, ['--at', '2025-11-03T10:30Z', 'show', 'Q1']).stdout)
+      .toMatch(/note: the ticket keeps standard \(.*calendar office\); the current config would give standard \(.*calendar always\) — sla recalc applies it/);
+    const plan2 = json(dir, ['--at', '2025-11-03T10:30Z', 'recalc', '--dry-run']);
+    expect(plan2.changed).toBe(1);
+    expect(plan2.tickets[0].to).toMatchObject({ policy: 'standard', calendar: 'always', targets: { resolution: 96 * 60 } });
+  });
+
   it('notes when the current config would pick another policy; an unknown id is exit 1', () => {
     const dir = setup([ENT('P1', '2025-11-03T14:00:00Z')], '2025-11-03T14:00Z');
     const config = baseConfig() as any;

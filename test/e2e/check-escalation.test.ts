@@ -130,6 +130,20 @@ describe('sla escalate', () => {
     expect(p.query("SELECT assignee FROM tickets WHERE id = 'M0'")[0].assignee).toBe(null);
   });
 
+  it('refuses --at before the ticket was created, like the other writes, writing nothing', async () => {
+    const p = await alertProject({
+      config: { alerts: pager('/man0b') },
+      tickets: [{ id: 'M0B', priority: 'high', status: 'open', created_at: '2025-11-03T10:00:00Z' }],
+    });
+    const r = await p.sla(['escalate', 'M0B', '--reason', 'why', '--to', 'boss', '--notify', 'pager', '--at', '2025-11-03T09:00:00Z']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/ticket M0B did not exist yet at 2025-11-03T09:00:00Z/);
+    expect(p.query('SELECT count(*) AS n FROM sla_events')[0].n).toBe(0);
+    expect(p.query("SELECT count(*) AS n FROM audit WHERE action = 'escalate'")[0].n).toBe(0);
+    expect(p.query("SELECT assignee FROM tickets WHERE id = 'M0B'")[0].assignee).toBe(null);
+    expect(on('/man0b')).toHaveLength(0);
+  });
+
   it('records a manual escalation (several per cycle), reassigns, audits, and notifies at once', async () => {
     const p = await alertProject({
       config: { alerts: pager('/man1') },
