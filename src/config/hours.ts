@@ -4,9 +4,6 @@ import type { DayInterval } from '../domain/types.js';
 
 export { parseInterval } from '../domain/calendar.js';
 
-/** The hint every interval error ends with. */
-export const INTERVAL_HINT = 'use "HH:MM-HH:MM"';
-
 /** "HH:MM" of minutes from local midnight (values >= 1440 wrap, except 1440 itself → "24:00"). */
 export function formatClock(minutes: number): string {
   const m = minutes === 1440 ? 1440 : minutes % 1440;
