@@ -81,7 +81,7 @@ const phase = (name, pick) => report({ name: `import phase: ${name}`, ms: median
 phase('rows read, computed and packed (main thread, from process start)', (p) => p.main);
 phase('rows written (writer thread busy, in parallel)', (p) => p.writer);
 phase('index builds after the last row', (p) => p.indexes);
-phase('commit incl. checkpoint', (p) => p.commit);
+phase('commit (incl. the checkpoint, with the WAL)', (p) => p.commit);
 
 /** The phases an import traced (see src/store/import-trace.ts). */
 function readTrace(file) {

@@ -25,7 +25,7 @@ import {
 } from 'node:worker_threads';
 import type { ComputedSla, Ticket, TicketEvent } from '../domain/ticket.js';
 import {
-  BUSY_TIMEOUT_MS, configureConnection,
+  BUSY_TIMEOUT_MS, beginBulkJournal, configureConnection, endBulkJournal,
   beginImportTransaction, endImportTransaction, eventsToHistory, historyToEvents, INSERT_PAUSE_END_SQL, pauseEnds,
   IdSet, rowToTicket, SELECT_IMPORT_HASH_SQL, SELECT_TICKET_SQL, TICKET_COLUMNS, TICKET_NUMERIC, ticketValues, upsertTicketSql,
   type ImportBatch, type ImportTransaction, type Store, type TicketRow,
@@ -138,6 +138,10 @@ export function beginThreadedImport(store: Store): ImportBatch | null {
   }
   if (!workerFile.endsWith('.js') || !existsSync(workerFile)) return null;
 
+  // A first import writes through a rollback journal (store.ts, beginBulkJournal).
+  const j0 = tracing ? performance.now() : 0;
+  const bulk = beginBulkJournal(db);
+  trace(bulk ? 'journal: rollback (a first import)' : 'journal: write-ahead log', tracing ? performance.now() - j0 : 0);
   const control = new Int32Array(new SharedArrayBuffer(16));
   const { port1: replies, port2 } = new MessageChannel();
   const worker = new Worker(WORKER_URL, {
@@ -180,6 +184,7 @@ export function beginThreadedImport(store: Store): ImportBatch | null {
     ended = true;
     replies.close();
     void worker.terminate();
+    if (bulk) endBulkJournal(db);
   };
 
   let ready: Reply;
@@ -195,8 +200,10 @@ export function beginThreadedImport(store: Store): ImportBatch | null {
   }
   // The main connection's reads, in one read transaction from now on (the worker holds
   // the write lock, so this is the database as it was when the import began); ended
-  // before the worker commits, so that its checkpoint can copy everything.
-  db.exec('BEGIN');
+  // before the worker commits, so that its checkpoint can copy everything. With a
+  // rollback journal the main connection must not read at all (the writer's exclusive
+  // lock would wait on it): the few lookups then go to the writer.
+  if (!bulk) db.exec('BEGIN');
   endRead = (): void => {
     if (db.inTransaction) db.exec('COMMIT');
   };
@@ -285,14 +292,16 @@ export function beginThreadedImport(store: Store): ImportBatch | null {
   };
 
   const empty = ready.empty;
+  /** Whether a ticket not put in this import may be stored, and is asked of the main connection. */
+  const readHere = (id: string): boolean => !written.has(id) && (empty || !bulk);
   return {
     importHash: (id) => {
-      if (!written.has(id)) return empty ? undefined : store.importHashOf(id);
+      if (readHere(id)) return empty ? undefined : store.importHashOf(id);
       const r = ask({ type: 'importHash', id });
       return r.type === 'importHash' ? r.hash : undefined;
     },
     load: (id) => {
-      if (!written.has(id)) return empty ? null : store.getTicketWithEvents(id);
+      if (readHere(id)) return empty ? null : store.getTicketWithEvents(id);
       const r = ask({ type: 'load', id });
       if (r.type !== 'load' || !r.row) return null;
       return { ticket: rowToTicket(r.row), events: historyToEvents(r.row.history) };
@@ -356,8 +365,14 @@ function runWriter(data: WriterData): void {
   /** ms spent writing rows (traced only). */
   let busy = 0;
   let tx: ImportTransaction | null = null;
-  const close = (): void => {
+  // The connection is closed before the last reply: the main thread may then need to be
+  // the file's only connection (endBulkJournal).
+  const closeDb = (): void => {
     try { db?.close(); } catch { /* closing */ }
+    db = null;
+  };
+  const close = (): void => {
+    closeDb();
     replies.close();
     parentPort?.close();
   };
@@ -365,6 +380,7 @@ function runWriter(data: WriterData): void {
     if (db && tx && db.inTransaction) {
       try { db.exec('ROLLBACK'); } catch { /* the original error matters */ }
     }
+    closeDb();
     Atomics.store(control, FAILED, 1);
     Atomics.store(control, IN_FLIGHT, 0);
     Atomics.notify(control, IN_FLIGHT);
@@ -426,11 +442,13 @@ function runWriter(data: WriterData): void {
   // built, so that the checkpoint at commit — which must sync the log before copying it
   // into the database — finds little left to write. Only the timing of the disk writes
   // changes; what is written, and when it is durable, is SQLite's as always.
+  // (None with a rollback journal: beginBulkJournal.)
+  const wal = db!.pragma('journal_mode', { simple: true }) === 'wal';
   let walFd: number | null = null;
   let syncing = false;
   let batchesSinceSync = 0;
   const syncWal = (): void => {
-    if (syncing) return;
+    if (syncing || !wal) return;
     if (walFd === null) {
       try { walFd = openSync(`${data.path}-wal`, 'r'); } catch { return; }
     }
@@ -465,6 +483,7 @@ function runWriter(data: WriterData): void {
           trace('writer busy (writing rows)', busy);
           if (req.commit) syncWal();
           endImportTransaction(db!, tx!, req.commit);
+          closeDb();
           reply({ type: 'ended' });
           close();
           return;
