@@ -1,0 +1,93 @@
+// Tickets put through the import writer thread (store/import-writer.ts) are stored with
+// exactly the history eventsToHistory makes of their events — for any text (quotes,
+// backslashes, control characters, emoji, lone surrogates), nulls in any field, no
+// events, many, events with data, the same id put twice (histories appended), and over
+// many batches (the texts of a batch cross as one string, sliced by lengths).
+//
+// This file imports the COMPILED modules (dist/): the writer thread runs dist/ code.
+
+import Database from 'better-sqlite3';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+// @ts-ignore compiled output, no declarations
+import { beginThreadedImport } from '../../dist/store/import-writer.js';
+// @ts-ignore
+import { eventsToHistory, Store } from '../../dist/store/store.js';
+import type { ComputedSla, Ticket, TicketEvent } from '../../src/domain/ticket.js';
+import { mulberry32 } from '../prng.js';
+
+const T0 = Date.parse('2025-11-03T08:00:00Z');
+
+function ticket(id: string): Ticket {
+  return {
+    id, subject: `subject ${id}`, requester: null, customer: 'acme', tier: null, priority: 'high', status: 'open',
+    assignee: null, group: null, channel: null, tags: [], custom: {}, createdAt: T0, firstResponseAt: null,
+    resolvedAt: null, closedAt: null, updatedAt: null, initialPriority: 'high', assignment: null, noSlaReason: 'no policy',
+  };
+}
+
+const computed: ComputedSla = {
+  slaStatus: null, cycle: 0, frStatus: null, frAtRiskAt: null, frDueAt: null, frStoppedAt: null, frElapsedMin: null,
+  resStatus: null, resAtRiskAt: null, resDueAt: null, resStoppedAt: null, resElapsedMin: null, breachedAt: null,
+  pausedAt: null, totalPausedMs: 0, nextChangeAt: null, computedAt: T0,
+};
+
+describe('the writer thread stores the histories eventsToHistory makes', () => {
+  it('for random events, texts and nulls, over many batches', () => {
+    const rnd = mulberry32(7);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+    const texts = ['open', 'pending', 'import', 'cli', 'ana', 'Bo "the boss"', 'back\\slash', 'tab\there', 'new\nline',
+      '\u0000nul', 'émoji 🎉', '\ud800 lone surrogate', '', ' spaced ', '</script>', '\u2028sep'];
+    const maybe = (): string | null | undefined => (rnd() < 0.35 ? (rnd() < 0.5 ? null : undefined) : pick(texts) + (rnd() < 0.3 ? String(Math.floor(rnd() * 5000)) : ''));
+    const types = ['created', 'status', 'reply', 'priority', 'assign', 'pause', 'resume', 'note'];
+
+    const dir = mkdtempSync(join(tmpdir(), 'sla-writer-history-'));
+    const path = join(dir, 'sla.db');
+    const store = Store.open(path, { create: true });
+    const expected = new Map<string, string[]>();
+    try {
+      const batch = beginThreadedImport(store);
+      expect(batch).not.toBeNull();
+      for (let i = 0; i < 3000; i++) {
+        // Some ids come again (their histories are appended).
+        const id = i > 2000 && rnd() < 0.2 ? `t${Math.floor(rnd() * 2000)}` : `t${i}`;
+        const n = rnd() < 0.1 ? 0 : 1 + Math.floor(rnd() * (rnd() < 0.05 ? 40 : 4));
+        const events: TicketEvent[] = [];
+        for (let k = 0; k < n; k++) {
+          const e: TicketEvent = { at: T0 + Math.floor(rnd() * 1e9) + (rnd() < 0.1 ? 0.5 : 0), type: pick(types) as TicketEvent['type'] };
+          const value = maybe(); const source = maybe(); const actor = maybe(); const reason = maybe();
+          if (value !== undefined) e.value = value;
+          if (source !== undefined) e.source = source;
+          if (actor !== undefined) e.actor = actor;
+          if (reason !== undefined) e.reason = reason;
+          // Now and then an event with data (until).
+          if (rnd() < 0.02) e.until = T0 + 3_600_000;
+          events.push(e);
+        }
+        batch.put(ticket(id), computed, events, `h${i}`);
+        const json = eventsToHistory(events);
+        const list = expected.get(id) ?? [];
+        if (json !== '[]') list.push(json);
+        expected.set(id, list);
+      }
+      batch.commit();
+    } finally {
+      store.close();
+    }
+
+    const db = new Database(path, { readonly: true });
+    try {
+      const stored = new Map(db.prepare('SELECT id, history FROM tickets').raw().all() as Array<[string, string]>);
+      expect(stored.size).toBe(expected.size);
+      for (const [id, parts] of expected) {
+        // Appending joins the JSON arrays (store.ts upsertTicketSql).
+        const want = parts.length === 0 ? '[]' : '[' + parts.map((p) => p.slice(1, -1)).join(',') + ']';
+        expect(stored.get(id), id).toBe(want);
+      }
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+});
