@@ -312,6 +312,13 @@ describe('show', () => {
     const plan2 = json(dir, ['--at', '2025-11-03T10:30Z', 'recalc', '--dry-run']);
     expect(plan2.changed).toBe(1);
     expect(plan2.tickets[0].to).toMatchObject({ policy: 'standard', calendar: 'always', targets: { resolution: 96 * 60 } });
+
+    // Resolved: recalc leaves it alone, and show does not promise otherwise.
+    writeFileSync(join(dir, 'r.csv'), `${HEADER}\nQ1,Typo,acme,,urgent,resolved,ana,2025-11-03T09:00:00Z,,2025-11-03T11:00:00Z,2025-11-03T11:00:00Z\n`);
+    expect(run(dir, ['--at', '2025-11-03T11:00Z', 'import', 'r.csv']).code).toBe(0);
+    expect(run(dir, ['--at', '2025-11-03T11:30Z', 'show', 'Q1']).stdout)
+      .toMatch(/the current config would give standard \(.*calendar always\) — sla recalc leaves it as it is \(it is not open\)/);
+    expect(json(dir, ['--at', '2025-11-03T11:30Z', 'recalc', '--dry-run']).changed).toBe(0);
   });
 
   it('notes when the current config would pick another policy; an unknown id is exit 1', () => {
