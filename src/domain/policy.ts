@@ -174,21 +174,42 @@ export function policyChooser<T extends ChooserTicket>(
   fields: (t: T) => TicketFields,
 ): (t: T) => PolicyChoice {
   const keys = [...new Set(policies.flatMap((p) => (p.match ? Object.keys(p.match) : [])))].filter((k) => k !== 'priority' && k !== 'tier');
-  const cache = new Map<string, PolicyChoice>();
-  const part = (v: unknown): string =>
-    v === null || v === undefined ? '\u0000' : Array.isArray(v) ? `[${v.join('\u0002')}]` : `"${String(v)}`;
+  // One level of maps per value the choice depends on (priority, tier, then `keys`), keyed
+  // by the value itself — no key string to build per ticket. A list (tags) is keyed by its
+  // joined text, marked so that it cannot equal a plain value.
+  const levels: Array<(t: T) => unknown> = [(t) => t.priority, (t) => t.tier];
+  for (const k of keys) {
+    levels.push(canonical.has(k) ? (t) => (t as unknown as Record<string, unknown>)[k] : (t) => t.custom[k]);
+  }
+  const keyOf = (v: unknown): unknown =>
+    v === null || v === undefined ? null : Array.isArray(v) ? `\u0002[${v.join('\u0002')}]` : v;
+  const root = new Map<unknown, unknown>();
+  let remembered = 0;
+  const last = levels.length - 1;
   return (t: T): PolicyChoice => {
-    let key = part(t.priority) + '\u0001' + part(t.tier);
-    for (const k of keys) key += '\u0001' + part(canonical.has(k) ? (t as unknown as Record<string, unknown>)[k] : t.custom[k]);
-    const hit = cache.get(key);
+    let node = root;
+    for (let i = 0; i < last; i++) {
+      const k = keyOf(levels[i](t));
+      let next = node.get(k) as Map<unknown, unknown> | undefined;
+      if (next === undefined) {
+        // Full: no new combinations remembered (nor maps made for them).
+        if (remembered >= CHOOSER_CACHE_MAX) return choosePolicy(policies, fields(t), t.priority, multipliers);
+        next = new Map();
+        node.set(k, next);
+      }
+      node = next;
+    }
+    const k = keyOf(levels[last](t));
+    const hit = node.get(k) as PolicyChoice | undefined;
     if (hit) return hit;
     const choice = choosePolicy(policies, fields(t), t.priority, multipliers);
-    if (cache.size < CHOOSER_CACHE_MAX) {
+    if (remembered < CHOOSER_CACHE_MAX) {
+      remembered++;
       if (choice.ok) {
         Object.freeze(choice.assignment.targets);
         Object.freeze(choice.assignment);
       }
-      cache.set(key, Object.freeze(choice));
+      node.set(k, Object.freeze(choice));
     }
     return choice;
   };

@@ -30,7 +30,7 @@ import {
   IdSet, rowToTicket, SELECT_IMPORT_HASH_SQL, SELECT_TICKET_SQL, TICKET_COLUMNS, TICKET_NUMERIC, ticketValues, upsertTicketSql,
   type ImportBatch, type ImportTransaction, type Store, type TicketRow,
 } from './store.js';
-import { trace, tracing } from './import-trace.js';
+import { threadCpuMs, trace, tracing } from './import-trace.js';
 
 /**
  * Rows per batch sent to the writer: small, so that a batch's strings die young (kept
@@ -278,6 +278,7 @@ export function beginThreadedImport(store: Store): ImportBatch | null {
       if (failed || Atomics.load(control, FAILED) === 1) throw workerError();
       if (commit) flush();
       trace('rows read, computed and sent (since process start)', performance.now());
+      if (tracing) trace('main thread CPU until then', threadCpuMs());
       trace('main thread waited for the writer', waited);
       endRead();
       send({ type: 'end', commit });
@@ -481,6 +482,7 @@ function runWriter(data: WriterData): void {
           return;
         case 'end':
           trace('writer busy (writing rows)', busy);
+          if (tracing) trace('writer thread CPU until then', threadCpuMs());
           if (req.commit) syncWal();
           endImportTransaction(db!, tx!, req.commit);
           closeDb();
