@@ -97,19 +97,22 @@ export function dueTransitions(input: TransitionInput): Transition[] {
  * The same instants as transitionsOf, in one pass without building the transitions
  * (it runs for every ticket an import writes); keys are made only when some have fired.
  */
+const METRICS = ['first_response', 'resolution'] as const;
+
 export function nextCheckAt(input: TransitionInput): Instant | null {
   const { clock, fired } = input;
-  const open = (type: string, rule: string): boolean => fired.size === 0 || !fired.has(transitionKey(type, rule));
+  // Nothing fired yet (always, in an import): no keys to build and look up.
+  const none = fired.size === 0;
   let best = Infinity;
-  for (const metric of ['first_response', 'resolution'] as const) {
+  for (const metric of METRICS) {
     const m = clock.metrics[metric];
     if (!m || m.stoppedAt !== null) continue;
-    if (m.atRiskAt !== null && m.atRiskAt < best && open(`${PREFIX[metric]}_warning`, '')) best = m.atRiskAt;
-    if (m.dueAt !== null && m.dueAt + 1 < best && open(`${PREFIX[metric]}_breached`, '')) best = m.dueAt + 1;
+    if (m.atRiskAt !== null && m.atRiskAt < best && (none || !fired.has(transitionKey(`${PREFIX[metric]}_warning`, '')))) best = m.atRiskAt;
+    if (m.dueAt !== null && m.dueAt + 1 < best && (none || !fired.has(transitionKey(`${PREFIX[metric]}_breached`, '')))) best = m.dueAt + 1;
   }
   for (const rule of input.rules) {
     if (needsCustomerCount(rule) && !input.customerOpenSince) continue;
-    if (!open('escalated', rule.name)) continue;
+    if (!none && fired.has(transitionKey('escalated', rule.name))) continue;
     const at = ruleInstant(rule, input);
     if (at !== null && at < best) best = at;
   }
