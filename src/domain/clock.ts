@@ -133,6 +133,27 @@ function pushInterval(list: Interval[], a: Instant, b: Instant): void {
 
 const SEVERITY: Record<SlaStatus, number> = { on_time: 0, paused: 1, at_risk: 2, breached: 3 };
 
+/** The phase [from, until) goes to each running clock's counted or paused intervals. */
+function advanceTracks(fr: MetricTrack, res: MetricTrack, from: Instant, until: Instant, paused: boolean): void {
+  if (fr.stoppedAt === null) pushInterval(paused ? fr.pauses : fr.counted, from, until);
+  if (res.stoppedAt === null) pushInterval(paused ? res.pauses : res.counted, from, until);
+}
+
+/** The worse of `s` and the metric's status (met counts as on time); null metrics leave `s`. */
+function worse(s: SlaStatus | null, m: MetricState | null): SlaStatus | null {
+  if (!m) return s;
+  const x: SlaStatus = m.status === 'met' ? 'on_time' : m.status;
+  return s === null || SEVERITY[x] > SEVERITY[s] ? x : s;
+}
+
+/** The earliest of `best` and the running metric's at-risk and due instants after `now`. */
+function soonest(best: Instant | null, m: MetricState | null, now: Instant): Instant | null {
+  if (!m || m.stoppedAt !== null) return best;
+  if (m.atRiskAt !== null && m.atRiskAt > now && (best === null || m.atRiskAt < best)) best = m.atRiskAt;
+  if (m.dueAt !== null && m.dueAt > now && (best === null || m.dueAt < best)) best = m.dueAt;
+  return best;
+}
+
 /** Evaluate a ticket's clocks as of `now`. */
 export function evaluateClock(input: ClockInput, ctx: ClockContext, now: Instant): TicketClock {
   let status = 'new';
@@ -150,31 +171,28 @@ export function evaluateClock(input: ClockInput, ctx: ClockContext, now: Instant
   let frStart = input.createdAt;
   let resStart = input.createdAt;
 
+  // The walk: phases [t, next event) closed with the state in force (no closures here —
+  // this runs for every ticket of an import, and its locals stay off the heap).
   let t = input.createdAt;
-  const paused = (): boolean => manual !== null || ctx.pauseStatuses.has(status);
+  const pauseStatuses = ctx.pauseStatuses;
+  const events = input.events;
 
-  // Close the phase [t, until) with the current state.
-  const advance = (until: Instant): void => {
-    if (until <= t) return;
-    const p = paused();
-    if (fr.stoppedAt === null) pushInterval(p ? fr.pauses : fr.counted, t, until);
-    if (res.stoppedAt === null) pushInterval(p ? res.pauses : res.counted, t, until);
-    t = until;
-  };
-
-  const stopFirstResponse = (at: Instant): void => {
-    if (fr.stoppedAt === null) fr.stoppedAt = at;
-  };
-
-  for (const ev of input.events) {
+  for (let k = 0; k < events.length; k++) {
+    const ev = events[k];
     if (ev.at > now) break;
     if (ev.at < input.createdAt) continue; // nothing counts before creation
     // A manual pause that ran out before this event ends at its `until`.
     if (manual && manual.until !== null && manual.until <= ev.at) {
-      advance(manual.until);
+      if (manual.until > t) {
+        advanceTracks(fr, res, t, manual.until, true);
+        t = manual.until;
+      }
       manual = null;
     }
-    advance(ev.at);
+    if (ev.at > t) {
+      advanceTracks(fr, res, t, ev.at, manual !== null || pauseStatuses.has(status));
+      t = ev.at;
+    }
     switch (ev.type) {
       case 'status': {
         const next = ev.value ?? status;
@@ -184,18 +202,18 @@ export function evaluateClock(input: ClockInput, ctx: ClockContext, now: Instant
         if (isDone && !wasDone) {
           if (res.stoppedAt === null) res.stoppedAt = ev.at;
           resolvedAt = ev.at;
-          stopFirstResponse(ev.at);
+          if (fr.stoppedAt === null) fr.stoppedAt = ev.at;
         } else if (!isDone && wasDone) {
           // Reopen: the resolution clock resumes where it stopped.
           res.stoppedAt = null;
           resolvedAt = null;
         }
-        statusPausedSince = ctx.pauseStatuses.has(status) ? (statusPausedSince ?? ev.at) : null;
+        statusPausedSince = pauseStatuses.has(status) ? (statusPausedSince ?? ev.at) : null;
         break;
       }
       case 'reply':
         if (firstResponseAt === null) firstResponseAt = ev.at;
-        stopFirstResponse(ev.at);
+        if (fr.stoppedAt === null) fr.stoppedAt = ev.at;
         break;
       case 'priority':
         if (ev.value && ev.value !== priority) {
@@ -237,17 +255,20 @@ export function evaluateClock(input: ClockInput, ctx: ClockContext, now: Instant
     }
   }
   if (manual && manual.until !== null && manual.until <= now) {
-    advance(manual.until);
+    if (manual.until > t) {
+      advanceTracks(fr, res, t, manual.until, true);
+      t = manual.until;
+    }
     manual = null;
   }
-  advance(now);
+  if (now > t) advanceTracks(fr, res, t, now, manual !== null || pauseStatuses.has(status));
 
   let targets = assignment?.targets ?? null;
   if (assignment && priorityChanged && ctx.targetsForPriority && priority) {
     targets = ctx.targetsForPriority(assignment.policy, priority);
   }
 
-  const pausedNow = paused();
+  const pausedNow = manual !== null || pauseStatuses.has(status);
   let pausedAt: Instant | null = null;
   if (pausedNow) {
     const a = manual?.since ?? null;
@@ -262,23 +283,10 @@ export function evaluateClock(input: ClockInput, ctx: ClockContext, now: Instant
     resolution = metricState('resolution', res, resStart, targets.resolution, cal, ctx.atRiskPercent, now, pausedNow);
   }
 
-  let slaStatus: SlaStatus | null = null;
-  let nextChangeAt: Instant | null = null;
-  const consider = (x: Instant | null): void => {
-    if (x !== null && x > now && (nextChangeAt === null || x < nextChangeAt)) nextChangeAt = x;
-  };
-  const fold = (m: MetricState | null): void => {
-    if (!m) return;
-    const s: SlaStatus = m.status === 'met' ? 'on_time' : m.status;
-    if (slaStatus === null || SEVERITY[s] > SEVERITY[slaStatus]) slaStatus = s;
-    if (m.stoppedAt !== null) return;
-    consider(m.atRiskAt);
-    consider(m.dueAt);
-  };
-  fold(first);
-  fold(resolution);
+  const slaStatus = worse(worse(null, first), resolution);
+  let nextChangeAt = soonest(soonest(null, first, now), resolution, now);
   const pauseUntil = manual?.until ?? null;
-  consider(pauseUntil);
+  if (pauseUntil !== null && pauseUntil > now && (nextChangeAt === null || pauseUntil < nextChangeAt)) nextChangeAt = pauseUntil;
 
   return {
     now,
@@ -332,14 +340,14 @@ function metricState(
   // Where the clock would go on counting from, if nothing pauses from now on.
   const resumeFrom = stopped ? track.stoppedAt! : now;
 
-  const project = (thresholdMs: number): Instant | null => {
-    // Not reached within what was counted: projected from where counting resumes.
-    if (counted.length === 0 || thresholdMs > elapsedMs) return running || stopped ? cal.add(resumeFrom, thresholdMs - elapsedMs) : null; // paused: no deadline
-    return reachedWithin(counted, countedOpen, thresholdMs, cal);
-  };
-
-  const dueAt = project(targetMs);
-  const atRiskAt = project(riskMs);
+  // Not reached within what was counted: projected from where counting resumes (paused: no deadline).
+  const moving = running || stopped;
+  const dueAt = counted.length === 0 || targetMs > elapsedMs
+    ? (moving ? cal.add(resumeFrom, targetMs - elapsedMs) : null)
+    : reachedWithin(counted, countedOpen, targetMs, cal);
+  const atRiskAt = counted.length === 0 || riskMs > elapsedMs
+    ? (moving ? cal.add(resumeFrom, riskMs - elapsedMs) : null)
+    : reachedWithin(counted, countedOpen, riskMs, cal);
 
   let status: MetricStatus;
   let met: boolean | null = null;
@@ -360,7 +368,8 @@ function metricState(
   }
 
   let pausedMs = 0;
-  for (const [a, b] of track.pauses) pausedMs += b - a;
+  const pauses = track.pauses;
+  for (let i = 0; i < pauses.length; i++) pausedMs += pauses[i][1] - pauses[i][0];
 
   return {
     metric,

@@ -135,19 +135,19 @@ export function ruleInstant(rule: EscalationRuleDef, c: RuleContext): Instant | 
     const m = clock.metrics[metric];
     if (!m || m.stoppedAt !== null || !c.calendar) return null;
     const targetMs = Math.round(m.target * MINUTE);
-    const at = (ms: number): Instant | null => thresholdInstant(m, ms, c.calendar!, now);
+    const cal = c.calendar;
     if (w.elapsedMinutes !== undefined) {
-      const x = at(Math.round(w.elapsedMinutes * MINUTE));
+      const x = thresholdInstant(m, Math.round(w.elapsedMinutes * MINUTE), cal, now);
       if (x === null) return null;
       latest = Math.max(latest, x);
     }
     if (w.atPercent !== undefined) {
-      const x = at(Math.round((targetMs * w.atPercent) / 100));
+      const x = thresholdInstant(m, Math.round((targetMs * w.atPercent) / 100), cal, now);
       if (x === null) return null;
       latest = Math.max(latest, x);
     }
     if (w.overdueMinutes !== undefined) {
-      const x = at(targetMs + Math.round(w.overdueMinutes * MINUTE));
+      const x = thresholdInstant(m, targetMs + Math.round(w.overdueMinutes * MINUTE), cal, now);
       if (x === null) return null;
       // Overdue by 0 minutes is a breach: the first instant after dueAt.
       latest = Math.max(latest, w.overdueMinutes === 0 ? x + 1 : x);
