@@ -124,10 +124,21 @@ interface MetricTrack {
   pauses: Interval[];
 }
 
-function pushInterval(list: Interval[], a: Instant, b: Instant): void {
+/**
+ * [a, b) joins the track's paused or counted intervals (extending the last one when it
+ * ends at a). A first interval makes a one-element list: push onto an empty array
+ * reserves 16 slots, and most tickets have one or two intervals per list.
+ */
+function pushInterval(track: MetricTrack, paused: boolean, a: Instant, b: Instant): void {
   if (b <= a) return;
+  const list = paused ? track.pauses : track.counted;
+  if (list.length === 0) {
+    if (paused) track.pauses = [[a, b]];
+    else track.counted = [[a, b]];
+    return;
+  }
   const last = list[list.length - 1];
-  if (last && last[1] === a) last[1] = b;
+  if (last[1] === a) last[1] = b;
   else list.push([a, b]);
 }
 
@@ -135,8 +146,8 @@ const SEVERITY: Record<SlaStatus, number> = { on_time: 0, paused: 1, at_risk: 2,
 
 /** The phase [from, until) goes to each running clock's counted or paused intervals. */
 function advanceTracks(fr: MetricTrack, res: MetricTrack, from: Instant, until: Instant, paused: boolean): void {
-  if (fr.stoppedAt === null) pushInterval(paused ? fr.pauses : fr.counted, from, until);
-  if (res.stoppedAt === null) pushInterval(paused ? res.pauses : res.counted, from, until);
+  if (fr.stoppedAt === null) pushInterval(fr, paused, from, until);
+  if (res.stoppedAt === null) pushInterval(res, paused, from, until);
 }
 
 /** The worse of `s` and the metric's status (met counts as on time); null metrics leave `s`. */
