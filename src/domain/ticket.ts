@@ -90,11 +90,22 @@ function pauseSet(settings: SlaSettings): ReadonlySet<string> {
   return set;
 }
 
+// Without recalculateOnPriorityChange a context depends only on the settings and the
+// calendar lookup: made once per pair (the last one per settings object), not per ticket.
+const plainContexts = new WeakMap<SlaSettings, { calendar: (name: string) => BusinessTime; ctx: ClockContext }>();
+
 export function clockContext(
   settings: SlaSettings,
   calendar: (name: string) => BusinessTime,
   tier: string | null,
 ): ClockContext {
+  if (!settings.recalculateOnPriorityChange) {
+    const last = plainContexts.get(settings);
+    if (last && last.calendar === calendar) return last.ctx;
+    const ctx: ClockContext = Object.freeze({ calendar, pauseStatuses: pauseSet(settings), atRiskPercent: settings.atRiskThresholdPercent });
+    plainContexts.set(settings, { calendar, ctx });
+    return ctx;
+  }
   const ctx: ClockContext = {
     calendar,
     pauseStatuses: pauseSet(settings),
