@@ -27,7 +27,8 @@ import type { ComputedSla, Ticket, TicketEvent } from '../domain/ticket.js';
 import {
   BUSY_TIMEOUT_MS, beginBulkJournal, configureConnection, endBulkJournal,
   beginImportTransaction, endImportTransaction, eventsToHistory, historyToEvents, INSERT_PAUSE_END_SQL, pauseEnds,
-  IdSet, rowToTicket, SELECT_IMPORT_HASH_SQL, SELECT_TICKET_SQL, TICKET_COLUMNS, TICKET_NUMERIC, ticketValues, upsertTicketSql,
+  IdSet, NUMERIC_SLOTS, rowToTicket, SELECT_IMPORT_HASH_SQL, SELECT_TICKET_SQL, TICKET_COLUMNS, TICKET_NUMERIC, ticketNumbers, ticketTexts,
+  upsertTicketSql,
   type ImportBatch, type ImportTransaction, type Store, type TicketRow,
 } from './store.js';
 import { threadCpuMs, trace, tracing } from './import-trace.js';
@@ -54,7 +55,7 @@ const FAILED = 2; // 1 once the worker has failed (it has rolled back)
  * among them: its JSON is made on the main thread, from the event objects it has — one
  * string per row to send, not six per event, and nothing to rebuild here).
  */
-const NUMERIC_INDEXES = TICKET_COLUMNS.map((_, i) => i).filter((i) => TICKET_NUMERIC[i]);
+const NUMERIC_INDEXES = NUMERIC_SLOTS;
 const TEXT_INDEXES = TICKET_COLUMNS.map((_, i) => i).filter((i) => !TICKET_NUMERIC[i]);
 const NUMERIC_COLUMNS = NUMERIC_INDEXES.length;
 const TEXT_COLUMNS = TEXT_INDEXES.length;
@@ -330,13 +331,9 @@ export function beginThreadedImport(store: Store): ImportBatch | null {
     },
     put: (ticket: Ticket, computed: ComputedSla, events: readonly TicketEvent[], importHash: string | null) => {
       if (ended) throw new Error('the import has ended');
-      ticketValues(values, ticket, computed, importHash, eventsToHistory(events));
-      const nb = rows * NUMERIC_COLUMNS;
+      ticketNumbers(numbers, rows * NUMERIC_COLUMNS, ticket, computed);
+      ticketTexts(values, ticket, computed, importHash, eventsToHistory(events));
       const tb = rows * TEXT_COLUMNS;
-      for (let i = 0; i < NUMERIC_COLUMNS; i++) {
-        const v = values[NUMERIC_INDEXES[i]];
-        numbers[nb + i] = v === null || v === undefined ? NaN : (v as number);
-      }
       for (let i = 0; i < TEXT_COLUMNS; i++) {
         const v = values[TEXT_INDEXES[i]];
         if (v === null || v === undefined) {
