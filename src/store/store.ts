@@ -624,6 +624,12 @@ function migrate(db: Database.Database, migrations: Migration[]): void {
 export class IdSet {
   private table = new Int32Array(1 << 16);
   private size = 0;
+  // The last id has() did not find, with its hash and the free slot it would take: an
+  // import asks has(id) and then add(id) for every row, and a probe of a big table is a
+  // cache miss. Valid until the table next changes.
+  private missId: string | null = null;
+  private missHash = 0;
+  private missSlot = 0;
 
   private static hash(id: string): number {
     let h = 0x811c9dc5;
@@ -638,22 +644,35 @@ export class IdSet {
     const mask = this.table.length - 1;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
       const v = this.table[slot];
-      if (v === 0) return false;
+      if (v === 0) {
+        this.missId = id;
+        this.missHash = h;
+        this.missSlot = slot;
+        return false;
+      }
       if (v === h) return true;
     }
   }
 
   /** Adds the id; false when it surely was not in the set before. */
   add(id: string): boolean {
-    const h = IdSet.hash(id);
-    const mask = this.table.length - 1;
-    let slot = h & mask;
-    for (;;) {
-      const v = this.table[slot];
-      if (v === 0) break;
-      if (v === h) return true;
-      slot = (slot + 1) & mask;
+    let h: number;
+    let slot: number;
+    if (this.missId !== null && id === this.missId) {
+      h = this.missHash;
+      slot = this.missSlot;
+    } else {
+      h = IdSet.hash(id);
+      const mask = this.table.length - 1;
+      slot = h & mask;
+      for (;;) {
+        const v = this.table[slot];
+        if (v === 0) break;
+        if (v === h) return true;
+        slot = (slot + 1) & mask;
+      }
     }
+    this.missId = null;
     this.table[slot] = h;
     if (++this.size * 2 > this.table.length) this.grow();
     return false;

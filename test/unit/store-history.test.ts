@@ -159,4 +159,25 @@ describe('IdSet', () => {
     for (let i = 0; i < 100_000; i++) if (set.has(`U${i}`)) maybe++;
     expect(maybe).toBeLessThan(100);
   });
+
+  it('has() then add() (how an import asks), interleaved with other adds and growth: never forgets', () => {
+    const set = new IdSet();
+    const added = new Set<string>();
+    let seed = 7;
+    const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (let i = 0; i < 300_000; i++) {
+      const id = `R${Math.floor(rnd() * 400_000)}`;
+      const known = set.has(id);
+      if (added.has(id)) expect(known).toBe(true);
+      // Sometimes another id is added between the question and the add.
+      if (rnd() < 0.2) {
+        const other = `O${i}`;
+        set.add(other);
+        added.add(other);
+      }
+      set.add(id);
+      added.add(id);
+    }
+    for (const id of added) if (!set.has(id)) throw new Error(`lost ${id}`);
+  });
 });
