@@ -147,6 +147,44 @@ describe('store: history in the ticket row', () => {
   });
 });
 
+describe('eventsToHistory', () => {
+  // The stored encoding, written out: [at, type, value, source, actor, reason, data], trailing nulls left out.
+  const reference = (events: TicketEvent[]): string => JSON.stringify(events.map((e) => {
+    const data: Record<string, unknown> = {};
+    if (e.until !== undefined && e.until !== null) data.until = e.until;
+    if (e.recalculate) data.recalculate = true;
+    if (e.assignment !== undefined) data.assignment = e.assignment;
+    const a: unknown[] = [e.at, e.type, e.value ?? null, e.source ?? null, e.actor ?? null, e.reason ?? null];
+    if (Object.keys(data).length > 0) return [...a, data];
+    while (a.length > 2 && a[a.length - 1] === null) a.pop();
+    return a;
+  }));
+
+  it('writes exactly the documented encoding, for any mix of fields and texts (also past its memory of texts)', () => {
+    let seed = 11;
+    const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+    const texts = ['open', 'import', 'cli', 'a "q"', 'back\\slash', 'new\nline', 'émoji 🎉', '\ud800', ''];
+    const maybe = (): string | null | undefined => (rnd() < 0.4 ? pick([null, undefined]) : pick(texts) + (rnd() < 0.5 ? String(Math.floor(rnd() * 20_000)) : ''));
+    for (let i = 0; i < 30_000; i++) {
+      const events: TicketEvent[] = [];
+      const n = Math.floor(rnd() * 4);
+      for (let k = 0; k < n; k++) {
+        const e: TicketEvent = { at: Math.floor(rnd() * 2e12) + (rnd() < 0.1 ? 0.25 : 0), type: pick(['status', 'reply', 'priority', 'pause', 'note']) };
+        const v = maybe(); const src = maybe(); const actor = rnd() < 0.2 ? maybe() : undefined; const reason = rnd() < 0.1 ? maybe() : undefined;
+        if (v !== undefined) e.value = v;
+        if (src !== undefined) e.source = src;
+        if (actor !== undefined) e.actor = actor;
+        if (reason !== undefined) e.reason = reason;
+        if (rnd() < 0.03) e.until = 5;
+        events.push(e);
+      }
+      expect(eventsToHistory(events)).toBe(reference(events));
+    }
+    expect(() => eventsToHistory([{ at: NaN, type: 'status', value: 'open' }])).toThrow(/no valid instant/);
+  });
+});
+
 describe('IdSet', () => {
   it('never forgets an id it was given, and says so for few it was not', () => {
     const set = new IdSet();
