@@ -119,49 +119,10 @@ function encodeEvent(e: TicketEvent): unknown[] {
 
 /** Events as the JSON the history column holds ('[]' for none). */
 export function eventsToHistory(events: readonly TicketEvent[]): string {
-  const n = events.length;
-  if (n === 0) return '[]';
-  // Most events (every one an import makes) are an instant, a type, a value and a
-  // source, from few distinct texts: the JSON after the instant is remembered per
-  // (type, value, source) — ~20 % less time than JSON.stringify of arrays.
-  let h = '[';
-  for (let i = 0; i < n; i++) {
-    const e = events[i];
-    const tail = e.actor == null && e.reason == null && Number.isFinite(e.at) && eventData(e) === null ? plainTail(e) : null;
-    if (tail === null) return slowHistory(events);
-    h += (i === 0 ? '[' : ',[') + e.at + tail;
-  }
-  return h + ']';
-}
-
-function slowHistory(events: readonly TicketEvent[]): string {
+  if (events.length === 0) return '[]';
   const a: unknown[][] = new Array(events.length);
   for (let i = 0; i < events.length; i++) a[i] = encodeEvent(events[i]);
   return JSON.stringify(a);
-}
-
-/** type → value → source → the JSON of an event after its instant (`,"status","open","import"]`). */
-const tails = new Map<string, Map<string | null, Map<string | null, string>>>();
-let tailCount = 0;
-const TAILS_MAX = 10_000;
-
-/** The JSON after the instant of an event with no actor, reason or data; null past the cache's size. */
-function plainTail(e: TicketEvent): string | null {
-  const value = e.value ?? null;
-  const source = e.source ?? null;
-  let byValue = tails.get(e.type);
-  let bySource = byValue?.get(value);
-  const hit = bySource?.get(source);
-  if (hit !== undefined) return hit;
-  if (tailCount >= TAILS_MAX) return null;
-  const enc = encodeEvent(e);
-  const json = JSON.stringify(enc);
-  const tail = json.slice(json.indexOf(','));
-  if (!byValue) tails.set(e.type, (byValue = new Map()));
-  if (!bySource) byValue.set(value, (bySource = new Map()));
-  bySource.set(source, tail);
-  tailCount++;
-  return tail;
 }
 
 /** The history column → the ticket's events in time order (ties: insertion order), with seq. */
