@@ -27,8 +27,8 @@ import type { ComputedSla, Ticket, TicketEvent } from '../domain/ticket.js';
 import {
   BUSY_TIMEOUT_MS, beginBulkJournal, configureConnection, endBulkJournal,
   beginImportTransaction, endImportTransaction, eventsToHistory, historyToEvents, INSERT_PAUSE_END_SQL, pauseEnds,
-  IdSet, NUMERIC_SLOTS, rowToTicket, SELECT_IMPORT_HASH_SQL, SELECT_TICKET_SQL, TICKET_COLUMNS, TICKET_NUMERIC, ticketNumbers, ticketTexts,
-  upsertTicketSql,
+  IdSet, NUMERIC_SLOTS, rowToTicket, SELECT_IMPORT_HASH_SQL, SELECT_TICKET_SQL, TEXT_SLOTS, TICKET_COLUMNS, ticketNumbers,
+  ticketTexts, upsertTicketSql,
   type ImportBatch, type ImportTransaction, type Store, type TicketRow,
 } from './store.js';
 import { threadCpuMs, trace, tracing } from './import-trace.js';
@@ -51,14 +51,12 @@ const IN_FLIGHT = 1; // batches posted and not yet written
 const FAILED = 2; // 1 once the worker has failed (it has rolled back)
 
 /**
- * Indexes (in TICKET_COLUMNS) of the numeric columns and of the text ones (the history
- * among them: its JSON is made on the main thread, from the event objects it has — one
- * string per row to send, not six per event, and nothing to rebuild here).
+ * Values a row sends: numeric columns (NUMERIC_SLOTS) and text ones (TEXT_SLOTS; the
+ * history among them: its JSON is made on the main thread, from the event objects it
+ * has — one string per row to send, not six per event, and nothing to rebuild here).
  */
-const NUMERIC_INDEXES = NUMERIC_SLOTS;
-const TEXT_INDEXES = TICKET_COLUMNS.map((_, i) => i).filter((i) => !TICKET_NUMERIC[i]);
-const NUMERIC_COLUMNS = NUMERIC_INDEXES.length;
-const TEXT_COLUMNS = TEXT_INDEXES.length;
+const NUMERIC_COLUMNS = NUMERIC_SLOTS.length;
+const TEXT_COLUMNS = TEXT_SLOTS.length;
 /**
  * Text columns of few distinct values (statuses, names from the config, tiers, groups …):
  * sent as numbers into a dictionary both threads keep, so that the same few strings are
@@ -68,7 +66,7 @@ const INTERNED_COLUMNS: ReadonlySet<string> = new Set([
   'tier', 'priority', 'status', 'assignee', 'grp', 'channel', 'tags', 'custom', 'initial_priority', 'policy', 'calendar',
   'no_sla_reason', 'sla_status', 'fr_status', 'res_status',
 ]);
-const INTERNED = TEXT_INDEXES.map((i) => INTERNED_COLUMNS.has(TICKET_COLUMNS[i]));
+const INTERNED = TEXT_SLOTS.map((i) => INTERNED_COLUMNS.has(TICKET_COLUMNS[i]));
 /** Dictionary entries at most (then interned columns' new values are sent as text). */
 const DICTIONARY_MAX = 50_000;
 
@@ -219,7 +217,7 @@ export function beginThreadedImport(store: Store): ImportBatch | null {
   // the write lock, so this is the database as it was when the import began); ended
   // before the worker commits, so that its checkpoint can copy everything. With a
   // rollback journal the main connection must not read at all (the writer's exclusive
-  // lock would wait on it): the few lookups then go to the writer.
+  // lock would wait on it): the table is empty, and ids put again are asked of the writer.
   if (!bulk) db.exec('BEGIN');
   endRead = (): void => {
     if (db.inTransaction) db.exec('COMMIT');
@@ -314,17 +312,16 @@ export function beginThreadedImport(store: Store): ImportBatch | null {
     }
   };
 
+  // A first import's table is empty (takeReady fails the import otherwise): nothing to read.
   const empty = bulk || takeReady().empty;
-  /** Whether a ticket not put in this import may be stored, and is asked of the main connection. */
-  const readHere = (id: string): boolean => !written.has(id) && (empty || !bulk);
   return {
     importHash: (id) => {
-      if (readHere(id)) return empty ? undefined : store.importHashOf(id);
+      if (!written.has(id)) return empty ? undefined : store.importHashOf(id);
       const r = ask({ type: 'importHash', id });
       return r.type === 'importHash' ? r.hash : undefined;
     },
     load: (id) => {
-      if (readHere(id)) return empty ? null : store.getTicketWithEvents(id);
+      if (!written.has(id)) return empty ? null : store.getTicketWithEvents(id);
       const r = ask({ type: 'load', id });
       if (r.type !== 'load' || !r.row) return null;
       return { ticket: rowToTicket(r.row), events: historyToEvents(r.row.history) };
@@ -335,7 +332,7 @@ export function beginThreadedImport(store: Store): ImportBatch | null {
       ticketTexts(values, ticket, computed, importHash, eventsToHistory(events));
       const tb = rows * TEXT_COLUMNS;
       for (let i = 0; i < TEXT_COLUMNS; i++) {
-        const v = values[TEXT_INDEXES[i]];
+        const v = values[TEXT_SLOTS[i]];
         if (v === null || v === undefined) {
           textLengths[tb + i] = -1;
           continue;
@@ -437,15 +434,15 @@ function runWriter(data: WriterData): void {
     for (let r = 0; r < b.rows; r++) {
       for (let i = 0; i < NUMERIC_COLUMNS; i++) {
         const v = numbers[n++];
-        params[NUMERIC_INDEXES[i]] = v !== v ? null : v;
+        params[NUMERIC_SLOTS[i]] = v !== v ? null : v;
       }
       for (let i = 0; i < TEXT_COLUMNS; i++) {
         const x = textLengths[t++];
-        if (x === -1) params[TEXT_INDEXES[i]] = null;
-        else if (INTERNED[i] && x >= 0) params[TEXT_INDEXES[i]] = dictionary[x];
+        if (x === -1) params[TEXT_SLOTS[i]] = null;
+        else if (INTERNED[i] && x >= 0) params[TEXT_SLOTS[i]] = dictionary[x];
         else {
           const len = x >= 0 ? x : -2 - x;
-          params[TEXT_INDEXES[i]] = text.slice(pos, pos + len);
+          params[TEXT_SLOTS[i]] = text.slice(pos, pos + len);
           pos += len;
         }
       }
