@@ -144,10 +144,15 @@ function pushInterval(track: MetricTrack, paused: boolean, a: Instant, b: Instan
 
 const SEVERITY: Record<SlaStatus, number> = { on_time: 0, paused: 1, at_risk: 2, breached: 3 };
 
-/** The phase [from, until) goes to each running clock's counted or paused intervals. */
-function advanceTracks(fr: MetricTrack, res: MetricTrack, from: Instant, until: Instant, paused: boolean): void {
+/**
+ * The phase [from, until) goes to each running clock's counted or paused intervals;
+ * returns where the walk now is (until, or from when until is not later).
+ */
+function advanceTracks(fr: MetricTrack, res: MetricTrack, from: Instant, until: Instant, paused: boolean): Instant {
+  if (until <= from) return from;
   if (fr.stoppedAt === null) pushInterval(fr, paused, from, until);
   if (res.stoppedAt === null) pushInterval(res, paused, from, until);
+  return until;
 }
 
 /** The worse of `s` and the metric's status (met counts as on time); null metrics leave `s`. */
@@ -157,12 +162,15 @@ function worse(s: SlaStatus | null, m: MetricState | null): SlaStatus | null {
   return s === null || SEVERITY[x] > SEVERITY[s] ? x : s;
 }
 
+/** The earlier of `best` and `x`, counting only instants after `now`. */
+function earliestAfter(best: Instant | null, x: Instant | null, now: Instant): Instant | null {
+  return x !== null && x > now && (best === null || x < best) ? x : best;
+}
+
 /** The earliest of `best` and the running metric's at-risk and due instants after `now`. */
 function soonest(best: Instant | null, m: MetricState | null, now: Instant): Instant | null {
   if (!m || m.stoppedAt !== null) return best;
-  if (m.atRiskAt !== null && m.atRiskAt > now && (best === null || m.atRiskAt < best)) best = m.atRiskAt;
-  if (m.dueAt !== null && m.dueAt > now && (best === null || m.dueAt < best)) best = m.dueAt;
-  return best;
+  return earliestAfter(earliestAfter(best, m.atRiskAt, now), m.dueAt, now);
 }
 
 /** Evaluate a ticket's clocks as of `now`. */
@@ -194,16 +202,10 @@ export function evaluateClock(input: ClockInput, ctx: ClockContext, now: Instant
     if (ev.at < input.createdAt) continue; // nothing counts before creation
     // A manual pause that ran out before this event ends at its `until`.
     if (manual && manual.until !== null && manual.until <= ev.at) {
-      if (manual.until > t) {
-        advanceTracks(fr, res, t, manual.until, true);
-        t = manual.until;
-      }
+      t = advanceTracks(fr, res, t, manual.until, true);
       manual = null;
     }
-    if (ev.at > t) {
-      advanceTracks(fr, res, t, ev.at, manual !== null || pauseStatuses.has(status));
-      t = ev.at;
-    }
+    t = advanceTracks(fr, res, t, ev.at, manual !== null || pauseStatuses.has(status));
     switch (ev.type) {
       case 'status': {
         const next = ev.value ?? status;
@@ -266,13 +268,10 @@ export function evaluateClock(input: ClockInput, ctx: ClockContext, now: Instant
     }
   }
   if (manual && manual.until !== null && manual.until <= now) {
-    if (manual.until > t) {
-      advanceTracks(fr, res, t, manual.until, true);
-      t = manual.until;
-    }
+    t = advanceTracks(fr, res, t, manual.until, true);
     manual = null;
   }
-  if (now > t) advanceTracks(fr, res, t, now, manual !== null || pauseStatuses.has(status));
+  advanceTracks(fr, res, t, now, manual !== null || pauseStatuses.has(status));
 
   let targets = assignment?.targets ?? null;
   if (assignment && priorityChanged && ctx.targetsForPriority && priority) {
@@ -295,9 +294,8 @@ export function evaluateClock(input: ClockInput, ctx: ClockContext, now: Instant
   }
 
   const slaStatus = worse(worse(null, first), resolution);
-  let nextChangeAt = soonest(soonest(null, first, now), resolution, now);
   const pauseUntil = manual?.until ?? null;
-  if (pauseUntil !== null && pauseUntil > now && (nextChangeAt === null || pauseUntil < nextChangeAt)) nextChangeAt = pauseUntil;
+  const nextChangeAt = earliestAfter(soonest(soonest(null, first, now), resolution, now), pauseUntil, now);
 
   return {
     now,

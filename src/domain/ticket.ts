@@ -106,19 +106,17 @@ export function clockContext(
     plainContexts.set(settings, { calendar, ctx });
     return ctx;
   }
-  const ctx: ClockContext = {
+  // With it, the targets depend on the ticket's tier: a context per ticket.
+  return {
     calendar,
     pauseStatuses: pauseSet(settings),
     atRiskPercent: settings.atRiskThresholdPercent,
-  };
-  if (settings.recalculateOnPriorityChange) {
-    ctx.targetsForPriority = (policyName: string, priority: string): Targets | null => {
+    targetsForPriority: (policyName: string, priority: string): Targets | null => {
       const p = settings.policies.find((x) => x.name === policyName);
       const base = p?.targets[priority];
       return base ? applyMultiplier(base, tier, settings.tierMultipliers) : null;
-    };
-  }
-  return ctx;
+    },
+  };
 }
 
 export function evaluateTicket(

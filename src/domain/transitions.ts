@@ -54,10 +54,12 @@ export const transitionKey = (type: string, rule: string): string => `${type}|${
 const PREFIX: Record<Metric, 'response' | 'resolution'> = { first_response: 'response', resolution: 'resolution' };
 
 /** Every transition the ticket's current state implies, reached or not, fired or not. */
+const METRICS = ['first_response', 'resolution'] as const;
+
 export function transitionsOf(input: TransitionInput): Transition[] {
   const { clock, now } = input;
   const out: Transition[] = [];
-  for (const metric of ['first_response', 'resolution'] as const) {
+  for (const metric of METRICS) {
     const m = clock.metrics[metric];
     if (!m || m.stoppedAt !== null) continue;
     const breachHolds = m.dueAt !== null && now > m.dueAt;
@@ -97,8 +99,6 @@ export function dueTransitions(input: TransitionInput): Transition[] {
  * The same instants as transitionsOf, in one pass without building the transitions
  * (it runs for every ticket an import writes); keys are made only when some have fired.
  */
-const METRICS = ['first_response', 'resolution'] as const;
-
 export function nextCheckAt(input: TransitionInput): Instant | null {
   const { clock, fired } = input;
   // Nothing fired yet (always, in an import): no keys to build and look up.
