@@ -7,12 +7,12 @@ import type { Interval, MetricState } from '../domain/clock.js';
 import type { Calendar } from '../domain/calendar.js';
 import { matchPolicy } from '../domain/policy.js';
 import { ticketFields, type TicketEvent } from '../domain/ticket.js';
-import { DONE_STATUSES, type Instant, type Metric } from '../domain/types.js';
+import type { Instant, Metric } from '../domain/types.js';
 import { formatDuration, isoUtc, localTime, minutes } from '../render/format.js';
 import { auditLine, wrap } from '../render/audit.js';
 import { ticketJson } from '../render/ticket-json.js';
 import type { AlertRow, SlaEventRow } from '../store/tickets-query.js';
-import { clockAt, configAssignment, notFound } from './agent-ops.js';
+import { clockAt, configAssignment, isDone, notFound } from './agent-ops.js';
 import type { Context } from './context.js';
 
 export interface Segment {
@@ -119,8 +119,8 @@ export async function run(ctx: Context, id: string): Promise<number> {
     const text = (a: NonNullable<typeof to>): string => `${a.policy} (${targetsText(a.targets)}${calendar ? `, calendar ${a.calendar}` : ''})`;
     out(`  note: ${recorded ? `the ticket keeps ${text(recorded)}` : 'the ticket has no SLA'}; ` +
       `the current config would give ${to ? text(to) : `no SLA (${current.reason})`} — ` +
-      // recalc changes open tickets only: a resolved one keeps its SLA (a reopen makes it open again).
-      (DONE_STATUSES.has(ticket.status) ? 'sla recalc leaves it as it is (it is not open)' : 'sla recalc applies it'));
+      // recalc skips tickets done as of now (isDone, as it does); a reopen makes them open again.
+      (isDone(clock) ? 'sla recalc leaves it as it is (it is not open)' : 'sla recalc applies it'));
   }
 
   const fr = clock.metrics.first_response;
