@@ -145,6 +145,13 @@ export class Calendar {
   private starts = new Float64Array(0);
   private ends = new Float64Array(0);
   private cumBefore = new Float64Array(0);
+  /**
+   * Where each UTC day of the table begins in it: dayFirst[d] = the first segment starting
+   * at or after dayBase + d days. Finding t's segment is then a step or two from its day's
+   * entry, not a binary search over every segment of the table's years.
+   */
+  private dayBase = 0;
+  private dayFirst = new Int32Array(0);
   /** Instants in [coverStart, coverEnd] are fully described by the table. */
   private coverStart = Infinity;
   private coverEnd = -Infinity;
@@ -261,9 +268,20 @@ export class Calendar {
 
   // ---------------------------------------------------------------- table
 
+  /** The last segment starting at or before t, or -1 (t must be covered). */
+  private indexAt(t: number): number {
+    const d = Math.floor((t - this.dayBase) / DAY);
+    if (!(d >= 0 && d < this.dayFirst.length)) return upperBound(this.starts, this.n, t) - 1;
+    // Every segment before dayFirst[d] starts before that day, so before t.
+    const { starts, n } = this;
+    let i = this.dayFirst[d];
+    while (i < n && starts[i] <= t) i++;
+    return i - 1;
+  }
+
   /** Open ms from the table origin to t (t must be covered). */
   private cumAt(t: number): number {
-    const i = upperBound(this.starts, this.n, t) - 1;
+    const i = this.indexAt(t);
     if (i < 0) return 0;
     const end = this.ends[i];
     return this.cumBefore[i] + (t < end ? t : end) - this.starts[i];
@@ -276,10 +294,21 @@ export class Calendar {
   private locate(target: number, strict: boolean, from: number): number {
     for (;;) {
       if (strict ? target < this.cumCoverEnd : target <= this.cumCoverEnd) {
-        // first segment whose cumulative end reaches (strict: exceeds) target
+        // The first segment whose cumulative end reaches (strict: exceeds) target. No segment
+        // before from's can (their open time ends at or before cumAt(from) <= target, and
+        // add's target is above it): gallop forward from there — a deadline is usually a few
+        // segments on — then search the last stretch by halves.
         const { starts, ends, cumBefore } = this;
-        let lo = 0;
-        let hi = this.n - 1;
+        const last = this.n - 1;
+        let lo = from >= this.coverStart && from <= this.coverEnd ? Math.max(0, this.indexAt(from)) : 0;
+        let hi = lo;
+        for (let step = 1; ; step *= 2) {
+          const cumEnd = cumBefore[hi] + ends[hi] - starts[hi];
+          if (strict ? cumEnd > target : cumEnd >= target) break;
+          if (hi >= last) { lo = last; break; }
+          lo = hi + 1;
+          hi = Math.min(last, hi + step);
+        }
         while (lo < hi) {
           const mid = (lo + hi) >>> 1;
           const cumEnd = cumBefore[mid] + ends[mid] - starts[mid];
@@ -373,6 +402,16 @@ export class Calendar {
     this.c1 = y1;
     this.coverStart = this.chunkCoverStart(y0);
     this.coverEnd = this.chunkCoverEnd(y1);
+    const base = Math.floor(this.coverStart / DAY) * DAY;
+    const days = Math.floor((this.coverEnd - base) / DAY) + 1;
+    const dayFirst = new Int32Array(days);
+    for (let d = 0, i = 0; d < days; d++) {
+      const dayStart = base + d * DAY;
+      while (i < n && starts[i] < dayStart) i++;
+      dayFirst[d] = i;
+    }
+    this.dayBase = base;
+    this.dayFirst = dayFirst;
     this.cumCoverEnd = this.cumAt(this.coverEnd);
   }
 
