@@ -453,24 +453,27 @@ function runWriter(data: WriterData): void {
     }
   };
 
-  // The write-ahead log this transaction grows: flushed to disk in the background (a
-  // thread of libuv's pool) while rows are still being written and while the indexes are
-  // built, so that the checkpoint at commit — which must sync the log before copying it
-  // into the database — finds little left to write. Only the timing of the disk writes
-  // changes; what is written, and when it is durable, is SQLite's as always.
-  // (None with a rollback journal: beginBulkJournal.)
+  // The file this transaction grows — the write-ahead log, or with a rollback journal
+  // (beginBulkJournal) the database itself, whose new pages are written straight into
+  // it — flushed to disk in the background (a thread of libuv's pool) while rows are
+  // still being written and while the indexes are built, so that the sync at commit
+  // (the WAL's checkpoint, or the journal's commit) finds little left to write. Only the
+  // timing of the disk writes changes; what is written, and when it is durable, is
+  // SQLite's as always. The descriptor is never closed: closing any descriptor of the
+  // database file drops every POSIX lock this process holds on it (SQLite's included);
+  // it goes when the process ends, as an import's does after the import.
   const wal = db!.pragma('journal_mode', { simple: true }) === 'wal';
-  let walFd: number | null = null;
+  let growingFd: number | null = null;
   let syncing = false;
   let batchesSinceSync = 0;
-  const syncWal = (): void => {
-    if (syncing || !wal) return;
-    if (walFd === null) {
-      try { walFd = openSync(`${data.path}-wal`, 'r'); } catch { return; }
+  const syncGrowing = (): void => {
+    if (syncing) return;
+    if (growingFd === null) {
+      try { growingFd = openSync(wal ? `${data.path}-wal` : data.path, 'r'); } catch { return; }
     }
     syncing = true;
     batchesSinceSync = 0;
-    fdatasync(walFd, () => { syncing = false; });
+    fdatasync(growingFd, () => { syncing = false; });
   };
 
   process.on('uncaughtException', fail);
@@ -482,7 +485,7 @@ function runWriter(data: WriterData): void {
           const w0 = tracing ? performance.now() : 0;
           write(req);
           if (tracing) busy += performance.now() - w0;
-          if (++batchesSinceSync >= SYNC_EVERY_BATCHES) syncWal();
+          if (++batchesSinceSync >= SYNC_EVERY_BATCHES) syncGrowing();
         }
           Atomics.sub(control, IN_FLIGHT, 1);
           Atomics.notify(control, IN_FLIGHT);
@@ -498,7 +501,7 @@ function runWriter(data: WriterData): void {
         case 'end':
           trace('writer busy (writing rows)', busy);
           if (tracing) trace('writer thread CPU until then', threadCpuMs());
-          if (req.commit) syncWal();
+          if (req.commit) syncGrowing();
           endImportTransaction(db!, tx!, req.commit);
           closeDb();
           reply({ type: 'ended' });
