@@ -228,13 +228,30 @@ function mixStr(value: string | null | undefined): number {
   if (value === null) { mix(NULL); return 1; }
   // Not text (the readers give text; just in case): its JSON.
   const s: string = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
-  mix(STRING);
   const n = s.length;
-  mix(n);
-  // Two 16-bit code units per step.
+  // mix(STRING), mix(n), then mix() per two 16-bit code units — with the state in locals:
+  // h1/h2 are module variables, which V8 keeps in memory (a context), not in registers.
+  let a = Math.imul(h1 ^ STRING, 0x01000193);
+  let b = Math.imul(h2 ^ STRING, 0x5bd1e995);
+  b ^= b >>> 15;
+  a = Math.imul(a ^ n, 0x01000193);
+  b = Math.imul(b ^ n, 0x5bd1e995);
+  b ^= b >>> 15;
   let i = 0;
-  for (; i + 1 < n; i += 2) mix(s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16));
-  if (i < n) mix(s.charCodeAt(i));
+  for (; i + 1 < n; i += 2) {
+    const c = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  if (i < n) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  h1 = a;
+  h2 = b;
   return 1;
 }
 
