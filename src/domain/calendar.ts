@@ -81,6 +81,9 @@ function checkInterval(iv: DayInterval, where: string): void {
 
 interface DayRule { name: string | null; hours: DayInterval[] }
 
+/** How many segments past its start locate first looks for a deadline in. */
+const NEAR_SEGMENTS = 8;
+
 function upperBound(arr: Float64Array, n: number, x: number): number {
   // first index i in [0, n] with arr[i] > x
   let lo = 0;
@@ -296,18 +299,16 @@ export class Calendar {
       if (strict ? target < this.cumCoverEnd : target <= this.cumCoverEnd) {
         // The first segment whose cumulative end reaches (strict: exceeds) target. No segment
         // before from's can (their open time ends at or before cumAt(from) <= target, and
-        // add's target is above it): gallop forward from there — a deadline is usually a few
-        // segments on — then search the last stretch by halves.
+        // add's target is above it). A deadline is usually a few segments on: search the next
+        // few by halves when it lies among them, else the rest of the table.
         const { starts, ends, cumBefore } = this;
         const last = this.n - 1;
         let lo = from >= this.coverStart && from <= this.coverEnd ? Math.max(0, this.indexAt(from)) : 0;
-        let hi = lo;
-        for (let step = 1; ; step *= 2) {
-          const cumEnd = cumBefore[hi] + ends[hi] - starts[hi];
-          if (strict ? cumEnd > target : cumEnd >= target) break;
-          if (hi >= last) { lo = last; break; }
-          lo = hi + 1;
-          hi = Math.min(last, hi + step);
+        let hi = Math.min(last, lo + NEAR_SEGMENTS);
+        const cumNear = cumBefore[hi] + ends[hi] - starts[hi];
+        if (!(strict ? cumNear > target : cumNear >= target)) {
+          lo = Math.min(hi + 1, last);
+          hi = last;
         }
         while (lo < hi) {
           const mid = (lo + hi) >>> 1;
