@@ -69,6 +69,8 @@ const INTERNED_COLUMNS: ReadonlySet<string> = new Set([
 const INTERNED = TEXT_SLOTS.map((i) => INTERNED_COLUMNS.has(TICKET_COLUMNS[i]));
 /** Dictionary entries at most (then interned columns' new values are sent as text). */
 const DICTIONARY_MAX = 50_000;
+/** Recent values remembered per interned column (see put). */
+const RECENT = 4;
 
 interface Packed {
   type: 'rows';
@@ -231,7 +233,14 @@ export function beginThreadedImport(store: Store): ImportBatch | null {
   let pauseRows: number[] = [];
   let pauseUntils: number[] = [];
   const dictionary = new Map<string, number>();
+  /** The dictionary's strings by code (the first occurrence of each). */
+  const entries: string[] = [];
   let newEntries: string[] = [];
+  // Per interned column, the codes of its last RECENT distinct values: most rows repeat a
+  // column's few values, and comparing a string with a handful of others is cheaper than
+  // hashing it for the map (a value read from a file is a new string every row).
+  const recentCode = new Int32Array(TEXT_COLUMNS * RECENT).fill(-1);
+  const recentNext = new Int32Array(TEXT_COLUMNS);
   const values: unknown[] = new Array(TICKET_COLUMNS.length);
   // Ids put so far (32-bit hashes: "maybe" for a few others, never "no" for one put).
   const written = new IdSet();
@@ -339,13 +348,27 @@ export function beginThreadedImport(store: Store): ImportBatch | null {
         }
         const str = typeof v === 'string' ? v : String(v);
         if (INTERNED[i]) {
-          let code = dictionary.get(str);
-          if (code === undefined && dictionary.size < DICTIONARY_MAX) {
-            code = dictionary.size;
-            dictionary.set(str, code);
-            newEntries.push(str);
+          const rb = i * RECENT;
+          let code = -1;
+          for (let k = rb; k < rb + RECENT; k++) {
+            const c = recentCode[k];
+            if (c >= 0 && entries[c] === str) { code = c; break; }
           }
-          if (code !== undefined) {
+          if (code < 0) {
+            let c = dictionary.get(str);
+            if (c === undefined && entries.length < DICTIONARY_MAX) {
+              c = entries.length;
+              dictionary.set(str, c);
+              entries.push(str);
+              newEntries.push(str);
+            }
+            if (c !== undefined) {
+              code = c;
+              recentCode[rb + recentNext[i]] = c;
+              recentNext[i] = (recentNext[i] + 1) % RECENT;
+            }
+          }
+          if (code >= 0) {
             textLengths[tb + i] = code;
             continue;
           }

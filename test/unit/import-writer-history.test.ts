@@ -90,4 +90,34 @@ describe('the writer thread stores the histories eventsToHistory makes', () => {
       db.close();
     }
   }, 60_000);
+
+  it('stores the repeated values of interned columns right when they cycle through more values than it remembers', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sla-writer-interned-'));
+    const path = join(dir, 'sla.db');
+    const store = Store.open(path, { create: true });
+    const rnd = mulberry32(11);
+    const want = new Map<string, [string | null, string | null, string]>();
+    try {
+      const batch = beginThreadedImport(store);
+      for (let i = 0; i < 2000; i++) {
+        // Fresh string objects each row (as read from a file), 1–9 distinct values per column.
+        const tier = rnd() < 0.1 ? null : ['gold', 'silver', 'bronze', 'free', 'trial', 'partner', 'internal', 'edu', 'gov'][Math.floor(rnd() * 9)].split('').join('');
+        const assignee = rnd() < 0.2 ? null : `agent${Math.floor(rnd() * 7)}`;
+        const status = ['open', 'pending', 'new'][i % 3];
+        want.set(`t${i}`, [tier, assignee, status]);
+        batch.put({ ...ticket(`t${i}`), tier, assignee, status }, computed, [], `h${i}`);
+      }
+      batch.commit();
+    } finally {
+      store.close();
+    }
+    const db = new Database(path, { readonly: true });
+    try {
+      const rows = db.prepare('SELECT id, tier, assignee, status FROM tickets').raw().all() as Array<[string, string | null, string | null, string]>;
+      expect(rows.length).toBe(want.size);
+      for (const [id, tier, assignee, status] of rows) expect([tier, assignee, status], id).toEqual(want.get(id));
+    } finally {
+      db.close();
+    }
+  }, 60_000);
 });

@@ -51,4 +51,19 @@ describe('ticket values by column', () => {
     ticketNumbers(none, 0, { ...ticket, assignment: null }, computed);
     expect(Number.isNaN(none[NUMERIC_SLOTS.indexOf(TICKET_COLUMNS.indexOf('target_fr_min'))])).toBe(true);
   });
+
+  it('tags are stored as their JSON, remembered lists included (one and two tags, the same first tag with others)', () => {
+    const lists: string[][] = [
+      [], ['vip'], ['vip'], ['vip', 'api'], ['vip', 'api'], ['vip', 'sso'], ['api', 'vip'], ['a"b'], ['back\\slash'], ['émoji 🎉'],
+      ['vip', 'api', 'sso'], ['a-tag-of-thirteen+'], ['vip', 'a-tag-of-thirteen+'], [''], ['', ''], ['1'],
+    ];
+    const slot = TICKET_COLUMNS.indexOf('tags');
+    for (let round = 0; round < 3; round++) {
+      for (const tags of lists) {
+        const out: unknown[] = new Array(TICKET_COLUMNS.length);
+        ticketTexts(out, { ...ticket, tags: [...tags] }, computed, 'h', '[]');
+        expect(out[slot], JSON.stringify(tags)).toBe(JSON.stringify(tags));
+      }
+    }
+  });
 });
