@@ -95,6 +95,9 @@ describe('escalation rules', () => {
       expect(r.code, r.stderr).toBe(0);
       return JSON.parse(r.stdout).events.filter((e: any) => e.type === 'escalated').map((e: any) => `${e.rule}:${e.ticketId}@${e.at.slice(11, 16)}`).sort();
     };
+    // The open-customer index is made by the first check with a customerOpenAtLeast rule (migration 005).
+    const customerIndex = () => p.query("SELECT count(*) AS n FROM sqlite_master WHERE name = 'tickets_open_customer'")[0].n;
+    expect(customerIndex()).toBe(0);
     expect(await fired('2025-11-03T10:30:00Z')).toEqual([
       'big-customer:C1@10:10', 'big-customer:C2@10:10', 'big-customer:C3@10:10', 'urgent-unassigned:U1@10:10',
     ]);
@@ -106,6 +109,7 @@ describe('escalation rules', () => {
     expect(await fired('2025-11-03T13:05:00Z')).toEqual(['idle-2h:I1@13:00']);
     expect(await fired('2025-11-03T16:00:00Z')).toEqual([]);
     expect(on('/esc2')).toHaveLength(10);
+    expect(customerIndex()).toBe(1);
   });
 });
 

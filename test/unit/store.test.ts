@@ -67,6 +67,23 @@ describe('store', () => {
     raw.close();
   });
 
+  it('migration 005 drops the open-customer index of an older database, keeping its tickets', () => {
+    const old = join(dir, 'migrations-004');
+    mkdirSync(old);
+    for (const f of readdirSync(MIGRATIONS_DIR)) if (Number(f.slice(0, 3)) <= 4) copyFileSync(join(MIGRATIONS_DIR, f), join(old, f));
+    const path = join(dir, 'old.db');
+    const s4 = Store.open(path, { create: true, migrationsDir: old });
+    s4.saveTicket(ticket('1'), computed(5000), []);
+    expect(s4.schemaVersion()).toBe(4);
+    expect(s4.db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'tickets_open_customer'").get()).toEqual({ n: 1 });
+    s4.close();
+    const s = Store.open(path);
+    expect(s.schemaVersion()).toBe(readMigrations().at(-1)!.version);
+    expect(s.db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'tickets_open_customer'").get()).toEqual({ n: 0 });
+    expect(s.getTicketWithEvents('1')?.ticket.customer).toBe('acme');
+    s.close();
+  });
+
   it('saves a ticket with its events and reads them back in time order', () => {
     const s = Store.open(join(dir, 'c.db'), { create: true });
     s.saveTicket(ticket('1'), computed(5000), [
