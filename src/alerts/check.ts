@@ -141,8 +141,9 @@ export async function runCheck(input: CheckInput): Promise<CheckResult> {
     const dueSet = new Set(due);
     const customerCounts = new Map<number, Map<string, number>>();
     const extra: string[] = [];
-    // Their queries' index, made the first time such a rule is checked (not in a dry run: it writes).
-    if (customerRules.length > 0 && !dryRun) as.ensureOpenCustomerIndex();
+    // Their queries' index, made the first time such a rule is checked — in a dry run too:
+    // it changes no data, and without it each customer's lookup scans the whole table.
+    if (customerRules.length > 0) as.ensureOpenCustomerIndex();
     for (const r of customerRules) {
       const n = r.when.customerOpenAtLeast!;
       let counts = customerCounts.get(n);

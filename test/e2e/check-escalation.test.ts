@@ -98,6 +98,12 @@ describe('escalation rules', () => {
     // The open-customer index is made by the first check with a customerOpenAtLeast rule (migration 005).
     const customerIndex = () => p.query("SELECT count(*) AS n FROM sqlite_master WHERE name = 'tickets_open_customer'")[0].n;
     expect(customerIndex()).toBe(0);
+    // A dry run makes it too (no data changes), and records nothing.
+    const dry = await p.sla(['check', '--dry-run', '--at', '2025-11-03T10:30:00Z', '--format', 'json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout).events.filter((e: any) => e.type === 'escalated')).toHaveLength(4);
+    expect(customerIndex()).toBe(1);
+    expect(p.query('SELECT count(*) AS n FROM sla_events')[0].n).toBe(0);
     expect(await fired('2025-11-03T10:30:00Z')).toEqual([
       'big-customer:C1@10:10', 'big-customer:C2@10:10', 'big-customer:C3@10:10', 'urgent-unassigned:U1@10:10',
     ]);
