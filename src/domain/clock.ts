@@ -327,6 +327,18 @@ export function reachedWithin(counted: readonly Interval[], open: readonly numbe
   return null;
 }
 
+/**
+ * Instant at which `thresholdMs` of SLA time is reached: within the counted intervals
+ * (`elapsedMs` in all), else projected from `from` (null: not moving, no instant).
+ */
+function thresholdAt(
+  counted: readonly Interval[], countedOpen: readonly number[], elapsedMs: number, thresholdMs: number, from: Instant | null,
+  cal: BusinessTime,
+): Instant | null {
+  if (counted.length === 0 || thresholdMs > elapsedMs) return from === null ? null : cal.add(from, thresholdMs - elapsedMs);
+  return reachedWithin(counted, countedOpen, thresholdMs, cal);
+}
+
 function metricState(
   metric: Metric,
   track: MetricTrack,
@@ -349,14 +361,10 @@ function metricState(
   // Where the clock would go on counting from, if nothing pauses from now on.
   const resumeFrom = stopped ? track.stoppedAt! : now;
 
-  // Not reached within what was counted: projected from where counting resumes (paused: no deadline).
-  const moving = running || stopped;
-  const dueAt = counted.length === 0 || targetMs > elapsedMs
-    ? (moving ? cal.add(resumeFrom, targetMs - elapsedMs) : null)
-    : reachedWithin(counted, countedOpen, targetMs, cal);
-  const atRiskAt = counted.length === 0 || riskMs > elapsedMs
-    ? (moving ? cal.add(resumeFrom, riskMs - elapsedMs) : null)
-    : reachedWithin(counted, countedOpen, riskMs, cal);
+  // Projected from where counting resumes when not reached within what was counted (paused: no deadline).
+  const from = running || stopped ? resumeFrom : null;
+  const dueAt = thresholdAt(counted, countedOpen, elapsedMs, targetMs, from, cal);
+  const atRiskAt = thresholdAt(counted, countedOpen, elapsedMs, riskMs, from, cal);
 
   let status: MetricStatus;
   let met: boolean | null = null;

@@ -53,9 +53,9 @@ export const transitionKey = (type: string, rule: string): string => `${type}|${
 
 const PREFIX: Record<Metric, 'response' | 'resolution'> = { first_response: 'response', resolution: 'resolution' };
 
-/** Every transition the ticket's current state implies, reached or not, fired or not. */
 const METRICS = ['first_response', 'resolution'] as const;
 
+/** Every transition the ticket's current state implies, reached or not, fired or not. */
 export function transitionsOf(input: TransitionInput): Transition[] {
   const { clock, now } = input;
   const out: Transition[] = [];
