@@ -216,9 +216,12 @@ const NUMBER = 0x10005;
 const LIST = 0x10006;
 const OBJECT = 0x10007;
 
+const P1 = 0x01000193;
+const P2 = 0x5bd1e995;
+
 function mix(c: number): void {
-  h1 = Math.imul(h1 ^ c, 0x01000193);
-  h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+  h1 = Math.imul(h1 ^ c, P1);
+  h2 = Math.imul(h2 ^ c, P2);
   h2 ^= h2 >>> 15;
 }
 
@@ -229,29 +232,22 @@ function mixStr(value: string | null | undefined): number {
   // Not text (the readers give text; just in case): its JSON.
   const s: string = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
   const n = s.length;
-  // mix(STRING), mix(n), then mix() per two 16-bit code units — with the state in locals:
-  // h1/h2 are module variables, which V8 keeps in memory (a context), not in registers.
-  let a = Math.imul(h1 ^ STRING, 0x01000193);
-  let b = Math.imul(h2 ^ STRING, 0x5bd1e995);
-  b ^= b >>> 15;
-  a = Math.imul(a ^ n, 0x01000193);
-  b = Math.imul(b ^ n, 0x5bd1e995);
-  b ^= b >>> 15;
+  mix(STRING);
+  mix(n);
+  // mix() per two 16-bit code units, with the state in locals: h1/h2 are module
+  // variables, which V8 keeps in memory (a context), not in registers.
+  let a = h1;
+  let b = h2;
   let i = 0;
   for (; i + 1 < n; i += 2) {
     const c = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 15;
-  }
-  if (i < n) {
-    const c = s.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
+    a = Math.imul(a ^ c, P1);
+    b = Math.imul(b ^ c, P2);
     b ^= b >>> 15;
   }
   h1 = a;
   h2 = b;
+  if (i < n) mix(s.charCodeAt(i));
   return 1;
 }
 
