@@ -42,7 +42,7 @@ const BATCH_ROWS = 256;
 const MAX_IN_FLIGHT = 32;
 /** How long the main thread waits for the writer to start (it may wait on the busy timeout: BUSY_TIMEOUT_MS, 30 s). */
 const START_TIMEOUT_MS = 60_000;
-/** Batches written between two background syncs of the write-ahead log (~20 MB of it). */
+/** Batches written between two background syncs of the file the import grows (the WAL, or the database on a first import). */
 const SYNC_EVERY_BATCHES = 128;
 
 // Shared control words (Int32Array over a SharedArrayBuffer).
