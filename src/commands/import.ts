@@ -3,6 +3,7 @@
 import { statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
+import type { ImportSummary } from '../import/service.js';
 import type { SourceFormat } from '../import/types.js';
 import { toCsv } from '../render/csv.js';
 import { usageError, type Context } from './context.js';
@@ -69,11 +70,37 @@ export async function run(ctx: Context, file: string, opts: Opts): Promise<numbe
       `${n(summary.eventsAdded)} events added · ${n(summary.rejected)} rejected · ${n(summary.withoutPolicy)} without an SLA policy`);
     for (const [reason, count] of Object.entries(summary.withoutPolicyReasons)) ctx.out(`  no SLA: ${reason} (${n(count)})`);
     if (summary.rowsStale) ctx.out(`  ${n(summary.rowsStale)} rows were older than the stored state and were not applied`);
+    for (const line of summaryDetails(summary, n)) ctx.out(`  ${line}`);
     if (!summary.committed) {
       ctx.out(summary.dryRun ? 'nothing was committed (--dry-run)' : 'nothing was committed (--strict and rejected rows)');
     }
   }
   return summary.rejected > 0 ? 1 : 0;
+}
+
+/**
+ * What a user checks a mapping by (also with --dry-run): events by type and status, rows an
+ * earlier import brought, rules that matched nothing, activities without a rule, columns
+ * taken by their name.
+ */
+function summaryDetails(s: ImportSummary, n: (x: number) => string): string[] {
+  const out: string[] = [];
+  const types = Object.entries(s.eventsByType).filter(([k]) => !k.includes(':'));
+  if (types.length) out.push(`events by type: ${types.map(([k, v]) => `${k} ${n(v)}`).join(', ')}`);
+  const statuses = Object.entries(s.eventsByType).filter(([k]) => k.startsWith('status:'));
+  if (statuses.length) out.push(`status events by status: ${statuses.map(([k, v]) => `${k.slice(7)} ${n(v)}`).join(', ')}`);
+  if (s.rowsKnown) out.push(`${n(s.rowsKnown)} rows were already imported and were skipped`);
+  if (s.createdAfterFirstRow) out.push(`${n(s.createdAfterFirstRow)} tickets have a created_at after their first row: created at their first row instead`);
+  if (s.rulesUnmatched.length) out.push(`rules that matched no row: ${s.rulesUnmatched.map((r) => JSON.stringify(r)).join(', ')}`);
+  if (s.otherwiseRows) {
+    out.push(`${n(s.otherwiseRows)} rows had an activity without a rule (otherwise): `
+      + s.otherwise.map((o) => `${JSON.stringify(o.value)} ${n(o.rows)}`).join(', ')
+      + (s.otherwise.length < s.otherwiseRows && s.otherwise.reduce((a, o) => a + o.rows, 0) < s.otherwiseRows ? ', …' : ''));
+  }
+  if (s.implicitColumns.length) {
+    out.push(`columns taken by their name: ${s.implicitColumns.map((c) => `"${c.column}" → ${c.field}`).join(', ')}`);
+  }
+  return out;
 }
 
 function writeRejects(path: string, rejects: Array<{ line: number; raw: Record<string, string>; reason: string }>): void {

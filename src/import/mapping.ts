@@ -51,8 +51,18 @@ const MappingSchema = z.strictObject({
     rules: z.record(z.string(), z.union([RuleSchema, z.array(RuleSchema).min(1)])).optional(),
     otherwise: z.enum(['note', 'ignore']).optional(),
     firstResponseAwayFrom: z.string().min(1).optional(),
+    key: z.string().min(1).optional(),
   }).optional(),
+  optional: z.array(z.string()).optional(),
+  derive: z.record(z.string(), z.strictObject({
+    from: z.string().min(1),
+    add: z.string().min(1),
+    unit: z.enum(['seconds', 'minutes', 'hours']).optional(),
+  })).optional(),
 });
+
+/** Time fields a mapping can derive (and derive from). */
+const TIME_FIELDS: readonly string[] = ['created_at', 'first_response_at', 'resolved_at', 'closed_at', 'updated_at'];
 
 const HINT = 'fix the mapping file (see examples/mappings/README.md)';
 const STATUS_SET: ReadonlySet<string> = new Set(CANONICAL_STATUSES);
@@ -126,6 +136,18 @@ export function parseMapping(data: unknown, file: string): LoadedMapping {
     out.columns[field] = column;
   }
   if (m.ignore) out.ignore = [...m.ignore];
+  if (m.optional) out.optional = [...m.optional];
+  if (m.derive) {
+    out.derive = {};
+    for (const [field, d] of Object.entries(m.derive)) {
+      if (!TIME_FIELDS.includes(field)) fail(file, ['derive', field], `"${field}" is not a time field; use one of ${TIME_FIELDS.join(', ')}`);
+      if (!TIME_FIELDS.includes(d.from) || d.from === field) {
+        fail(file, ['derive', field, 'from'], `"${d.from}" is not another time field; use one of ${TIME_FIELDS.filter((f) => f !== field).join(', ')}`);
+      }
+      if (m.derive[d.from] !== undefined) fail(file, ['derive', field, 'from'], `"${d.from}" is itself derived; derive from a time field that has a column`);
+      out.derive[field] = { from: d.from, add: d.add, unit: d.unit ?? 'minutes' };
+    }
+  }
   if (m.missing) out.missing = m.missing.map((s) => s.trim());
   if (m.tagSeparator !== undefined) out.tagSeparator = m.tagSeparator;
 
@@ -175,6 +197,7 @@ export function parseMapping(data: unknown, file: string): LoadedMapping {
     const ev: NonNullable<Mapping['events']> = {};
     if (m.events.activityColumn !== undefined) ev.activityColumn = m.events.activityColumn;
     if (m.events.otherwise !== undefined) ev.otherwise = m.events.otherwise;
+    if (m.events.key !== undefined) ev.key = m.events.key;
     if (m.events.rules) {
       if (ev.activityColumn === undefined) fail(file, ['events', 'rules'], 'rules need "activityColumn" (the column whose value selects a rule)');
       const rules: Record<string, Array<{ type: EventType; value?: string }>> = Object.create(null) as Record<string, Array<{ type: EventType; value?: string }>>;

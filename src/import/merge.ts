@@ -3,6 +3,7 @@
 
 import type { Ticket, TicketEvent } from '../domain/ticket.js';
 import { DONE_STATUSES, type Instant } from '../domain/types.js';
+import { textDigest } from './digest.js';
 import type { EventRow, TicketAttrs, TicketRow } from './types.js';
 
 export type Outcome = 'new' | 'updated' | 'unchanged' | 'stale';
@@ -145,58 +146,213 @@ export function mergeTicketRow(stored: Ticket | null, row: TicketRow, now: Insta
   return { outcome: changed ? 'updated' : 'unchanged', ticket: t, events };
 }
 
-function eventKey(e: { at: Instant; type: string; value?: string | null }): string {
-  return `${e.at}|${e.type}|${e.value ?? ''}`;
+/** What the merge of an event log's rows needs besides the rows. */
+export interface EventLogRules {
+  /** firstResponseAwayFrom (canonical): the first status event to another status also counts as the first response. */
+  awayFrom: string | null;
 }
 
+/** A stored ticket as an event-log merge sees it: its history and the digest of its imported rows. */
+export interface StoredHistory {
+  ticket: Ticket;
+  events: TicketEvent[];
+  /** tickets.import_hash: for an event log, "e" and the 16-digit digests of the rows imported so far. */
+  importHash?: string | null;
+}
+
+export interface MergedEvents extends Merged {
+  history: TicketEvent[];
+  /** The ticket's new row digests ("e…") when this import brought new rows, else null (nothing to record). */
+  importHash: string | null;
+  /** Rows of this import already imported before (recognised by their digest), skipped. */
+  rowsKnown: number;
+  /** The creation instant (created_at, or a "created" event) came after the ticket's first row: the first row's instant was taken. */
+  createdAfterFirstRow: boolean;
+}
+
+const DIGEST_CHARS = 16;
+
 /**
- * All rows of an event log for one ticket (any order; sorted here, stable).
- * The history is rebuilt in time order; attributes come from the rows (last
- * value wins); a priority that changes between rows becomes a priority event.
- * Rows already stored (same instant, type and value) are not added again.
+ * Every row's identity within its ticket for this import: its digest (key column or
+ * content), and for the second and later rows with the same digest in this file, that
+ * digest with the row's count — so rows that are alike within one file are all kept,
+ * and the same file imported again gives the same identities.
  */
-export function mergeEventRows(stored: { ticket: Ticket; events: TicketEvent[] } | null, rows: EventRow[]): Merged {
-  const sorted = [...rows].sort((a, b) => a.at - b.at);
-  const createdRow = sorted.find((r) => r.type === 'created');
-  const firstAt = createdRow?.at ?? sorted[0].at;
+function rowIdentities(rows: readonly EventRow[]): string[] {
+  const out: string[] = new Array(rows.length);
+  let seen: Map<string, number> | null = null;
+  for (let i = 0; i < rows.length; i++) {
+    const d = rows[i].digest;
+    let n = 1;
+    if (i > 0) {
+      seen ??= new Map([[rows[0].digest, 1]]);
+      n = (seen.get(d) ?? 0) + 1;
+      seen.set(d, n);
+    }
+    out[i] = n === 1 ? d : textDigest(`${d}#${n}`);
+  }
+  return out;
+}
+
+function storedDigests(hash: string | null | undefined): Set<string> | null {
+  if (!hash || hash.charCodeAt(0) !== 101 /* e */) return null;
+  const set = new Set<string>();
+  for (let i = 1; i + DIGEST_CHARS <= hash.length; i += DIGEST_CHARS) set.add(hash.slice(i, i + DIGEST_CHARS));
+  return set;
+}
+
+const eventKey = (at: Instant, type: string, value: string | null | undefined): string => `${at}|${type}|${value ?? ''}`;
+
+/** One step of the walk over a ticket's history: a stored event, an event of a time column, or a new row. */
+type Step =
+  | { kind: 0; at: Instant; i: number; e: TicketEvent }
+  | { kind: 1; at: Instant; i: number; type: 'reply' | 'resolved' | 'closed' }
+  | { kind: 2; at: Instant; i: number; row: EventRow };
+
+/**
+ * The rows of an event log for one ticket, in file order, merged into its stored history.
+ *
+ * - Every row is an event (or several, or none: a row may only carry fields); rows with the
+ *   same instant keep their file order. A row is skipped only when an earlier import
+ *   already brought it (the same identity, see rowIdentities), so importing a file twice,
+ *   or a log split into files imported in order, gives one history.
+ * - The walk goes through the stored events and the new rows in time order (stored first
+ *   at the same instant) and derives what the rows imply: a priority column that changes
+ *   is a priority event; a status column (a snapshot log) that changes is a status event;
+ *   with `awayFrom`, the first status event to another status is also a reply; the time
+ *   columns first_response_at, resolved_at, closed_at are a reply / resolution / closing at
+ *   their instant (once, unless the history already says so).
+ * - Attributes: last value wins, in time order; an absent value changes nothing.
+ * - The ticket is created at its created_at (or a "created" row), else at its first row.
+ */
+export function mergeEventRows(stored: StoredHistory | null, rows: EventRow[], rules: EventLogRules = { awayFrom: null }): MergedEvents {
+  const ids = rowIdentities(rows);
+  const known = stored ? storedDigests(stored.importHash) : null;
+  // Before row digests were stored: a row is known when all its events are in the history.
+  const legacy = stored && known === null ? new Set(stored.events.map((e) => eventKey(e.at, e.type, e.value))) : null;
+  const fresh: EventRow[] = [];
+  const freshIds: string[] = [];
+  let rowsKnown = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    const isKnown = known !== null ? known.has(ids[i])
+      : legacy !== null && r.events.length > 0 && r.events.every((e) => e.type === 'created' || legacy.has(eventKey(r.at, e.type, e.value)));
+    if (isKnown) rowsKnown++;
+    else { fresh.push(r); freshIds.push(ids[i]); }
+  }
+
+  const storedEvents = stored?.events ?? [];
   const t: Ticket = stored
     ? { ...stored.ticket, tags: [...stored.ticket.tags], custom: { ...stored.ticket.custom } }
-    : blankTicket(sorted[0].ticketId, firstAt);
-  if (stored && firstAt < t.createdAt) t.createdAt = firstAt;
+    : blankTicket(rows[0].ticketId, rows[0].at);
+  if (fresh.length === 0) {
+    // Rows recognised the old way (no digests stored yet): record their digests now.
+    const importHash = legacy !== null ? `e${ids.join('')}` : null;
+    return { outcome: 'unchanged', ticket: t, events: [], history: storedEvents, importHash, rowsKnown, createdAfterFirstRow: false };
+  }
 
-  const have = new Set((stored?.events ?? []).map(eventKey));
-  const all: TicketEvent[] = [...(stored?.events ?? [])];
+  // Creation: the earliest created_at / "created" row, never after the first row.
+  let firstAt = Infinity;
+  let created = Infinity;
+  for (const r of fresh) {
+    if (r.at < firstAt) firstAt = r.at;
+    if (r.createdAt !== null && r.createdAt < created) created = r.createdAt;
+    for (const e of r.events) if (e.type === 'created' && r.at < created) created = r.at;
+  }
+  let createdAfterFirstRow = false;
+  if (created === Infinity) created = firstAt;
+  else if (created > firstAt) { created = firstAt; createdAfterFirstRow = true; }
+  if (!stored || created < t.createdAt) t.createdAt = created;
+
+  // The walk's steps, in time order: stored events, then time-column events, then rows.
+  const steps: Step[] = [];
+  for (let i = 0; i < storedEvents.length; i++) steps.push({ kind: 0, at: storedEvents[i].at, i, e: storedEvents[i] });
+  const has = new Set(storedEvents.map((e) => eventKey(e.at, e.type, e.value)));
+  const timeEvent = (at: Instant | null, type: 'reply' | 'resolved' | 'closed'): void => {
+    if (at === null) return;
+    const key = type === 'reply' ? eventKey(at, 'reply', null) : eventKey(at, 'status', type);
+    if (has.has(key)) return;
+    has.add(key);
+    steps.push({ kind: 1, at, i: steps.length, type });
+  };
+  for (const r of fresh) {
+    timeEvent(r.firstResponseAt, 'reply');
+    timeEvent(r.resolvedAt, 'resolved');
+    timeEvent(r.closedAt, 'closed');
+  }
+  for (let i = 0; i < fresh.length; i++) steps.push({ kind: 2, at: fresh[i].at, i, row: fresh[i] });
+  steps.sort((a, b) => a.at - b.at || a.kind - b.kind || a.i - b.i);
+
   const added: TicketEvent[] = [];
-  const add = (e: TicketEvent): void => {
-    const k = eventKey(e);
-    if (have.has(k)) return;
-    have.add(k);
-    added.push(e);
-    all.push(e);
+  const add = (at: Instant, type: string, value: string | null, actor: string | null): void => {
+    added.push({ at, type, value, actor, source: 'import' });
   };
-
-  // The priority in effect at an instant: the last priority event at or before it
-  // (stored or added by this import), else the priority the ticket started with.
-  const priorityAt = (at: Instant): string | null => {
-    let p = t.initialPriority;
-    let when = -Infinity;
-    for (const e of all) if (e.type === 'priority' && e.at <= at && e.at >= when) { p = e.value ?? p; when = e.at; }
-    return p;
+  let priority: string | null = t.initialPriority;
+  let status = 'new';
+  let responded = false;
+  const toStatus = (at: Instant, value: string, actor: string | null): void => {
+    if (rules.awayFrom !== null && !responded && value !== rules.awayFrom) {
+      responded = true;
+      add(at, 'reply', null, actor);
+    }
+    add(at, 'status', value, actor);
+    status = value;
   };
-  for (const r of sorted) {
-    applyAttrs(t, r.attrs);
+  const lastStored = stored ? (stored.ticket.updatedAt ?? -Infinity) : -Infinity;
+  for (const s of steps) {
+    if (s.kind === 0) {
+      const e = s.e;
+      if (e.type === 'priority' && e.value) priority = e.value;
+      else if (e.type === 'status' && e.value) status = e.value;
+      else if (e.type === 'reply') responded = true;
+      continue;
+    }
+    if (s.kind === 1) {
+      if (s.type === 'reply') {
+        if (!responded) { responded = true; add(s.at, 'reply', null, null); }
+      } else if (s.type === 'resolved' ? !DONE_STATUSES.has(status) : status !== 'closed') {
+        toStatus(s.at, s.type, null);
+      }
+      continue;
+    }
+    const r = s.row;
+    if (r.at >= lastStored) applyAttrs(t, r.attrs);
     const p = r.attrs.priority;
     if (p) {
-      if (t.initialPriority === null) t.initialPriority = p;
-      else if (p !== priorityAt(r.at)) add({ at: r.at, type: 'priority', value: p, actor: r.actor, source: 'import' });
+      if (priority === null) {
+        if (t.initialPriority === null) t.initialPriority = p;
+        else add(r.at, 'priority', p, r.actor);
+        priority = p;
+      } else if (p !== priority) {
+        add(r.at, 'priority', p, r.actor);
+        priority = p;
+      }
     }
-    if (r.type === 'created') continue;
-    add({ at: r.at, type: r.type, value: r.value, actor: r.actor, source: 'import' });
+    for (const e of r.events) {
+      if (e.type === 'created') continue;
+      if (e.type === 'status' && e.value) { toStatus(r.at, e.value, r.actor); continue; }
+      if (e.type === 'reply') responded = true;
+      else if (e.type === 'priority' && e.value) priority = e.value;
+      add(r.at, e.type, e.value, r.actor);
+    }
+    const st = r.attrs.status;
+    if (st && st !== status) toStatus(r.at, st, r.actor);
   }
-  t.priority = priorityAt(Infinity);
+  t.priority = priority ?? t.initialPriority;
 
   // Derive the ticket's columns from its whole history.
+  const all: TicketEvent[] = [...storedEvents, ...added];
   all.sort((a, b) => a.at - b.at || (a.seq ?? Infinity) - (b.seq ?? Infinity));
+  deriveColumns(t, all);
+
+  const importHash = known !== null ? `${stored?.importHash ?? 'e'}${freshIds.join('')}` : `e${ids.join('')}`;
+  if (!stored) return { outcome: 'new', ticket: t, events: added, history: all, importHash, rowsKnown, createdAfterFirstRow };
+  const changed = added.length > 0 || !sameJson(t, stored.ticket);
+  return { outcome: changed ? 'updated' : 'unchanged', ticket: t, events: added, history: all, importHash, rowsKnown, createdAfterFirstRow };
+}
+
+/** A ticket's status, first response, resolution and closing from its history (in time order). */
+function deriveColumns(t: Ticket, all: readonly TicketEvent[]): void {
   let status = 'new';
   let firstResponseAt: Instant | null = null;
   let resolvedAt: Instant | null = null;
@@ -217,9 +373,4 @@ export function mergeEventRows(stored: { ticket: Ticket; events: TicketEvent[] }
   t.resolvedAt = resolvedAt ?? (closedAt !== null && DONE_STATUSES.has(status) ? closedAt : null);
   t.closedAt = closedAt;
   t.updatedAt = last;
-
-  added.sort((a, b) => a.at - b.at);
-  if (!stored) return { outcome: 'new', ticket: t, events: added, history: all };
-  const changed = added.length > 0 || !sameJson(t, stored.ticket);
-  return { outcome: changed ? 'updated' : 'unchanged', ticket: t, events: added, history: all };
 }

@@ -22,12 +22,13 @@ import { CANONICAL_STATUSES } from '../domain/types.js';
 import { isoUtc } from '../render/format.js';
 import { ImportError } from './errors.js';
 import type { LoadedMapping } from './mapping.js';
+import { eventRowDigest } from './digest.js';
 import { compileTimestampParser, describeTimestampFormat } from './timestamp.js';
 import type { TimestampParser } from './timestamp.js';
 import type { RecordSource } from './records.js';
 import { EVENT_TYPES } from './types.js';
 import type {
-  EventRow, EventType, ImportRecord, ReaderOptions, SourceFormat, TicketAttrs, TicketRow, Vocabulary,
+  EventRow, EventType, ImportRecord, ReaderOptions, ReadReport, RowEvent, SourceFormat, TicketAttrs, TicketRow, Vocabulary,
 } from './types.js';
 
 /**
@@ -44,6 +45,8 @@ type Cell = string | string[];
 type StrField = 'subject' | 'requester' | 'customer' | 'tier' | 'assignee' | 'group' | 'channel';
 const STR_FIELDS: readonly StrField[] = ['subject', 'requester', 'customer', 'tier', 'assignee', 'group', 'channel'];
 const TICKET_TIME_FIELDS = ['created_at', 'first_response_at', 'resolved_at', 'closed_at', 'updated_at'] as const;
+/** The ticket time fields an event log may carry (its rows are dated by `at`, not `updated_at`). */
+const EVENT_TIME_FIELDS = ['created_at', 'first_response_at', 'resolved_at', 'closed_at'] as const;
 const STATUS_SET: ReadonlySet<string> = new Set(CANONICAL_STATUSES);
 const NO_TAGS: readonly string[] = [];
 const TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);
@@ -53,8 +56,20 @@ const MAPPED_IN = { status: 'statusMap or the mapping', priority: 'priorityAlias
 /** Canonical fields a mode reads from columns (events: plus `id` as an alias of ticket_id). */
 const MODE_FIELDS: Record<Mode, readonly string[]> = {
   tickets: ['id', ...STR_FIELDS, 'priority', 'status', 'tags', ...TICKET_TIME_FIELDS],
-  events: ['ticket_id', 'at', 'type', 'value', 'actor', ...STR_FIELDS, 'priority', 'status', 'tags'],
+  events: ['ticket_id', 'at', 'type', 'value', 'actor', ...STR_FIELDS, 'priority', 'status', 'tags', ...EVENT_TIME_FIELDS],
 };
+
+/** Why a canonical field means nothing in a mode (a mapping naming it is an error). */
+function meaningless(mode: Mode, field: string): string | null {
+  if (mode === 'events') {
+    return field === 'updated_at' ? 'an event log\'s rows are dated by "at"; map the row\'s time to "at"' : null;
+  }
+  if (field === 'ticket_id') return 'ticket rows name the ticket with "id"';
+  if (['at', 'type', 'value', 'actor'].includes(field)) {
+    return `"${field}" is a field of event logs; import the file with --events (or "kind": "events" in the mapping)`;
+  }
+  return null;
+}
 
 /** Header names are matched to field names ignoring case, spaces, "_" and "-": "Created at" = created_at. */
 const normKey = (s: string): string => s.toLowerCase().replace(/[\s_-]+/g, '');
@@ -464,6 +479,10 @@ class Plan {
   from: Record<string, string> = {};
   /** Mapped columns the header lacks. */
   missing: Array<{ field: string; column: string }> = [];
+  /** The events.key column (event logs). */
+  key = -1;
+  /** Time fields derived from another one plus a duration column (mapping "derive"). */
+  derive: Array<{ field: string; from: string; add: number; unitMs: number }> = [];
   constructor(readonly header: string[]) {}
 }
 
@@ -506,11 +525,9 @@ class Converter<T> {
   private readonly priorityCache = new Map<string, string | null>();
   private readonly rules: Record<string, RuleEvent[]> | null;
   private readonly otherwise: 'note' | 'ignore';
-  private readonly awayFrom: string | null;
-  /** Tickets whose first response the reader has derived (firstResponseAwayFrom). */
-  private readonly responded = new Set<string>();
-  /** Last priority seen per ticket (event logs): a change yields a 'priority' event. */
-  private readonly lastPriority = new Map<string, string>();
+  private readonly optional: Set<string>;
+  /** What the summary reports (rules matched, activities without a rule, implicit columns). */
+  private readonly report: ReadReport;
   private plan: Plan | null = null;
   private readonly jsonPlans = new Map<string, Plan>();
   private firstJson = true;
@@ -554,19 +571,33 @@ class Converter<T> {
       }
       this.rules = rules;
     }
-    this.awayFrom = null;
-    if (ev?.firstResponseAwayFrom !== undefined) {
-      this.awayFrom = this.status(ev.firstResponseAwayFrom);
-      if (this.awayFrom === null) {
-        throw new ImportError(`mapping ${mapping?.path}: events.firstResponseAwayFrom: "${ev.firstResponseAwayFrom}" is not a status`,
-          `use one of ${CANONICAL_STATUSES.join(', ')}`);
-      }
-    }
     if (mapping?.kind === 'events' && mode === 'tickets') {
       throw new ImportError(`mapping ${mapping.path} is for an event log ("kind": "events")`, 'import it with --events');
     }
     if (mapping?.kind === 'tickets' && mode === 'events') {
       throw new ImportError(`mapping ${mapping.path} is for ticket rows ("kind": "tickets")`, 'import without --events, or use an event-log mapping');
+    }
+    this.optional = new Set((mapping?.optional ?? []).map((s) => s.trim().toLowerCase()));
+    this.report = opts.report ?? { implicitColumns: [], ruleRows: new Map(), otherwise: new Map() };
+    if (this.rules !== null) for (const k of Object.keys(this.rules)) if (!this.report.ruleRows.has(k)) this.report.ruleRows.set(k, 0);
+    for (const field of Object.keys(mapping?.columns ?? {})) {
+      const why = field.startsWith('custom.') ? null : meaningless(mode, field);
+      if (why !== null) {
+        throw new ImportError(`mapping ${mapping?.path}: columns.${field}: "${field}" means nothing in ${mode === 'events' ? 'an event log' : 'a ticket export'}`, why);
+      }
+    }
+    for (const [field, d] of Object.entries(mapping?.derive ?? {})) {
+      const why = meaningless(mode, field) ?? meaningless(mode, d.from);
+      if (why !== null) throw new ImportError(`mapping ${mapping?.path}: derive.${field}: means nothing in ${mode === 'events' ? 'an event log' : 'a ticket export'}`, why);
+    }
+    if (mode === 'tickets' && (ev?.activityColumn !== undefined || ev?.key !== undefined)) {
+      throw new ImportError(`mapping ${mapping?.path}: "events" applies to event logs only`, 'import the file with --events, or set "kind": "events" in the mapping');
+    }
+    if (ev?.firstResponseAwayFrom !== undefined) {
+      if (this.status(ev.firstResponseAwayFrom) === null) {
+        throw new ImportError(`mapping ${mapping?.path}: events.firstResponseAwayFrom: "${ev.firstResponseAwayFrom}" is not a status`,
+          `use one of ${CANONICAL_STATUSES.join(', ')}`);
+      }
     }
   }
 
@@ -631,21 +662,34 @@ class Converter<T> {
     for (const [field, column] of Object.entries(mapping?.columns ?? {})) {
       const idx = find(column);
       if (idx < 0) {
-        plan.missing.push({ field, column });
+        if (!this.optional.has(column.trim().toLowerCase())) plan.missing.push({ field, column });
         continue;
       }
       used.add(idx);
       let f = field;
       if (this.mode === 'events' && f === 'id') f = 'ticket_id';
       if (f.startsWith('custom.')) plan.custom.push({ idx, name: f.slice(7) });
-      else if (fieldsOfMode.includes(f)) { if (!fields.has(f)) fields.set(f, idx); }
-      else plan.custom.push({ idx, name: f }); // a field this kind of source does not use
+      else if (!fields.has(f)) fields.set(f, idx); // the constructor refused fields the mode does not use
     }
     const activityColumn = mapping?.events?.activityColumn;
     if (this.mode === 'events' && activityColumn !== undefined) {
       const idx = find(activityColumn);
       if (idx < 0) plan.missing.push({ field: 'events.activityColumn', column: activityColumn });
       else { used.add(idx); plan.activity = idx; plan.from.activity = header[idx]; }
+    }
+    const keyColumn = mapping?.events?.key;
+    if (this.mode === 'events' && keyColumn !== undefined) {
+      const idx = find(keyColumn);
+      if (idx < 0) plan.missing.push({ field: 'events.key', column: keyColumn });
+      else plan.key = idx; // also kept as a custom field unless mapped or ignored
+    }
+    for (const [field, d] of Object.entries(mapping?.derive ?? {})) {
+      const idx = find(d.add);
+      if (idx < 0) {
+        if (!this.optional.has(d.add.trim().toLowerCase())) plan.missing.push({ field: `derive.${field}.add`, column: d.add });
+        continue;
+      }
+      plan.derive.push({ field, from: d.from, add: idx, unitMs: d.unit === 'seconds' ? 1000 : d.unit === 'hours' ? 3_600_000 : 60_000 });
     }
     if (strict && plan.missing.length > 0) {
       const m = plan.missing[0];
@@ -655,13 +699,32 @@ class Converter<T> {
       );
     }
     // canonical names (ignoring case, spaces, _ and -) for fields the mapping does not name
+    const implicit: Array<{ field: string; column: string }> = [];
     const byName = (f: string, name: string): void => {
       if (fields.has(f)) return;
       const idx = norm.get(normKey(name));
-      if (idx !== undefined && !used.has(idx) && !ignored(idx)) { fields.set(f, idx); used.add(idx); }
+      if (idx !== undefined && !used.has(idx) && !ignored(idx)) {
+        fields.set(f, idx);
+        used.add(idx);
+        implicit.push({ field: f, column: header[idx] });
+      }
     };
     for (const f of fieldsOfMode) byName(f, f);
     if (this.mode === 'events') byName('ticket_id', 'id');
+    if (mapping) {
+      // A column taken by its name while activity rules say what rows mean: its words are not
+      // the rules' (a "Status" column of "Accepted" would reject every row), so say so.
+      for (const c of implicit) {
+        if (plan.activity >= 0 && (c.field === 'status' || c.field === 'type')) {
+          throw new ImportError(
+            `column "${c.column}" of ${this.sourceName} would be read as the ${c.field === 'status' ? 'ticket\'s status' : 'event type'} by its name, `
+            + `while events.activityColumn ("${plan.from.activity}") says what each row means`,
+            `add "${c.column}" to "ignore" in mapping ${mapping.path}, or map it on purpose ("columns": {"${c.field}": "${c.column}"})`,
+          );
+        }
+      }
+      for (const c of implicit) if (!this.report.implicitColumns.some((x) => x.field === c.field)) this.report.implicitColumns.push(c);
+    }
     for (const [f, idx] of fields) plan.from[f] = header[idx];
 
     const get = (f: string): number => fields.get(f) ?? -1;
@@ -679,6 +742,9 @@ class Converter<T> {
     plan.status = get('status');
     plan.priority = get('priority');
     plan.tags = get('tags');
+    if (strict) for (const d of plan.derive) {
+      if (get(d.from) < 0) throw new ImportError(`mapping ${mapping?.path}: derive.${d.field}.from: ${this.sourceName} has no "${d.from}" column to add to`, 'map that time field in "columns"');
+    }
     for (const f of STR_FIELDS) {
       plan[f] = get(f);
       const map = this.values[f];
@@ -711,9 +777,10 @@ class Converter<T> {
         );
       }
     }
-    if (this.mode === 'events' && plan.type < 0 && plan.activity < 0) {
-      throw new ImportError(`${this.sourceName} has no "type" ${what} and the mapping names no events.activityColumn`,
-        'add a type column (created, status, reply, priority, assign, pause, resume) or a mapping with "events": {"activityColumn": …}');
+    if (this.mode === 'events' && plan.type < 0 && plan.activity < 0 && plan.status < 0) {
+      throw new ImportError(`${this.sourceName} has no "type" or "status" ${what} and the mapping names no events.activityColumn`,
+        'add a type column (created, status, reply, priority, assign, pause, resume, note), a status column (a log of status snapshots), '
+        + 'or a mapping with "events": {"activityColumn": …}');
     }
   }
 
@@ -905,14 +972,19 @@ class Converter<T> {
     if (id === null) { this.reject(plan, cells, line, `missing ${this.label(plan, 'id')}`); return; }
     const createdAt = this.time(plan, cells, plan.created, 'created_at', line, true);
     if (createdAt === undefined) return;
-    const firstResponseAt = this.time(plan, cells, plan.firstResponse, 'first_response_at', line);
+    let firstResponseAt = this.time(plan, cells, plan.firstResponse, 'first_response_at', line);
     if (firstResponseAt === undefined) return;
-    const resolvedAt = this.time(plan, cells, plan.resolved, 'resolved_at', line);
+    let resolvedAt = this.time(plan, cells, plan.resolved, 'resolved_at', line);
     if (resolvedAt === undefined) return;
-    const closedAt = this.time(plan, cells, plan.closed, 'closed_at', line);
+    let closedAt = this.time(plan, cells, plan.closed, 'closed_at', line);
     if (closedAt === undefined) return;
-    const updatedAt = this.time(plan, cells, plan.updated, 'updated_at', line);
+    let updatedAt = this.time(plan, cells, plan.updated, 'updated_at', line);
     if (updatedAt === undefined) return;
+    if (plan.derive.length > 0) {
+      const tm: Times = { created_at: createdAt, first_response_at: firstResponseAt, resolved_at: resolvedAt, closed_at: closedAt, updated_at: updatedAt };
+      if (!this.derive(plan, cells, line, tm)) return;
+      ({ first_response_at: firstResponseAt, resolved_at: resolvedAt, closed_at: closedAt, updated_at: updatedAt } = tm);
+    }
     const before = firstResponseAt !== null && firstResponseAt < createdAt ? 'first_response_at'
       : resolvedAt !== null && resolvedAt < createdAt ? 'resolved_at'
         : closedAt !== null && closedAt < createdAt ? 'closed_at' : null;
@@ -927,26 +999,68 @@ class Converter<T> {
     (this.out as Array<ImportRecord<TicketRow>>).push({ kind: 'row', line, row });
   }
 
+  /**
+   * Fills the time fields the mapping derives (a time field plus a duration column) where the
+   * row has none; false (after rejecting) when the duration is not a number.
+   */
+  private derive(plan: Plan, cells: Cell[], line: number, tm: Times): boolean {
+    for (const d of plan.derive) {
+      if (tm[d.field as keyof Times] !== null) continue;
+      const base = tm[d.from as keyof Times];
+      const s = this.text(cells, d.add);
+      if (base === null || s === null) continue;
+      const n = Number(s.replace(',', '.'));
+      if (!Number.isFinite(n) || n < 0) {
+        this.reject(plan, cells, line, `"${plan.header[d.add]}" is "${s}", not a number of ${d.unitMs === 1000 ? 'seconds' : d.unitMs === 60_000 ? 'minutes' : 'hours'} (it derives ${d.field})`);
+        return false;
+      }
+      tm[d.field as keyof Times] = base + Math.round(n * d.unitMs);
+    }
+    return true;
+  }
+
   // ---------------------------------------------------------------- events
 
+  /**
+   * One row of an event log: one record, whatever it means (no events, one, or several by an
+   * activity rule). Events derived from a ticket's run of rows (a priority column that
+   * changes, a status snapshot, the first change away from a status) are made by the merge,
+   * which sees the ticket's whole history.
+   */
   private event(plan: Plan, cells: Cell[], line: number): void {
     const ticketId = this.text(cells, plan.ticketId);
     if (ticketId === null) { this.reject(plan, cells, line, `missing ${this.label(plan, 'ticket_id')}`); return; }
     const at = this.time(plan, cells, plan.at, 'at', line, true);
     if (at === undefined) return;
-    const attrs: TicketAttrs = {};
-    if (!this.attrs(plan, cells, line, attrs)) return;
+    let createdAt = this.time(plan, cells, plan.created, 'created_at', line);
+    if (createdAt === undefined) return;
+    let firstResponseAt = this.time(plan, cells, plan.firstResponse, 'first_response_at', line);
+    if (firstResponseAt === undefined) return;
+    let resolvedAt = this.time(plan, cells, plan.resolved, 'resolved_at', line);
+    if (resolvedAt === undefined) return;
+    let closedAt = this.time(plan, cells, plan.closed, 'closed_at', line);
+    if (closedAt === undefined) return;
+    if (plan.derive.length > 0) {
+      const tm: Times = { created_at: createdAt, first_response_at: firstResponseAt, resolved_at: resolvedAt, closed_at: closedAt, updated_at: null };
+      if (!this.derive(plan, cells, line, tm)) return;
+      ({ created_at: createdAt, first_response_at: firstResponseAt, resolved_at: resolvedAt, closed_at: closedAt } = tm);
+    }
+    const read: TicketAttrs = {};
+    if (!this.attrs(plan, cells, line, read)) return;
+    const attrs = present(read);
     const actor = this.text(cells, plan.actor);
     const valueText = this.text(cells, plan.value);
 
     // what the row means
-    let list: Array<{ type: EventType; value: string | null }>;
+    let events: RowEvent[];
+    let activity: string | null = null;
     if (plan.activity >= 0) {
-      const activity = this.text(cells, plan.activity);
+      activity = this.text(cells, plan.activity);
       if (activity === null) { this.reject(plan, cells, line, `missing activity (column "${plan.from.activity}")`); return; }
-      const rules = this.rules?.[activity.toLowerCase()];
+      const key = activity.toLowerCase();
+      const rules = this.rules?.[key];
       if (rules !== undefined) {
-        list = [];
+        events = [];
         for (const r of rules) {
           let value: string | null = r.value ?? null;
           if (value === null) {
@@ -956,14 +1070,12 @@ class Converter<T> {
               if (value === null) return;
             }
           }
-          list.push({ type: r.type, value });
+          events.push({ type: r.type, value });
         }
-      } else if (this.otherwise === 'ignore') {
-        list = [];
       } else {
-        list = [{ type: 'note', value: activity }];
+        events = this.otherwise === 'ignore' ? [] : [{ type: 'note', value: activity }];
       }
-    } else {
+    } else if (plan.type >= 0) {
       const typeText = this.text(cells, plan.type);
       if (typeText === null) { this.reject(plan, cells, line, `missing ${this.label(plan, 'type')}`); return; }
       const type = this.eventType(typeText);
@@ -978,34 +1090,44 @@ class Converter<T> {
         value = this.known(plan, cells, line, type, value);
         if (value === null) return;
       }
-      list = [{ type, value }];
+      events = [{ type, value }];
+    } else {
+      events = NO_EVENTS; // a snapshot log: its status and priority columns say what changed
     }
-    for (const e of list) if ((e.type === 'status' || e.type === 'priority') && e.value === null) {
+    for (const e of events) if ((e.type === 'status' || e.type === 'priority') && e.value === null) {
       this.reject(plan, cells, line, `${e.type} event without a value`);
       return;
     }
+    // Counted once the row is accepted.
+    if (activity !== null) {
+      const key = activity.toLowerCase();
+      const hits = this.report.ruleRows.get(key);
+      if (hits !== undefined) this.report.ruleRows.set(key, hits + 1);
+      else this.report.otherwise.set(activity, (this.report.otherwise.get(activity) ?? 0) + 1);
+    }
 
-    const out = this.out as Array<ImportRecord<EventRow>>;
-    const push = (type: EventType, value: string | null): void => {
-      out.push({ kind: 'row', line, row: { ticketId, at, type, value, actor, attrs } });
-    };
-    // a change of the priority column is a priority change
-    if (attrs.priority != null && !list.some((e) => e.type === 'priority')) {
-      const prev = this.lastPriority.get(ticketId);
-      if (prev !== undefined && prev !== attrs.priority) push('priority', attrs.priority);
-      this.lastPriority.set(ticketId, attrs.priority);
-    }
-    for (const e of list) {
-      if (e.type === 'priority') this.lastPriority.set(ticketId, e.value as string);
-      else if (e.type === 'reply') this.responded.add(ticketId);
-      else if (e.type === 'status' && this.awayFrom !== null && e.value !== this.awayFrom && !this.responded.has(ticketId)) {
-        this.responded.add(ticketId);
-        push('reply', null);
-      }
-      push(e.type, e.value);
-    }
+    // The row's identity within its ticket: its key column, else all it says.
+    const keyText = plan.key >= 0 ? this.text(cells, plan.key) : null;
+    const digest = eventRowDigest({ at, events, actor, attrs, createdAt, firstResponseAt, resolvedAt, closedAt }, keyText);
+    const row: EventRow = { ticketId, at, events, actor, attrs, createdAt, firstResponseAt, resolvedAt, closedAt, digest };
+    (this.out as Array<ImportRecord<EventRow>>).push({ kind: 'row', line, row });
   }
 }
+
+const NO_EVENTS: RowEvent[] = [];
+
+/** The attributes a row of an event log says something about: an empty or missing value says nothing. */
+function present(a: TicketAttrs): TicketAttrs {
+  const out: TicketAttrs = {};
+  for (const k in a) {
+    const v = (a as Record<string, unknown>)[k];
+    if (v === null || v === undefined || (Array.isArray(v) && v.length === 0)) continue;
+    (out as Record<string, unknown>)[k] = v;
+  }
+  return out;
+}
+
+type Times = Record<'created_at' | 'first_response_at' | 'resolved_at' | 'closed_at' | 'updated_at', number | null>;
 
 function lowerKeys(map: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = Object.create(null) as Record<string, string>;

@@ -42,15 +42,29 @@ export interface TicketRow extends TicketAttrs {
   updatedAt: Instant | null;
 }
 
-/** One change of an event log. A source row may yield several (same line). */
+/** An event a row of an event log means (its type column, or its activity's rule). */
+export interface RowEvent { type: EventType; value: string | null }
+
+/**
+ * One row of an event log: the events it means (none when it only carries fields), at its
+ * instant, and the ticket fields it carries. A field absent here (an empty cell, a
+ * `missing` placeholder) says nothing: the ticket keeps what earlier rows set.
+ */
 export interface EventRow {
   ticketId: string;
   at: Instant;
-  type: EventType;
-  value: string | null;
+  /** In row order; several when an activity rule means several events. */
+  events: RowEvent[];
   actor: string | null;
-  /** Ticket attributes the row carries (last value wins). */
+  /** Ticket attributes the row carries; `status` / `priority` are the ticket's as of this row. */
   attrs: TicketAttrs;
+  /** Mapped ticket time fields (null: the row does not say). */
+  createdAt: Instant | null;
+  firstResponseAt: Instant | null;
+  resolvedAt: Instant | null;
+  closedAt: Instant | null;
+  /** The row's identity within its ticket (digest of its key column or of its content; see merge). */
+  digest: string;
 }
 
 export type ImportRecord<T> =
@@ -82,6 +96,8 @@ export interface ReaderOptions {
   stdin?: NodeJS.ReadableStream;
   /** Called now and then with bytes read so far (for a progress bar). */
   onProgress?: (bytesRead: number) => void;
+  /** Filled while reading: what the summary reports about the mapping. */
+  report?: ReadReport;
 }
 
 /** A mapping file (see README "Mapping files"); validated by loadMapping. */
@@ -110,5 +126,24 @@ export interface Mapping {
     otherwise?: 'note' | 'ignore';
     /** The first status change away from this status counts as the first agent response. */
     firstResponseAwayFrom?: string;
+    /** Column identifying a row within its ticket (an audit id, a sequence number): re-imports recognise rows by it. */
+    key?: string;
   };
+  /** Mapped source columns that may be absent from a file (the field then has no value). */
+  optional?: string[];
+  /** Time fields computed from another time field plus a duration column (e.g. Zendesk's "First reply time in minutes"). */
+  derive?: Record<string, DerivedTime>;
+}
+
+/** `field` = the time field `from` + the number in column `add`, in `unit`s of calendar time. */
+export interface DerivedTime { from: string; add: string; unit: 'seconds' | 'minutes' | 'hours' }
+
+/** What a reader saw that a user needs to check a mapping (import summary, --dry-run). */
+export interface ReadReport {
+  /** Columns taken for a field because of their name (the mapping does not name them). */
+  implicitColumns: Array<{ field: string; column: string }>;
+  /** Activity rule (as written in the mapping, lower-cased) → rows it matched. */
+  ruleRows: Map<string, number>;
+  /** Activities without a rule → rows (each became a note, or was skipped with otherwise "ignore"). */
+  otherwise: Map<string, number>;
 }

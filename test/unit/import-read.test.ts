@@ -1,9 +1,10 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { readEvents, readTickets, detectFormat } from '../../src/import/read.js';
+import { mergeEventRows } from '../../src/import/merge.js';
 import { loadMapping, parseMapping } from '../../src/import/mapping.js';
 import { ImportError } from '../../src/import/errors.js';
 import type { EventRow, ImportRecord, Mapping, ReaderOptions, TicketRow, Vocabulary } from '../../src/import/types.js';
@@ -45,6 +46,15 @@ const rowsOf = <T>(recs: Array<ImportRecord<T>>): T[] => recs.map((r) => {
   if (r.kind !== 'row') throw new Error(`unexpected reject at line ${r.line}: ${r.reason}`);
   return r.row;
 });
+/** Each row's events, with its line, ticket, actor and priority column. */
+const flatEvents = (recs: Array<ImportRecord<EventRow>>) => recs.flatMap((r) => (r.kind === 'row'
+  ? r.row.events.map((e) => [r.line, r.row.ticketId, e.type, e.value, r.row.actor, r.row.attrs.priority ?? null]) : []));
+/** The histories the rows make, ticket by ticket in order of first appearance (what an import stores). */
+const histories = (recs: Array<ImportRecord<EventRow>>, awayFrom: string | null = null) => {
+  const by = new Map<string, EventRow[]>();
+  for (const r of recs) if (r.kind === 'row') { const l = by.get(r.row.ticketId); if (l) l.push(r.row); else by.set(r.row.ticketId, [r.row]); }
+  return new Map([...by].map(([id, rows]) => [id, mergeEventRows(null, rows, { awayFrom }).history]));
+};
 const rejectsOf = <T>(recs: Array<ImportRecord<T>>) => recs.flatMap((r) => (r.kind === 'reject' ? [r] : []));
 const mappingOf = (m: Record<string, unknown>): Mapping => parseMapping(m, join(dir, 'inline-mapping.json'));
 
@@ -256,7 +266,7 @@ describe('errors before any row', () => {
     expect(e.hint).toMatch(/"key", "created_at"/);
     await throwsBeforeRows(readTickets({ source: file('nocreated.csv', 'id,opened\n1,2025-01-01\n'), vocab }), /has no "created_at" column/);
     await throwsBeforeRows(readEvents({ source: file('noticket.csv', 'id2,at,type\n1,2025-01-01,note\n'), vocab }), /has no "ticket_id" column/);
-    await throwsBeforeRows(readEvents({ source: file('notype.csv', 'ticket_id,at\n1,2025-01-01\n'), vocab }), /has no "type" column/);
+    await throwsBeforeRows(readEvents({ source: file('notype.csv', 'ticket_id,at\n1,2025-01-01\n'), vocab }), /has no "type" or "status" column/);
     await throwsBeforeRows(readTickets({ source: file('noid.json', '[{"key": 1, "created_at": "2025-01-01"}]'), vocab }), /has no "id" key/);
     await throwsBeforeRows(readTickets({ source: file('semi.csv', 'id;created_at\n1;2025-01-01\n'), vocab }), /separated by semicolons/);
   });
@@ -392,7 +402,10 @@ describe('mappings on ticket exports', () => {
     ]);
     expect(rows[0].createdAt).toBe(Z('2025-10-31T14:30:00Z'));
     expect(rows[0].resolvedAt).toBe(Z('2025-10-31T18:15:00Z'));
-    expect(rows[0].firstResponseAt).toBeNull();
+    // no first-reply timestamp in the export: created at + "First reply time in minutes" (calendar minutes)
+    expect(rows[0].firstResponseAt).toBe(Z('2025-10-31T14:42:00Z'));
+    expect(rows[1].firstResponseAt).toBe(Z('2025-11-03T15:00:00Z'));
+    expect(rows[2].firstResponseAt).toBe(Z('2025-11-03T14:05:00Z'));
     expect(rows[0].custom?.['First reply time in minutes']).toBe('12');
     expect(rows[1].resolvedAt).toBeNull(); // "-"
     expect(rows[0].custom).not.toHaveProperty('Summation column');
@@ -410,7 +423,13 @@ describe('mappings on ticket exports', () => {
     expect(rows[0].firstResponseAt).toBe(Z('2025-10-31T14:42:00Z'));
     expect(rows[2].createdAt).toBe(Z('2025-11-02T05:30:00Z'));
     expect(rows[2].closedAt).toBe(Z('2025-11-05T08:00:00Z'));
-    expect(rows[0].custom?.['Company Name']).toBe('Acme Corp');
+    expect(rows.map((r) => r.customer)).toEqual(['Acme Corp', 'Globex', rows[2].customer]);
+    expect(rows[0].custom).not.toHaveProperty('Company Name');
+    // an export without the company column reads the same (the column is optional)
+    const header = readFileSync(join(FIXTURES, 'freshdesk-sample.csv'), 'utf8').split('\n')[0];
+    const without = file('fd-nocompany.csv', `${header.replace(',Company Name', '')}\n501,Cannot log in,Resolved,Urgent,Email,Incident,Jane Agent,Tier 1,2025-10-31 10:30:00,,2025-10-31 14:15:00,,2025-10-31 14:15:00,2025-10-31 10:42:00,,,,,,,,,,\n`);
+    const only = rowsOf(await tickets({ source: without, mapping }));
+    expect(only.map((r) => [r.id, r.status, r.customer])).toEqual([['501', 'resolved', undefined]]);
   });
 });
 
@@ -432,19 +451,25 @@ describe('readEvents', () => {
       'T3,2025-01-01T09:00:00Z,status,,ann,,,',
     ].join('\n');
     const recs = await events({ source: file('ev.csv', csv) });
-    const rows = recs.flatMap((r) => (r.kind === 'row' ? [[r.line, r.row.ticketId, r.row.type, r.row.value, r.row.actor, r.row.attrs.priority ?? null]] : []));
-    expect(rows).toEqual([
+    expect(flatEvents(recs)).toEqual([
       [2, 'T1', 'created', null, 'ann', 'high'],
       [3, 'T1', 'status', 'resolved', 'bob', 'high'],
-      [4, 'T1', 'priority', 'urgent', 'bob', 'urgent'], // the priority column changed
       [4, 'T1', 'note', 'call back, later', 'bob', 'urgent'],
       [5, 'T1', 'priority', 'medium', 'bob', null],
     ]);
+    // the priority column changed on line 4: the merge makes that a priority event
+    expect(histories(recs).get('T1')!.map((e) => [e.at - Z('2025-01-01T09:00:00Z'), e.type, e.value])).toEqual([
+      [600_000, 'status', 'resolved'], [1_200_000, 'priority', 'urgent'], [1_200_000, 'note', 'call back, later'], [1_800_000, 'priority', 'medium'],
+    ]);
     const first = recs[0];
-    expect(first.kind === 'row' && first.row).toEqual({
-      ticketId: 'T1', at: Z('2025-01-01T09:00:00Z'), type: 'created', value: null, actor: 'ann',
+    expect(first.kind === 'row' && first.row).toMatchObject({
+      ticketId: 'T1', at: Z('2025-01-01T09:00:00Z'), events: [{ type: 'created', value: null }], actor: 'ann',
       attrs: { customer: 'Acme', priority: 'high', custom: { sentiment: 'calm' } },
+      createdAt: null, firstResponseAt: null, resolvedAt: null, closedAt: null,
     });
+    // an empty cell says nothing: line 3's empty sentiment is not in its attributes
+    const second = recs[1];
+    expect(second.kind === 'row' && second.row.attrs).toEqual({ customer: 'Acme', priority: 'high' });
     expect(rejectsOf(recs).map((r) => [r.line, r.reason])).toEqual([
       [6, 'unknown event type "escalate"; use one of created, status, reply, priority, assign, pause, resume, note, or map it in the mapping ("values": {"type": …})'],
       [7, 'unknown status "parked"; map it in statusMap or the mapping'],
@@ -468,15 +493,10 @@ describe('readEvents', () => {
       + 'B,2025-01-01T09:00:00Z,reply,\n'
       + 'B,2025-01-01T09:06:00Z,status,pending\n'
       + 'A,2025-01-01T10:00:00Z,status,resolved\n';
-    const rows = rowsOf(await events({ source: file('fr.csv', csv), mapping }));
-    expect(rows.map((r) => [r.ticketId, r.at - Z('2025-01-01T09:00:00Z'), r.type, r.value])).toEqual([
-      ['A', 0, 'status', 'new'],
-      ['A', 300_000, 'reply', null],
-      ['A', 300_000, 'status', 'in_progress'],
-      ['B', 0, 'reply', null],
-      ['B', 360_000, 'status', 'pending'],
-      ['A', 3_600_000, 'status', 'resolved'],
-    ]);
+    const h = histories(await events({ source: file('fr.csv', csv), mapping }), mapping.events!.firstResponseAwayFrom!);
+    const of = (id: string) => h.get(id)!.map((e) => [e.at - Z('2025-01-01T09:00:00Z'), e.type, e.value ?? null]);
+    expect(of('A')).toEqual([[0, 'status', 'new'], [300_000, 'reply', null], [300_000, 'status', 'in_progress'], [3_600_000, 'status', 'resolved']]);
+    expect(of('B')).toEqual([[0, 'reply', null], [360_000, 'status', 'pending']]);
   });
 
   it('activity rules: several events per row, otherwise note or ignore, values from the value column', async () => {
@@ -489,13 +509,14 @@ describe('readEvents', () => {
     const note = await events({
       source: file('act.csv', csv), mapping: mappingOf({ ...base, events: { activityColumn: 'activity', rules } }),
     });
-    expect(note.map((r) => (r.kind === 'row' ? `${r.line} ${r.row.type} ${r.row.value}` : `${r.line} reject ${r.reason}`))).toEqual([
-      '2 reply null', '2 status in_progress', '3 status resolved', '4 note Coffee', '5 reject missing activity (column "Activity")',
+    expect(note.map((r) => (r.kind === 'row' ? `${r.line} ${r.row.events.map((e) => `${e.type} ${e.value}`).join(' + ')}` : `${r.line} reject ${r.reason}`))).toEqual([
+      '2 reply null + status in_progress', '3 status resolved', '4 note Coffee', '5 reject missing activity (column "Activity")',
     ]);
     const ignore = await events({
       source: file('act2.csv', csv), mapping: mappingOf({ ...base, events: { activityColumn: 'Activity', rules, otherwise: 'ignore' } }),
     });
-    expect(ignore.filter((r) => r.kind === 'row')).toHaveLength(3);
+    // the row is kept (its fields count), with no event
+    expect(ignore.flatMap((r) => (r.kind === 'row' ? [r.row.events.length] : []))).toEqual([2, 1, 0]);
   });
 
   it('reject reasons for unknown status/priority values and unparseable times in event logs', async () => {
@@ -530,42 +551,43 @@ describe('helpdesk-events.json on the real log (Polato 2017, 4TU.ResearchData)',
   it('reads the trimmed sample exactly', async () => {
     const recs = await events({ source: join(FIXTURES, 'helpdesk-sample.csv'), mapping: mapping() });
     const rows = rowsOf(recs);
-    expect(new Set(rows.map((r) => r.ticketId))).toEqual(new Set(['Case 1', 'Case 7', 'Case 9', 'Case 20', 'Case 22', 'Case 28', 'Case 48']));
+    const h = histories(recs);
+    expect(new Set(h.keys())).toEqual(new Set(['Case 1', 'Case 7', 'Case 9', 'Case 20', 'Case 22', 'Case 28', 'Case 48']));
     const counts: Record<string, number> = {};
-    for (const r of rows) counts[r.type] = (counts[r.type] ?? 0) + 1;
+    for (const list of h.values()) for (const e of list) counts[e.type] = (counts[e.type] ?? 0) + 1;
     expect(counts).toEqual({ note: 14, reply: 8, status: 23, priority: 3 });
+    expect(rows.length).toBe(recs.length);
 
-    const show = (id: string) => recs.flatMap((r) => (r.kind === 'row' && r.row.ticketId === id
-      ? [`${r.line} ${new Date(r.row.at).toISOString()} ${r.row.type} ${r.row.value} ${r.row.actor} ${r.row.attrs.priority}`] : []));
+    const show = (id: string) => h.get(id)!.map((e) => `${new Date(e.at).toISOString()} ${e.type} ${e.value} ${e.actor}`);
     // a Wait: in_progress → waiting_customer → resolved (times are Europe/Rome, CEST = UTC+2)
     expect(show('Case 20')).toEqual([
-      '18 2013-05-09T05:10:37.000Z note Assign seriousness Value 14 high',
-      '19 2013-06-04T11:33:01.000Z reply null Value 9 high',
-      '19 2013-06-04T11:33:01.000Z status in_progress Value 9 high',
-      '20 2013-06-10T07:06:43.000Z status waiting_customer Value 9 high',
-      '21 2013-06-19T07:12:02.000Z status resolved Value 9 high',
-      '22 2013-07-04T07:12:15.000Z status closed Value 3 high',
+      '2013-05-09T05:10:37.000Z note Assign seriousness Value 14',
+      '2013-06-04T11:33:01.000Z reply null Value 9',
+      '2013-06-04T11:33:01.000Z status in_progress Value 9',
+      '2013-06-10T07:06:43.000Z status waiting_customer Value 9',
+      '2013-06-19T07:12:02.000Z status resolved Value 9',
+      '2013-07-04T07:12:15.000Z status closed Value 3',
     ]);
     // a priority change: inserted at Value 3 (low), assessed Value 2 (medium); also the tier changes
     expect(show('Case 9')).toEqual([
-      '13 2010-05-07T11:02:21.000Z note Insert ticket Value 12 low',
-      '14 2010-05-07T11:02:34.000Z priority medium Value 12 medium',
-      '14 2010-05-07T11:02:34.000Z note Assign seriousness Value 12 medium',
-      '15 2010-05-24T08:26:28.000Z reply null Value 6 medium',
-      '15 2010-05-24T08:26:28.000Z status in_progress Value 6 medium',
-      '16 2010-05-25T13:35:44.000Z status resolved Value 12 medium',
-      '17 2010-06-09T13:35:56.000Z status closed Value 5 medium',
+      '2010-05-07T11:02:21.000Z note Insert ticket Value 12',
+      '2010-05-07T11:02:34.000Z priority medium Value 12',
+      '2010-05-07T11:02:34.000Z note Assign seriousness Value 12',
+      '2010-05-24T08:26:28.000Z reply null Value 6',
+      '2010-05-24T08:26:28.000Z status in_progress Value 6',
+      '2010-05-25T13:35:44.000Z status resolved Value 12',
+      '2010-06-09T13:35:56.000Z status closed Value 5',
     ]);
-    expect(show('Case 7').filter((s) => s.includes(' priority '))).toEqual(['9 2013-11-22T07:00:08.000Z priority medium Value 2 medium']);
+    expect(show('Case 7').filter((s) => s.includes(' priority '))).toEqual(['2013-11-22T07:00:08.000Z priority medium Value 2']);
     expect(show('Case 28').filter((s) => s.includes(' note '))).toEqual([
-      '28 2013-10-25T13:53:59.000Z note Assign seriousness Value 9 high',
-      '30 2013-10-25T13:54:12.000Z note Create SW anomaly Value 9 high',
-      '31 2013-10-25T13:54:23.000Z note Require upgrade Value 9 high',
-      '32 2013-11-14T14:55:48.000Z note Require upgrade Value 1 high', // CET = UTC+1 in November
+      '2013-10-25T13:53:59.000Z note Assign seriousness Value 9',
+      '2013-10-25T13:54:12.000Z note Create SW anomaly Value 9',
+      '2013-10-25T13:54:23.000Z note Require upgrade Value 9',
+      '2013-11-14T14:55:48.000Z note Require upgrade Value 1', // CET = UTC+1 in November
     ]);
     const first = recs[0];
-    expect(first.kind === 'row' && first.row).toEqual({
-      ticketId: 'Case 1', at: Rome('2012-10-09T12:50:17Z'), type: 'note', value: 'Assign seriousness', actor: 'Value 1',
+    expect(first.kind === 'row' && first.row).toMatchObject({
+      ticketId: 'Case 1', at: Rome('2012-10-09T12:50:17Z'), events: [{ type: 'note', value: 'Assign seriousness' }], actor: 'Value 1',
       attrs: {
         customer: 'Value 1', tier: 'Value 1', group: 'Value 1', priority: 'high',
         custom: { product: 'Value 1', responsible_section: 'Value 1', service_type: 'Value 1', support_section: 'Value 1' },
@@ -576,15 +598,15 @@ describe('helpdesk-events.json on the real log (Polato 2017, 4TU.ResearchData)',
   it('reads the full log: 4,580 tickets, no rejects', async () => {
     const recs = await events({ source: REAL_LOG, mapping: mapping() });
     expect(rejectsOf(recs)).toEqual([]);
-    const rows = rowsOf(recs);
-    expect(new Set(rows.map((r) => r.ticketId)).size).toBe(4580);
+    const h = histories(recs);
+    expect(h.size).toBe(4580);
     const counts: Record<string, number> = {};
-    for (const r of rows) counts[r.type] = (counts[r.type] ?? 0) + 1;
+    for (const list of h.values()) for (const e of list) counts[e.type] = (counts[e.type] ?? 0) + 1;
     // Take in charge 5,060 (reply + in_progress); Wait 1,463; Resolve 4,983; Closed 4,574
     expect(counts).toEqual({ status: 16080, reply: 5060, note: 5268, priority: 84 });
-    expect(new Set(recs.map((r) => r.line)).size).toBe(21348);
+    expect(recs.length).toBe(21348); // a record per row
     expect(recs[recs.length - 1].line).toBe(21349);
-    const ticketsWithPriorityChange = new Set(rows.filter((r) => r.type === 'priority').map((r) => r.ticketId));
-    expect(ticketsWithPriorityChange.size).toBe(77);
+    const ticketsWithPriorityChange = [...h].filter(([, list]) => list.some((e) => e.type === 'priority'));
+    expect(ticketsWithPriorityChange.length).toBe(77);
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { evaluateClock } from '../../src/domain/clock.js';
 import type { Ticket, TicketEvent } from '../../src/domain/ticket.js';
 import { mergeEventRows, mergeTicketRow } from '../../src/import/merge.js';
-import type { EventRow, TicketRow } from '../../src/import/types.js';
+import { eventRowDigest } from '../../src/import/digest.js';
+import type { EventRow, EventType, TicketRow } from '../../src/import/types.js';
 
 const Z = (s: string): number => Date.parse(s);
 const always = { add: (t: number, ms: number) => t + ms, openBetween: (a: number, b: number) => Math.max(0, b - a) };
@@ -79,8 +80,10 @@ describe('snapshot imports build a history', () => {
 });
 
 describe('event logs', () => {
-  const ev = (at: string, type: EventRow['type'], value: string | null = null, attrs: EventRow['attrs'] = {}): EventRow =>
-    ({ ticketId: 'C1', at: Z(at), type, value, actor: 'ana', attrs });
+  const ev = (at: string, type: EventType | null, value: string | null = null, attrs: EventRow['attrs'] = {}): EventRow => {
+    const r = { at: Z(at), events: type === null ? [] : [{ type, value }], actor: 'ana', attrs, createdAt: null, firstResponseAt: null, resolvedAt: null, closedAt: null };
+    return { ticketId: 'C1', ...r, digest: eventRowDigest(r, null) };
+  };
 
   it('rebuilds the history in time order; attributes last value wins; priority changes become events', () => {
     const m = mergeEventRows(null, [
@@ -101,7 +104,7 @@ describe('event logs', () => {
   it('importing the same rows again adds nothing', () => {
     const rows = [ev('2025-11-01T10:00:00Z', 'note'), ev('2025-11-01T11:00:00Z', 'status', 'waiting_customer')];
     const first = mergeEventRows(null, rows);
-    const again = mergeEventRows({ ticket: first.ticket, events: first.events }, rows);
+    const again = mergeEventRows({ ticket: first.ticket, events: first.events, importHash: first.importHash }, rows);
     expect(again.outcome).toBe('unchanged');
     expect(again.events).toEqual([]);
   });

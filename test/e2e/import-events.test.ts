@@ -1,0 +1,214 @@
+// Event logs as real helpdesks write them: a snapshot of the ticket's fields on every row,
+// minute-resolution instants, opening times before the first logged update. One test per
+// cause of a wrong history, each from a file of a few rows, through the real CLI.
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { baseConfig, sla, tempDir, writeJson } from './helpers.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = tempDir('sla-events-');
+  writeJson(join(dir, 'sla.config.json'), baseConfig({
+    policies: [
+      { name: 'fast', match: { priority: 'high' }, calendar: 'always', targets: { high: { firstResponse: '30m', resolution: '2h' } } },
+      { name: 'standard', calendar: 'always', targets: {
+        urgent: { firstResponse: '15m', resolution: '1h' }, high: { firstResponse: '1h', resolution: '4h' },
+        medium: { firstResponse: '2h', resolution: '8h' }, low: { firstResponse: '4h', resolution: '16h' } } },
+    ],
+  }));
+});
+
+const write = (name: string, text: string): string => { writeFileSync(join(dir, name), text); return name; };
+const importJson = (args: string[]) => {
+  const r = sla(['--at', '2026-03-10T00:00Z', 'import', ...args, '--json'], { cwd: dir });
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+};
+const show = (id: string) => {
+  const r = sla(['--at', '2026-03-10T00:00Z', 'show', id, '--format', 'json'], { cwd: dir });
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+};
+
+/** A ServiceNow-style snapshot log: state and priority on every row, the opening time on every row. */
+const SNOW = {
+  kind: 'events',
+  columns: { ticket_id: 'number', at: 'sys_updated_at', created_at: 'opened_at', status: 'incident_state', priority: 'priority', actor: 'sys_updated_by' },
+  timestamps: { format: 'd/M/yyyy HH:mm', zone: 'UTC' },
+  missing: ['?'],
+  values: {
+    status: { New: 'new', Active: 'open', 'Awaiting User Info': 'waiting_customer', 'Awaiting Vendor': 'pending', Resolved: 'resolved', Closed: 'closed' },
+    priority: { '1 - Critical': 'urgent', '2 - High': 'high', '3 - Moderate': 'medium', '4 - Low': 'low' },
+  },
+  events: { firstResponseAwayFrom: 'New' },
+};
+const SNOW_HEADER = 'number,incident_state,sys_mod_count,opened_at,sys_updated_at,sys_updated_by,priority';
+
+describe('event logs: ticket time fields', () => {
+  it('a mapped created_at starts the clock (the ticket is new until its first row says otherwise)', () => {
+    write('m.json', JSON.stringify({ kind: 'events', columns: { ticket_id: 'id', at: 'at', status: 'state', created_at: 'opened' } }));
+    write('log.csv', 'id,at,state,opened,priority\nT1,2026-03-02T09:00Z,open,2026-03-02T08:00Z,low\nT1,2026-03-02T13:00Z,resolved,2026-03-02T08:00Z,low\n');
+    importJson(['log.csv', '--mapping', 'm.json']);
+    const t = show('T1');
+    expect(t.createdAt).toBe('2026-03-02T08:00:00Z');
+    expect(t.resolutionTime).toBe(300);
+    expect(t.firstResponseTime).toBeNull(); // nobody answered: no reply, no first_response_at
+  });
+
+  it('first_response_at, resolved_at and closed_at columns are a reply, a resolution and a closing at their instants', () => {
+    write('m.json', JSON.stringify({ kind: 'events', columns: {
+      ticket_id: 'id', at: 'at', type: 'type', created_at: 'opened', first_response_at: 'replied', resolved_at: 'solved', closed_at: 'closed' } }));
+    write('log.csv', [
+      'id,at,type,opened,replied,solved,closed,priority',
+      'T2,2026-03-02T09:00Z,note,2026-03-02T08:00Z,,,,low',
+      'T2,2026-03-02T10:00Z,note,2026-03-02T08:00Z,2026-03-02T08:20Z,,,low',
+      'T2,2026-03-02T12:00Z,note,2026-03-02T08:00Z,2026-03-02T08:20Z,2026-03-02T11:30Z,2026-03-03T11:30Z,low',
+    ].join('\n'));
+    const s = importJson(['log.csv', '--mapping', 'm.json']);
+    expect(s.eventsByType).toMatchObject({ reply: 1, note: 3, status: 2, 'status:resolved': 1, 'status:closed': 1 });
+    const t = show('T2');
+    expect(t.firstResponseTime).toBe(20);
+    expect(t.resolutionTime).toBe(210);
+    expect(t.status).toBe('closed');
+  });
+
+  it('a mapping naming a field that means nothing in its mode is an error naming the field (exit 2)', () => {
+    write('ev.json', JSON.stringify({ kind: 'events', columns: { ticket_id: 'id', at: 'at', type: 'type', updated_at: 'changed' } }));
+    write('log.csv', 'id,at,type,changed\nT1,2026-03-02T09:00Z,note,2026-03-02T09:00Z\n');
+    const r = sla(['import', 'log.csv', '--mapping', 'ev.json'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/columns\.updated_at: "updated_at" means nothing in an event log/);
+    write('tk.json', JSON.stringify({ kind: 'tickets', columns: { id: 'id', created_at: 'at', type: 'type' } }));
+    const t = sla(['import', 'log.csv', '--mapping', 'tk.json'], { cwd: dir });
+    expect(t.code).toBe(2);
+    expect(t.stderr).toMatch(/columns\.type: "type" means nothing in a ticket export/);
+  });
+});
+
+describe('event logs: the policy and targets of the clock start', () => {
+  it('a ticket created medium and raised to high five minutes later keeps medium\'s policy and targets', () => {
+    write('m.json', JSON.stringify({ kind: 'events', columns: { ticket_id: 'id', at: 'at', type: 'type', priority: 'prio' } }));
+    write('log.csv', 'id,at,type,prio\nP1,2026-03-02T09:00Z,note,medium\nP1,2026-03-02T09:05Z,note,high\nP1,2026-03-02T10:00Z,reply,high\n');
+    importJson(['log.csv', '--mapping', 'm.json']);
+    const t = show('P1');
+    expect(t.priority).toBe('high');
+    expect(t.policy).toBe('standard'); // "fast" matches priority high: not the priority at the start
+    expect(t.metrics.first_response.target).toBe(120);
+    expect(t.metrics.resolution.target).toBe(480);
+    expect(t.policyTrace.find((p: { matched: boolean }) => p.matched)?.name).toBe('standard');
+  });
+});
+
+describe('event logs: every row is an event', () => {
+  it('open, waiting_customer, open in the same minute, resolved at 15:00: no pause, 240 minutes', () => {
+    write('log.csv', 'ticket_id,at,type,value,priority\nR1,2026-03-02T11:00Z,status,open,low\nR1,2026-03-02T11:00Z,status,waiting_customer,low\n'
+      + 'R1,2026-03-02T11:00Z,status,open,low\nR1,2026-03-02T15:00Z,status,resolved,low\n');
+    const s = importJson(['log.csv', '--events']);
+    expect(s.eventsAdded).toBe(4);
+    const t = show('R1');
+    expect(t.slaTotalPausedTime).toBe(0);
+    expect(t.resolutionTime).toBe(240);
+    expect(t.status).toBe('resolved');
+    const again = importJson(['log.csv', '--events']);
+    expect(again).toMatchObject({ eventsAdded: 0, ticketsUpdated: 0, ticketsUnchanged: 1, rowsKnown: 4 });
+  });
+
+  it('a log split in two files imported in order gives the history of the whole log', () => {
+    const rows = ['S1,2026-03-02T11:00Z,status,open,low', 'S1,2026-03-02T11:00Z,status,waiting_customer,low', 'S1,2026-03-02T12:00Z,status,open,low',
+      'S1,2026-03-02T14:00Z,status,resolved,low'];
+    write('a.csv', `ticket_id,at,type,value,priority\n${rows.slice(0, 2).join('\n')}\n`);
+    write('b.csv', `ticket_id,at,type,value,priority\n${rows.slice(2).join('\n')}\n`);
+    importJson(['a.csv', '--events']);
+    expect(importJson(['b.csv', '--events']).eventsAdded).toBe(2);
+    const t = show('S1');
+    expect(t.slaTotalPausedTime).toBe(60);
+    expect(t.resolutionTime).toBe(120);
+  });
+});
+
+describe('event logs: a ServiceNow-style snapshot log', () => {
+  const log = [
+    SNOW_HEADER,
+    // opened 08:50, first logged update at 09:00 (still New), taken at 09:10
+    'INC1,New,0,2/3/2026 08:50,2/3/2026 09:00,system,3 - Moderate',
+    'INC1,Active,1,2/3/2026 08:50,2/3/2026 09:10,ana,3 - Moderate',
+    // the priority changes twice within a minute
+    'INC1,Active,2,2/3/2026 08:50,2/3/2026 09:30,ana,2 - High',
+    'INC1,Active,3,2/3/2026 08:50,2/3/2026 09:30,bob,3 - Moderate',
+    // waiting on the user, back within the same minute, then resolved
+    'INC1,Awaiting User Info,4,2/3/2026 08:50,2/3/2026 10:00,ana,3 - Moderate',
+    'INC1,Active,5,2/3/2026 08:50,2/3/2026 10:00,ana,?',
+    'INC1,Resolved,6,2/3/2026 08:50,2/3/2026 12:50,ana,3 - Moderate',
+    'INC1,Closed,7,2/3/2026 08:50,7/3/2026 13:00,system,3 - Moderate',
+  ].join('\n');
+
+  it('reads the state column as a snapshot: history, first response, pauses, resolution; idempotent', () => {
+    write('snow.json', JSON.stringify(SNOW));
+    write('snow.csv', log);
+    const s = importJson(['snow.csv', '--mapping', 'snow.json']);
+    expect(s).toMatchObject({ rowsRead: 8, ticketsNew: 1, rejected: 0 });
+    expect(s.eventsByType).toMatchObject({ reply: 1, priority: 2, 'status:open': 2, 'status:waiting_customer': 1, 'status:resolved': 1, 'status:closed': 1 });
+    const t = show('INC1');
+    expect(t.createdAt).toBe('2026-03-02T08:50:00Z');
+    expect(t.firstResponseTime).toBe(20);
+    expect(t.slaTotalPausedTime).toBe(0);
+    expect(t.resolutionTime).toBe(240);
+    expect(t.priority).toBe('medium');
+    const again = importJson(['snow.csv', '--mapping', 'snow.json']);
+    expect(again).toMatchObject({ ticketsNew: 0, ticketsUpdated: 0, eventsAdded: 0, rowsKnown: 8 });
+  });
+
+  it('with events.key (a sequence column) a row is recognised by its key', () => {
+    write('snow.json', JSON.stringify({ ...SNOW, events: { ...SNOW.events, key: 'sys_mod_count' } }));
+    write('snow.csv', log);
+    importJson(['snow.csv', '--mapping', 'snow.json']);
+    // the next export repeats the last rows and brings one more
+    write('next.csv', [SNOW_HEADER, ...log.split('\n').slice(6), 'INC1,Active,8,2/3/2026 08:50,8/3/2026 09:00,ana,3 - Moderate'].join('\n'));
+    const s = importJson(['next.csv', '--mapping', 'snow.json']);
+    expect(s).toMatchObject({ rowsKnown: 3, eventsAdded: 1, ticketsUpdated: 1 });
+    expect(show('INC1').status).toBe('open');
+  });
+});
+
+describe('the summary shows what a mapping did', () => {
+  const mapping = {
+    kind: 'events', columns: { ticket_id: 'Case', at: 'At' },
+    events: {
+      activityColumn: 'Activity',
+      rules: { 'Take in charge': [{ type: 'reply' }, { type: 'status', value: 'in_progress' }], 'Wiat': { type: 'status', value: 'waiting_customer' },
+        Resolve: { type: 'status', value: 'resolved' } },
+    },
+  };
+  const log = 'Case,Activity,At\nC1,Take in charge,2026-03-02T09:00Z\nC1,Wait,2026-03-02T10:00Z\nC1,Wait,2026-03-02T10:30Z\nC1,Call,2026-03-02T11:00Z\n'
+    + 'C1,Resolve,2026-03-02T12:00Z\n';
+
+  it('counts events by type and status, lists rules that matched nothing and activities without a rule; --dry-run too', () => {
+    write('m.json', JSON.stringify(mapping));
+    write('log.csv', log);
+    const r = sla(['import', 'log.csv', '--mapping', 'm.json', '--dry-run'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/events by type: reply 1, status 2, note 3/);
+    expect(r.stdout).toMatch(/status events by status: in_progress 1, resolved 1/);
+    expect(r.stdout).toMatch(/rules that matched no row: "wiat"/);
+    expect(r.stdout).toMatch(/3 rows had an activity without a rule \(otherwise\): "Wait" 2, "Call" 1/);
+    expect(r.stdout).toMatch(/nothing was committed \(--dry-run\)/);
+    const s = JSON.parse(sla(['import', 'log.csv', '--mapping', 'm.json', '--dry-run', '--json'], { cwd: dir }).stdout);
+    expect(s).toMatchObject({ rulesUnmatched: ['wiat'], otherwiseRows: 3, otherwise: [{ value: 'Wait', rows: 2 }, { value: 'Call', rows: 1 }] });
+    expect(s.eventsByType).toEqual({ reply: 1, status: 2, 'status:in_progress': 1, 'status:resolved': 1, note: 3 });
+    expect(sla(['show', 'C1'], { cwd: dir }).code).not.toBe(0); // the dry run wrote nothing
+  });
+
+  it('a column taken by its canonical name is listed; one that clashes with activityColumn is an error', () => {
+    write('m.json', JSON.stringify(mapping));
+    write('log.csv', 'Case,Activity,At,Customer\nC1,Resolve,2026-03-02T12:00Z,acme\n');
+    const s = importJson(['log.csv', '--mapping', 'm.json']);
+    expect(s.implicitColumns).toEqual([{ field: 'customer', column: 'Customer' }]);
+    write('clash.csv', 'Case,Activity,At,Status\nC1,Resolve,2026-03-02T12:00Z,Accepted\n');
+    const r = sla(['import', 'clash.csv', '--mapping', 'm.json'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/column "Status" of .* would be read as the ticket's status by its name, while events.activityColumn \("Activity"\)/);
+    expect(r.stderr).toMatch(/add "Status" to "ignore"/);
+  });
+});
