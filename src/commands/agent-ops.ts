@@ -62,7 +62,7 @@ export function configAssignment(
  * clock (or at the last `reset --recalculate`) — a promise made is kept, and
  * recalc applies config changes, not priority changes (SPEC §3).
  */
-function basisPriority(config: Config, t: Ticket, events: readonly TicketEvent[], now: Instant, clock: TicketClock | null): string | null {
+export function basisPriority(config: Config, t: Ticket, events: readonly TicketEvent[], now: Instant, clock: TicketClock | null): string | null {
   if (config.recalculateOnPriorityChange && clock) return clock.priority;
   let p = t.initialPriority ?? t.priority;
   let basis = p;

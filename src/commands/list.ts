@@ -6,7 +6,7 @@ import type { MetricState, TicketClock } from '../domain/clock.js';
 import type { Ticket } from '../domain/ticket.js';
 import { DONE_STATUSES, type Instant, type Metric } from '../domain/types.js';
 import { formatDuration, isoUtc, localTime, minutes } from '../render/format.js';
-import { ticketJson } from '../render/ticket-json.js';
+import { firstResponseMinutes, ticketJson } from '../render/ticket-json.js';
 import type { Store } from '../store/store.js';
 import type { ListFilter, ListQuery, SortKey, StatusFilter, TicketRecord } from '../store/tickets-query.js';
 import { clockAt, parseMetric } from './agent-ops.js';
@@ -123,10 +123,14 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     ctx.out('no tickets match');
     return 0;
   }
+  // Dates without the year while every one shown is in the year of `now`; else with it.
+  const withYear = !shown.every((e) => shownInstants(e, opts.all === true, metric).every((t) => sameYear(t, now, zone)));
+  const when = (t: Instant | null): string => shortTime(t, zone, withYear);
   if (opts.all) {
     const rows = shown.map((e) => [
-      e.rec.ticket.id, shortTime(e.rec.ticket.createdAt, zone), e.clock.priority ?? '',
-      metricCell(e.clock.metrics.first_response, zone), metricCell(e.clock.metrics.resolution, zone),
+      e.rec.ticket.id, when(e.rec.ticket.createdAt), e.clock.priority ?? '',
+      metricCell(e.clock.metrics.first_response, when, firstResponseMinutes(e.clock) === null),
+      metricCell(e.clock.metrics.resolution, when),
       paint(e.clock.slaStatus, e.clock.slaStatus ?? 'no SLA'),
     ]);
     ctx.out(renderTable(['ID', 'Created', 'Pri', 'First response', 'Resolution', 'SLA'], rows, ctx.color));
@@ -134,7 +138,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     const rows = shown.map((e) => {
       const m = nextMetric(e.clock, metric);
       const sla = metric ? e.clock.metrics[metric]?.status ?? null : e.clock.slaStatus;
-      const due = m ? (m.dueAt !== null ? `${shortTime(m.dueAt, zone)} ${m.metric === 'first_response' ? 'FR' : 'Res'}` : 'paused') : '—';
+      const due = m ? (m.dueAt !== null ? `${when(m.dueAt)} ${m.metric === 'first_response' ? 'FR' : 'Res'}` : 'paused') : '—';
       const left = m ? formatDuration(m.remaining) : '';
       const cells = [
         e.rec.ticket.id, e.clock.priority ?? '', sla ?? 'no SLA', due, left,
@@ -292,19 +296,43 @@ export function comparator(q: ListQuery): (a: Evaluated, b: Evaluated) => number
 
 // ----------------------------------------------------------------------------- rendering
 
-function shortTime(t: Instant | null, zone: string): string {
+/** "2025-11-03 07:30 EST" → "11-03 07:30", or "2025-11-03 07:30" with the year. */
+function shortTime(t: Instant | null, zone: string, withYear = false): string {
   if (t === null) return '—';
-  // "2025-11-03 07:30 EST" → "11-03 07:30"
-  return localTime(t, zone).slice(5, 16);
+  return localTime(t, zone).slice(withYear ? 0 : 5, 16);
 }
 
-/** One clock in 16 characters: "met 30m", "missed 1h 05m", "due 11-05 10:00", "over 11-04 11:00", "paused". */
-function metricCell(m: MetricState | null, zone: string): string {
+function sameYear(t: Instant, now: Instant, zone: string): boolean {
+  return localTime(t, zone).slice(0, 4) === localTime(now, zone).slice(0, 4);
+}
+
+/** The instants a table row shows as dates (created, due and overdue instants). */
+function shownInstants(e: Evaluated, all: boolean, metric: Metric | undefined): Instant[] {
+  const out: Instant[] = [];
+  const add = (m: MetricState | null): void => {
+    if (m && m.stoppedAt === null && m.dueAt !== null) out.push(m.dueAt);
+  };
+  if (all) {
+    out.push(e.rec.ticket.createdAt);
+    add(e.clock.metrics.first_response);
+    add(e.clock.metrics.resolution);
+  } else {
+    const m = nextMetric(e.clock, metric);
+    if (m && m.dueAt !== null) out.push(m.dueAt);
+  }
+  return out;
+}
+
+/**
+ * One clock in a few words: "met 30m", "missed 1h 05m", "met, no reply" (a first
+ * response clock stopped by the resolution), "due 11-05 10:00", "over 11-04 11:00", "paused".
+ */
+function metricCell(m: MetricState | null, when: (t: Instant | null) => string, noReply = false): string {
   if (!m) return '—';
-  if (m.stoppedAt !== null) return `${m.met ? 'met' : 'missed'} ${formatDuration(m.elapsed)}`;
-  if (m.status === 'breached') return `over ${shortTime(m.dueAt, zone)}`;
+  if (m.stoppedAt !== null) return `${m.met ? 'met' : 'missed'}${noReply ? ', no reply' : ` ${formatDuration(m.elapsed)}`}`;
+  if (m.status === 'breached') return `over ${when(m.dueAt)}`;
   if (m.dueAt === null) return 'paused';
-  return `due ${shortTime(m.dueAt, zone)}`;
+  return `due ${when(m.dueAt)}`;
 }
 
 function clip(s: string, n: number): string {
@@ -339,7 +367,7 @@ function csvRow(e: Evaluated): unknown[] {
   return [
     t.id, t.subject, t.customer, t.tier, c.priority, c.status, t.assignee, t.group, isoUtc(t.createdAt),
     c.assignment?.policy ?? null, c.assignment?.calendar ?? null, c.slaStatus,
-    fr?.status ?? null, isoUtc(fr?.dueAt), isoUtc(c.firstResponseAt), fr && fr.stoppedAt !== null ? minutes(fr.elapsed) : null,
+    fr?.status ?? null, isoUtc(fr?.dueAt), isoUtc(c.firstResponseAt), firstResponseMinutes(c),
     fr?.met ?? null, res?.status ?? null, isoUtc(res?.dueAt), isoUtc(c.resolvedAt), res ? minutes(res.elapsed) : null,
     res ? minutes(res.remaining) : null, res?.percent ?? null, res?.met ?? null,
     isoUtc(breaches.length ? Math.min(...breaches) : null), isoUtc(c.pausedAt), minutes(c.totalPausedMs / 60_000),

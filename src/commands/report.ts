@@ -12,7 +12,8 @@
 
 import { DateTime } from 'luxon';
 import {
-  assembleReport, GROUP_FIELDS, reportNotes, sparkline, type GroupField, type ReportData, type ReportGroup, type TimeStats,
+  assembleReport, complianceBuckets, GROUP_FIELDS, reportNotes, sparkline, type BucketUnit, type GroupField, type ReportData,
+  type ReportGroup, type TimeStats,
 } from '../domain/report.js';
 import type { BusinessTime } from '../domain/clock.js';
 import { computeSla } from '../domain/sla.js';
@@ -165,6 +166,7 @@ export async function countReport(
       policy: clock.assignment?.policy ?? null, assignee: assigneeAt(ticket.assignee, events, now),
       grp: ticket.group, customer: ticket.customer, status: clock.status,
       fr_status: c.frStatus, fr_due_at: c.frDueAt, fr_at_risk_at: c.frAtRiskAt, fr_stopped_at: c.frStoppedAt, fr_elapsed_min: c.frElapsedMin,
+      first_response_at: clock.firstResponseAt,
       res_status: c.resStatus, res_due_at: c.resDueAt, res_at_risk_at: c.resAtRiskAt, res_stopped_at: c.resStoppedAt, res_elapsed_min: c.resElapsedMin,
       // The state is exact at `now`: nothing is stale, no pause time to add.
       paused_at: c.pausedAt, total_paused_ms: c.totalPausedMs, computed_at: now,
@@ -274,7 +276,7 @@ export function reportJson(r: Report) {
     pausedTickets: t.pausedTickets,
     pausedSharePercent: t.pausedSharePercent,
     formula: 'compliancePercent = met / (met + breached) * 100 (null when met + breached = 0); breached includes open tickets past due at asOf',
-    percentiles: 'nearest-rank over stopped clocks, SLA-clock minutes',
+    percentiles: 'nearest-rank over stopped clocks, SLA-clock minutes; first response: answered tickets only (firstResponseMeasured)',
   };
 }
 
@@ -327,14 +329,24 @@ export function groupLabel(by: GroupField, k: string | null): string {
   return by === 'assignee' ? '(unassigned)' : NONE;
 }
 
+const BUCKET_LABEL: Record<BucketUnit, string> = {
+  day: 'Daily', week: 'Weekly', month: 'Monthly', quarter: 'Quarterly', year: 'Yearly',
+};
+
+/**
+ * The compliance sparklines, one line: a character per day, or per week (Monday to
+ * Sunday), month, quarter or year when the window has more than SPARKLINE_MAX_BUCKETS
+ * days (weeks, …), so that it stays within 80 columns; the label names the bucket.
+ */
 export function dailyLine(r: Report, pct: (v: number | null) => string): string[] {
   const d = r.data.daily;
   if (!d.length) return [];
-  const fr = d.map((x) => x.firstResponse.compliancePercent);
-  const res = d.map((x) => x.resolution.compliancePercent);
+  const { unit, buckets } = complianceBuckets(r.window.dates, d);
+  const fr = buckets.map((x) => x.firstResponse.compliancePercent);
+  const res = buckets.map((x) => x.resolution.compliancePercent);
   return [
-    `Daily compliance   first response ${sparkline(fr)} ${pct(r.data.total.firstResponse.compliancePercent)}` +
-      `   resolution ${sparkline(res)} ${pct(r.data.total.resolution.compliancePercent)}`,
+    `${BUCKET_LABEL[unit]} compliance  FR ${sparkline(fr)} ${pct(r.data.total.firstResponse.compliancePercent)}` +
+      `  Res ${sparkline(res)} ${pct(r.data.total.resolution.compliancePercent)}`,
   ];
 }
 

@@ -12,7 +12,7 @@ import { formatDuration, isoUtc, localTime, minutes } from '../render/format.js'
 import { auditLine, wrap } from '../render/audit.js';
 import { ticketJson } from '../render/ticket-json.js';
 import type { AlertRow, SlaEventRow } from '../store/tickets-query.js';
-import { clockAt, configAssignment, isDone, notFound } from './agent-ops.js';
+import { basisPriority, clockAt, configAssignment, isDone, notFound } from './agent-ops.js';
 import type { Context } from './context.js';
 
 export interface Segment {
@@ -42,9 +42,10 @@ export async function run(ctx: Context, id: string): Promise<number> {
   const events = rec.events.filter((e) => e.at <= now);
   const clock = clockAt(config, ctx.calendarSync, ticket, events, now);
 
-  // Policy: re-run the matcher on the ticket's fields as they are now.
-  const fields = { ...ticketFields(ticket), priority: clock.priority ?? ticket.priority };
-  const trace = matchPolicy(config.policies, fields).trace;
+  // Policy: re-run the matcher on the ticket's fields as they are now, with the priority
+  // its targets were chosen for (as recalc does: a priority change keeps the promise made).
+  const basis = basisPriority(config, ticket, events, now, clock);
+  const trace = matchPolicy(config.policies, { ...ticketFields(ticket), priority: basis }).trace;
   // What `sla recalc` would give it (the promise made at the start is kept across priority changes).
   const current = configAssignment(config, ticket, events, now, clock);
   const recorded = clock.assignment;
@@ -59,15 +60,19 @@ export async function run(ctx: Context, id: string): Promise<number> {
   const slaEvents = q.getSlaEvents(store, id).filter((e) => e.recordedAt <= now); // what had been recorded by then
   const alerts = q.getAlerts(store, id).filter((a) => a.createdAt <= now);
 
+  const closedAt = closedSince(events, ticket.createdAt);
+
   if (format === 'json') {
     ctx.out(JSON.stringify({
       ...ticketJson(ticket, clock),
+      closedAt: isoUtc(closedAt),
       requester: ticket.requester,
       custom: ticket.custom,
       cycle: clock.cycle,
       asOf: isoUtc(now),
       breachReasons,
       policyTrace: trace,
+      policyPriority: basis,
       currentConfigPolicy: current.to?.policy ?? null,
       policyDiffersFromConfig: differs,
       segments: Object.fromEntries(Object.entries(segments).map(([k, v]) => [k, v.map(segmentJson)])),
@@ -89,9 +94,11 @@ export async function run(ctx: Context, id: string): Promise<number> {
   const who = [ticket.customer ?? 'unknown', ticket.tier && `tier ${ticket.tier}`, ticket.requester && `requester ${ticket.requester}`]
     .filter(Boolean).join(', ');
   const route = [ticket.group && `group ${ticket.group}`, ticket.channel && `channel ${ticket.channel}`].filter(Boolean).join(', ');
+  // The priority at creation, as the clock starts from it.
+  const created = ticket.initialPriority ?? ticket.priority;
   const pairs: Array<[string, string]> = [
     ['As of', localTime(now, zone)],
-    ['Status', `${clock.status}, priority ${clock.priority ?? '—'}${clock.priority !== (ticket.initialPriority ?? ticket.priority) ? ` (was ${ticket.initialPriority ?? '—'} at creation)` : ''}`],
+    ['Status', statusText(clock.status, clock.priority, created, basis)],
   ];
   if (ticket.customer || ticket.tier || ticket.requester) pairs.push(['Customer', who]);
   pairs.push(['Assignee', `${ticket.assignee ?? 'unassigned'}${route ? ` (${route})` : ''}`]);
@@ -99,7 +106,8 @@ export async function run(ctx: Context, id: string): Promise<number> {
   for (const [k, v] of Object.entries(ticket.custom)) pairs.push([k, v]);
   pairs.push(['Created', localTime(ticket.createdAt, zone)]);
   if (clock.firstResponseAt !== null) pairs.push(['First response', localTime(clock.firstResponseAt, zone)]);
-  if (clock.resolvedAt !== null) pairs.push([clock.status === 'closed' ? 'Closed' : 'Resolved', localTime(clock.resolvedAt, zone)]);
+  if (clock.resolvedAt !== null) pairs.push(['Resolved', localTime(clock.resolvedAt, zone)]);
+  if (closedAt !== null) pairs.push(['Closed', localTime(closedAt, zone)]);
   pairs.push(['SLA', recorded
     ? `${paint(clock.slaStatus, (clock.slaStatus ?? '—').toUpperCase())} — policy ${recorded.policy}, calendar ${recorded.calendar}${clock.cycle ? `, cycle ${clock.cycle}` : ''}`
     : `none (${ticket.noSlaReason ?? 'no policy matches'})`]);
@@ -109,7 +117,7 @@ export async function run(ctx: Context, id: string): Promise<number> {
   out(renderPairs(pairs));
 
   out();
-  out(chalk.bold('Policy'));
+  out(chalk.bold(basis !== clock.priority && basis !== null ? `Policy (matched with priority ${basis}, which its targets were set for)` : 'Policy'));
   for (const t of trace) out(`  ${t.matched ? 'matched ' : 'skipped '} ${t.name}: ${t.reason}`);
   if (!trace.length) out('  (the config has no policies)');
   if (differs) {
@@ -177,6 +185,34 @@ export async function run(ctx: Context, id: string): Promise<number> {
   if (!audit.length) out('  no manual actions');
   for (const a of audit) out(auditLine(a, zone, 6, 80, '  '));
   return 0;
+}
+
+/**
+ * "open, priority urgent (was high at creation; targets for high)": the priority now,
+ * the one at creation when it differs, and the one the targets were chosen for when
+ * that is not the current one (a priority change keeps the promise made).
+ */
+function statusText(status: string, now: string | null, created: string | null, basis: string | null): string {
+  const notes: string[] = [];
+  if (now !== created) notes.push(`was ${created ?? '—'} at creation`);
+  if (basis !== now && basis !== null) notes.push(`targets for ${basis}`);
+  return `${status}, priority ${now ?? '—'}${notes.length ? ` (${notes.join('; ')})` : ''}`;
+}
+
+/**
+ * When the ticket was closed, if its status is `closed` at the end of `events` (those
+ * up to the instant shown): the instant it entered that status — a ticket resolved and
+ * then closed has a resolution instant and a later closing one.
+ */
+function closedSince(events: readonly TicketEvent[], createdAt: Instant): Instant | null {
+  let status = 'new';
+  let since: Instant | null = null;
+  for (const e of events) {
+    if (e.at < createdAt || e.type !== 'status' || !e.value) continue; // the clock ignores events before creation
+    if (e.value === 'closed' && status !== 'closed') since = e.at;
+    status = e.value;
+  }
+  return status === 'closed' ? since : null;
 }
 
 // ----------------------------------------------------------------------------- timeline

@@ -45,7 +45,10 @@ export interface AggregateRow {
   key: string | null;
   day: number;
   counts: GroupCounts;
-  /** SLA-clock times of stopped first-response clocks, in hundredths of a minute (any order). */
+  /**
+   * SLA-clock times of first-response clocks stopped by a response, in hundredths of a
+   * minute (any order): a ticket never answered has no first-response time.
+   */
   frTimes: ArrayLike<number>;
   /** The same for stopped resolution clocks. */
   resTimes: ArrayLike<number>;
@@ -184,6 +187,69 @@ export function sparkline(values: ReadonlyArray<number | null>): string {
     .join('');
 }
 
+export type BucketUnit = 'day' | 'week' | 'month' | 'quarter' | 'year';
+const BUCKET_UNITS: readonly BucketUnit[] = ['day', 'week', 'month', 'quarter', 'year'];
+
+/** At most this many buckets per sparkline, so that the compliance line stays one line within 80 columns. */
+export const SPARKLINE_MAX_BUCKETS = 16;
+
+export interface ComplianceBucket {
+  /** The first local date of the window in the bucket. */
+  from: string;
+  firstResponse: MetricSummary;
+  resolution: MetricSummary;
+}
+
+/** The bucket of a local date (YYYY-MM-DD): weeks start on Monday (ISO), quarters in January. */
+function bucketKey(date: string, unit: BucketUnit): string {
+  switch (unit) {
+    case 'day': return date;
+    case 'month': return date.slice(0, 7);
+    case 'quarter': return `${date.slice(0, 4)}-Q${Math.floor((Number(date.slice(5, 7)) - 1) / 3) + 1}`;
+    case 'year': return date.slice(0, 4);
+    case 'week': {
+      const t = Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)));
+      const sinceMonday = (new Date(t).getUTCDay() + 6) % 7;
+      return new Date(t - sinceMonday * 86_400_000).toISOString().slice(0, 10);
+    }
+  }
+}
+
+/**
+ * Daily compliance added up into calendar buckets for a sparkline: the finest of day,
+ * week (Monday to Sunday), month, quarter and year that gives at most `max` buckets
+ * (years always do). `dates` are the window's local dates, `daily[i]` the counts of
+ * dates[i]; the first and last buckets may be partial.
+ */
+export function complianceBuckets(
+  dates: readonly string[], daily: readonly DailyCompliance[], max = SPARKLINE_MAX_BUCKETS,
+): { unit: BucketUnit; buckets: ComplianceBucket[] } {
+  let unit: BucketUnit = 'year';
+  for (const u of BUCKET_UNITS) {
+    let n = 0;
+    let last: string | null = null;
+    for (const d of dates) {
+      const k = bucketKey(d, u);
+      if (k !== last) { n++; last = k; }
+      if (n > max) break;
+    }
+    if (n <= max) { unit = u; break; }
+  }
+  const out: Array<{ key: string; from: string; fr: MetricCounts; res: MetricCounts }> = [];
+  const add = (a: MetricCounts, b: MetricCounts): void => { a.met += b.met; a.breached += b.breached; a.pending += b.pending; };
+  for (let i = 0; i < dates.length; i++) {
+    const key = bucketKey(dates[i], unit);
+    let b = out[out.length - 1];
+    if (!b || b.key !== key) {
+      b = { key, from: dates[i], fr: { met: 0, breached: 0, pending: 0 }, res: { met: 0, breached: 0, pending: 0 } };
+      out.push(b);
+    }
+    const d = daily[i];
+    if (d) { add(b.fr, d.firstResponse); add(b.res, d.resolution); }
+  }
+  return { unit, buckets: out.map((b) => ({ from: b.from, firstResponse: metricSummary(b.fr), resolution: metricSummary(b.res) })) };
+}
+
 /** The values of all parts, sorted ascending (hundredths of a minute fit 32 bits: 81 years). */
 export function sortedTimes(parts: ReadonlyArray<ArrayLike<number>>): Uint32Array {
   let n = 0;
@@ -297,7 +363,7 @@ export function reportNotes(withoutSla: number, percentileNote = true): string[]
     'Compliance % = met ÷ (met + breached) × 100. Breached includes open tickets already past due; pending = still within target (paused included); — = nothing concluded yet.',
   ];
   if (percentileNote) {
-    notes.push('Times are SLA-clock minutes of stopped clocks; p50/p90/p95 are nearest-rank percentiles. Paused share = time paused ÷ ticket lifetime (tickets with an SLA).');
+    notes.push('Times are SLA-clock minutes of stopped clocks (first response: answered tickets only); p50/p90/p95 are nearest-rank percentiles. Paused share = time paused ÷ ticket lifetime (tickets with an SLA).');
   }
   if (withoutSla > 0) {
     notes.push(`${withoutSla} ticket${withoutSla === 1 ? '' : 's'} without an SLA policy ${withoutSla === 1 ? 'is' : 'are'} counted in Tickets only, not in met/breached/pending.`);

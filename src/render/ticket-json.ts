@@ -22,6 +22,16 @@ export function metricJson(m: MetricState | null) {
   };
 }
 
+/**
+ * `firstResponseTime`: the SLA-clock minutes to the first response — null while the
+ * clock runs and when no response stopped it: a ticket never answered (its clock
+ * stopped at the resolution), or answered only after a resolution had stopped it.
+ */
+export function firstResponseMinutes(c: TicketClock): number | null {
+  const fr = c.metrics.first_response;
+  return fr && fr.stoppedAt !== null && c.firstResponseAt !== null && c.firstResponseAt <= fr.stoppedAt ? minutes(fr.elapsed) : null;
+}
+
 export function ticketJson(t: Ticket, c: TicketClock) {
   const fr = c.metrics.first_response;
   const res = c.metrics.resolution;
@@ -45,7 +55,7 @@ export function ticketJson(t: Ticket, c: TicketClock) {
     slaStatus: c.slaStatus,
     slaFirstResponseDue: isoUtc(fr?.dueAt),
     slaFirstResponseMet: fr?.met ?? null,
-    firstResponseTime: fr && fr.stoppedAt !== null ? minutes(fr.elapsed) : null,
+    firstResponseTime: firstResponseMinutes(c),
     slaResolutionDue: isoUtc(res?.dueAt),
     slaResolutionMet: res?.met ?? null,
     resolutionTime: res && res.stoppedAt !== null ? minutes(res.elapsed) : null,

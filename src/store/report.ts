@@ -59,6 +59,8 @@ export interface OverrideRow {
   fr_at_risk_at: number | null;
   fr_stopped_at: number | null;
   fr_elapsed_min: number | null;
+  /** The first agent response (null: never answered). */
+  first_response_at: number | null;
   res_status: string | null;
   res_due_at: number | null;
   res_at_risk_at: number | null;
@@ -73,7 +75,7 @@ export interface OverrideRow {
 
 const COLUMNS: ReadonlyArray<keyof OverrideRow> = [
   'id', 'created_at', 'priority', 'tier', 'policy', 'assignee', 'grp', 'customer', 'status', 'fr_status', 'fr_due_at',
-  'fr_at_risk_at', 'fr_stopped_at', 'fr_elapsed_min', 'res_status', 'res_due_at', 'res_at_risk_at', 'res_stopped_at',
+  'fr_at_risk_at', 'fr_stopped_at', 'fr_elapsed_min', 'first_response_at', 'res_status', 'res_due_at', 'res_at_risk_at', 'res_stopped_at',
   'res_elapsed_min', 'paused_at', 'total_paused_ms', 'computed_at', 'fr_breach_reason', 'res_breach_reason',
 ];
 
@@ -133,9 +135,14 @@ const CLASS = `(${metricCode('fr')} + 32 * ${metricCode('res')}
 /** Breached (class 2) as of @now, for the breach_reason key. */
 const metricBreached = (m: string): string =>
   `(${m}_status IS NOT NULL AND ((${m}_stopped_at IS NOT NULL AND ${m}_status <> 'met') OR (${m}_stopped_at IS NULL AND ${m}_due_at < @now)))`;
-/** A stopped clock's SLA-clock time in hundredths of a minute (the precision the report prints). */
+/**
+ * A stopped clock's SLA-clock time in hundredths of a minute (the precision the report
+ * prints). A first-response time only when a response stopped the clock: not for a
+ * ticket never answered, nor one answered only after a resolution had stopped it
+ * (ticket JSON's firstResponseTime is null for those too).
+ */
 const stoppedTime = (m: string): string =>
-  `CASE WHEN ${m}_stopped_at IS NOT NULL THEN CAST(${m}_elapsed_min * 100 + 0.5 AS INTEGER) END`;
+  `CASE WHEN ${m}_stopped_at IS NOT NULL${m === 'fr' ? ' AND first_response_at <= fr_stopped_at' : ''} THEN CAST(${m}_elapsed_min * 100 + 0.5 AS INTEGER) END`;
 /** Wall-clock ms paused while the resolution clock ran, up to @now. */
 const PAUSED_MS = `CASE WHEN res_status IS NOT NULL THEN total_paused_ms +
     (CASE WHEN paused_at IS NOT NULL AND res_stopped_at IS NULL AND computed_at < @now THEN @now - computed_at ELSE 0 END) END`;

@@ -247,14 +247,14 @@ describe('sla report as CSV, Markdown and table', () => {
     expect(md).toContain('| low | 2 | — | 0 / 0 / 0 | — | 0 / 0 / 0 | — | — | — | — | 1 | 0 | 0 |');
     expect(md).toContain('| **TOTAL** | **18** | **62.5%** | **10 / 6 / 0** | **63.6%** | **7 / 4 / 5** |');
     expect(md).toMatch(/Compliance % = met ÷ \(met \+ breached\) × 100/);
-    expect(md).toContain('first response █·▆▅▁▅▇ 62.5%');
+    expect(md).toContain('Daily compliance  FR █·▆▅▁▅▇ 62.5%  Res █·▆▁█▅▁ 63.6%');
   });
 
   it('table: aligned columns, humanised durations, sparkline, formula and the no-SLA note', () => {
     const out = run('--at', NOW, 'report');
     expect(out).toContain('SLA report · 2025-11-08 → 2025-11-14 (7 days, America/New_York) · as of 2025-11-14 15:00 EST · by priority');
     expect(out).toContain('18 tickets · open 8 (unassigned 3, urgent 2) · breached tickets 7 · escalations 2 · paused share 13.3 %');
-    expect(out).toContain('first response █·▆▅▁▅▇ 62.5 %   resolution █·▆▁█▅▁ 63.6 %');
+    expect(out).toContain('\nDaily compliance  FR █·▆▅▁▅▇ 62.5 %  Res █·▆▁█▅▁ 63.6 %\n');
     expect(out).toMatch(/\| TOTAL +\| 18 +\| 10 +\| 6 +\| 0 +\| 62\.5 % +\| 7 +\| 4 +\| 5 +\| 63\.6 % +\| 2 +\|/);
     expect(out).toMatch(/\| low +\| 2 +\| 0 +\| 0 +\| 0 +\| — +\|/);
     // FR avg 70.36 min, p50 45, p90 150, p95 300; RES avg 436.67, p50 330, p90/p95 1500.

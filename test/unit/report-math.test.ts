@@ -3,8 +3,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  addCounts, assembleReport, compliancePercent, emptyCounts, mergeSorted, pausedSharePercent, percentile, reportNotes,
-  sortedTimes, sparkline, timeStats, type AggregateRow, type GroupCounts,
+  addCounts, assembleReport, complianceBuckets, compliancePercent, emptyCounts, mergeSorted, pausedSharePercent, percentile,
+  reportNotes, sortedTimes, sparkline, SPARKLINE_MAX_BUCKETS, timeStats, type AggregateRow, type GroupCounts,
 } from '../../src/domain/report.js';
 
 describe('percentile (nearest rank: the value at rank ⌈p/100 × n⌉)', () => {
@@ -65,6 +65,48 @@ describe('sparkline', () => {
     expect(sparkline([0, 12.4, 12.5, 25, 37.5, 50, 62.5, 75, 87.5, 100])).toBe('▁▁▂▃▄▅▆▇██');
     expect(sparkline([100, null, 66.7, 50, 0, 50, 75])).toBe('█·▆▅▁▅▇');
     expect(sparkline([])).toBe('');
+  });
+});
+
+describe('compliance buckets (the sparkline of a long window stays one short line)', () => {
+  /** Local dates from `first`, `n` of them. */
+  const datesFrom = (first: string, n: number): string[] =>
+    Array.from({ length: n }, (_, i) => new Date(Date.parse(first) + i * 86_400_000).toISOString().slice(0, 10));
+  const day = (met: number, breached: number) => ({
+    day: 0, firstResponse: { met, breached, pending: 0, compliancePercent: null },
+    resolution: { met: 0, breached: 0, pending: 1, compliancePercent: null },
+  });
+
+  it('days up to SPARKLINE_MAX_BUCKETS, then Monday-to-Sunday weeks, months, quarters, years', () => {
+    const unit = (first: string, n: number) => complianceBuckets(datesFrom(first, n), []).unit;
+    expect(SPARKLINE_MAX_BUCKETS).toBe(16);
+    expect(unit('2025-11-08', 7)).toBe('day');
+    expect(unit('2025-11-01', 16)).toBe('day');
+    expect(unit('2025-11-01', 17)).toBe('week');
+    expect(unit('2025-11-01', 31)).toBe('week');
+    expect(unit('2025-06-01', 183)).toBe('month');
+    expect(unit('2024-11-15', 365)).toBe('month'); // 13 months
+    expect(unit('2023-01-01', 3 * 365)).toBe('quarter');
+    expect(unit('2016-01-01', 3660)).toBe('year');
+    for (const n of [1, 7, 16, 17, 31, 90, 120, 183, 365, 500, 1000, 1500, 3660]) {
+      expect(complianceBuckets(datesFrom('2025-01-01', n), []).buckets.length, `${n} days`).toBeLessThanOrEqual(SPARKLINE_MAX_BUCKETS);
+    }
+  });
+
+  it('a bucket adds up the met and breached of its days (weeks start on Monday; edges partial)', () => {
+    // Wed 2025-10-29 … Sun 2025-11-16 (19 days): weeks from Mon 10-27 (5 days here), 11-03, 11-10.
+    const dates = datesFrom('2025-10-29', 19);
+    const daily = dates.map((_, i) => (i < 5 ? day(1, 1) : i < 12 ? day(1, 0) : day(0, 0)));
+    const { unit, buckets } = complianceBuckets(dates, daily);
+    expect(unit).toBe('week');
+    expect(buckets.map((b) => b.from)).toEqual(['2025-10-29', '2025-11-03', '2025-11-10']);
+    expect(buckets.map((b) => b.firstResponse)).toEqual([
+      { met: 5, breached: 5, pending: 0, compliancePercent: 50 },
+      { met: 7, breached: 0, pending: 0, compliancePercent: 100 },
+      { met: 0, breached: 0, pending: 0, compliancePercent: null },
+    ]);
+    expect(buckets[0].resolution).toEqual({ met: 0, breached: 0, pending: 5, compliancePercent: null });
+    expect(sparkline(buckets.map((b) => b.firstResponse.compliancePercent))).toBe('▅█·');
   });
 });
 

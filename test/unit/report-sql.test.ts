@@ -195,9 +195,11 @@ function reference(q: ReportQuery, dates: string[]): AggregateRow[] {
       breach_reason: reason, day: String(day),
     };
     const time = (x: any) => (x && x.stoppedAt !== null ? [Math.floor(x.elapsed * 100 + 0.5)] : []);
+    // A first-response time only when a response stopped the clock (not for a ticket never answered).
+    const answered = fr && clock.firstResponseAt !== null && fr.stoppedAt !== null && clock.firstResponseAt <= fr.stoppedAt;
     rows.push({
       key: keys[q.by], day: q.daily ? day : 0, counts: c,
-      frTimes: Uint32Array.from(time(fr)), resTimes: Uint32Array.from(time(res)),
+      frTimes: Uint32Array.from(answered ? time(fr) : []), resTimes: Uint32Array.from(time(res)),
     });
   }
   return rows;
@@ -230,6 +232,23 @@ describe('report SQL = the clock, ticket by ticket', () => {
       expect(assemble(aggregates.rows, days)).toEqual(assemble(reference(q, dates), days));
     });
   }
+
+  it('first-response times count only clocks a response stopped: a ticket never answered has none', async () => {
+    const { q, dates } = query('priority', T_REPORT);
+    let stopped = 0;
+    let answered = 0;
+    for (const s of stored) {
+      if (s.ticket.createdAt < q.from || s.ticket.createdAt >= q.to || s.ticket.createdAt > q.now) continue;
+      const { clock } = computeSla(s.ticket, s.events, config, calendar, q.now);
+      const fr = clock.metrics.first_response;
+      if (!fr || fr.stoppedAt === null) continue;
+      stopped++;
+      if (clock.firstResponseAt !== null && clock.firstResponseAt <= fr.stoppedAt) answered++;
+    }
+    expect(stopped - answered).toBeGreaterThan(5); // resolved or closed before any reply
+    const { aggregates } = await countReport(store, config, calendar, q);
+    expect(assemble(aggregates.rows, dates.length).total.firstResponseTimes.count).toBe(answered);
+  });
 
   it('a report instant after every stored state: the SQL alone moves running clocks to breached / at risk', async () => {
     const later = T_REPORT + 9 * 24 * H;
