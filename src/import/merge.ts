@@ -21,6 +21,7 @@ export interface Merged {
 }
 
 // Written out field by field (not a loop over the keys): it runs for every row of an import.
+// `t.custom` is the merge's own copy (blankTicket's, or a copy of the stored one): updated in place.
 function applyAttrs(t: Ticket, a: TicketAttrs): void {
   if (a.subject !== undefined) t.subject = a.subject ?? null;
   if (a.requester !== undefined) t.requester = a.requester ?? null;
@@ -30,7 +31,7 @@ function applyAttrs(t: Ticket, a: TicketAttrs): void {
   if (a.group !== undefined) t.group = a.group ?? null;
   if (a.channel !== undefined) t.channel = a.channel ?? null;
   if (a.tags !== undefined) t.tags = a.tags;
-  if (a.custom !== undefined) t.custom = { ...t.custom, ...a.custom };
+  if (a.custom !== undefined) Object.assign(t.custom, a.custom);
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
@@ -158,6 +159,11 @@ export interface StoredHistory {
   events: TicketEvent[];
   /** tickets.import_hash: for an event log, "e" and the 16-digit digests of the rows imported so far. */
   importHash?: string | null;
+  /**
+   * The length importHash had before this import, when this import has already merged rows
+   * of the ticket (digests after it are this import's own: not known rows, taken identities).
+   */
+  importStart?: number;
 }
 
 export interface MergedEvents extends Merged {
@@ -173,31 +179,34 @@ export interface MergedEvents extends Merged {
 const DIGEST_CHARS = 16;
 
 /**
- * Every row's identity within its ticket for this import: its digest (key column or
- * content), and for the second and later rows with the same digest in this file, that
- * digest with the row's count — so rows that are alike within one file are all kept,
- * and the same file imported again gives the same identities.
+ * Every row's identity within its ticket: its digest (key column or content), and for the
+ * second and later rows with the same digest, that digest with the row's count — so rows
+ * that are alike within one file are all kept, and the same file imported again gives the
+ * same identities. `taken`: identities this import already gave rows of the ticket (an
+ * import that merges a ticket's rows in several rounds counts on from there).
  */
-function rowIdentities(rows: readonly EventRow[]): string[] {
+function rowIdentities(rows: readonly EventRow[], taken: ReadonlySet<string> | null): string[] {
   const out: string[] = new Array(rows.length);
-  let seen: Map<string, number> | null = null;
+  if (rows.length === 1 && taken === null) {
+    out[0] = rows[0].digest;
+    return out;
+  }
+  const used = new Set<string>(taken ?? []);
   for (let i = 0; i < rows.length; i++) {
     const d = rows[i].digest;
-    let n = 1;
-    if (i > 0) {
-      seen ??= new Map([[rows[0].digest, 1]]);
-      n = (seen.get(d) ?? 0) + 1;
-      seen.set(d, n);
-    }
-    out[i] = n === 1 ? d : textDigest(`${d}#${n}`);
+    let id = d;
+    for (let n = 2; used.has(id); n++) id = textDigest(`${d}#${n}`);
+    used.add(id);
+    out[i] = id;
   }
   return out;
 }
 
-function storedDigests(hash: string | null | undefined): Set<string> | null {
+/** The digests in import_hash between two offsets (null when it holds no event-log digests). */
+function storedDigests(hash: string | null | undefined, from = 1, to = hash?.length ?? 0): Set<string> | null {
   if (!hash || hash.charCodeAt(0) !== 101 /* e */) return null;
   const set = new Set<string>();
-  for (let i = 1; i + DIGEST_CHARS <= hash.length; i += DIGEST_CHARS) set.add(hash.slice(i, i + DIGEST_CHARS));
+  for (let i = Math.max(1, from); i + DIGEST_CHARS <= to; i += DIGEST_CHARS) set.add(hash.slice(i, i + DIGEST_CHARS));
   return set;
 }
 
@@ -226,8 +235,10 @@ type Step =
  * - The ticket is created at its created_at (or a "created" row), else at its first row.
  */
 export function mergeEventRows(stored: StoredHistory | null, rows: EventRow[], rules: EventLogRules = { awayFrom: null }): MergedEvents {
-  const ids = rowIdentities(rows);
-  const known = stored ? storedDigests(stored.importHash) : null;
+  const hash = stored?.importHash;
+  const start = stored?.importStart ?? hash?.length ?? 0;
+  const known = stored ? storedDigests(hash, 1, start) : null;
+  const ids = rowIdentities(rows, hash && start < hash.length ? storedDigests(hash, start) : null);
   // Before row digests were stored: a row is known when all its events are in the history.
   const legacy = stored && known === null ? new Set(stored.events.map((e) => eventKey(e.at, e.type, e.value))) : null;
   const fresh: EventRow[] = [];

@@ -80,15 +80,41 @@ export async function runImport(
 
   const choosePolicy = policyChooser<Ticket>(settings.policies, settings.tierMultipliers, TICKET_FIELD_NAMES, ticketFields);
 
-  const finish = (batch: ImportBatch, m: Merged, stored: { ticket: Ticket; events: TicketEvent[] } | null, hash: string | null): void => {
-    if (m.outcome === 'stale') { summary.rowsStale++; summary.ticketsUnchanged++; return; }
-    if (m.outcome === 'unchanged') {
-      summary.ticketsUnchanged++;
-      if (hash !== null) batch.put(m.ticket, computeFor(m.ticket, stored!.events), [], hash);
-      return;
+  const OUTCOMES = ['unchanged', 'updated', 'new'] as const;
+  const bump = (outcome: (typeof OUTCOMES)[number], by: number): void => {
+    if (outcome === 'new') summary.ticketsNew += by;
+    else if (outcome === 'updated') summary.ticketsUpdated += by;
+    else summary.ticketsUnchanged += by;
+  };
+  const bumpNoPolicy = (reason: string | null, by: number): void => {
+    const r = reason ?? 'no policy';
+    summary.withoutPolicy += by;
+    summary.withoutPolicyReasons[r] = (summary.withoutPolicyReasons[r] ?? 0) + by;
+    if (summary.withoutPolicyReasons[r] === 0) delete summary.withoutPolicyReasons[r];
+  };
+
+  /**
+   * Counts and writes a merged ticket. `prev`: what an earlier round of this import counted
+   * for the same ticket (an event log merged in rounds), which this one corrects: a ticket
+   * is counted once, as the most it became (new > updated > unchanged). Returns what it counted:
+   * the outcome's index in OUTCOMES, +4 when counted without a policy.
+   */
+  const finish = (
+    batch: ImportBatch, m: Merged, stored: { ticket: Ticket; events: TicketEvent[] } | null, hash: string | null, prev = -1,
+  ): number => {
+    if (m.outcome === 'stale') { summary.rowsStale++; summary.ticketsUnchanged++; return 0; }
+    let outcome = OUTCOMES.indexOf(m.outcome);
+    if (prev >= 0) {
+      bump(OUTCOMES[prev & 3], -1);
+      if (prev & 4) bumpNoPolicy(stored?.ticket.noSlaReason ?? null, -1);
+      outcome = Math.max(outcome, prev & 3);
     }
-    if (m.outcome === 'new') summary.ticketsNew++;
-    else summary.ticketsUpdated++;
+    bump(OUTCOMES[outcome], 1);
+    if (m.outcome === 'unchanged') {
+      if (hash !== null) batch.put(m.ticket, computeFor(m.ticket, stored!.events), [], hash);
+      if (prev & 4 && prev >= 0) { bumpNoPolicy(m.ticket.noSlaReason, 1); return outcome | 4; }
+      return outcome;
+    }
     const t = m.ticket;
     if (!t.assignment) {
       // assignTicket's choice without its match trace (built for `show`, wasted here), on the
@@ -97,11 +123,7 @@ export async function runImport(
       if (a.ok) { t.assignment = a.assignment; t.noSlaReason = null; }
       else t.noSlaReason = a.reason;
     }
-    if (!t.assignment) {
-      summary.withoutPolicy++;
-      const reason = t.noSlaReason ?? 'no policy';
-      summary.withoutPolicyReasons[reason] = (summary.withoutPolicyReasons[reason] ?? 0) + 1;
-    }
+    if (!t.assignment) { bumpNoPolicy(t.noSlaReason, 1); outcome |= 4; }
     summary.eventsAdded += m.events.length;
     const byType = summary.eventsByType;
     for (const e of m.events) {
@@ -110,6 +132,7 @@ export async function runImport(
     }
     const all = m.history ?? (stored ? [...stored.events, ...m.events].sort((a, b) => a.at - b.at) : m.events);
     batch.put(t, computeFor(t, all), m.events, hash);
+    return outcome;
   };
 
   const computeFor = (t: Ticket, events: readonly TicketEvent[]) =>
@@ -134,22 +157,52 @@ export async function runImport(
         finish(batch, mergeTicketRow(stored?.ticket ?? null, rec.row, opts.now), stored, hash);
       });
     } else {
-      const byTicket = new Map<string, EventRow[]>();
+      // Rows wait, grouped by ticket, until ROUND_ROWS rows are waiting; then the tickets seen
+      // least recently are merged and written until a quarter of that has gone. A log grouped
+      // by ticket has each ticket merged once, soon after its last row; one in time order,
+      // once its rows stop coming for a while. Memory stays bounded whatever the log's size.
+      // A ticket whose rows come back after it was merged is merged again with those rows,
+      // as a log split into files imported in order is (the same history: see merge.ts);
+      // `rounds` remembers, per ticket merged so far, where its digests of this import start
+      // and what was counted for it.
+      const byTicket = new Map<string, EventRow[]>(); // least recently seen first
+      const rounds = new Map<string, { start: number; counted: number }>();
+      const rules = { awayFrom: opts.reader.mapping?.events?.firstResponseAwayFrom ?? null };
+      let buffered = 0;
+      let lastId: string | null = null;
+      const mergeTicket = (id: string, rows: EventRow[]): void => {
+        const stored = batch.load(id);
+        const importHash = stored ? batch.importHash(id) : null;
+        const before = rounds.get(id);
+        const m = mergeEventRows(stored && { ...stored, importHash, importStart: before?.start }, rows, rules);
+        summary.rowsKnown += m.rowsKnown;
+        if (m.createdAfterFirstRow) summary.createdAfterFirstRow++;
+        const counted = finish(batch, m, stored, m.importHash, before?.counted);
+        rounds.set(id, { start: before?.start ?? importHash?.length ?? 0, counted });
+      };
+      const mergeOldest = (keep: number): void => {
+        for (const [id, rows] of byTicket) {
+          if (buffered <= keep) break;
+          byTicket.delete(id);
+          buffered -= rows.length;
+          if (id === lastId) lastId = null;
+          mergeTicket(id, rows);
+        }
+      };
       await forEachRecord(readers.readEvents(reader), (rec) => {
         summary.rowsRead++;
         if (rec.kind === 'reject') { reject(rec); return; }
-        const list = byTicket.get(rec.row.ticketId);
-        if (list) list.push(rec.row);
-        else byTicket.set(rec.row.ticketId, [rec.row]);
+        const id = rec.row.ticketId;
+        const list = byTicket.get(id);
+        if (list === undefined) byTicket.set(id, [rec.row]);
+        else {
+          list.push(rec.row);
+          if (id !== lastId) { byTicket.delete(id); byTicket.set(id, list); } // now the most recently seen
+        }
+        lastId = id;
+        if (++buffered > ROUND_ROWS) mergeOldest(ROUND_ROWS - (ROUND_ROWS >> 2));
       });
-      const rules = { awayFrom: opts.reader.mapping?.events?.firstResponseAwayFrom ?? null };
-      for (const [id, rows] of byTicket) {
-        const stored = batch.load(id);
-        const m = mergeEventRows(stored && { ...stored, importHash: batch.importHash(id) }, rows, rules);
-        summary.rowsKnown += m.rowsKnown;
-        if (m.createdAfterFirstRow) summary.createdAfterFirstRow++;
-        finish(batch, m, stored, m.importHash);
-      }
+      mergeOldest(0);
     }
     summary.implicitColumns = opts.reader.mapping ? report.implicitColumns : [];
     summary.rulesUnmatched = [...report.ruleRows].filter(([, n]) => n === 0).map(([rule]) => rule);
@@ -168,6 +221,9 @@ export async function runImport(
   }
   return summary;
 }
+
+/** Event-log rows waiting at most before the least recently seen tickets are merged and written. */
+const ROUND_ROWS = Number(process.env.SLA_IMPORT_ROUND_ROWS) || 20_000;
 
 /** Files from this size on are written by a second thread (below, starting it costs more than it saves). */
 const THREAD_MIN_BYTES = 4 * 1024 * 1024;

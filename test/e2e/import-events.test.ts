@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { baseConfig, sla, tempDir, writeJson } from './helpers.js';
+import { ROOT, baseConfig, sla, tempDir, writeJson } from './helpers.js';
 
 let dir: string;
 beforeEach(() => {
@@ -169,6 +169,65 @@ describe('event logs: a ServiceNow-style snapshot log', () => {
     const s = importJson(['next.csv', '--mapping', 'snow.json']);
     expect(s).toMatchObject({ rowsKnown: 3, eventsAdded: 1, ticketsUpdated: 1 });
     expect(show('INC1').status).toBe('open');
+  });
+});
+
+describe('the shipped mappings', () => {
+  const FIX = join(ROOT, 'test', 'fixtures', 'import');
+  const MAP = join(ROOT, 'examples', 'mappings');
+
+  it('zendesk.json: first_response_at from "First reply time in minutes" — answered tickets are not taken for unanswered ones', () => {
+    importJson([join(FIX, 'zendesk-sample.csv'), '--mapping', join(MAP, 'zendesk.json')]);
+    const t = show('1201');
+    expect(t.firstResponseAt).toBe('2025-10-31T14:42:00Z');
+    expect(t.firstResponseTime).toBe(12);
+    expect(show('1202').firstResponseAt).toBe('2025-11-03T15:00:00Z');
+    expect(show('1202').slaFirstResponseMet).toBe(true);
+  });
+
+  it('every shipped mapping: the same file imported twice changes nothing the second time', () => {
+    for (const [file, mapping] of [['zendesk-sample.csv', 'zendesk.json'], ['freshdesk-sample.csv', 'freshdesk.json'], ['helpdesk-sample.csv', 'helpdesk-events.json']]) {
+      const first = importJson([join(FIX, file), '--mapping', join(MAP, mapping)]);
+      expect(first.ticketsNew, mapping).toBeGreaterThan(0);
+      const again = importJson([join(FIX, file), '--mapping', join(MAP, mapping)]);
+      expect(again, mapping).toMatchObject({ ticketsNew: 0, ticketsUpdated: 0, eventsAdded: 0, rejected: 0 });
+      expect(again.ticketsUnchanged, mapping).toBe(first.ticketsNew);
+    }
+  });
+});
+
+describe('event logs in bounded memory', () => {
+  it('a ticket whose rows are merged in several rounds (SLA_IMPORT_ROUND_ROWS) gets the history and counts of one round', () => {
+    // rows of three tickets interleaved in time order, twins and all
+    const rows = [
+      'A,2026-03-02T09:00Z,status,open,low', 'B,2026-03-02T09:00Z,status,open,high', 'A,2026-03-02T09:00Z,status,waiting_customer,low',
+      'C,2026-03-02T09:05Z,reply,,medium', 'A,2026-03-02T09:00Z,status,open,medium', 'B,2026-03-02T10:00Z,status,waiting_customer,high',
+      'A,2026-03-02T09:00Z,status,open,medium', 'C,2026-03-02T11:00Z,status,resolved,medium', 'B,2026-03-02T12:00Z,status,open,urgent',
+      'A,2026-03-02T13:00Z,status,resolved,medium', 'B,2026-03-02T15:00Z,status,resolved,urgent',
+    ];
+    write('log.csv', `ticket_id,at,type,value,priority\n${rows.join('\n')}\n`);
+    const results = [undefined, '1', '2'].map((round) => {
+      const d = tempDir('sla-rounds-');
+      writeJson(join(d, 'sla.config.json'), baseConfig());
+      writeFileSync(join(d, 'log.csv'), `ticket_id,at,type,value,priority\n${rows.join('\n')}\n`);
+      const env = { SLA_IMPORT_ROUND_ROWS: round };
+      const run = (args: string[]) => sla(['--at', '2026-03-10T00:00Z', ...args], { cwd: d, env });
+      const first = { ...JSON.parse(run(['import', 'log.csv', '--events', '--json']).stdout), source: null };
+      const again = { ...JSON.parse(run(['import', 'log.csv', '--events', '--json']).stdout), source: null };
+      const tickets = ['A', 'B', 'C'].map((id) => {
+        const t = JSON.parse(run(['show', id, '--format', 'json']).stdout);
+        return { ...t, asOf: null, events: t.events.map((e: { at: string; type: string; value: string | null }) => [e.at, e.type, e.value]) };
+      });
+      return { first, again, tickets };
+    });
+    expect(results[0].first).toMatchObject({ ticketsNew: 3, ticketsUpdated: 0, eventsAdded: 13 });
+    expect(results[0].again).toMatchObject({ ticketsNew: 0, ticketsUpdated: 0, ticketsUnchanged: 3, eventsAdded: 0, rowsKnown: 11 });
+    for (const r of results.slice(1)) {
+      expect(r.first).toEqual(results[0].first);
+      expect(r.again).toEqual(results[0].again);
+      expect(r.tickets).toEqual(results[0].tickets);
+    }
+    expect(results[0].tickets[0].slaTotalPausedTime).toBe(0); // A: the wait and the return in the same minute
   });
 });
 
