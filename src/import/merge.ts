@@ -186,16 +186,25 @@ const DIGEST_CHARS = 16;
  * import that merges a ticket's rows in several rounds counts on from there).
  */
 function rowIdentities(rows: readonly EventRow[], taken: ReadonlySet<string> | null): string[] {
-  const out: string[] = new Array(rows.length);
-  if (rows.length === 1 && taken === null) {
-    out[0] = rows[0].digest;
+  const n = rows.length;
+  const out: string[] = new Array(n);
+  if (taken === null && n <= 16) {
+    // a ticket's few rows: compared with each other, no set
+    for (let i = 0; i < n; i++) {
+      const d = rows[i].digest;
+      let id = d;
+      for (let k = 2, j = 0; j < i; j++) {
+        if (out[j] === id) { id = textDigest(`${d}#${k++}`); j = -1; }
+      }
+      out[i] = id;
+    }
     return out;
   }
   const used = new Set<string>(taken ?? []);
-  for (let i = 0; i < rows.length; i++) {
+  for (let i = 0; i < n; i++) {
     const d = rows[i].digest;
     let id = d;
-    for (let n = 2; used.has(id); n++) id = textDigest(`${d}#${n}`);
+    for (let k = 2; used.has(id); k++) id = textDigest(`${d}#${k}`);
     used.add(id);
     out[i] = id;
   }
@@ -275,24 +284,20 @@ export function mergeEventRows(stored: StoredHistory | null, rows: EventRow[], r
   else if (created > firstAt) { created = firstAt; createdAfterFirstRow = true; }
   if (!stored || created < t.createdAt) t.createdAt = created;
 
-  // The walk's steps, in time order: stored events, then time-column events, then rows.
-  const steps: Step[] = [];
-  for (let i = 0; i < storedEvents.length; i++) steps.push({ kind: 0, at: storedEvents[i].at, i, e: storedEvents[i] });
-  const has = new Set(storedEvents.map((e) => eventKey(e.at, e.type, e.value)));
+  // Events of the time columns, once each, unless the history already has them.
+  const has = storedEvents.length === 0 ? null : new Set(storedEvents.map((e) => eventKey(e.at, e.type, e.value)));
+  const timeSteps: Step[] = [];
   const timeEvent = (at: Instant | null, type: 'reply' | 'resolved' | 'closed'): void => {
     if (at === null) return;
     const key = type === 'reply' ? eventKey(at, 'reply', null) : eventKey(at, 'status', type);
-    if (has.has(key)) return;
-    has.add(key);
-    steps.push({ kind: 1, at, i: steps.length, type });
+    if (timeSteps.some((x) => x.at === at && x.kind === 1 && x.type === type) || has?.has(key)) return;
+    timeSteps.push({ kind: 1, at, i: timeSteps.length, type });
   };
   for (const r of fresh) {
-    timeEvent(r.firstResponseAt, 'reply');
-    timeEvent(r.resolvedAt, 'resolved');
-    timeEvent(r.closedAt, 'closed');
+    if (r.firstResponseAt !== null) timeEvent(r.firstResponseAt, 'reply');
+    if (r.resolvedAt !== null) timeEvent(r.resolvedAt, 'resolved');
+    if (r.closedAt !== null) timeEvent(r.closedAt, 'closed');
   }
-  for (let i = 0; i < fresh.length; i++) steps.push({ kind: 2, at: fresh[i].at, i, row: fresh[i] });
-  steps.sort((a, b) => a.at - b.at || a.kind - b.kind || a.i - b.i);
 
   const added: TicketEvent[] = [];
   const add = (at: Instant, type: string, value: string | null, actor: string | null): void => {
@@ -310,23 +315,7 @@ export function mergeEventRows(stored: StoredHistory | null, rows: EventRow[], r
     status = value;
   };
   const lastStored = stored ? (stored.ticket.updatedAt ?? -Infinity) : -Infinity;
-  for (const s of steps) {
-    if (s.kind === 0) {
-      const e = s.e;
-      if (e.type === 'priority' && e.value) priority = e.value;
-      else if (e.type === 'status' && e.value) status = e.value;
-      else if (e.type === 'reply') responded = true;
-      continue;
-    }
-    if (s.kind === 1) {
-      if (s.type === 'reply') {
-        if (!responded) { responded = true; add(s.at, 'reply', null, null); }
-      } else if (s.type === 'resolved' ? !DONE_STATUSES.has(status) : status !== 'closed') {
-        toStatus(s.at, s.type, null);
-      }
-      continue;
-    }
-    const r = s.row;
+  const walkRow = (r: EventRow): void => {
     if (r.at >= lastStored) applyAttrs(t, r.attrs);
     const p = r.attrs.priority;
     if (p) {
@@ -348,12 +337,44 @@ export function mergeEventRows(stored: StoredHistory | null, rows: EventRow[], r
     }
     const st = r.attrs.status;
     if (st && st !== status) toStatus(r.at, st, r.actor);
+  };
+
+  if (storedEvents.length === 0 && timeSteps.length === 0) {
+    // Only rows (a new ticket, the usual case): in time order, ties in file order.
+    let sorted = true;
+    for (let i = 1; i < fresh.length && sorted; i++) sorted = fresh[i - 1].at <= fresh[i].at;
+    const rowsInOrder = sorted ? fresh : [...fresh].sort((a, b) => a.at - b.at);
+    for (const r of rowsInOrder) walkRow(r);
+  } else {
+    // The walk's steps, in time order: stored events, then time-column events, then rows.
+    const steps: Step[] = [];
+    for (let i = 0; i < storedEvents.length; i++) steps.push({ kind: 0, at: storedEvents[i].at, i, e: storedEvents[i] });
+    for (const x of timeSteps) steps.push(x);
+    for (let i = 0; i < fresh.length; i++) steps.push({ kind: 2, at: fresh[i].at, i, row: fresh[i] });
+    steps.sort((a, b) => a.at - b.at || a.kind - b.kind || a.i - b.i);
+    for (const s of steps) {
+      if (s.kind === 0) {
+        const e = s.e;
+        if (e.type === 'priority' && e.value) priority = e.value;
+        else if (e.type === 'status' && e.value) status = e.value;
+        else if (e.type === 'reply') responded = true;
+      } else if (s.kind === 1) {
+        if (s.type === 'reply') {
+          if (!responded) { responded = true; add(s.at, 'reply', null, null); }
+        } else if (s.type === 'resolved' ? !DONE_STATUSES.has(status) : status !== 'closed') {
+          toStatus(s.at, s.type, null);
+        }
+      } else walkRow(s.row);
+    }
   }
   t.priority = priority ?? t.initialPriority;
 
-  // Derive the ticket's columns from its whole history.
-  const all: TicketEvent[] = [...storedEvents, ...added];
-  all.sort((a, b) => a.at - b.at || (a.seq ?? Infinity) - (b.seq ?? Infinity));
+  // Derive the ticket's columns from its whole history (the walk added events in time order).
+  let all = added;
+  if (storedEvents.length > 0) {
+    all = [...storedEvents, ...added];
+    all.sort((a, b) => a.at - b.at || (a.seq ?? Infinity) - (b.seq ?? Infinity));
+  }
   deriveColumns(t, all);
 
   const importHash = known !== null ? `${stored?.importHash ?? 'e'}${freshIds.join('')}` : `e${ids.join('')}`;

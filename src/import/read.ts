@@ -526,6 +526,8 @@ class Converter<T> {
   private readonly rules: Record<string, RuleEvent[]> | null;
   private readonly otherwise: 'note' | 'ignore';
   private readonly optional: Set<string>;
+  /** Activity rules whose every event has its value in the rule: their events, made once. */
+  private readonly fixedEvents = new Map<string, readonly RowEvent[]>();
   /** What the summary reports (rules matched, activities without a rule, implicit columns). */
   private readonly report: ReadReport;
   private plan: Plan | null = null;
@@ -579,7 +581,14 @@ class Converter<T> {
     }
     this.optional = new Set((mapping?.optional ?? []).map((s) => s.trim().toLowerCase()));
     this.report = opts.report ?? { implicitColumns: [], ruleRows: new Map(), otherwise: new Map() };
-    if (this.rules !== null) for (const k of Object.keys(this.rules)) if (!this.report.ruleRows.has(k)) this.report.ruleRows.set(k, 0);
+    if (this.rules !== null) {
+      for (const [k, list] of Object.entries(this.rules)) {
+        if (!this.report.ruleRows.has(k)) this.report.ruleRows.set(k, 0);
+        if (list.every((r) => r.value !== undefined)) {
+          this.fixedEvents.set(k, Object.freeze(list.map((r) => Object.freeze({ type: r.type, value: r.value as string }))));
+        }
+      }
+    }
     for (const field of Object.keys(mapping?.columns ?? {})) {
       const why = field.startsWith('custom.') ? null : meaningless(mode, field);
       if (why !== null) {
@@ -1052,15 +1061,19 @@ class Converter<T> {
     const valueText = this.text(cells, plan.value);
 
     // what the row means
-    let events: RowEvent[];
+    let events: readonly RowEvent[];
     let activity: string | null = null;
     if (plan.activity >= 0) {
       activity = this.text(cells, plan.activity);
       if (activity === null) { this.reject(plan, cells, line, `missing activity (column "${plan.from.activity}")`); return; }
       const key = activity.toLowerCase();
       const rules = this.rules?.[key];
-      if (rules !== undefined) {
-        events = [];
+      const fixed = rules === undefined ? undefined : this.fixedEvents.get(key);
+      if (fixed !== undefined) {
+        events = fixed; // the same events for every row of this activity: shared, never changed
+      } else if (rules !== undefined) {
+        const list: RowEvent[] = [];
+        events = list;
         for (const r of rules) {
           let value: string | null = r.value ?? null;
           if (value === null) {
@@ -1070,10 +1083,10 @@ class Converter<T> {
               if (value === null) return;
             }
           }
-          events.push({ type: r.type, value });
+          list.push({ type: r.type, value });
         }
       } else {
-        events = this.otherwise === 'ignore' ? [] : [{ type: 'note', value: activity }];
+        events = this.otherwise === 'ignore' ? NO_EVENTS : [{ type: 'note', value: activity }];
       }
     } else if (plan.type >= 0) {
       const typeText = this.text(cells, plan.type);
@@ -1114,10 +1127,16 @@ class Converter<T> {
   }
 }
 
-const NO_EVENTS: RowEvent[] = [];
+const NO_EVENTS: readonly RowEvent[] = Object.freeze([]);
 
 /** The attributes a row of an event log says something about: an empty or missing value says nothing. */
 function present(a: TicketAttrs): TicketAttrs {
+  let all = true;
+  for (const k in a) {
+    const v = (a as Record<string, unknown>)[k];
+    if (v === null || v === undefined || (Array.isArray(v) && v.length === 0)) { all = false; break; }
+  }
+  if (all) return a;
   const out: TicketAttrs = {};
   for (const k in a) {
     const v = (a as Record<string, unknown>)[k];

@@ -157,47 +157,90 @@ export async function runImport(
         finish(batch, mergeTicketRow(stored?.ticket ?? null, rec.row, opts.now), stored, hash);
       });
     } else {
-      // Rows wait, grouped by ticket, until ROUND_ROWS rows are waiting; then the tickets seen
-      // least recently are merged and written until a quarter of that has gone. A log grouped
-      // by ticket has each ticket merged once, soon after its last row; one in time order,
-      // once its rows stop coming for a while. Memory stays bounded whatever the log's size.
+      // A log grouped by ticket has each ticket merged as soon as its run of rows ends (its
+      // rows die young). Once tickets come back after their run (a log in time order), rows
+      // wait instead, grouped by ticket, until ROUND_ROWS rows are waiting; then the tickets
+      // seen least recently are merged and written until a quarter of that has gone: each
+      // ticket once its rows stop coming for a while. Memory stays bounded whatever the
+      // log's size.
       // A ticket whose rows come back after it was merged is merged again with those rows,
       // as a log split into files imported in order is (the same history: see merge.ts);
       // `rounds` remembers, per ticket merged so far, where its digests of this import start
       // and what was counted for it.
-      const byTicket = new Map<string, EventRow[]>(); // least recently seen first
+      // Waiting rows by ticket, in the order tickets were (re)queued; `last` = the number of the
+      // ticket's last row, so that the oldest are found without reordering the map per row.
+      const byTicket = new Map<string, { rows: EventRow[]; last: number }>();
       const rounds = new Map<string, { start: number; counted: number }>();
       const rules = { awayFrom: opts.reader.mapping?.events?.firstResponseAwayFrom ?? null };
       let buffered = 0;
       let lastId: string | null = null;
+      // Grouped or not is told from the first rows: runs of the same ticket, 1.5 rows long on
+      // average, say grouped (a log in time order has a run per row).
+      let eager = false;
+      let runs = 0;
+      let merged = 0;
+      let comebacks = 0;
       const mergeTicket = (id: string, rows: EventRow[]): void => {
-        const stored = batch.load(id);
-        const importHash = stored ? batch.importHash(id) : null;
+        const loaded = batch.load(id);
+        const importHash = loaded === null ? null : loaded.importHash !== undefined ? loaded.importHash : batch.importHash(id) ?? null;
+        const stored = loaded && { ticket: loaded.ticket, events: loaded.events };
         const before = rounds.get(id);
         const m = mergeEventRows(stored && { ...stored, importHash, importStart: before?.start }, rows, rules);
         summary.rowsKnown += m.rowsKnown;
         if (m.createdAfterFirstRow) summary.createdAfterFirstRow++;
         const counted = finish(batch, m, stored, m.importHash, before?.counted);
         rounds.set(id, { start: before?.start ?? importHash?.length ?? 0, counted });
+        merged++;
       };
+      /**
+       * Merges the tickets seen least recently until `keep` rows wait: first passing over the
+       * ones seen since they were queued (to the back of the queue), then, if that was not
+       * enough, in queue order.
+       */
       const mergeOldest = (keep: number): void => {
-        for (const [id, rows] of byTicket) {
-          if (buffered <= keep) break;
-          byTicket.delete(id);
-          buffered -= rows.length;
-          if (id === lastId) lastId = null;
-          mergeTicket(id, rows);
+        const recent = summary.rowsRead - (keep >> 1);
+        for (let pass = 0; pass < 2 && buffered > keep; pass++) {
+          let visits = byTicket.size; // a ticket put back comes round again: each is looked at once
+          for (const [id, w] of byTicket) {
+            if (buffered <= keep || visits-- === 0) break;
+            byTicket.delete(id);
+            if (pass === 0 && w.last > recent) { byTicket.set(id, w); continue; }
+            buffered -= w.rows.length;
+            if (id === lastId) lastId = null;
+            mergeTicket(id, w.rows);
+          }
         }
       };
       await forEachRecord(readers.readEvents(reader), (rec) => {
         summary.rowsRead++;
         if (rec.kind === 'reject') { reject(rec); return; }
         const id = rec.row.ticketId;
-        const list = byTicket.get(id);
-        if (list === undefined) byTicket.set(id, [rec.row]);
-        else {
-          list.push(rec.row);
-          if (id !== lastId) { byTicket.delete(id); byTicket.set(id, list); } // now the most recently seen
+        if (summary.rowsRead === DECIDE_ROWS && DECIDE_ROWS >= 1.5 * runs) {
+          eager = true;
+          for (const [other, w] of byTicket) {
+            if (other === lastId) continue;
+            byTicket.delete(other);
+            buffered -= w.rows.length;
+            mergeTicket(other, w.rows);
+          }
+        }
+        if (id !== lastId) {
+          runs++;
+          if (eager && lastId !== null) {
+            const run = byTicket.get(lastId) as { rows: EventRow[] };
+            byTicket.delete(lastId);
+            buffered -= run.rows.length;
+            mergeTicket(lastId, run.rows);
+          }
+        }
+        const w = byTicket.get(id);
+        if (w === undefined) {
+          byTicket.set(id, { rows: [rec.row], last: summary.rowsRead });
+          // a ticket merged already: the log is not grouped by ticket (more than 1 in 50)
+          if (eager && rounds.has(id) && ++comebacks > 20 && comebacks * 50 > merged) eager = false;
+        } else {
+          w.rows.push(rec.row);
+          w.last = summary.rowsRead;
         }
         lastId = id;
         if (++buffered > ROUND_ROWS) mergeOldest(ROUND_ROWS - (ROUND_ROWS >> 2));
@@ -222,8 +265,11 @@ export async function runImport(
   return summary;
 }
 
+
 /** Event-log rows waiting at most before the least recently seen tickets are merged and written. */
 const ROUND_ROWS = Number(process.env.SLA_IMPORT_ROUND_ROWS) || 20_000;
+/** Rows of an event log read before it is told whether it is grouped by ticket. */
+const DECIDE_ROWS = Math.min(4096, ROUND_ROWS);
 
 /** Files from this size on are written by a second thread (below, starting it costs more than it saves). */
 const THREAD_MIN_BYTES = 4 * 1024 * 1024;

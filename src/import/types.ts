@@ -54,7 +54,7 @@ export interface EventRow {
   ticketId: string;
   at: Instant;
   /** In row order; several when an activity rule means several events. */
-  events: RowEvent[];
+  events: readonly RowEvent[];
   actor: string | null;
   /** Ticket attributes the row carries; `status` / `priority` are the ticket's as of this row. */
   attrs: TicketAttrs;

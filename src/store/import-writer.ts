@@ -333,7 +333,7 @@ export function beginThreadedImport(store: Store): ImportBatch | null {
       if (!written.has(id)) return empty ? null : store.getTicketWithEvents(id);
       const r = ask({ type: 'load', id });
       if (r.type !== 'load' || !r.row) return null;
-      return { ticket: rowToTicket(r.row), events: historyToEvents(r.row.history) };
+      return { ticket: rowToTicket(r.row), events: historyToEvents(r.row.history), importHash: r.row.import_hash ?? null };
     },
     put: (ticket: Ticket, computed: ComputedSla, events: readonly TicketEvent[], importHash: string | null) => {
       if (ended) throw new Error('the import has ended');

@@ -58,7 +58,8 @@ export interface TicketChange<R> {
 export interface ImportBatch {
   /** The digest of the ticket's last imported row; undefined when there is no such ticket. */
   importHash(id: string): string | null | undefined;
-  load(id: string): { ticket: Ticket; events: TicketEvent[] } | null;
+  /** The stored ticket, its history and (when the engine read it at the same time) its import digest. */
+  load(id: string): { ticket: Ticket; events: TicketEvent[]; importHash?: string | null } | null;
   put(ticket: Ticket, computed: ComputedSla, newEvents: readonly TicketEvent[], importHash: string | null): void;
   commit(): void;
   rollback(): void;
@@ -74,6 +75,8 @@ export interface TicketRow {
   calendar: string | null; target_fr_min: number | null; target_res_min: number | null; no_sla_reason: string | null;
   /** The ticket's events, JSON (see historyToEvents); absent when the query did not select it. */
   history?: string;
+  /** The digest(s) of what an import last brought; absent when the query did not select it. */
+  import_hash?: string | null;
 }
 
 export function rowToTicket(r: TicketRow): Ticket {
@@ -510,9 +513,9 @@ export class Store {
   }
 
   /** A ticket and its history in one read, or null. */
-  getTicketWithEvents(id: string): { ticket: Ticket; events: TicketEvent[] } | null {
+  getTicketWithEvents(id: string): { ticket: Ticket; events: TicketEvent[]; importHash: string | null } | null {
     const row = this.stmts.getTicket.get(id);
-    return row ? { ticket: rowToTicket(row), events: historyToEvents(row.history) } : null;
+    return row ? { ticket: rowToTicket(row), events: historyToEvents(row.history), importHash: row.import_hash ?? null } : null;
   }
 
   /** The digest of the ticket's last imported row (null: none); undefined when there is no such ticket. */
