@@ -11,7 +11,7 @@ import type { Instant } from '../domain/types.js';
 import { beginThreadedImport } from '../store/import-writer.js';
 import type { ImportBatch, Store } from '../store/store.js';
 import { mergeEventRows, mergeTicketRow, type Merged } from './merge.js';
-import { rowHash } from './digest.js';
+import { rowHash, textKey } from './digest.js';
 import { forEachRecord } from './records.js';
 import type { EventRow, ImportRecord, ReaderOptions, ReadReport, TicketRow } from './types.js';
 
@@ -60,6 +60,39 @@ export interface ImportOptions {
 export interface Readers {
   readTickets(opts: ReaderOptions): AsyncIterable<ImportRecord<TicketRow>>;
   readEvents(opts: ReaderOptions): AsyncIterable<ImportRecord<EventRow>>;
+  /** The ticket of each row only (a quick first pass over a file). */
+  readEventTickets?(opts: ReaderOptions): AsyncIterable<ImportRecord<Pick<EventRow, 'ticketId'>>>;
+}
+
+const GROUPED = Symbol('grouped by ticket');
+
+/**
+ * A first pass over an event-log file, for its tickets only: null when its first rows come
+ * in runs of the same ticket (1.5 rows long on average: grouped by ticket), else the line of
+ * each ticket's last row, by textKey of its id (two ids with one key only make a ticket be
+ * merged twice, as if its rows came in two files).
+ */
+async function ticketEnds(
+  read: NonNullable<Readers['readEventTickets']>, reader: ReaderOptions,
+): Promise<Map<number, number> | null> {
+  const ends = new Map<number, number>();
+  let rows = 0;
+  let runs = 0;
+  let last: string | null = null;
+  const report: ReadReport = { implicitColumns: [], ruleRows: new Map(), otherwise: new Map() };
+  try {
+    await forEachRecord(read({ ...reader, report }), (rec) => {
+      if (rec.kind !== 'row') return;
+      const id = rec.row.ticketId;
+      if (id !== last) { runs++; last = id; }
+      ends.set(textKey(id), rec.line);
+      if (++rows === DECIDE_ROWS && rows >= 1.5 * runs) throw GROUPED;
+    });
+  } catch (e) {
+    if (e === GROUPED) return null;
+    throw e;
+  }
+  return ends;
 }
 
 export async function runImport(
@@ -157,16 +190,18 @@ export async function runImport(
         finish(batch, mergeTicketRow(stored?.ticket ?? null, rec.row, opts.now), stored, hash);
       });
     } else {
-      // A log grouped by ticket has each ticket merged as soon as its run of rows ends (its
-      // rows die young). Once tickets come back after their run (a log in time order), rows
-      // wait instead, grouped by ticket, until ROUND_ROWS rows are waiting; then the tickets
-      // seen least recently are merged and written until a quarter of that has gone: each
-      // ticket once its rows stop coming for a while. Memory stays bounded whatever the
-      // log's size.
+      // When is a ticket's last row read? A file is first read for its tickets only
+      // (ticketEnds): in a log grouped by ticket, a ticket's rows end when the next ticket's
+      // begin, and each ticket is merged then (its rows die young); in any other order (a log
+      // in time order), each ticket's last line is known and the ticket is merged when that
+      // line is read. Rows wait only while their ticket has more to come. Standard input
+      // cannot be read twice: grouped or not is told from its first rows, and in a log not
+      // grouped rows wait in a window (below). Memory stays bounded whatever the log's size.
       // A ticket whose rows come back after it was merged is merged again with those rows,
       // as a log split into files imported in order is (the same history: see merge.ts);
       // `rounds` remembers, per ticket merged so far, where its digests of this import start
       // and what was counted for it.
+      const ends = opts.reader.source === '-' || !readers.readEventTickets ? undefined : await ticketEnds(readers.readEventTickets, reader);
       // Waiting rows by ticket, in the order tickets were (re)queued; `last` = the number of the
       // ticket's last row, so that the oldest are found without reordering the map per row.
       const byTicket = new Map<string, { rows: EventRow[]; last: number }>();
@@ -174,12 +209,18 @@ export async function runImport(
       const rules = { awayFrom: opts.reader.mapping?.events?.firstResponseAwayFrom ?? null };
       let buffered = 0;
       let lastId: string | null = null;
-      // Grouped or not is told from the first rows: runs of the same ticket, 1.5 rows long on
-      // average, say grouped (a log in time order has a run per row).
-      let eager = false;
+      let eager = ends === null;
+      let decided = ends !== undefined;
       let runs = 0;
       let merged = 0;
       let comebacks = 0;
+      // More than windowRows waiting (a ticket never ends, or standard input in time order):
+      // the tickets seen least recently are merged. The window grows (to MAX_WINDOW_ROWS) while
+      // tickets come back after being merged: a ticket merged again costs a round trip to the
+      // writer thread, which answers only once it has written all it was sent.
+      let windowRows = ROUND_ROWS;
+      let comebacksAtPass = 0;
+      let mergedAtPass = 0;
       const mergeTicket = (id: string, rows: EventRow[]): void => {
         const loaded = batch.load(id);
         const importHash = loaded === null ? null : loaded.importHash !== undefined ? loaded.importHash : batch.importHash(id) ?? null;
@@ -191,6 +232,13 @@ export async function runImport(
         const counted = finish(batch, m, stored, m.importHash, before?.counted);
         rounds.set(id, { start: before?.start ?? importHash?.length ?? 0, counted });
         merged++;
+      };
+      const mergeWaiting = (id: string): void => {
+        const w = byTicket.get(id);
+        if (w === undefined) return;
+        byTicket.delete(id);
+        buffered -= w.rows.length;
+        mergeTicket(id, w.rows);
       };
       /**
        * Merges the tickets seen least recently until `keep` rows wait: first passing over the
@@ -206,7 +254,6 @@ export async function runImport(
             byTicket.delete(id);
             if (pass === 0 && w.last > recent) { byTicket.set(id, w); continue; }
             buffered -= w.rows.length;
-            if (id === lastId) lastId = null;
             mergeTicket(id, w.rows);
           }
         }
@@ -215,35 +262,36 @@ export async function runImport(
         summary.rowsRead++;
         if (rec.kind === 'reject') { reject(rec); return; }
         const id = rec.row.ticketId;
-        if (summary.rowsRead === DECIDE_ROWS && DECIDE_ROWS >= 1.5 * runs) {
-          eager = true;
-          for (const [other, w] of byTicket) {
-            if (other === lastId) continue;
-            byTicket.delete(other);
-            buffered -= w.rows.length;
-            mergeTicket(other, w.rows);
+        if (!decided && summary.rowsRead >= DECIDE_ROWS) {
+          // standard input: runs of the same ticket 1.5 rows long on average say grouped
+          decided = true;
+          if (summary.rowsRead >= 1.5 * runs) {
+            eager = true;
+            for (const other of [...byTicket.keys()]) if (other !== lastId) mergeWaiting(other);
           }
         }
         if (id !== lastId) {
           runs++;
-          if (eager && lastId !== null) {
-            const run = byTicket.get(lastId) as { rows: EventRow[] };
-            byTicket.delete(lastId);
-            buffered -= run.rows.length;
-            mergeTicket(lastId, run.rows);
-          }
+          if (eager && lastId !== null) mergeWaiting(lastId);
         }
+        lastId = id;
         const w = byTicket.get(id);
         if (w === undefined) {
           byTicket.set(id, { rows: [rec.row], last: summary.rowsRead });
-          // a ticket merged already: the log is not grouped by ticket (more than 1 in 50)
-          if (eager && rounds.has(id) && ++comebacks > 20 && comebacks * 50 > merged) eager = false;
+          // a ticket merged already: not grouped by ticket after all (more than 1 in 50)
+          if (rounds.has(id) && ++comebacks > 20 && eager && comebacks * 50 > merged) eager = false;
         } else {
           w.rows.push(rec.row);
           w.last = summary.rowsRead;
         }
-        lastId = id;
-        if (++buffered > ROUND_ROWS) mergeOldest(ROUND_ROWS - (ROUND_ROWS >> 2));
+        buffered++;
+        if (ends && ends.get(textKey(id)) === rec.line) mergeWaiting(id);
+        else if (buffered > windowRows) {
+          if ((comebacks - comebacksAtPass) * 100 > merged - mergedAtPass && windowRows < MAX_WINDOW_ROWS) windowRows *= 2;
+          comebacksAtPass = comebacks;
+          mergedAtPass = merged;
+          mergeOldest(windowRows - (windowRows >> 2));
+        }
       });
       mergeOldest(0);
     }
@@ -268,6 +316,8 @@ export async function runImport(
 
 /** Event-log rows waiting at most before the least recently seen tickets are merged and written. */
 const ROUND_ROWS = Number(process.env.SLA_IMPORT_ROUND_ROWS) || 20_000;
+/** The most the waiting rows' window grows to when tickets keep coming back (see windowRows). */
+const MAX_WINDOW_ROWS = ROUND_ROWS * 8;
 /** Rows of an event log read before it is told whether it is grouped by ticket. */
 const DECIDE_ROWS = Math.min(4096, ROUND_ROWS);
 

@@ -98,6 +98,8 @@ export interface ReaderOptions {
   onProgress?: (bytesRead: number) => void;
   /** Filled while reading: what the summary reports about the mapping. */
   report?: ReadReport;
+  /** Event logs: records carry only the row's ticket (a first pass over a file; see readEventTickets). */
+  ticketsOnly?: boolean;
 }
 
 /** A mapping file (see README "Mapping files"); validated by loadMapping. */

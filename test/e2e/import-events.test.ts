@@ -206,14 +206,25 @@ describe('event logs in bounded memory', () => {
       'A,2026-03-02T13:00Z,status,resolved,medium', 'B,2026-03-02T15:00Z,status,resolved,urgent',
     ];
     write('log.csv', `ticket_id,at,type,value,priority\n${rows.join('\n')}\n`);
-    const results = [undefined, '1', '2'].map((round) => {
+    // a file (read first for where each ticket ends) and standard input (told grouped or not
+    // from its first rows), with rounds of the default size, of 1 and of 2 rows
+    // — and the same rows grouped by ticket (each ticket's rows in their order), read as a
+    // grouped log (each ticket merged when its run ends)
+    const grouped = [...rows].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const variants = [[undefined, 'log.csv'], ['1', 'log.csv'], ['2', 'log.csv'], [undefined, '-'], ['1', '-'], ['2', '-'],
+      ['2', 'grouped.csv'], ['2', 'grouped-stdin']] as const;
+    const results = variants.map(([round, name]) => {
       const d = tempDir('sla-rounds-');
       writeJson(join(d, 'sla.config.json'), baseConfig());
-      writeFileSync(join(d, 'log.csv'), `ticket_id,at,type,value,priority\n${rows.join('\n')}\n`);
+      const csv = `ticket_id,at,type,value,priority\n${(name.startsWith('grouped') ? grouped : rows).join('\n')}\n`;
+      writeFileSync(join(d, 'log.csv'), csv);
+      writeFileSync(join(d, 'grouped.csv'), csv);
+      const source = name === 'grouped-stdin' ? '-' : name;
       const env = { SLA_IMPORT_ROUND_ROWS: round };
-      const run = (args: string[]) => sla(['--at', '2026-03-10T00:00Z', ...args], { cwd: d, env });
-      const first = { ...JSON.parse(run(['import', 'log.csv', '--events', '--json']).stdout), source: null };
-      const again = { ...JSON.parse(run(['import', 'log.csv', '--events', '--json']).stdout), source: null };
+      const run = (args: string[], input?: string) => sla(['--at', '2026-03-10T00:00Z', ...args], { cwd: d, env, input });
+      const load = () => ({ ...JSON.parse(run(['import', source, '--events', '--json'], source === '-' ? csv : undefined).stdout), source: null });
+      const first = load();
+      const again = load();
       const tickets = ['A', 'B', 'C'].map((id) => {
         const t = JSON.parse(run(['show', id, '--format', 'json']).stdout);
         return { ...t, asOf: null, events: t.events.map((e: { at: string; type: string; value: string | null }) => [e.at, e.type, e.value]) };
