@@ -5,9 +5,9 @@
 //   minute timestamps (the shape of the public 141,712-row incident log, five times over);
 // - "activity": a helpdesk audit trail in time order — rows of many tickets interleaved,
 //   an activity column read through rules (the shape of the Polato log), 10 columns.
-import { createWriteStream, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, DATA, ROOT, median, mulberry32, report, timed } from './lib.mjs';
+import { BIN, DATA, ROOT, freshDb, median, mulberry32, report, sqliteImport, timed } from './lib.mjs';
 
 const ROWS = Number(process.env.BENCH_EVENT_ROWS ?? 700_000);
 const RUNS = Number(process.env.BENCH_IMPORT_RUNS ?? 3);
@@ -128,7 +128,6 @@ async function activity(file) {
   }));
 }
 
-const fresh = (f) => { for (const x of [f, `${f}-wal`, `${f}-shm`, `${f}-journal`]) rmSync(x, { force: true }); };
 for (const shape of SHAPES) {
   const csv = join(DATA, `events-${shape}-${ROWS}.csv`);
   const mapping = join(DATA, `events-${shape}.mapping.json`);
@@ -142,11 +141,8 @@ for (const shape of SHAPES) {
   let peakMb = 0;
   let summary;
   for (let i = 0; i < RUNS; i++) {
-    fresh(base);
-    const sqlite = await timed('sqlite3', [base, '-cmd', '.mode csv', `.import ${csv} t`]);
-    if (sqlite.code !== 0) throw new Error(`sqlite3 failed: ${sqlite.stderr}`);
-    sqliteMs.push(sqlite.ms);
-    fresh(db);
+    sqliteMs.push((await sqliteImport(csv, base)).ms);
+    freshDb(db);
     const r = await timed(process.execPath, args);
     if (r.code !== 0) throw new Error(`sla import failed (${r.code}): ${r.stderr.slice(0, 500)}`);
     importMs.push(r.ms);

@@ -2,7 +2,7 @@
 // empty database with the example config, against sqlite3's own `.import` of the same file.
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, DATA, ROOT, median, mulberry32, report, timed } from './lib.mjs';
+import { BIN, DATA, ROOT, freshDb, median, mulberry32, report, sqliteImport, timed } from './lib.mjs';
 
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
 mkdirSync(DATA, { recursive: true });
@@ -42,7 +42,6 @@ const base = join(DATA, 'sqlite3-import.db');
 const db = join(DATA, 'import.db');
 const trace = join(DATA, 'import-trace.txt');
 const args = [BIN, '--config', join(ROOT, 'sla.config.example.json'), '--db', db, '--at', '2027-01-01T00:00Z', 'import', csv, '--json'];
-const fresh = (f) => { for (const x of [f, `${f}-wal`, `${f}-shm`, `${f}-journal`]) rmSync(x, { force: true }); };
 
 // This machine's timings vary by ±10 % from run to run (more for this two-thread import
 // than for single-threaded sqlite3 when the host is busy): each side is run RUNS times
@@ -53,12 +52,9 @@ const phases = [];
 let peakMb = 0;
 let s1;
 for (let i = 0; i < RUNS; i++) {
-  fresh(base);
-  const sqlite = await timed('sqlite3', [base, '-cmd', '.mode csv', `.import ${csv} t`]);
-  if (sqlite.code !== 0) throw new Error(`sqlite3 failed: ${sqlite.stderr}`);
-  sqliteMs.push(sqlite.ms);
+  sqliteMs.push((await sqliteImport(csv, base)).ms);
 
-  fresh(db);
+  freshDb(db);
   rmSync(trace, { force: true });
   const first = await timed(process.execPath, args, { env: { ...process.env, SLA_IMPORT_TRACE: trace } });
   if (first.code !== 0) throw new Error(`sla import failed (${first.code}): ${first.stderr.slice(0, 500)}`);

@@ -1,6 +1,6 @@
 // Shared helpers for the benches: seeded PRNG, timing a child process with its peak RSS.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -51,4 +51,17 @@ export const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return 
 /** One result line for bench/run.mjs. */
 export function report(r) {
   process.stdout.write(JSON.stringify(r) + '\n');
+}
+
+/** Removes a database file and its journal, WAL and shared-memory files. */
+export function freshDb(file) {
+  for (const x of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) rmSync(x, { force: true });
+}
+
+/** sqlite3's own `.import` of a CSV into a new database: the yardstick of the import benches. */
+export async function sqliteImport(csv, db) {
+  freshDb(db);
+  const r = await timed('sqlite3', [db, '-cmd', '.mode csv', `.import ${csv} t`]);
+  if (r.code !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
+  return r;
 }

@@ -214,7 +214,8 @@ SELECT priority,
   sum(res_stopped_at IS NOT NULL AND res_status = 'met') AS res_met,
   sum((res_stopped_at IS NOT NULL AND res_status = 'breached') OR (res_stopped_at IS NULL AND res_due_at < ${NOW})) AS res_breached,
   sum(res_status IS NOT NULL AND res_stopped_at IS NULL AND (res_due_at IS NULL OR res_due_at >= ${NOW})) AS res_pending,
-  avg(CASE WHEN fr_stopped_at IS NOT NULL THEN fr_elapsed_min END) AS avg_fr,
+  -- a first-response time only where a response stopped the clock (not a resolution before any reply)
+  avg(CASE WHEN fr_stopped_at IS NOT NULL AND first_response_at <= fr_stopped_at THEN fr_elapsed_min END) AS avg_fr,
   avg(CASE WHEN res_stopped_at IS NOT NULL THEN res_elapsed_min END) AS avg_res,
   sum(status NOT IN ('resolved', 'closed')) AS open,
   sum(status NOT IN ('resolved', 'closed') AND assignee IS NULL) AS open_unassigned

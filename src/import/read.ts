@@ -526,6 +526,8 @@ class Converter<T> {
   private readonly rules: Record<string, RuleEvent[]> | null;
   private readonly otherwise: 'note' | 'ignore';
   private readonly optional: Set<string>;
+  /** The time fields of the row being read (see times()). */
+  private readonly tm: Times = { created_at: null, first_response_at: null, resolved_at: null, closed_at: null, updated_at: null };
   /** Activity rules whose every event has its value in the rule: their events, made once. */
   private readonly fixedEvents = new Map<string, readonly RowEvent[]>();
   /** What the summary reports (rules matched, activities without a rule, implicit columns). */
@@ -979,21 +981,10 @@ class Converter<T> {
   private ticket(plan: Plan, cells: Cell[], line: number): void {
     const id = this.text(cells, plan.id);
     if (id === null) { this.reject(plan, cells, line, `missing ${this.label(plan, 'id')}`); return; }
-    const createdAt = this.time(plan, cells, plan.created, 'created_at', line, true);
-    if (createdAt === undefined) return;
-    let firstResponseAt = this.time(plan, cells, plan.firstResponse, 'first_response_at', line);
-    if (firstResponseAt === undefined) return;
-    let resolvedAt = this.time(plan, cells, plan.resolved, 'resolved_at', line);
-    if (resolvedAt === undefined) return;
-    let closedAt = this.time(plan, cells, plan.closed, 'closed_at', line);
-    if (closedAt === undefined) return;
-    let updatedAt = this.time(plan, cells, plan.updated, 'updated_at', line);
-    if (updatedAt === undefined) return;
-    if (plan.derive.length > 0) {
-      const tm: Times = { created_at: createdAt, first_response_at: firstResponseAt, resolved_at: resolvedAt, closed_at: closedAt, updated_at: updatedAt };
-      if (!this.derive(plan, cells, line, tm)) return;
-      ({ first_response_at: firstResponseAt, resolved_at: resolvedAt, closed_at: closedAt, updated_at: updatedAt } = tm);
-    }
+    if (!this.times(plan, cells, line, true)) return;
+    const tm = this.tm;
+    const createdAt = tm.created_at as number;
+    const { first_response_at: firstResponseAt, resolved_at: resolvedAt, closed_at: closedAt, updated_at: updatedAt } = tm;
     const before = firstResponseAt !== null && firstResponseAt < createdAt ? 'first_response_at'
       : resolvedAt !== null && resolvedAt < createdAt ? 'resolved_at'
         : closedAt !== null && closedAt < createdAt ? 'closed_at' : null;
@@ -1006,6 +997,34 @@ class Converter<T> {
     const row: TicketRow = { id, createdAt, firstResponseAt, resolvedAt, closedAt, updatedAt };
     if (!this.attrs(plan, cells, line, row)) return;
     (this.out as Array<ImportRecord<TicketRow>>).push({ kind: 'row', line, row });
+  }
+
+  /**
+   * The row's ticket time fields into `this.tm` (reused: no object per row), derived ones
+   * filled; false (after rejecting) when one is bad, or when created_at is `required` and
+   * missing. updated_at is read only when required is (ticket rows; an event log's rows are
+   * dated by `at`).
+   */
+  private times(plan: Plan, cells: Cell[], line: number, tickets: boolean): boolean {
+    const tm = this.tm;
+    const created = tickets
+      ? this.time(plan, cells, plan.created, 'created_at', line, true)
+      : this.time(plan, cells, plan.created, 'created_at', line);
+    if (created === undefined) return false;
+    tm.created_at = created;
+    const fr = this.time(plan, cells, plan.firstResponse, 'first_response_at', line);
+    if (fr === undefined) return false;
+    tm.first_response_at = fr;
+    const res = this.time(plan, cells, plan.resolved, 'resolved_at', line);
+    if (res === undefined) return false;
+    tm.resolved_at = res;
+    const closed = this.time(plan, cells, plan.closed, 'closed_at', line);
+    if (closed === undefined) return false;
+    tm.closed_at = closed;
+    const updated = tickets ? this.time(plan, cells, plan.updated, 'updated_at', line) : null;
+    if (updated === undefined) return false;
+    tm.updated_at = updated;
+    return plan.derive.length === 0 || this.derive(plan, cells, line, tm);
   }
 
   /**
@@ -1045,19 +1064,8 @@ class Converter<T> {
     }
     const at = this.time(plan, cells, plan.at, 'at', line, true);
     if (at === undefined) return;
-    let createdAt = this.time(plan, cells, plan.created, 'created_at', line);
-    if (createdAt === undefined) return;
-    let firstResponseAt = this.time(plan, cells, plan.firstResponse, 'first_response_at', line);
-    if (firstResponseAt === undefined) return;
-    let resolvedAt = this.time(plan, cells, plan.resolved, 'resolved_at', line);
-    if (resolvedAt === undefined) return;
-    let closedAt = this.time(plan, cells, plan.closed, 'closed_at', line);
-    if (closedAt === undefined) return;
-    if (plan.derive.length > 0) {
-      const tm: Times = { created_at: createdAt, first_response_at: firstResponseAt, resolved_at: resolvedAt, closed_at: closedAt, updated_at: null };
-      if (!this.derive(plan, cells, line, tm)) return;
-      ({ created_at: createdAt, first_response_at: firstResponseAt, resolved_at: resolvedAt, closed_at: closedAt } = tm);
-    }
+    if (!this.times(plan, cells, line, false)) return;
+    const { created_at: createdAt, first_response_at: firstResponseAt, resolved_at: resolvedAt, closed_at: closedAt } = this.tm;
     const read: TicketAttrs = {};
     if (!this.attrs(plan, cells, line, read)) return;
     const attrs = present(read);
