@@ -219,6 +219,17 @@ function storedDigests(hash: string | null | undefined, from = 1, to = hash?.len
   return set;
 }
 
+/**
+ * Whether an earlier import brought every one of these rows of a ticket (whose import_hash
+ * is `hash`): then merging them changes nothing, and the stored ticket need not be read.
+ */
+export function allRowsKnown(rows: readonly EventRow[], hash: string | null | undefined): boolean {
+  const known = storedDigests(hash);
+  if (known === null || known.size < rows.length) return false;
+  for (const id of rowIdentities(rows, null)) if (!known.has(id)) return false;
+  return true;
+}
+
 const eventKey = (at: Instant, type: string, value: string | null | undefined): string => `${at}|${type}|${value ?? ''}`;
 
 /** One step of the walk over a ticket's history: a stored event, an event of a time column, or a new row. */
