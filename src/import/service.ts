@@ -235,13 +235,15 @@ export async function runImport(
           }
         }
         const loaded = batch.load(id);
-        const importHash = loaded === null ? null : loaded.importHash !== undefined ? loaded.importHash : batch.importHash(id) ?? null;
+        const importHash = loaded?.importHash ?? null;
         const stored = loaded && { ticket: loaded.ticket, events: loaded.events };
         const m = mergeEventRows(stored && { ...stored, importHash, importStart: before?.start }, rows, rules);
         summary.rowsKnown += m.rowsKnown;
         if (m.createdAfterFirstRow) summary.createdAfterFirstRow++;
         const counted = finish(batch, m, stored, m.importHash, before?.counted);
-        rounds.set(id, { start: before?.start ?? importHash?.length ?? 0, counted });
+        // where this import's digests start: after the earlier imports' (none when the ticket
+        // had none, or a ticket row's digest, which this import's digests replace)
+        rounds.set(id, { start: before?.start ?? (importHash?.charCodeAt(0) === 101 ? importHash.length : 1), counted });
         merged++;
       };
       const mergeWaiting = (id: string): void => {

@@ -58,8 +58,8 @@ export interface TicketChange<R> {
 export interface ImportBatch {
   /** The digest of the ticket's last imported row; undefined when there is no such ticket. */
   importHash(id: string): string | null | undefined;
-  /** The stored ticket, its history and (when the engine read it at the same time) its import digest. */
-  load(id: string): { ticket: Ticket; events: TicketEvent[]; importHash?: string | null } | null;
+  /** The stored ticket, its history and its import digest (see importHash). */
+  load(id: string): { ticket: Ticket; events: TicketEvent[]; importHash: string | null } | null;
   put(ticket: Ticket, computed: ComputedSla, newEvents: readonly TicketEvent[], importHash: string | null): void;
   commit(): void;
   rollback(): void;

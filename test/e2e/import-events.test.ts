@@ -242,6 +242,24 @@ describe('event logs in bounded memory', () => {
   });
 });
 
+describe('a ticket imported from a ticket export, then from an event log in rounds', () => {
+  it('the log adds its rows once, and a second import adds nothing', () => {
+    write('t.csv', 'id,priority,status,created_at\nM1,low,open,2026-03-02T08:00Z\n');
+    expect(sla(['--at', '2026-03-02T08:30Z', 'import', 't.csv'], { cwd: dir }).code).toBe(0); // open since 08:30
+    const rows = ['M1,2026-03-02T09:00Z,status,open,low', 'M1,2026-03-02T09:00Z,status,waiting_customer,low',
+      'M1,2026-03-02T09:00Z,status,open,low', 'M1,2026-03-02T10:00Z,status,resolved,low'];
+    write('log.csv', `ticket_id,at,type,value,priority\n${rows.join('\n')}\n`);
+    const env = { SLA_IMPORT_ROUND_ROWS: '1' };
+    const run = () => JSON.parse(sla(['--at', '2026-03-10T00:00Z', 'import', 'log.csv', '--events', '--json'], { cwd: dir, env }).stdout);
+    const first = run();
+    expect(first).toMatchObject({ ticketsUpdated: 1, ticketsNew: 0, eventsAdded: 4 });
+    expect(run()).toMatchObject({ ticketsUpdated: 0, ticketsUnchanged: 1, eventsAdded: 0 });
+    const t = show('M1');
+    expect(t.status).toBe('resolved');
+    expect(t.slaTotalPausedTime).toBe(0);
+  });
+});
+
 describe('the summary shows what a mapping did', () => {
   const mapping = {
     kind: 'events', columns: { ticket_id: 'Case', at: 'At' },
