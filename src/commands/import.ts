@@ -95,7 +95,7 @@ function summaryDetails(s: ImportSummary, n: (x: number) => string): string[] {
   if (s.otherwiseRows) {
     out.push(`${n(s.otherwiseRows)} rows had an activity without a rule (otherwise): `
       + s.otherwise.map((o) => `${JSON.stringify(o.value)} ${n(o.rows)}`).join(', ')
-      + (s.otherwise.length < s.otherwiseRows && s.otherwise.reduce((a, o) => a + o.rows, 0) < s.otherwiseRows ? ', …' : ''));
+      + (s.otherwise.reduce((a, o) => a + o.rows, 0) < s.otherwiseRows ? ', …' : '')); // more than the ten shown
   }
   if (s.implicitColumns.length) {
     out.push(`columns taken by their name: ${s.implicitColumns.map((c) => `"${c.column}" → ${c.field}`).join(', ')}`);

@@ -124,7 +124,8 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     return 0;
   }
   // Dates without the year while every one shown is in the year of `now`; else with it.
-  const withYear = !shown.every((e) => shownInstants(e, opts.all === true, metric).every((t) => sameYear(t, now, zone)));
+  const year = localTime(now, zone).slice(0, 4);
+  const withYear = !shown.every((e) => shownInstants(e, opts.all === true, metric).every((t) => localTime(t, zone).slice(0, 4) === year));
   const when = (t: Instant | null): string => shortTime(t, zone, withYear);
   if (opts.all) {
     const rows = shown.map((e) => [
@@ -300,10 +301,6 @@ export function comparator(q: ListQuery): (a: Evaluated, b: Evaluated) => number
 function shortTime(t: Instant | null, zone: string, withYear = false): string {
   if (t === null) return '—';
   return localTime(t, zone).slice(withYear ? 0 : 5, 16);
-}
-
-function sameYear(t: Instant, now: Instant, zone: string): boolean {
-  return localTime(t, zone).slice(0, 4) === localTime(now, zone).slice(0, 4);
 }
 
 /** The instants a table row shows as dates (created, due and overdue instants). */

@@ -11,7 +11,7 @@ import { parseJsonText } from '../config/json.js';
 import { CANONICAL_STATUSES } from '../domain/types.js';
 import { ImportError } from './errors.js';
 import { compileTimestampParser } from './timestamp.js';
-import { EVENT_COLUMNS, EVENT_TYPES, TICKET_COLUMNS } from './types.js';
+import { EVENT_COLUMNS, EVENT_TYPES, TICKET_COLUMNS, TICKET_TIME_FIELDS } from './types.js';
 import type { EventType, Mapping } from './types.js';
 
 /**
@@ -62,7 +62,7 @@ const MappingSchema = z.strictObject({
 });
 
 /** Time fields a mapping can derive (and derive from). */
-const TIME_FIELDS: readonly string[] = ['created_at', 'first_response_at', 'resolved_at', 'closed_at', 'updated_at'];
+const TIME_FIELDS: readonly string[] = TICKET_TIME_FIELDS;
 
 const HINT = 'fix the mapping file (see examples/mappings/README.md)';
 const STATUS_SET: ReadonlySet<string> = new Set(CANONICAL_STATUSES);

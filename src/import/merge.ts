@@ -160,8 +160,9 @@ export interface StoredHistory {
   /** tickets.import_hash: for an event log, "e" and the 16-digit digests of the rows imported so far. */
   importHash?: string | null;
   /**
-   * The length importHash had before this import, when this import has already merged rows
-   * of the ticket (digests after it are this import's own: not known rows, taken identities).
+   * Where this import's own digests begin in importHash, when this import has already merged
+   * rows of the ticket: the digests before are earlier imports' (known rows), those after are
+   * identities this import has given (counted on, never taken for known rows).
    */
   importStart?: number;
 }
@@ -259,8 +260,11 @@ export function mergeEventRows(stored: StoredHistory | null, rows: EventRow[], r
   const start = stored?.importStart ?? hash?.length ?? 0;
   const known = stored ? storedDigests(hash, 1, start) : null;
   const ids = rowIdentities(rows, hash && start < hash.length ? storedDigests(hash, start) : null);
+  // The stored events as (instant, type, value), made once when needed.
+  let keys: Set<string> | null = null;
+  const storedKeys = (): Set<string> => (keys ??= new Set((stored?.events ?? []).map((e) => eventKey(e.at, e.type, e.value))));
   // Before row digests were stored: a row is known when all its events are in the history.
-  const legacy = stored && known === null ? new Set(stored.events.map((e) => eventKey(e.at, e.type, e.value))) : null;
+  const legacy = stored && known === null ? storedKeys() : null;
   const fresh: EventRow[] = [];
   const freshIds: string[] = [];
   let rowsKnown = 0;
@@ -296,7 +300,7 @@ export function mergeEventRows(stored: StoredHistory | null, rows: EventRow[], r
   if (!stored || created < t.createdAt) t.createdAt = created;
 
   // Events of the time columns, once each, unless the history already has them.
-  const has = storedEvents.length === 0 ? null : new Set(storedEvents.map((e) => eventKey(e.at, e.type, e.value)));
+  const has = storedEvents.length === 0 ? null : storedKeys();
   const timeSteps: Step[] = [];
   const timeEvent = (at: Instant | null, type: 'reply' | 'resolved' | 'closed'): void => {
     if (at === null) return;

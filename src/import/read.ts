@@ -26,7 +26,7 @@ import { eventRowDigest } from './digest.js';
 import { compileTimestampParser, describeTimestampFormat } from './timestamp.js';
 import type { TimestampParser } from './timestamp.js';
 import type { RecordSource } from './records.js';
-import { EVENT_TYPES } from './types.js';
+import { EVENT_TYPES, TICKET_TIME_FIELDS } from './types.js';
 import type {
   EventRow, EventType, ImportRecord, ReaderOptions, ReadReport, RowEvent, SourceFormat, TicketAttrs, TicketRow, Vocabulary,
 } from './types.js';
@@ -44,9 +44,8 @@ type Mode = 'tickets' | 'events';
 type Cell = string | string[];
 type StrField = 'subject' | 'requester' | 'customer' | 'tier' | 'assignee' | 'group' | 'channel';
 const STR_FIELDS: readonly StrField[] = ['subject', 'requester', 'customer', 'tier', 'assignee', 'group', 'channel'];
-const TICKET_TIME_FIELDS = ['created_at', 'first_response_at', 'resolved_at', 'closed_at', 'updated_at'] as const;
 /** The ticket time fields an event log may carry (its rows are dated by `at`, not `updated_at`). */
-const EVENT_TIME_FIELDS = ['created_at', 'first_response_at', 'resolved_at', 'closed_at'] as const;
+const EVENT_TIME_FIELDS = TICKET_TIME_FIELDS.filter((f) => f !== 'updated_at');
 const STATUS_SET: ReadonlySet<string> = new Set(CANONICAL_STATUSES);
 const NO_TAGS: readonly string[] = [];
 const TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);
@@ -482,7 +481,7 @@ class Plan {
   /** The events.key column (event logs). */
   key = -1;
   /** Time fields derived from another one plus a duration column (mapping "derive"). */
-  derive: Array<{ field: string; from: string; add: number; unitMs: number }> = [];
+  derive: Array<{ field: string; from: string; add: number; unit: string; unitMs: number }> = [];
   constructor(readonly header: string[]) {}
 }
 
@@ -700,7 +699,8 @@ class Converter<T> {
         if (!this.optional.has(d.add.trim().toLowerCase())) plan.missing.push({ field: `derive.${field}.add`, column: d.add });
         continue;
       }
-      plan.derive.push({ field, from: d.from, add: idx, unitMs: d.unit === 'seconds' ? 1000 : d.unit === 'hours' ? 3_600_000 : 60_000 });
+      const unit = d.unit ?? 'minutes';
+      plan.derive.push({ field, from: d.from, add: idx, unit, unitMs: unit === 'seconds' ? 1000 : unit === 'hours' ? 3_600_000 : 60_000 });
     }
     if (strict && plan.missing.length > 0) {
       const m = plan.missing[0];
@@ -1001,9 +1001,8 @@ class Converter<T> {
 
   /**
    * The row's ticket time fields into `this.tm` (reused: no object per row), derived ones
-   * filled; false (after rejecting) when one is bad, or when created_at is `required` and
-   * missing. updated_at is read only when required is (ticket rows; an event log's rows are
-   * dated by `at`).
+   * filled; false (after rejecting) when one is bad. For ticket rows created_at is required
+   * and updated_at is read; an event log's rows are dated by `at` (no updated_at).
    */
   private times(plan: Plan, cells: Cell[], line: number, tickets: boolean): boolean {
     const tm = this.tm;
@@ -1039,7 +1038,7 @@ class Converter<T> {
       if (base === null || s === null) continue;
       const n = Number(s.replace(',', '.'));
       if (!Number.isFinite(n) || n < 0) {
-        this.reject(plan, cells, line, `"${plan.header[d.add]}" is "${s}", not a number of ${d.unitMs === 1000 ? 'seconds' : d.unitMs === 60_000 ? 'minutes' : 'hours'} (it derives ${d.field})`);
+        this.reject(plan, cells, line, `"${plan.header[d.add]}" is "${s}", not a number of ${d.unit} (it derives ${d.field})`);
         return false;
       }
       tm[d.field as keyof Times] = base + Math.round(n * d.unitMs);
@@ -1075,10 +1074,11 @@ class Converter<T> {
     // what the row means
     let events: readonly RowEvent[];
     let activity: string | null = null;
+    let key = '';
     if (plan.activity >= 0) {
       activity = this.text(cells, plan.activity);
       if (activity === null) { this.reject(plan, cells, line, `missing activity (column "${plan.from.activity}")`); return; }
-      const key = activity.toLowerCase();
+      key = activity.toLowerCase();
       const rules = this.rules?.[key];
       const fixed = rules === undefined ? undefined : this.fixedEvents.get(key);
       if (fixed !== undefined) {
@@ -1125,7 +1125,6 @@ class Converter<T> {
     }
     // Counted once the row is accepted.
     if (activity !== null) {
-      const key = activity.toLowerCase();
       const hits = this.report.ruleRows.get(key);
       if (hits !== undefined) this.report.ruleRows.set(key, hits + 1);
       else this.report.otherwise.set(activity, (this.report.otherwise.get(activity) ?? 0) + 1);
@@ -1143,20 +1142,16 @@ const NO_EVENTS: readonly RowEvent[] = Object.freeze([]);
 
 /** The attributes a row of an event log says something about: an empty or missing value says nothing. */
 function present(a: TicketAttrs): TicketAttrs {
+  const values = a as Record<string, unknown>;
   let all = true;
-  for (const k in a) {
-    const v = (a as Record<string, unknown>)[k];
-    if (v === null || v === undefined || (Array.isArray(v) && v.length === 0)) { all = false; break; }
-  }
-  if (all) return a;
-  const out: TicketAttrs = {};
-  for (const k in a) {
-    const v = (a as Record<string, unknown>)[k];
-    if (v === null || v === undefined || (Array.isArray(v) && v.length === 0)) continue;
-    (out as Record<string, unknown>)[k] = v;
-  }
-  return out;
+  for (const k in values) if (!says(values[k])) { all = false; break; }
+  if (all) return a; // the usual case: no copy
+  const out: Record<string, unknown> = {};
+  for (const k in values) if (says(values[k])) out[k] = values[k];
+  return out as TicketAttrs;
 }
+
+const says = (v: unknown): boolean => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0);
 
 type Times = Record<'created_at' | 'first_response_at' | 'resolved_at' | 'closed_at' | 'updated_at', number | null>;
 

@@ -9,6 +9,9 @@ export const TICKET_COLUMNS = [
   'created_at', 'first_response_at', 'resolved_at', 'closed_at', 'updated_at',
 ] as const;
 
+/** The ticket's time columns (a mapping can derive one from another plus a duration). */
+export const TICKET_TIME_FIELDS = ['created_at', 'first_response_at', 'resolved_at', 'closed_at', 'updated_at'] as const;
+
 /** Canonical event columns (SPEC §4, --events), besides any ticket column. */
 export const EVENT_COLUMNS = ['ticket_id', 'at', 'type', 'value', 'actor'] as const;
 export const EVENT_TYPES = ['created', 'status', 'reply', 'priority', 'assign', 'pause', 'resume', 'note'] as const;
