@@ -107,6 +107,8 @@ function writeRejects(path: string, rejects: Array<{ line: number; raw: Record<s
   const columns: string[] = [];
   const seen = new Set<string>();
   for (const r of rejects) for (const k of Object.keys(r.raw)) if (!seen.has(k)) { seen.add(k); columns.push(k); }
+  // in line order: a log in time order rejects a row when its ticket's last row is read
+  rejects.sort((a, b) => a.line - b.line);
   writeFileSync(path, toCsv([...columns, 'line', 'reason'], rejects.map((r) => [...columns.map((c) => r.raw[c] ?? ''), r.line, r.reason])));
 }
 

@@ -28,7 +28,7 @@ import type { TimestampParser } from './timestamp.js';
 import type { RecordSource } from './records.js';
 import { EVENT_TYPES, TICKET_TIME_FIELDS } from './types.js';
 import type {
-  EventRow, EventType, ImportRecord, ReaderOptions, ReadReport, RowEvent, SourceFormat, TicketAttrs, TicketRow, Vocabulary,
+  DeferredRow, EventRow, EventType, ImportRecord, ReaderOptions, ReadReport, RowEvent, SourceFormat, TicketAttrs, TicketRow, Vocabulary,
 } from './types.js';
 
 /**
@@ -795,6 +795,26 @@ class Converter<T> {
     }
   }
 
+  // ---------------------------------------------------------------- deferred rows
+
+  /**
+   * CSV rows of an event log are deferred (readEventsDeferred) until a chunk of text holds
+   * the cell separator (a NUL): from then on they are read at once.
+   */
+  deferring = false;
+
+  /** A deferred row, read now: its record (the row, or why it is rejected). */
+  readDeferred(row: DeferredRow): ImportRecord<EventRow> {
+    const was = this.deferring;
+    this.deferring = false;
+    try {
+      this.event(this.plan as Plan, row.deferred.split(CELL_SEP), row.line);
+    } finally {
+      this.deferring = was;
+    }
+    return (this.out as Array<ImportRecord<EventRow>>).pop() as ImportRecord<EventRow>;
+  }
+
   // ---------------------------------------------------------------- rows in
 
   header(cells: string[]): void {
@@ -1061,6 +1081,11 @@ class Converter<T> {
       (this.out as Array<ImportRecord<Pick<EventRow, 'ticketId'>>>).push({ kind: 'row', line, row: { ticketId } });
       return;
     }
+    if (this.deferring) {
+      // one flat string: it holds no reference to the chunk read from the file
+      (this.out as Array<ImportRecord<DeferredRow>>).push({ kind: 'row', line, row: { ticketId, deferred: (cells as string[]).join(CELL_SEP), line } });
+      return;
+    }
     const at = this.time(plan, cells, plan.at, 'at', line, true);
     if (at === undefined) return;
     if (!this.times(plan, cells, line, false)) return;
@@ -1140,6 +1165,9 @@ class Converter<T> {
 
 const NO_EVENTS: readonly RowEvent[] = Object.freeze([]);
 
+/** Between the cells of a deferred row (a chunk of text that holds one stops the deferring). */
+const CELL_SEP = '\u0000';
+
 /** The attributes a row of an event log says something about: an empty or missing value says nothing. */
 function present(a: TicketAttrs): TicketAttrs {
   const values = a as Record<string, unknown>;
@@ -1173,6 +1201,12 @@ class RecordIterator<T> implements AsyncIterator<ImportRecord<T>> {
   private lastProgress = 0;
 
   constructor(private readonly mode: Mode, private readonly opts: ReaderOptions) {}
+
+  /** See readEventsDeferred. */
+  readDeferred(row: DeferredRow): ImportRecord<T> {
+    if (this.converter === null) throw new Error('a deferred row before any was read');
+    return this.converter.readDeferred(row) as ImportRecord<T>;
+  }
 
   next(): Promise<IteratorResult<ImportRecord<T>>> {
     if (this.pos < this.buf.length) return Promise.resolve({ value: this.buf[this.pos++], done: false });
@@ -1252,6 +1286,7 @@ class RecordIterator<T> implements AsyncIterator<ImportRecord<T>> {
         converter.broken(line, raw, reason);
       },
     };
+    converter.deferring = this.mode === 'events' && format === 'csv' && opts.deferRows === true && !opts.ticketsOnly;
     this.splitter = format === 'csv' ? new CsvSplitter(sink) : format === 'json' ? new JsonArraySplitter(sink) : new NdjsonSplitter(sink);
     this.converter = converter;
     if (head.length > 0) this.feed(head, false);
@@ -1259,6 +1294,8 @@ class RecordIterator<T> implements AsyncIterator<ImportRecord<T>> {
   }
 
   private feed(text: string, final: boolean): void {
+    const conv0 = this.converter as Converter<T>;
+    if (conv0.deferring && text.includes(CELL_SEP)) conv0.deferring = false;
     (this.splitter as Splitter).push(text, final);
     const conv = this.converter as Converter<T>;
     if (conv.out.length > 0) {
@@ -1336,6 +1373,23 @@ export function readTickets(opts: ReaderOptions): AsyncIterable<ImportRecord<Tic
 /** Event rows (SPEC §4 --events) of an export: a record per row. */
 export function readEvents(opts: ReaderOptions): AsyncIterable<ImportRecord<EventRow>> {
   return iterable<EventRow>('events', opts);
+}
+
+/**
+ * Event rows of an export, where a CSV row may come as a DeferredRow (its ticket and its
+ * cells, unread) to be read by `read` when its turn comes: for a caller that keeps rows
+ * waiting (a log in time order). Everything else about the row (its conversion, its reject,
+ * the report's counts) happens then.
+ */
+export function readEventsDeferred(opts: ReaderOptions): {
+  records: AsyncIterable<ImportRecord<EventRow | DeferredRow>>;
+  read(row: DeferredRow): ImportRecord<EventRow>;
+} {
+  const it = new RecordIterator<EventRow | DeferredRow>('events', { ...opts, deferRows: true });
+  return {
+    records: { [Symbol.asyncIterator]: () => it },
+    read: (row) => it.readDeferred(row) as ImportRecord<EventRow>,
+  };
 }
 
 /**

@@ -13,7 +13,7 @@ import type { ImportBatch, Store } from '../store/store.js';
 import { allRowsKnown, mergeEventRows, mergeTicketRow, type Merged } from './merge.js';
 import { rowHash, textKey } from './digest.js';
 import { forEachRecord } from './records.js';
-import type { EventRow, ImportRecord, ReaderOptions, ReadReport, TicketRow } from './types.js';
+import type { DeferredRow, EventRow, ImportRecord, ReaderOptions, ReadReport, TicketRow } from './types.js';
 
 export interface ImportSummary {
   source: string;
@@ -62,23 +62,29 @@ export interface Readers {
   readEvents(opts: ReaderOptions): AsyncIterable<ImportRecord<EventRow>>;
   /** The ticket of each row only (a quick first pass over a file). */
   readEventTickets?(opts: ReaderOptions): AsyncIterable<ImportRecord<Pick<EventRow, 'ticketId'>>>;
+  /** Event rows, CSV ones possibly deferred (read when `read` is called). */
+  readEventsDeferred?(opts: ReaderOptions): {
+    records: AsyncIterable<ImportRecord<EventRow | DeferredRow>>;
+    read(row: DeferredRow): ImportRecord<EventRow>;
+  };
 }
 
 const GROUPED = Symbol('grouped by ticket');
 
 /**
  * A first pass over an event-log file, for its tickets only: null when its first rows come
- * in runs of the same ticket (1.5 rows long on average: grouped by ticket), else the line of
- * each ticket's last row, by textKey of its id (two ids with one key only make a ticket be
- * merged twice, as if its rows came in two files).
+ * in runs of the same ticket (1.5 rows long on average: grouped by ticket), else the lines
+ * that are their ticket's last row. (Ids are told apart by textKey while reading: two ids
+ * with one key leave one of the two tickets without a last line, merged at the end.)
  */
 async function ticketEnds(
   read: NonNullable<Readers['readEventTickets']>, reader: ReaderOptions,
-): Promise<Map<number, number> | null> {
+): Promise<LineSet | null> {
   const ends = new Map<number, number>();
   let rows = 0;
   let runs = 0;
   let last: string | null = null;
+  let lastLine = 0;
   const report: ReadReport = { implicitColumns: [], ruleRows: new Map(), otherwise: new Map() };
   try {
     await forEachRecord(read({ ...reader, report }), (rec) => {
@@ -86,13 +92,30 @@ async function ticketEnds(
       const id = rec.row.ticketId;
       if (id !== last) { runs++; last = id; }
       ends.set(textKey(id), rec.line);
+      lastLine = rec.line;
       if (++rows === DECIDE_ROWS && rows >= 1.5 * runs) throw GROUPED;
     });
   } catch (e) {
     if (e === GROUPED) return null;
     throw e;
   }
-  return ends;
+  const lines = new LineSet(lastLine);
+  for (const line of ends.values()) lines.add(line);
+  return lines;
+}
+
+/** A set of line numbers (one bit a line): asked once per row, without hashing the row's ticket. */
+class LineSet {
+  private readonly bits: Uint8Array;
+  constructor(maxLine: number) {
+    this.bits = new Uint8Array((maxLine >> 3) + 1);
+  }
+  add(line: number): void {
+    this.bits[line >> 3] |= 1 << (line & 7);
+  }
+  has(line: number): boolean {
+    return (line >> 3) < this.bits.length && (this.bits[line >> 3] & (1 << (line & 7))) !== 0;
+  }
 }
 
 export async function runImport(
@@ -204,7 +227,23 @@ export async function runImport(
       const ends = opts.reader.source === '-' || !readers.readEventTickets ? undefined : await ticketEnds(readers.readEventTickets, reader);
       // Waiting rows by ticket, in the order tickets were (re)queued; `last` = the number of the
       // ticket's last row, so that the oldest are found without reordering the map per row.
-      const byTicket = new Map<string, { rows: EventRow[]; last: number }>();
+      const byTicket = new Map<string, { rows: Array<EventRow | DeferredRow>; last: number }>();
+      // In time order, rows wait unread (one string each) and are read when their ticket is
+      // merged: most of a row's objects are then made and dropped at once, and the garbage
+      // collector does not copy them again and again while they wait.
+      const deferred = ends instanceof LineSet && readers.readEventsDeferred ? readers.readEventsDeferred(reader) : null;
+      const readRows = (rows: Array<EventRow | DeferredRow>): EventRow[] => {
+        if (deferred === null) return rows as EventRow[];
+        const out: EventRow[] = [];
+        for (let i = 0; i < rows.length; i++) {
+          const r = rows[i];
+          if (!('deferred' in r)) { out.push(r); continue; }
+          const rec = deferred.read(r);
+          if (rec.kind === 'row') out.push(rec.row);
+          else reject(rec);
+        }
+        return out;
+      };
       const rounds = new Map<string, { start: number; counted: number }>();
       const rules = { awayFrom: opts.reader.mapping?.events?.firstResponseAwayFrom ?? null };
       let buffered = 0;
@@ -221,7 +260,10 @@ export async function runImport(
       let windowRows = ROUND_ROWS;
       let comebacksAtPass = 0;
       let mergedAtPass = 0;
-      const mergeTicket = (id: string, rows: EventRow[]): void => {
+      // `last`: the ticket's last row is among them (it cannot come back: no round to remember)
+      const mergeTicket = (id: string, waiting: Array<EventRow | DeferredRow>, last = false): void => {
+        const rows = readRows(waiting);
+        if (rows.length === 0) return; // all rejected
         const before = rounds.get(id);
         if (before === undefined) {
           const hash = batch.importHash(id);
@@ -243,15 +285,15 @@ export async function runImport(
         const counted = finish(batch, m, stored, m.importHash, before?.counted);
         // where this import's digests start: after the earlier imports' (none when the ticket
         // had none, or a ticket row's digest, which this import's digests replace)
-        rounds.set(id, { start: before?.start ?? (importHash?.charCodeAt(0) === 101 ? importHash.length : 1), counted });
+        if (!last) rounds.set(id, { start: before?.start ?? (importHash?.charCodeAt(0) === 101 ? importHash.length : 1), counted });
         merged++;
       };
-      const mergeWaiting = (id: string): void => {
+      const mergeWaiting = (id: string, last = false): void => {
         const w = byTicket.get(id);
         if (w === undefined) return;
         byTicket.delete(id);
         buffered -= w.rows.length;
-        mergeTicket(id, w.rows);
+        mergeTicket(id, w.rows, last);
       };
       /**
        * Merges the tickets seen least recently until `keep` rows wait: first passing over the
@@ -271,7 +313,7 @@ export async function runImport(
           }
         }
       };
-      await forEachRecord(readers.readEvents(reader), (rec) => {
+      await forEachRecord<EventRow | DeferredRow>(deferred?.records ?? readers.readEvents(reader), (rec) => {
         summary.rowsRead++;
         if (rec.kind === 'reject') { reject(rec); return; }
         const id = rec.row.ticketId;
@@ -298,7 +340,7 @@ export async function runImport(
           w.last = summary.rowsRead;
         }
         buffered++;
-        if (ends && ends.get(textKey(id)) === rec.line) mergeWaiting(id);
+        if (ends && ends.has(rec.line)) mergeWaiting(id, true);
         else if (buffered > windowRows) {
           if ((comebacks - comebacksAtPass) * 100 > merged - mergedAtPass && windowRows < MAX_WINDOW_ROWS) windowRows *= 2;
           comebacksAtPass = comebacks;

@@ -70,6 +70,17 @@ export interface EventRow {
   digest: string;
 }
 
+/**
+ * A row of an event log not read yet (readEventsDeferred): its ticket, and its cells as one
+ * flat string. A row that waits for its ticket's later rows costs the garbage collector one
+ * string instead of a dozen objects.
+ */
+export interface DeferredRow {
+  ticketId: string;
+  deferred: string;
+  line: number;
+}
+
 export type ImportRecord<T> =
   | { kind: 'row'; line: number; row: T }
   /** `raw` is the source row (column → text) for --rejects. */
@@ -103,6 +114,8 @@ export interface ReaderOptions {
   report?: ReadReport;
   /** Event logs: records carry only the row's ticket (a first pass over a file; see readEventTickets). */
   ticketsOnly?: boolean;
+  /** Event logs: CSV rows are read later (see readEventsDeferred). */
+  deferRows?: boolean;
 }
 
 /** A mapping file (see README "Mapping files"); validated by loadMapping. */

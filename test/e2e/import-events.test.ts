@@ -2,7 +2,7 @@
 // minute-resolution instants, opening times before the first logged update. One test per
 // cause of a wrong history, each from a file of a few rows, through the real CLI.
 
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ROOT, baseConfig, sla, tempDir, writeJson } from './helpers.js';
@@ -239,6 +239,46 @@ describe('event logs in bounded memory', () => {
       expect(r.tickets).toEqual(results[0].tickets);
     }
     expect(results[0].tickets[0].slaTotalPausedTime).toBe(0); // A: the wait and the return in the same minute
+  });
+});
+
+describe('a log in time order: rows wait unread until their ticket\'s last row', () => {
+  it('a bad row is rejected with its line and reason, in --rejects in line order; the other rows make the same history; a NUL in a cell changes nothing', () => {
+    const good = ['A,2026-03-02T09:00Z,status,open,low', 'B,2026-03-02T09:30Z,status,open,high', 'A,2026-03-02T10:00Z,status,waiting_customer,low',
+      'B,2026-03-02T11:00Z,reply,,high', 'A,2026-03-02T12:00Z,status,open,low', 'B,2026-03-02T12:00Z,status,resolved,high',
+      'A,2026-03-02T13:00Z,status,resolved,low'];
+    const header = 'ticket_id,at,type,value,priority';
+    // line 3: an unknown status (A), line 5: a bad instant (B), line 9: A's last line, bad
+    const bad = [good[0], 'A,2026-03-02T09:10Z,status,zzz,low', good[1], 'B,yesterday,status,open,high', ...good.slice(2), 'A,2026-03-02T14:00Z,status,,low'];
+    const histories = (files: Record<string, string>, source: string) => {
+      const d = tempDir('sla-order-');
+      writeJson(join(d, 'sla.config.json'), baseConfig());
+      for (const [name, text] of Object.entries(files)) writeFileSync(join(d, name), text);
+      const r = sla(['--at', '2026-03-10T00:00Z', 'import', source, '--events', '--json', '--rejects', 'rejects.csv'], { cwd: d });
+      const tickets = ['A', 'B'].map((id) => {
+        const t = JSON.parse(sla(['--at', '2026-03-10T00:00Z', 'show', id, '--format', 'json'], { cwd: d }).stdout);
+        return { ...t, events: t.events.map((e: { at: string; type: string; value: string | null }) => [e.at, e.type, e.value]) };
+      });
+      let rejects = '';
+      try { rejects = readFileSync(join(d, 'rejects.csv'), 'utf8'); } catch { /* none */ }
+      return { r, summary: JSON.parse(r.stdout), tickets, rejects };
+    };
+    const clean = histories({ 'log.csv': `${header}\n${good.join('\n')}\n` }, 'log.csv');
+    expect(clean.r.code).toBe(0);
+    const dirty = histories({ 'log.csv': `${header}\n${bad.join('\n')}\n` }, 'log.csv');
+    expect(dirty.r.code).toBe(1);
+    expect(dirty.summary).toMatchObject({ rowsRead: 10, rejected: 3, ticketsNew: 2, eventsAdded: clean.summary.eventsAdded });
+    expect(dirty.r.stderr).toMatch(/log\.csv:3: unknown status "zzz"/);
+    expect(dirty.r.stderr).toMatch(/log\.csv:5: at "yesterday" is not a valid timestamp/);
+    expect(dirty.r.stderr).toMatch(/log\.csv:11: status event without a value/);
+    expect(dirty.rejects.trim().split(/\r?\n/).slice(1).map((l) => /,(\d+),(?:"(?:[^"]|"")*"|[^,]*)$/.exec(l)?.[1])).toEqual(['3', '5', '11']);
+    expect(dirty.tickets).toEqual(clean.tickets);
+    expect(clean.tickets[0]).toMatchObject({ status: 'resolved', slaTotalPausedTime: 120, resolutionTime: 120 });
+    // a NUL in a cell (a note's text): the rows are read at once from there on, the same way
+    const nul = histories({ 'log.csv': `${header}\n${bad.join('\n')}\nA,2026-03-02T09:05Z,note,x\u0000y,low\n` }, 'log.csv');
+    expect(nul.summary).toMatchObject({ rowsRead: 11, rejected: 3, eventsAdded: clean.summary.eventsAdded + 1 });
+    expect(nul.tickets[0].events).toContainEqual(['2026-03-02T09:05:00Z', 'note', 'x\u0000y']);
+    expect(nul.tickets[1]).toEqual(clean.tickets[1]);
   });
 });
 
