@@ -181,6 +181,10 @@ interface RowSink {
   jsonValue(value: unknown, line: number, rawText: string): void;
   /** A piece of the source that is not a record at all. */
   broken(line: number, rawText: string, reason: string): void;
+  /** The one cell wanted of each row, when only one is (else -1): see onlyCell. */
+  onlyColumn(): number;
+  /** That cell of a row (for a quick pass over a file: readEventTickets). */
+  onlyCell(cell: string, line: number): void;
 }
 
 interface Splitter { push(text: string, final: boolean): void }
@@ -249,6 +253,17 @@ class CsvSplitter implements Splitter {
       this.parser = new Papa.Parser({ delimiter: ',', newline: this.newline, quoteChar: '"' });
     }
     const parser = this.parser as PapaParser;
+    const only = this.sink.onlyColumn();
+    if (only >= 0 && input.indexOf('"') === -1) {
+      // no quote: a row is a line, and only one cell of it is wanted
+      const rest = this.onlyCells(input, only, final);
+      if (rest === null) {
+        this.partial = input.substring(this.onlyPos);
+        return;
+      }
+      input = rest;
+      if (input.length === 0) return;
+    }
     for (;;) {
       // the complete records; `rest` is the last, incomplete one
       const res = parser.parse(input, 0, true) as PapaResult;
@@ -271,6 +286,49 @@ class CsvSplitter implements Splitter {
       this.line++;
       if (nl === -1) return;
       input = rest.substring(nl + 1);
+    }
+  }
+
+  private onlyPos = 0;
+
+  /**
+   * The `col`th cell of each complete line of `input` (a text without quotes) to the sink: as
+   * papaparse would split it, without making the other cells. Returns what is left to parse
+   * ('' when nothing), or null when the rest is an incomplete line, from onlyPos on. A line
+   * break papaparse would not take for one (a bare LF in a CRLF file) hands the text on from
+   * that line to papaparse.
+   */
+  private onlyCells(input: string, col: number, final: boolean): string | null {
+    const lf = this.lineChar;
+    const crlf = this.newline === '\r\n';
+    let pos = 0;
+    for (;;) {
+      let nl = input.indexOf(lf, pos);
+      if (nl === -1) {
+        if (pos >= input.length) return '';
+        if (!final) { this.onlyPos = pos; return null; }
+        nl = input.length;
+      }
+      let end = nl;
+      if (crlf && nl < input.length) {
+        if (input.charCodeAt(nl - 1) !== 13) return input.substring(pos);
+        end--;
+      }
+      const line = this.line++;
+      if (end > pos) {
+        let s = pos;
+        for (let k = 0; k < col && s !== -1; k++) {
+          const c = input.indexOf(',', s);
+          s = c === -1 || c >= end ? -1 : c + 1;
+        }
+        if (s === -1) this.sink.onlyCell('', line);
+        else {
+          let e = input.indexOf(',', s);
+          if (e === -1 || e > end) e = end;
+          this.sink.onlyCell(input.slice(s, e), line);
+        }
+      }
+      pos = nl + 1;
     }
   }
 
@@ -795,6 +853,18 @@ class Converter<T> {
     }
   }
 
+  // ---------------------------------------------------------------- one cell a row
+
+  /** With ticketsOnly, once the header is read: the ticket's column (else -1). */
+  onlyColumn(): number {
+    return this.opts.ticketsOnly && this.mode === 'events' && this.plan !== null ? this.plan.ticketId : -1;
+  }
+
+  /** The ticket cell of a row (ticketsOnly): its record, as event() would make it. */
+  onlyCell(cell: string, line: number): void {
+    this.event(this.plan as Plan, [cell], line, 0);
+  }
+
   // ---------------------------------------------------------------- deferred rows
 
   /**
@@ -1074,8 +1144,8 @@ class Converter<T> {
    * changes, a status snapshot, the first change away from a status) are made by the merge,
    * which sees the ticket's whole history.
    */
-  private event(plan: Plan, cells: Cell[], line: number): void {
-    const ticketId = this.text(cells, plan.ticketId);
+  private event(plan: Plan, cells: Cell[], line: number, idCell = plan.ticketId): void {
+    const ticketId = this.text(cells, idCell);
     if (ticketId === null) { this.reject(plan, cells, line, `missing ${this.label(plan, 'ticket_id')}`); return; }
     if (this.opts.ticketsOnly) {
       (this.out as Array<ImportRecord<Pick<EventRow, 'ticketId'>>>).push({ kind: 'row', line, row: { ticketId } });
@@ -1279,6 +1349,8 @@ class RecordIterator<T> implements AsyncIterator<ImportRecord<T>> {
         } else converter.csvRow(cells, line, error);
       },
       jsonValue: (value, line, raw) => converter.jsonValue(value, line, raw),
+      onlyColumn: () => converter.onlyColumn(),
+      onlyCell: (cell, line) => converter.onlyCell(cell, line),
       broken: (line, raw, reason) => {
         if (format === 'csv' && !converter.hasHeader()) {
           throw new ImportError(`${name}: the header row is not valid CSV (${reason})`, 'fix the file\'s first line');

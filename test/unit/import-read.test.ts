@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { readEvents, readTickets, detectFormat } from '../../src/import/read.js';
+import { readEvents, readEventsDeferred, readEventTickets, readTickets, detectFormat } from '../../src/import/read.js';
 import { mergeEventRows } from '../../src/import/merge.js';
 import { loadMapping, parseMapping } from '../../src/import/mapping.js';
 import { ImportError } from '../../src/import/errors.js';
@@ -608,5 +608,61 @@ describe('helpdesk-events.json on the real log (Polato 2017, 4TU.ResearchData)',
     expect(recs[recs.length - 1].line).toBe(21349);
     const ticketsWithPriorityChange = [...h].filter(([, list]) => list.some((e) => e.type === 'priority'));
     expect(ticketsWithPriorityChange.length).toBe(77);
+  });
+});
+
+describe('the quick passes over an event log (a first pass for tickets; rows read later)', () => {
+  /** A log of several 64 KiB chunks with what trips a line splitter: quoted fields over lines, blank lines, odd rows. */
+  const bigLog = (eol: string, quoted = true): string => {
+    const lines = ['ticket_id,at,type,value,actor'];
+    for (let i = 0; i < 6000; i++) {
+      const t = `T${(i * 7919) % 500}`;
+      const at = new Date(Date.UTC(2026, 2, 2) + i * 60_000).toISOString();
+      if (i % 1000 === 17 && quoted) lines.push(`${t},${at},note,"a note${eol}over two lines, with a comma",ana`);
+      else if (i % 1000 === 400) lines.push('');
+      else if (i % 1000 === 401) lines.push(`,${at},note,no ticket,ana`);
+      else if (i % 1000 === 402) lines.push(`${t},${at},note`); // short row
+      else if (i % 1000 === 403) lines.push(`${t},${at},status,zzz,ana`); // an unknown status
+      else lines.push(`${t},${at},${i % 3 ? 'note' : 'reply'},row ${i},agent ${i % 13}`);
+    }
+    return lines.join(eol); // no line break after the last line
+  };
+
+  for (const [name, eol] of [['LF', '\n'], ['CRLF', '\r\n']] as const) {
+    it(`readEventTickets gives each row's line and ticket as readEvents does (${name}, several chunks)`, async () => {
+      const source = file(`big-${name}.csv`, bigLog(eol));
+      expect(statSync(source).size).toBeGreaterThan(4 * 65536);
+      const full = await events({ source });
+      const quick = await all(readEventTickets({ vocab, source }));
+      const ids = (recs: Array<ImportRecord<{ ticketId: string }>>) => recs.flatMap((r) => (r.kind === 'row' ? [[r.line, r.row.ticketId]] : []));
+      // the quick pass rejects only rows without a ticket: the others it counts as the full read does
+      const fullIds = full.flatMap((r) => (r.kind === 'row' ? [[r.line, r.row.ticketId]]
+        : r.reason.startsWith('missing ticket_id') ? [] : [[r.line, r.raw.ticket_id]]));
+      expect(ids(quick)).toEqual(fullIds);
+      expect(fullIds.length).toBe(6000 - 6 - 6); // blank lines and rows without a ticket
+      expect(full.at(-1)?.line).toBe(6000 + 6 + 1); // quoted line breaks counted
+    });
+  }
+
+  it('a bare LF inside a row of a CRLF log: the quick pass reads that text as the full read does', async () => {
+    const text = bigLog('\r\n', false).replace('row 3000,', 'row 3000 has\na bare LF,');
+    const source = file('bare-lf.csv', text);
+    const full = await events({ source });
+    const quick = await all(readEventTickets({ vocab, source }));
+    expect(quick.filter((r) => r.kind === 'row').map((r) => r.line))
+      .toEqual(full.filter((r) => r.kind === 'row' || !r.reason.startsWith('missing ticket_id')).map((r) => r.line));
+  });
+
+  it('readEventsDeferred: each deferred row, read, is the record readEvents makes (rows and rejects)', async () => {
+    const source = file('deferred.csv', bigLog('\n'));
+    const full = await events({ source });
+    const d = readEventsDeferred({ vocab, source });
+    const later: Array<ImportRecord<EventRow>> = [];
+    let deferred = 0;
+    for await (const r of d.records) {
+      if (r.kind === 'row' && 'deferred' in r.row) { deferred++; later.push(d.read(r.row)); } else later.push(r as ImportRecord<EventRow>);
+    }
+    expect(deferred).toBeGreaterThan(5900);
+    expect(later).toEqual(full);
   });
 });
