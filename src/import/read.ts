@@ -183,8 +183,8 @@ interface RowSink {
   broken(line: number, rawText: string, reason: string): void;
   /** The one cell wanted of each row, when only one is (else -1): see onlyCell. */
   onlyColumn(): number;
-  /** That cell of a row (for a quick pass over a file: readEventTickets). */
-  onlyCell(cell: string, line: number): void;
+  /** That cell of a row, the row being text[start, end) (for a quick pass: readEventTickets, readEventsDeferred). */
+  onlyCell(cell: string, line: number, text: string, start: number, end: number): void;
 }
 
 interface Splitter { push(text: string, final: boolean): void }
@@ -321,11 +321,11 @@ class CsvSplitter implements Splitter {
           const c = input.indexOf(',', s);
           s = c === -1 || c >= end ? -1 : c + 1;
         }
-        if (s === -1) this.sink.onlyCell('', line);
+        if (s === -1) this.sink.onlyCell('', line, input, pos, end);
         else {
           let e = input.indexOf(',', s);
           if (e === -1 || e > end) e = end;
-          this.sink.onlyCell(input.slice(s, e), line);
+          this.sink.onlyCell(input.slice(s, e), line, input, pos, end);
         }
       }
       pos = nl + 1;
@@ -855,14 +855,28 @@ class Converter<T> {
 
   // ---------------------------------------------------------------- one cell a row
 
-  /** With ticketsOnly, once the header is read: the ticket's column (else -1). */
+  /** With ticketsOnly or deferring, once the header is read: the ticket's column (else -1). */
   onlyColumn(): number {
-    return this.opts.ticketsOnly && this.mode === 'events' && this.plan !== null ? this.plan.ticketId : -1;
+    return (this.opts.ticketsOnly || this.deferring) && this.mode === 'events' && this.plan !== null ? this.plan.ticketId : -1;
   }
 
-  /** The ticket cell of a row (ticketsOnly): its record, as event() would make it. */
-  onlyCell(cell: string, line: number): void {
-    this.event(this.plan as Plan, [cell], line, 0);
+  /**
+   * The ticket cell of a row of text[start, end) without quotes: its record, as event() would
+   * make it (ticketsOnly), or the row deferred as that text (split at commas when read).
+   */
+  onlyCell(cell: string, line: number, text: string, start: number, end: number): void {
+    if (!this.deferring) {
+      this.event(this.plan as Plan, [cell], line, 0);
+      return;
+    }
+    const ticketId = this.text([cell], 0);
+    if (ticketId === null) {
+      this.csvRow(text.slice(start, end).split(','), line, null); // its reject
+      return;
+    }
+    // a copy: a slice of the text would keep the whole chunk alive while the row waits
+    const deferred = (' ' + text.slice(start, end)).slice(1);
+    (this.out as Array<ImportRecord<DeferredRow>>).push({ kind: 'row', line, row: { ticketId, deferred, sep: ',', line } });
   }
 
   // ---------------------------------------------------------------- deferred rows
@@ -878,7 +892,7 @@ class Converter<T> {
     const was = this.deferring;
     this.deferring = false;
     try {
-      this.event(this.plan as Plan, row.deferred.split(CELL_SEP), row.line);
+      this.csvRow(row.deferred.split(row.sep), row.line, null);
     } finally {
       this.deferring = was;
     }
@@ -1153,7 +1167,7 @@ class Converter<T> {
     }
     if (this.deferring) {
       // one flat string: it holds no reference to the chunk read from the file
-      (this.out as Array<ImportRecord<DeferredRow>>).push({ kind: 'row', line, row: { ticketId, deferred: (cells as string[]).join(CELL_SEP), line } });
+      (this.out as Array<ImportRecord<DeferredRow>>).push({ kind: 'row', line, row: { ticketId, deferred: (cells as string[]).join(CELL_SEP), sep: CELL_SEP, line } });
       return;
     }
     const at = this.time(plan, cells, plan.at, 'at', line, true);
@@ -1350,7 +1364,7 @@ class RecordIterator<T> implements AsyncIterator<ImportRecord<T>> {
       },
       jsonValue: (value, line, raw) => converter.jsonValue(value, line, raw),
       onlyColumn: () => converter.onlyColumn(),
-      onlyCell: (cell, line) => converter.onlyCell(cell, line),
+      onlyCell: (cell, line, text, start, end) => converter.onlyCell(cell, line, text, start, end),
       broken: (line, raw, reason) => {
         if (format === 'csv' && !converter.hasHeader()) {
           throw new ImportError(`${name}: the header row is not valid CSV (${reason})`, 'fix the file\'s first line');
