@@ -260,10 +260,17 @@ function badFormat(format: string, why: string): ImportError {
   return new ImportError(`timestamp format "${format}": ${why}`, TIMESTAMP_FORMAT_HINT);
 }
 
+/**
+ * A piece of a pattern for the digit scanner (see scanDigits): a literal (lower case), a run
+ * of blanks, or a numeric slot of min…max digits.
+ */
+type ScanStep = { lit: string } | { ws: true } | { slot: number; min: number; max: number };
+
 /** Compiles a token pattern into one anchored, case-insensitive regex plus the meaning of each group. */
-function compilePattern(format: string): { re: RegExp; slots: SlotKind[] } {
+function compilePattern(format: string): { re: RegExp; slots: SlotKind[]; steps: ScanStep[] } {
   let src = '^';
   const slots: SlotKind[] = [];
+  const steps: ScanStep[] = [];
   let i = 0;
   const n = format.length;
   while (i < n) {
@@ -281,6 +288,7 @@ function compilePattern(format: string): { re: RegExp; slots: SlotKind[] } {
         lit += format[j++];
       }
       src += j === i + 1 ? "'" : escapeRe(lit);
+      steps.push({ lit: (j === i + 1 ? "'" : lit).toLowerCase() });
       i = j + 1;
     } else if (/[A-Za-z]/.test(c)) {
       let j = i;
@@ -289,9 +297,13 @@ function compilePattern(format: string): { re: RegExp; slots: SlotKind[] } {
       const def = TOKENS[tok];
       if (def) {
         src += def.re;
+        const digits = def.kind === 'u' ? null : /^\(\\d\{(\d)(?:,(\d))?\}\)$/.exec(def.re);
+        if (digits) steps.push({ slot: slots.length, min: +digits[1], max: +(digits[2] ?? digits[1]) });
+        else steps.push({ slot: -1, min: 0, max: 0 }); // not digits: the scanner leaves the pattern to the regex
         slots.push(def.kind);
       } else if (tok === 'T') {
         src += 'T';
+        steps.push({ lit: 't' });
       } else {
         throw badFormat(format, `unknown token "${tok}"`);
       }
@@ -299,8 +311,10 @@ function compilePattern(format: string): { re: RegExp; slots: SlotKind[] } {
     } else if (/\s/.test(c)) {
       while (i < n && /\s/.test(format[i])) i++;
       src += '\\s+';
+      steps.push({ ws: true });
     } else {
       src += escapeRe(c);
+      steps.push({ lit: c.toLowerCase() });
       i++;
     }
   }
@@ -312,7 +326,62 @@ function compilePattern(format: string): { re: RegExp; slots: SlotKind[] } {
     if (slots.filter((s) => s === k).length > 1) throw badFormat(format, 'a field appears twice');
   }
   if (has('h') && has('H')) throw badFormat(format, 'uses both 12-hour (h) and 24-hour (H) hours');
-  return { re: new RegExp(`${src}$`, 'i'), slots };
+  return { re: new RegExp(`${src}$`, 'i'), slots, steps };
+}
+
+/**
+ * A scanner for patterns of numeric slots, literals and blanks: fills `values` (by slot) and
+ * says whether `text` matched, making no strings (a log has a timestamp or more on every row).
+ * Null when the pattern has a slot that is not digits, or a slot of variable width followed by
+ * another slot (where the regex may backtrack). A text the scanner does not match is given
+ * to the regex, which decides: the scanner only ever agrees with it.
+ */
+function scanDigits(steps: ScanStep[], values: Float64Array): ((text: string) => boolean) | null {
+  for (let k = 0; k < steps.length; k++) {
+    const st = steps[k];
+    if (!('slot' in st)) continue;
+    if (st.slot < 0) return null;
+    const next = steps[k + 1];
+    if (st.min !== st.max && next !== undefined && 'slot' in next) return null;
+  }
+  const lits = steps.map((st) => ('lit' in st ? st.lit : ''));
+  return (text) => {
+    const n = text.length;
+    let i = 0;
+    for (let k = 0; k < steps.length; k++) {
+      const st = steps[k];
+      if ('slot' in st) {
+        let v = 0;
+        let d = 0;
+        while (d < st.max && i < n) {
+          const c = text.charCodeAt(i);
+          if (c < 48 || c > 57) break;
+          v = v * 10 + (c - 48);
+          i++;
+          d++;
+        }
+        if (d < st.min) return false;
+        values[st.slot] = v;
+      } else if ('ws' in st) {
+        const i0 = i;
+        while (i < n) {
+          const c = text.charCodeAt(i);
+          if (c !== 32 && c !== 9) break;
+          i++;
+        }
+        if (i === i0) return false;
+      } else {
+        const lit = lits[k];
+        for (let j = 0; j < lit.length; j++, i++) {
+          if (i >= n) return false;
+          let c = text.charCodeAt(i);
+          if (c >= 65 && c <= 90) c += 32;
+          if (c !== lit.charCodeAt(j)) return false;
+        }
+      }
+    }
+    return i === n;
+  };
 }
 
 function parseOffset(text: string): number {
@@ -327,12 +396,18 @@ function parseOffset(text: string): number {
   return sign * (h * 60 + m) * MINUTE;
 }
 
-function patternParser(format: string, local: LocalResolver): TimestampParser {
-  const { re, slots } = compilePattern(format);
+function patternParser(format: string, local: LocalResolver, scanner = true): TimestampParser {
+  const { re, slots, steps } = compilePattern(format);
   const count = slots.length;
-  return (text) => {
-    const m = re.exec(text.length > 0 && (text.charCodeAt(0) <= 32 || text.charCodeAt(text.length - 1) <= 32) ? text.trim() : text);
-    if (m === null) return null;
+  const values = new Float64Array(count);
+  const scan = scanner ? scanDigits(steps, values) : null;
+  return (raw) => {
+    const text = raw.length > 0 && (raw.charCodeAt(0) <= 32 || raw.charCodeAt(raw.length - 1) <= 32) ? raw.trim() : raw;
+    let m: RegExpExecArray | null = null;
+    if (scan === null || !scan(text)) {
+      m = re.exec(text);
+      if (m === null) return null;
+    }
     let y = 0;
     let mo = 1;
     let d = 1;
@@ -344,6 +419,23 @@ function patternParser(format: string, local: LocalResolver): TimestampParser {
     let ms = 0;
     let off = NaN;
     for (let k = 0; k < count; k++) {
+      if (m === null) {
+        // scanned: every slot is a number
+        const x = values[k];
+        switch (slots[k]) {
+          case 'y': y = x; break;
+          case 'yy': y = x > 60 ? 1900 + x : 2000 + x; break;
+          case 'M': mo = x; break;
+          case 'd': d = x; break;
+          case 'H': h = x; break;
+          case 'h': h12 = x; break;
+          case 'm': mi = x; break;
+          case 's': s = x; break;
+          case 'S': ms = x; break;
+          default: return null; // not a digit slot (scanDigits would have been null)
+        }
+        continue;
+      }
       const v = m[k + 1];
       switch (slots[k]) {
         case 'y': y = +v; break;
@@ -400,11 +492,11 @@ export function describeTimestampFormat(format?: string): string {
  * format or names an impossible one (2025-02-30, 25:00, minute 60). 24:00:00 is the next
  * midnight. Leading/trailing blanks are ignored.
  */
-export function compileTimestampParser(opts: TimestampOptions): TimestampParser {
+export function compileTimestampParser(opts: TimestampOptions & { scanner?: boolean }): TimestampParser {
   const local = createLocalResolver(opts.zone);
   const named = namedFormat(opts.format);
   if (named === 'iso') return (text) => parseIso(text, local);
   if (named === 'epoch_s') return (text) => parseEpoch(text, 1000);
   if (named === 'epoch_ms') return (text) => parseEpoch(text, 1);
-  return patternParser(opts.format as string, local);
+  return patternParser(opts.format as string, local, opts.scanner ?? true);
 }

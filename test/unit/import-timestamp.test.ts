@@ -222,3 +222,42 @@ describe('speed', () => {
     expect(performance.now() - t).toBeLessThan(1000);
   });
 });
+
+describe('patterns: the digit scanner agrees with the regex', () => {
+  // formats with fixed and variable digits, literals, blanks, 'T', and ones the scanner leaves to the regex
+  const formats = ['yyyy/MM/dd HH:mm:ss.SSS', 'd/M/yyyy HH:mm', 'd/M/yyyy H:m', 'yyyyMMdd HHmm', 'dd.MM.yy HH:mm', 'M/d/yyyy h:mm a',
+    "yyyy-MM-dd'T'HH:mm:ss", 'yyyy-MM-ddTHH:mm', 'dd MMM yyyy HH:mm', 'yyyy-MM-dd HH:mm:ss.u', 'yyyy-MM-dd HH:mm:ssZ', 'yyyy-MM-dd Hmm', 'd/M/y H:m'];
+  const piece = fc.oneof(
+    fc.integer({ min: 0, max: 9999 }).map(String), fc.integer({ min: 0, max: 99 }).map((n) => String(n).padStart(2, '0')),
+    fc.constantFrom('/', ':', '.', ' ', '  ', '\t', '-', 'T', 't', 'pm', 'AM', 'Mar', 'z', '+02:00', '\u00a0', 'x', "'"),
+  );
+  const text = fc.array(piece, { maxLength: 14 }).map((p) => p.join(''));
+  for (const format of formats) {
+    it(`"${format}": the same instant, or null, for any text`, () => {
+      const fast = compileTimestampParser({ format, zone: 'Europe/Rome' });
+      const slow = compileTimestampParser({ format, zone: 'Europe/Rome', scanner: false });
+      // texts that look like the format: each digit slot's value replaced at random
+      const like = fc.tuple(fc.integer({ min: 2000, max: 2030 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }),
+        fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 999 }), fc.boolean())
+        .map(([y, mo, d, h, mi, ms, pad]) => format.replace(/'T'/, 'T').replace(/yyyy|y/, String(y)).replace('yy', String(y % 100).padStart(2, '0'))
+          .replace(/MM(?!M)/, String(mo).padStart(2, '0')).replace(/(?<!M)M(?!M)/, pad ? String(mo).padStart(2, '0') : String(mo))
+          .replace('dd', String(d).padStart(2, '0')).replace(/(?<!d)d(?!d)/, String(d)).replace('HH', String(h).padStart(2, '0'))
+          .replace(/(?<!H)H(?!H)/, String(h)).replace('mm', String(mi).padStart(2, '0')).replace(/(?<!m)m(?!m)/, String(mi))
+          .replace('ss', '07').replace('SSS', String(ms).padStart(3, '0')).replace(/(?<!h)h(?!h)/, String(h % 13)));
+      // and such texts with pieces before or after, or a character replaced
+      const near = fc.tuple(like, fc.array(piece, { maxLength: 2 }), fc.array(piece, { maxLength: 2 }), fc.nat(), fc.constantFrom('x', '1', ' ', '/', ':', 'T', '\t', ''))
+        .map(([l, before, after, at, c]) => (at % 3 === 0 ? before.join('') + l + after.join('')
+          : l.slice(0, at % (l.length + 1)) + c + l.slice((at % (l.length + 1)) + 1)));
+      fc.assert(fc.property(fc.oneof(text, like, near), (t) => {
+        expect(fast(t)).toBe(slow(t));
+      }), { numRuns: 1000 });
+      expect(fast(format.replace(/[A-Za-z]/g, '1'))).toBe(slow(format.replace(/[A-Za-z]/g, '1')));
+    });
+  }
+  it('reads the activity log\'s format to the millisecond, in its zone', () => {
+    const p = compileTimestampParser({ format: 'yyyy/MM/dd HH:mm:ss.SSS', zone: 'Europe/Rome' });
+    expect(p('2012/01/03 09:15:02.250')).toBe(Z('2012-01-03T08:15:02.250Z'));
+    expect(p(' 2012/07/03 09:15:02.250 ')).toBe(Z('2012-07-03T07:15:02.250Z'));
+    expect(p('2012/7/03 09:15:02.250')).toBeNull();
+  });
+});
