@@ -151,7 +151,8 @@ export function eventRowDigest(r: Omit<EventRow, 'ticketId' | 'digest'>, key: st
   mixNum(r.at); mixStr(r.actor); mixNum(r.createdAt); mixNum(r.firstResponseAt); mixNum(r.resolvedAt); mixNum(r.closedAt);
   mix(LIST);
   mix(r.events.length);
-  for (const e of r.events) { mixStr(e.type); mixStr(e.value); }
+  const evs = r.events;
+  for (let k = 0; k < evs.length; k++) { mixStr(evs[k].type); mixStr(evs[k].value); }
   mix(OBJECT);
   const a = r.attrs;
   for (const k in a) {

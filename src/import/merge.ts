@@ -292,7 +292,8 @@ export function mergeEventRows(stored: StoredHistory | null, rows: EventRow[], r
   for (const r of fresh) {
     if (r.at < firstAt) firstAt = r.at;
     if (r.createdAt !== null && r.createdAt < created) created = r.createdAt;
-    for (const e of r.events) if (e.type === 'created' && r.at < created) created = r.at;
+    const evs = r.events;
+    for (let k = 0; k < evs.length; k++) if (evs[k].type === 'created' && r.at < created) created = r.at;
   }
   let createdAfterFirstRow = false;
   if (created === Infinity) created = firstAt;
@@ -343,7 +344,10 @@ export function mergeEventRows(stored: StoredHistory | null, rows: EventRow[], r
         priority = p;
       }
     }
-    for (const e of r.events) {
+    // indexed: a row's events are often one shared frozen array, which for…of iterates slowly
+    const evs = r.events;
+    for (let k = 0; k < evs.length; k++) {
+      const e = evs[k];
       if (e.type === 'created') continue;
       if (e.type === 'status' && e.value) { toStatus(r.at, e.value, r.actor); continue; }
       if (e.type === 'reply') responded = true;
@@ -359,7 +363,7 @@ export function mergeEventRows(stored: StoredHistory | null, rows: EventRow[], r
     let sorted = true;
     for (let i = 1; i < fresh.length && sorted; i++) sorted = fresh[i - 1].at <= fresh[i].at;
     const rowsInOrder = sorted ? fresh : [...fresh].sort((a, b) => a.at - b.at);
-    for (const r of rowsInOrder) walkRow(r);
+    for (let i = 0; i < rowsInOrder.length; i++) walkRow(rowsInOrder[i]);
   } else {
     // The walk's steps, in time order: stored events, then time-column events, then rows.
     const steps: Step[] = [];

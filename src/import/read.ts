@@ -1228,9 +1228,12 @@ class Converter<T> {
     } else {
       events = NO_EVENTS; // a snapshot log: its status and priority columns say what changed
     }
-    for (const e of events) if ((e.type === 'status' || e.type === 'priority') && e.value === null) {
-      this.reject(plan, cells, line, `${e.type} event without a value`);
-      return;
+    for (let k = 0; k < events.length; k++) {
+      const e = events[k];
+      if ((e.type === 'status' || e.type === 'priority') && e.value === null) {
+        this.reject(plan, cells, line, `${e.type} event without a value`);
+        return;
+      }
     }
     // Counted once the row is accepted.
     if (activity !== null) {
