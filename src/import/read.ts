@@ -874,9 +874,10 @@ class Converter<T> {
       this.csvRow(text.slice(start, end).split(','), line, null); // its reject
       return;
     }
-    // a copy: a slice of the text would keep the whole chunk alive while the row waits
-    const deferred = (' ' + text.slice(start, end)).slice(1);
-    (this.out as Array<ImportRecord<DeferredRow>>).push({ kind: 'row', line, row: { ticketId, deferred, sep: ',', line } });
+    // One new flat string (a join of two makes one): a slice of the text would keep the whole
+    // chunk alive while the row waits, and a concatenation is two objects.
+    const deferred = [',', text.slice(start, end)].join('');
+    (this.out as Array<ImportRecord<DeferredRow>>).push({ kind: 'row', line, row: { ticketId, deferred } });
   }
 
   // ---------------------------------------------------------------- deferred rows
@@ -888,11 +889,11 @@ class Converter<T> {
   deferring = false;
 
   /** A deferred row, read now: its record (the row, or why it is rejected). */
-  readDeferred(row: DeferredRow): ImportRecord<EventRow> {
+  readDeferred(deferred: string, line: number): ImportRecord<EventRow> {
     const was = this.deferring;
     this.deferring = false;
     try {
-      this.csvRow(row.deferred.split(row.sep), row.line, null);
+      this.csvRow(deferred.substring(1).split(deferred.charAt(0)), line, null);
     } finally {
       this.deferring = was;
     }
@@ -1167,7 +1168,8 @@ class Converter<T> {
     }
     if (this.deferring) {
       // one flat string: it holds no reference to the chunk read from the file
-      (this.out as Array<ImportRecord<DeferredRow>>).push({ kind: 'row', line, row: { ticketId, deferred: (cells as string[]).join(CELL_SEP), sep: CELL_SEP, line } });
+      (cells as string[]).unshift(''); // the separator first
+      (this.out as Array<ImportRecord<DeferredRow>>).push({ kind: 'row', line, row: { ticketId, deferred: (cells as string[]).join(CELL_SEP) } });
       return;
     }
     const at = this.time(plan, cells, plan.at, 'at', line, true);
@@ -1290,9 +1292,9 @@ class RecordIterator<T> implements AsyncIterator<ImportRecord<T>> {
   constructor(private readonly mode: Mode, private readonly opts: ReaderOptions) {}
 
   /** See readEventsDeferred. */
-  readDeferred(row: DeferredRow): ImportRecord<T> {
+  readDeferred(deferred: string, line: number): ImportRecord<T> {
     if (this.converter === null) throw new Error('a deferred row before any was read');
-    return this.converter.readDeferred(row) as ImportRecord<T>;
+    return this.converter.readDeferred(deferred, line) as ImportRecord<T>;
   }
 
   next(): Promise<IteratorResult<ImportRecord<T>>> {
@@ -1466,18 +1468,18 @@ export function readEvents(opts: ReaderOptions): AsyncIterable<ImportRecord<Even
 
 /**
  * Event rows of an export, where a CSV row may come as a DeferredRow (its ticket and its
- * cells, unread) to be read by `read` when its turn comes: for a caller that keeps rows
+ * cells, unread) to be read by `read` (with its line) when its turn comes: for a caller that keeps rows
  * waiting (a log in time order). Everything else about the row (its conversion, its reject,
  * the report's counts) happens then.
  */
 export function readEventsDeferred(opts: ReaderOptions): {
   records: AsyncIterable<ImportRecord<EventRow | DeferredRow>>;
-  read(row: DeferredRow): ImportRecord<EventRow>;
+  read(deferred: string, line: number): ImportRecord<EventRow>;
 } {
   const it = new RecordIterator<EventRow | DeferredRow>('events', { ...opts, deferRows: true });
   return {
     records: { [Symbol.asyncIterator]: () => it },
-    read: (row) => it.readDeferred(row) as ImportRecord<EventRow>,
+    read: (deferred, line) => it.readDeferred(deferred, line) as ImportRecord<EventRow>,
   };
 }
 

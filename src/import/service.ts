@@ -65,7 +65,7 @@ export interface Readers {
   /** Event rows, CSV ones possibly deferred (read when `read` is called). */
   readEventsDeferred?(opts: ReaderOptions): {
     records: AsyncIterable<ImportRecord<EventRow | DeferredRow>>;
-    read(row: DeferredRow): ImportRecord<EventRow>;
+    read(deferred: string, line: number): ImportRecord<EventRow>;
   };
 }
 
@@ -227,18 +227,18 @@ export async function runImport(
       const ends = opts.reader.source === '-' || !readers.readEventTickets ? undefined : await ticketEnds(readers.readEventTickets, reader);
       // Waiting rows by ticket, in the order tickets were (re)queued; `last` = the number of the
       // ticket's last row, so that the oldest are found without reordering the map per row.
-      const byTicket = new Map<string, { rows: Array<EventRow | DeferredRow>; last: number }>();
-      // In time order, rows wait unread (one string each) and are read when their ticket is
-      // merged: most of a row's objects are then made and dropped at once, and the garbage
-      // collector does not copy them again and again while they wait.
+      // In time order, rows wait unread (a string each, their lines in `lines`) and are read
+      // when their ticket is merged: most of a row's objects are then made and dropped at
+      // once, and the garbage collector does not copy them again and again while they wait.
+      const byTicket = new Map<string, { rows: Array<EventRow | string>; lines: number[]; last: number }>();
       const deferred = ends instanceof LineSet && readers.readEventsDeferred ? readers.readEventsDeferred(reader) : null;
-      const readRows = (rows: Array<EventRow | DeferredRow>): EventRow[] => {
+      const readRows = (rows: Array<EventRow | string>, lines: number[]): EventRow[] => {
         if (deferred === null) return rows as EventRow[];
         const out: EventRow[] = [];
-        for (let i = 0; i < rows.length; i++) {
+        for (let i = 0, u = 0; i < rows.length; i++) {
           const r = rows[i];
-          if (!('deferred' in r)) { out.push(r); continue; }
-          const rec = deferred.read(r);
+          if (typeof r !== 'string') { out.push(r); continue; }
+          const rec = deferred.read(r, lines[u++]);
           if (rec.kind === 'row') out.push(rec.row);
           else reject(rec);
         }
@@ -261,8 +261,8 @@ export async function runImport(
       let comebacksAtPass = 0;
       let mergedAtPass = 0;
       // `last`: the ticket's last row is among them (it cannot come back: no round to remember)
-      const mergeTicket = (id: string, waiting: Array<EventRow | DeferredRow>, last = false): void => {
-        const rows = readRows(waiting);
+      const mergeTicket = (id: string, waiting: Array<EventRow | string>, lines: number[], last = false): void => {
+        const rows = readRows(waiting, lines);
         if (rows.length === 0) return; // all rejected
         const before = rounds.get(id);
         if (before === undefined) {
@@ -293,7 +293,7 @@ export async function runImport(
         if (w === undefined) return;
         byTicket.delete(id);
         buffered -= w.rows.length;
-        mergeTicket(id, w.rows, last);
+        mergeTicket(id, w.rows, w.lines, last);
       };
       /**
        * Merges the tickets seen least recently until `keep` rows wait: first passing over the
@@ -309,7 +309,7 @@ export async function runImport(
             byTicket.delete(id);
             if (pass === 0 && w.last > recent) { byTicket.set(id, w); continue; }
             buffered -= w.rows.length;
-            mergeTicket(id, w.rows);
+            mergeTicket(id, w.rows, w.lines);
           }
         }
       };
@@ -330,13 +330,19 @@ export async function runImport(
           if (eager && lastId !== null) mergeWaiting(lastId);
         }
         lastId = id;
+        const row = rec.row;
+        const unread = 'deferred' in row;
         const w = byTicket.get(id);
         if (w === undefined) {
-          byTicket.set(id, { rows: [rec.row], last: summary.rowsRead });
+          byTicket.set(id, { rows: [unread ? row.deferred : row], lines: unread ? [rec.line] : NO_LINES, last: summary.rowsRead });
           // a ticket merged already: not grouped by ticket after all (more than 1 in 50)
           if (rounds.has(id) && ++comebacks > 20 && eager && comebacks * 50 > merged) eager = false;
         } else {
-          w.rows.push(rec.row);
+          if (unread) {
+            w.rows.push(row.deferred);
+            if (w.lines === NO_LINES) w.lines = [rec.line];
+            else w.lines.push(rec.line);
+          } else w.rows.push(row);
           w.last = summary.rowsRead;
         }
         buffered++;
@@ -368,6 +374,8 @@ export async function runImport(
   return summary;
 }
 
+
+const NO_LINES: number[] = [];
 
 /** Event-log rows waiting at most before the least recently seen tickets are merged and written. */
 const ROUND_ROWS = Number(process.env.SLA_IMPORT_ROUND_ROWS) || 20_000;

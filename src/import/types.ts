@@ -72,15 +72,13 @@ export interface EventRow {
 
 /**
  * A row of an event log not read yet (readEventsDeferred): its ticket, and its cells as one
- * flat string (its line, or its cells joined). A row that waits for its ticket's later rows costs the garbage collector one
- * string instead of a dozen objects.
+ * flat string — the separator of its cells, then the cells (its line after a comma, or its
+ * cells joined by NULs). A row that waits for its ticket's later rows costs the garbage
+ * collector one string instead of a dozen objects.
  */
 export interface DeferredRow {
   ticketId: string;
   deferred: string;
-  /** Between the cells of `deferred`. */
-  sep: string;
-  line: number;
 }
 
 export type ImportRecord<T> =

@@ -38,6 +38,12 @@ import { threadCpuMs, trace, tracing } from './import-trace.js';
  * alive across garbage collections, they cost more than they save).
  */
 const BATCH_ROWS = 256;
+/**
+ * Characters of text per batch, at most (about): the batch's text is joined into one string,
+ * and one longer than V8's largest ordinary object (128 KiB) is put in freshly mapped memory,
+ * page faults and all, every batch (event-log tickets carry their whole history as text).
+ */
+const BATCH_CHARS = 48 * 1024;
 /** Batches sent and not yet written, at most (then the main thread waits: bounded memory). */
 const MAX_IN_FLIGHT = 32;
 /** How long the main thread waits for the writer to start (it may wait on the busy timeout: BUSY_TIMEOUT_MS, 30 s). */
@@ -229,6 +235,7 @@ export function beginThreadedImport(store: Store): ImportBatch | null {
   let rows = 0;
   const numbers = new Float64Array(BATCH_ROWS * NUMERIC_COLUMNS);
   let text: string[] = [];
+  let textChars = 0;
   const textLengths = new Int32Array(BATCH_ROWS * TEXT_COLUMNS);
   let pauseRows: number[] = [];
   let pauseUntils: number[] = [];
@@ -283,6 +290,7 @@ export function beginThreadedImport(store: Store): ImportBatch | null {
     send(packed);
     rows = 0;
     text = [];
+    textChars = 0;
     if (newEntries.length > 0) newEntries = [];
     if (pauseRows.length > 0) {
       pauseRows = [];
@@ -375,13 +383,14 @@ export function beginThreadedImport(store: Store): ImportBatch | null {
           textLengths[tb + i] = -2 - str.length;
         } else textLengths[tb + i] = str.length;
         text.push(str);
+        textChars += str.length;
       }
       for (const until of pauseEnds(events)) {
         pauseRows.push(rows);
         pauseUntils.push(until);
       }
       written.add(ticket.id);
-      if (++rows === BATCH_ROWS) flush();
+      if (++rows === BATCH_ROWS || textChars > BATCH_CHARS) flush();
     },
     commit: () => end(true),
     rollback: () => end(false),
