@@ -11,8 +11,9 @@ import type { Instant } from '../domain/types.js';
 import { beginThreadedImport } from '../store/import-writer.js';
 import type { ImportBatch, Store } from '../store/store.js';
 import { allRowsKnown, mergeEventRows, mergeTicketRow, type Merged } from './merge.js';
-import { rowHash, textKey } from './digest.js';
+import { rowHash } from './digest.js';
 import { forEachRecord } from './records.js';
+import { LineSet, ticketEnds } from './ticket-ends.js';
 import type { DeferredRow, EventRow, ImportRecord, ReaderOptions, ReadReport, TicketRow } from './types.js';
 
 export interface ImportSummary {
@@ -67,55 +68,6 @@ export interface Readers {
     records: AsyncIterable<ImportRecord<EventRow | DeferredRow>>;
     read(deferred: string, line: number): ImportRecord<EventRow>;
   };
-}
-
-const GROUPED = Symbol('grouped by ticket');
-
-/**
- * A first pass over an event-log file, for its tickets only: null when its first rows come
- * in runs of the same ticket (1.5 rows long on average: grouped by ticket), else the lines
- * that are their ticket's last row. (Ids are told apart by textKey while reading: two ids
- * with one key leave one of the two tickets without a last line, merged at the end.)
- */
-async function ticketEnds(
-  read: NonNullable<Readers['readEventTickets']>, reader: ReaderOptions,
-): Promise<LineSet | null> {
-  const ends = new Map<number, number>();
-  let rows = 0;
-  let runs = 0;
-  let last: string | null = null;
-  let lastLine = 0;
-  const report: ReadReport = { implicitColumns: [], ruleRows: new Map(), otherwise: new Map() };
-  try {
-    await forEachRecord(read({ ...reader, report }), (rec) => {
-      if (rec.kind !== 'row') return;
-      const id = rec.row.ticketId;
-      if (id !== last) { runs++; last = id; }
-      ends.set(textKey(id), rec.line);
-      lastLine = rec.line;
-      if (++rows === DECIDE_ROWS && rows >= 1.5 * runs) throw GROUPED;
-    });
-  } catch (e) {
-    if (e === GROUPED) return null;
-    throw e;
-  }
-  const lines = new LineSet(lastLine);
-  for (const line of ends.values()) lines.add(line);
-  return lines;
-}
-
-/** A set of line numbers (one bit a line): asked once per row, without hashing the row's ticket. */
-class LineSet {
-  private readonly bits: Uint8Array;
-  constructor(maxLine: number) {
-    this.bits = new Uint8Array((maxLine >> 3) + 1);
-  }
-  add(line: number): void {
-    this.bits[line >> 3] |= 1 << (line & 7);
-  }
-  has(line: number): boolean {
-    return (line >> 3) < this.bits.length && (this.bits[line >> 3] & (1 << (line & 7))) !== 0;
-  }
 }
 
 export async function runImport(
@@ -224,7 +176,7 @@ export async function runImport(
       // as a log split into files imported in order is (the same history: see merge.ts);
       // `rounds` remembers, per ticket merged so far, where its digests of this import start
       // and what was counted for it.
-      const ends = opts.reader.source === '-' || !readers.readEventTickets ? undefined : await ticketEnds(readers.readEventTickets, reader);
+      const ends = opts.reader.source === '-' || !readers.readEventTickets ? undefined : await ticketEnds(readers.readEventTickets, reader, DECIDE_ROWS);
       // Waiting rows by ticket, in the order tickets were (re)queued; `last` = the number of the
       // ticket's last row, so that the oldest are found without reordering the map per row.
       // In time order, rows wait unread (a string each, their lines in `lines`) and are read
