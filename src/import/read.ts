@@ -585,6 +585,8 @@ class Converter<T> {
   private readonly optional: Set<string>;
   /** The time fields of the row being read (see times()). */
   private readonly tm: Times = { created_at: null, first_response_at: null, resolved_at: null, closed_at: null, updated_at: null };
+  /** Activities read so far (as read): their key, rules and fixed events. */
+  private readonly activities = new Map<string, { key: string; rules: RuleEvent[] | undefined; fixed: readonly RowEvent[] | undefined }>();
   /** Activity rules whose every event has its value in the rule: their events, made once. */
   private readonly fixedEvents = new Map<string, readonly RowEvent[]>();
   /** What the summary reports (rules matched, activities without a rule, implicit columns). */
@@ -1189,9 +1191,18 @@ class Converter<T> {
     if (plan.activity >= 0) {
       activity = this.text(cells, plan.activity);
       if (activity === null) { this.reject(plan, cells, line, `missing activity (column "${plan.from.activity}")`); return; }
-      key = activity.toLowerCase();
-      const rules = this.rules?.[key];
-      const fixed = rules === undefined ? undefined : this.fixedEvents.get(key);
+      // a log has a few activities: what each means is looked up once (by its text as read)
+      let known = this.activities.get(activity);
+      if (known === undefined) {
+        const k = activity.toLowerCase();
+        const r = this.rules?.[k];
+        known = { key: k, rules: r, fixed: r === undefined ? undefined : this.fixedEvents.get(k) };
+        if (this.activities.size >= 1000) this.activities.clear();
+        this.activities.set(activity, known);
+      }
+      key = known.key;
+      const rules = known.rules;
+      const fixed = known.fixed;
       if (fixed !== undefined) {
         events = fixed; // the same events for every row of this activity: shared, never changed
       } else if (rules !== undefined) {
