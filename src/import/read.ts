@@ -876,10 +876,7 @@ class Converter<T> {
       this.csvRow(text.slice(start, end).split(','), line, null); // its reject
       return;
     }
-    // One new flat string (a join of two makes one): a slice of the text would keep the whole
-    // chunk alive while the row waits, and a concatenation is two objects.
-    const deferred = [',', text.slice(start, end)].join('');
-    (this.out as Array<ImportRecord<DeferredRow>>).push({ kind: 'row', line, row: { ticketId, deferred } });
+    (this.out as Array<ImportRecord<DeferredRow>>).push({ kind: 'row', line, row: { ticketId, sep: ',', cells: text.slice(start, end) } });
   }
 
   // ---------------------------------------------------------------- deferred rows
@@ -1169,9 +1166,7 @@ class Converter<T> {
       return;
     }
     if (this.deferring) {
-      // one flat string: it holds no reference to the chunk read from the file
-      (cells as string[]).unshift(''); // the separator first
-      (this.out as Array<ImportRecord<DeferredRow>>).push({ kind: 'row', line, row: { ticketId, deferred: (cells as string[]).join(CELL_SEP) } });
+      (this.out as Array<ImportRecord<DeferredRow>>).push({ kind: 'row', line, row: { ticketId, sep: CELL_SEP, cells: (cells as string[]).join(CELL_SEP) } });
       return;
     }
     const at = this.time(plan, cells, plan.at, 'at', line, true);

@@ -14,6 +14,7 @@ import { allRowsKnown, mergeEventRows, mergeTicketRow, type Merged } from './mer
 import { rowHash } from './digest.js';
 import { forEachRecord } from './records.js';
 import { LineSet, ticketEnds } from './ticket-ends.js';
+import { WaitingText } from './waiting.js';
 import type { DeferredRow, EventRow, ImportRecord, ReaderOptions, ReadReport, TicketRow } from './types.js';
 
 export interface ImportSummary {
@@ -179,18 +180,19 @@ export async function runImport(
       const ends = opts.reader.source === '-' || !readers.readEventTickets ? undefined : await ticketEnds(readers.readEventTickets, reader, DECIDE_ROWS);
       // Waiting rows by ticket, in the order tickets were (re)queued; `last` = the number of the
       // ticket's last row, so that the oldest are found without reordering the map per row.
-      // In time order, rows wait unread (a string each, their lines in `lines`) and are read
-      // when their ticket is merged: most of a row's objects are then made and dropped at
-      // once, and the garbage collector does not copy them again and again while they wait.
-      const byTicket = new Map<string, { rows: Array<EventRow | string>; lines: number[]; last: number }>();
+      // In time order, rows wait unread, as text outside the heap (a slot of `waiting` each),
+      // and are read when their ticket is merged.
+      const byTicket = new Map<string, { rows: Array<EventRow | number>; last: number }>();
       const deferred = ends instanceof LineSet && readers.readEventsDeferred ? readers.readEventsDeferred(reader) : null;
-      const readRows = (rows: Array<EventRow | string>, lines: number[]): EventRow[] => {
-        if (deferred === null) return rows as EventRow[];
+      const waiting = deferred ? new WaitingText() : null;
+      const readRows = (rows: Array<EventRow | number>): EventRow[] => {
+        if (deferred === null || waiting === null) return rows as EventRow[];
         const out: EventRow[] = [];
-        for (let i = 0, u = 0; i < rows.length; i++) {
+        for (let i = 0; i < rows.length; i++) {
           const r = rows[i];
-          if (typeof r !== 'string') { out.push(r); continue; }
-          const rec = deferred.read(r, lines[u++]);
+          if (typeof r !== 'number') { out.push(r); continue; }
+          const line = waiting.lineOf(r);
+          const rec = deferred.read(waiting.take(r), line);
           if (rec.kind === 'row') out.push(rec.row);
           else reject(rec);
         }
@@ -213,8 +215,8 @@ export async function runImport(
       let comebacksAtPass = 0;
       let mergedAtPass = 0;
       // `last`: the ticket's last row is among them (it cannot come back: no round to remember)
-      const mergeTicket = (id: string, waiting: Array<EventRow | string>, lines: number[], last = false): void => {
-        const rows = readRows(waiting, lines);
+      const mergeTicket = (id: string, queued: Array<EventRow | number>, last = false): void => {
+        const rows = readRows(queued);
         if (rows.length === 0) return; // all rejected
         const before = rounds.get(id);
         if (before === undefined) {
@@ -245,7 +247,7 @@ export async function runImport(
         if (w === undefined) return;
         byTicket.delete(id);
         buffered -= w.rows.length;
-        mergeTicket(id, w.rows, w.lines, last);
+        mergeTicket(id, w.rows, last);
       };
       /**
        * Merges the tickets seen least recently until `keep` rows wait: first passing over the
@@ -261,7 +263,7 @@ export async function runImport(
             byTicket.delete(id);
             if (pass === 0 && w.last > recent) { byTicket.set(id, w); continue; }
             buffered -= w.rows.length;
-            mergeTicket(id, w.rows, w.lines);
+            mergeTicket(id, w.rows);
           }
         }
       };
@@ -283,18 +285,14 @@ export async function runImport(
         }
         lastId = id;
         const row = rec.row;
-        const unread = 'deferred' in row;
+        const queued = 'cells' in row ? (waiting as WaitingText).put(row.sep, row.cells, rec.line) : row;
         const w = byTicket.get(id);
         if (w === undefined) {
-          byTicket.set(id, { rows: [unread ? row.deferred : row], lines: unread ? [rec.line] : NO_LINES, last: summary.rowsRead });
+          byTicket.set(id, { rows: [queued], last: summary.rowsRead });
           // a ticket merged already: not grouped by ticket after all (more than 1 in 50)
           if (rounds.has(id) && ++comebacks > 20 && eager && comebacks * 50 > merged) eager = false;
         } else {
-          if (unread) {
-            w.rows.push(row.deferred);
-            if (w.lines === NO_LINES) w.lines = [rec.line];
-            else w.lines.push(rec.line);
-          } else w.rows.push(row);
+          w.rows.push(queued);
           w.last = summary.rowsRead;
         }
         buffered++;
@@ -326,8 +324,6 @@ export async function runImport(
   return summary;
 }
 
-
-const NO_LINES: number[] = [];
 
 /** Event-log rows waiting at most before the least recently seen tickets are merged and written. */
 const ROUND_ROWS = Number(process.env.SLA_IMPORT_ROUND_ROWS) || 20_000;

@@ -72,13 +72,14 @@ export interface EventRow {
 
 /**
  * A row of an event log not read yet (readEventsDeferred): its ticket, and its cells as one
- * flat string — the separator of its cells, then the cells (its line after a comma, or its
- * cells joined by NULs). A row that waits for its ticket's later rows costs the garbage
- * collector one string instead of a dozen objects.
+ * text — its line (`sep` ','), or its cells joined by NULs (`sep` NUL) — to be read later
+ * from `sep + cells`. `cells` may be a slice of the text read from the file: a caller that
+ * keeps it copies it (see import/waiting.ts).
  */
 export interface DeferredRow {
   ticketId: string;
-  deferred: string;
+  sep: string;
+  cells: string;
 }
 
 export type ImportRecord<T> =

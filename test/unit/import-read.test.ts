@@ -660,7 +660,7 @@ describe('the quick passes over an event log (a first pass for tickets; rows rea
     const later: Array<ImportRecord<EventRow>> = [];
     let deferred = 0;
     for await (const r of d.records) {
-      if (r.kind === 'row' && 'deferred' in r.row) { deferred++; later.push(d.read(r.row.deferred, r.line)); } else later.push(r as ImportRecord<EventRow>);
+      if (r.kind === 'row' && 'cells' in r.row) { deferred++; later.push(d.read(r.row.sep + r.row.cells, r.line)); } else later.push(r as ImportRecord<EventRow>);
     }
     expect(deferred).toBeGreaterThan(5900);
     expect(later).toEqual(full);

@@ -1,0 +1,87 @@
+// Rows of an event log in time order that wait for their ticket's last row, kept as UTF-8
+// text outside the JavaScript heap. Kept as strings they live just long enough for the
+// garbage collector to copy each of them twice (young, then old) and then die old — the
+// costliest kind of object; here the collector never sees them.
+
+/**
+ * Text slots in one growing buffer; a slot's bytes are reclaimed by compaction. The text is
+ * stored as UTF-8: text decoded from a file (where anything that was not UTF-8 became
+ * U+FFFD) comes back the same.
+ */
+export class WaitingText {
+  private buf: Buffer;
+  private used = 0;
+  /** Bytes of slots not taken yet. */
+  private live = 0;
+  private start = new Int32Array(1024);
+  /** -1: a free slot. */
+  private len = new Int32Array(1024).fill(-1);
+  private line = new Int32Array(1024);
+  private free: number[] = [];
+  private slots = 0;
+
+  constructor(bytes = 1 << 20) {
+    this.buf = Buffer.allocUnsafe(bytes);
+  }
+
+  /** Keeps `sep` (one ASCII character) + `text` (and its line) until take(); returns its slot. */
+  put(sep: string, text: string, line: number): number {
+    const need = 1 + 3 * text.length;
+    if (this.used + need > this.buf.length) this.compact(need);
+    const at = this.used;
+    this.buf[at] = sep.charCodeAt(0);
+    const n = 1 + this.buf.write(text, at + 1, 'utf8');
+    this.used += n;
+    this.live += n;
+    const slot = this.free.length > 0 ? (this.free.pop() as number) : this.newSlot();
+    this.start[slot] = at;
+    this.len[slot] = n;
+    this.line[slot] = line;
+    return slot;
+  }
+
+  /** The text of a slot (its separator first), which is then free. */
+  take(slot: number): string {
+    const at = this.start[slot];
+    const n = this.len[slot];
+    this.len[slot] = -1;
+    this.live -= n;
+    this.free.push(slot);
+    if (this.live === 0) this.used = 0; // nothing waits: start over at the beginning
+    return this.buf.toString('utf8', at, at + n);
+  }
+
+  lineOf(slot: number): number {
+    return this.line[slot];
+  }
+
+  private newSlot(): number {
+    if (this.slots === this.len.length) {
+      const n = this.slots * 2;
+      const grow = (a: Int32Array): Int32Array<ArrayBuffer> => { const b = new Int32Array(n); b.set(a); return b; };
+      this.start = grow(this.start);
+      this.line = grow(this.line);
+      const len = new Int32Array(n).fill(-1);
+      len.set(this.len);
+      this.len = len;
+    }
+    return this.slots++;
+  }
+
+  /** Moves the live slots to the front of a buffer with room for `need` more bytes (twice as large when half full). */
+  private compact(need: number): void {
+    let size = this.buf.length;
+    while ((this.live + need) * 2 > size) size *= 2;
+    const to = Buffer.allocUnsafe(size);
+    let at = 0;
+    for (let s = 0; s < this.slots; s++) {
+      const n = this.len[s];
+      if (n < 0) continue;
+      this.buf.copy(to, at, this.start[s], this.start[s] + n);
+      this.start[s] = at;
+      at += n;
+    }
+    this.buf = to;
+    this.used = at;
+  }
+}
