@@ -7,18 +7,10 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, baseConfig, sla, slaAsync, tempDir, writeJson } from './helpers.js';
+import { BIN, baseConfig, childEnv, sla, slaAsync, tempDir, writeJson } from './helpers.js';
 
 const HEADER = 'id,subject,customer,tier,priority,status,assignee,created_at,first_response_at,resolved_at,updated_at';
 const BIG_ROWS = 25_000;
-
-/** The environment helpers.ts gives the CLI. */
-function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', SLA_ACTOR: 'tester' };
-  delete env.SLA_CONFIG;
-  delete env.SLA_DB;
-  return env;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

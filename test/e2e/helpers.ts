@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cliEnv } from '../env.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'bin', 'sla');
@@ -15,12 +16,8 @@ export function tempDir(prefix = 'sla-e2e-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', SLA_ACTOR: 'tester', ...extra };
-  delete env.SLA_CONFIG;
-  delete env.SLA_DB;
-  for (const [k, v] of Object.entries(extra)) if (v === undefined) delete env[k];
-  return env;
+export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return cliEnv(extra);
 }
 
 /** Synchronous run: args after `sla`. */

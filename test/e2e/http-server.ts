@@ -14,6 +14,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { cliEnv } from '../env.js';
 import { BIN, tempDir } from './helpers.js';
 
 export type Behavior =
@@ -241,8 +242,7 @@ export class SmtpSink {
 export interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
 export function spawnSla(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; clean?: boolean }): { child: ChildProcess; done: Promise<Run> } {
-  const env: NodeJS.ProcessEnv = opts.clean ? { ...opts.env } : { ...process.env, NO_COLOR: '1', SLA_ACTOR: 'tester', ...opts.env };
-  if (!opts.clean) { delete env.SLA_CONFIG; delete env.SLA_DB; }
+  const env: NodeJS.ProcessEnv = opts.clean ? { ...opts.env } : cliEnv(opts.env);
   const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env });
   let stdout = '';
   let stderr = '';

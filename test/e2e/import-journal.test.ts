@@ -8,7 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { BIN, baseConfig, sla, tempDir, writeJson } from './helpers.js';
+import { BIN, baseConfig, childEnv, sla, tempDir, writeJson } from './helpers.js';
 
 const HEADER = 'id,subject,customer,priority,status,created_at,first_response_at,resolved_at,updated_at';
 const rows = (from: number, n: number): string[] =>
@@ -85,7 +85,7 @@ describe('a first import through a rollback journal', () => {
     // A named pipe the import reads from: it is surely mid-file when killed.
     const fifo = join(dir, 'pipe.csv');
     execFileSync('mkfifo', [fifo]);
-    const child = spawn(process.execPath, [BIN, 'import', fifo], { cwd: dir, env: { ...process.env, ...env(), NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [BIN, 'import', fifo], { cwd: dir, env: childEnv(env()) });
     const closed = new Promise((r) => child.on('close', r));
     const writer = createWriteStream(fifo);
     writer.write([HEADER, ...rows(1, 20_000)].join('\n') + '\n');

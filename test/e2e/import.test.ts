@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { BIN, ROOT, baseConfig, sla, tempDir, writeJson } from './helpers.js';
+import { BIN, ROOT, baseConfig, childEnv, sla, tempDir, writeJson } from './helpers.js';
 
 const HEADER = 'id,subject,customer,tier,priority,status,assignee,tags,created_at,first_response_at,resolved_at,updated_at,region';
 
@@ -155,7 +155,7 @@ describe('ticket rows', () => {
     writeFileSync(join(dir, 'first.csv'), [HEADER, 'keep,x,,,urgent,open,,,2025-11-01T10:00:00Z,,,,'].join('\n'));
     sla(['import', 'first.csv'], { cwd: dir });
     // The import reads standard input that never ends, so it is surely mid-file when killed.
-    const child = spawn(process.execPath, [BIN, 'import', '-', '--format', 'csv'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [BIN, 'import', '-', '--format', 'csv'], { cwd: dir, env: childEnv() });
     const rows = [HEADER];
     for (let i = 0; i < 20_000; i++) rows.push(`k${i},subject ${i},acme,,urgent,open,,,2025-11-01T10:00:00Z,,,,`);
     child.stdin.write(rows.join('\n') + '\n');
