@@ -74,10 +74,12 @@ writeFileSync(f, JSON.stringify(c, null, 2));
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** A temporary copy of the examples, as a clone has them. */
-function project(): string {
-  const dir = tempDir('sla-readme-');
-  cpSync(join(ROOT, 'examples'), join(dir, 'examples'), { recursive: true });
+/** What running the demo leaves in examples/ (git ignores it): not part of a fresh clone. */
+const DEMO_OUTPUT = /\.(db|db-wal|db-shm|db-journal|sqlite)$|demo-alerts\.ndjson$/;
+
+/** A copy of the examples as a fresh clone has them, in `dir` (a new temporary folder by default). */
+function project(dir = tempDir('sla-readme-')): string {
+  cpSync(join(ROOT, 'examples'), join(dir, 'examples'), { recursive: true, filter: (src) => !DEMO_OUTPUT.test(src) });
   return dir;
 }
 
@@ -182,7 +184,7 @@ describe('README: the blocks, run', () => {
     mkdirSync(join(root, 'shared', 'data'), { recursive: true });
     symlinkSync(realLog, join(root, 'shared', 'data', 'helpdesk-events.csv'));
     mkdirSync(dir);
-    cpSync(join(ROOT, 'examples'), join(dir, 'examples'), { recursive: true });
+    project(dir);
     const r = runBlock(block('sla import ../shared/data/helpdesk-events.csv').text, dir, DEMO_AT, { SLA_CONFIG: 'examples/sla.config.json' });
     expect(r.code, r.stderr).toBe(0);
     const prose = /the full log gives ([^:]+):\s+([^.]+)\./.exec(README);
