@@ -97,7 +97,8 @@ export class Context {
   /** The instant the command acts at: --at, else the wall clock (read once). */
   async now(): Promise<number> {
     if (this.cachedNow === undefined) {
-      this.cachedNow = this.globals.at
+      // `--at ""` is an error (not "now"): an empty variable in a script must not go unnoticed
+      this.cachedNow = this.globals.at !== undefined
         ? await this.parseTime(this.globals.at, (await this.config()).timezone, '--at')
         : this.wallClock();
     }

@@ -583,6 +583,8 @@ class Converter<T> {
   private readonly rules: Record<string, RuleEvent[]> | null;
   private readonly otherwise: 'note' | 'ignore';
   private readonly optional: Set<string>;
+  /** The latest instant a timestamp may be: ten years after the import's now. */
+  private readonly latest: number;
   /** The time fields of the row being read (see times()). */
   private readonly tm: Times = { created_at: null, first_response_at: null, resolved_at: null, closed_at: null, updated_at: null };
   /** Activities read so far (as read): their key, rules and fixed events. */
@@ -598,6 +600,7 @@ class Converter<T> {
   constructor(private readonly mode: Mode, private readonly opts: ReaderOptions, private readonly sourceName: string) {
     const mapping = (opts.mapping ?? null) as LoadedMapping | null;
     this.mapping = mapping;
+    this.latest = opts.now !== undefined ? opts.now + LATER_MS : LATEST;
     const vocab: Vocabulary = opts.vocab;
     this.timeFormat = describeTimestampFormat(mapping?.timestamps?.format);
     this.parseTime = compileTimestampParser({
@@ -1012,7 +1015,19 @@ class Converter<T> {
       this.reject(plan, cells, line, `${this.label(plan, field)} "${s}" is not a valid timestamp (expected ${this.timeFormat})`);
       return undefined;
     }
+    if (t < EARLIEST || t > this.latest) {
+      this.reject(plan, cells, line, `${this.label(plan, field)} "${s}" is ${this.outside(t)}`);
+      return undefined;
+    }
     return t;
+  }
+
+
+  /** Why an instant outside the accepted window is refused (for a reject). */
+  private outside(t: number): string {
+    return t < EARLIEST
+      ? 'before 1970 (a date a helpdesk export cannot hold: check the column and the format)'
+      : `more than ten years after now (${(isoUtc(this.latest - LATER_MS) ?? '').slice(0, 10)}): check the column and the format`;
   }
 
   /** `text` as a canonical status or priority; null (after rejecting) when unknown. */
@@ -1085,6 +1100,7 @@ class Converter<T> {
   private ticket(plan: Plan, cells: Cell[], line: number): void {
     const id = this.text(cells, plan.id);
     if (id === null) { this.reject(plan, cells, line, `missing ${this.label(plan, 'id')}`); return; }
+    if (id.includes('\u0000')) { this.reject(plan, cells, line, `${this.label(plan, 'id')} contains a NUL byte`); return; }
     if (!this.times(plan, cells, line, true)) return;
     const tm = this.tm;
     const createdAt = tm.created_at as number;
@@ -1145,7 +1161,12 @@ class Converter<T> {
         this.reject(plan, cells, line, `"${plan.header[d.add]}" is "${s}", not a number of ${d.unit} (it derives ${d.field})`);
         return false;
       }
-      tm[d.field as keyof Times] = base + Math.round(n * d.unitMs);
+      const t = base + Math.round(n * d.unitMs);
+      if (t > this.latest) {
+        this.reject(plan, cells, line, `"${plan.header[d.add]}" is "${s}": it derives ${d.field} ${this.outside(t)}`);
+        return false;
+      }
+      tm[d.field as keyof Times] = t;
     }
     return true;
   }
@@ -1161,6 +1182,8 @@ class Converter<T> {
   private event(plan: Plan, cells: Cell[], line: number, idCell = plan.ticketId): void {
     const ticketId = this.text(cells, idCell);
     if (ticketId === null) { this.reject(plan, cells, line, `missing ${this.label(plan, 'ticket_id')}`); return; }
+    // an id nobody can type (nor see): a broken export
+    if (ticketId.includes('\u0000')) { this.reject(plan, cells, line, `${this.label(plan, 'ticket_id')} contains a NUL byte`); return; }
     if (this.opts.ticketsOnly) {
       (this.out as Array<ImportRecord<Pick<EventRow, 'ticketId'>>>).push({ kind: 'row', line, row: { ticketId } });
       return;
@@ -1259,6 +1282,15 @@ class Converter<T> {
 }
 
 const NO_EVENTS: readonly RowEvent[] = Object.freeze([]);
+
+/**
+ * The window of instants an import accepts: from 1970 (a year-0001 date is a broken column,
+ * not a ticket; calendars and reports are not made for centuries) to ten years after now
+ * (a far-future date is one too); without a now, to the end of year 9999.
+ */
+const EARLIEST = Date.UTC(1970, 0, 1);
+const LATER_MS = 10 * 365.25 * 86_400_000;
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /** Between the cells of a deferred row (a chunk of text that holds one stops the deferring). */
 const CELL_SEP = '\u0000';

@@ -48,6 +48,8 @@ export interface ImportSummary {
   otherwiseRows: number;
   /** With a mapping: columns taken for a field because of their name. */
   implicitColumns: Array<{ field: string; column: string }>;
+  /** Tickets created after the import's now (a time zone or clock off?): imported, and counted here. */
+  createdAfterNow: number;
 }
 
 export interface ImportOptions {
@@ -82,10 +84,10 @@ export async function runImport(
     source: opts.reader.source, mode: opts.events ? 'events' : 'tickets', rowsRead: 0, ticketsNew: 0, ticketsUpdated: 0,
     ticketsUnchanged: 0, rowsStale: 0, eventsAdded: 0, rejected: 0, withoutPolicy: 0, withoutPolicyReasons: {},
     committed: false, dryRun: opts.dryRun, strict: opts.strict, eventsByType: {}, rowsKnown: 0, createdAfterFirstRow: 0,
-    rulesUnmatched: [], otherwise: [], otherwiseRows: 0, implicitColumns: [],
+    rulesUnmatched: [], otherwise: [], otherwiseRows: 0, implicitColumns: [], createdAfterNow: 0,
   };
   const report: ReadReport = opts.reader.report ?? { implicitColumns: [], ruleRows: new Map(), otherwise: new Map() };
-  const reader: ReaderOptions = { ...opts.reader, report };
+  const reader: ReaderOptions = { ...opts.reader, report, now: opts.now };
 
   const choosePolicy = policyChooser<Ticket>(settings.policies, settings.tierMultipliers, TICKET_FIELD_NAMES, ticketFields);
 
@@ -125,6 +127,7 @@ export async function runImport(
       return outcome;
     }
     const t = m.ticket;
+    if (prev < 0 && t.createdAt > opts.now) summary.createdAfterNow++;
     if (!t.assignment) {
       // assignTicket's choice without its match trace (built for `show`, wasted here), on the
       // priority the ticket had when its clock started (a later change keeps the targets).

@@ -117,6 +117,8 @@ export interface ReaderOptions {
   ticketsOnly?: boolean;
   /** Event logs: CSV rows are read later (see readEventsDeferred). */
   deferRows?: boolean;
+  /** The import's now: timestamps later than ten years after it are rejected (none when absent). */
+  now?: Instant;
 }
 
 /** A mapping file (see README "Mapping files"); validated by loadMapping. */

@@ -94,6 +94,44 @@ describe('ticket rows', () => {
     expect(rejects[5]).toMatch(/^b5,unknown status,.*,7,"unknown status ""frozen""/);
   });
 
+  it('timestamps before 1970 or more than ten years after now are rejected with their line; a ticket created after now is imported and counted', () => {
+    // the office calendar (business hours), where a year-0001 date used to crash the import
+    writeJson(join(dir, 'sla.config.json'), baseConfig());
+    writeFileSync(join(dir, 'dates.csv'), [HEADER,
+      'old,year one,acme,,urgent,open,,,0001-01-01T10:00:00Z,,,,',
+      'far,year 2099,acme,,urgent,open,,,2099-01-01T10:00:00Z,,,,',
+      'late,resolved in 2999,acme,,urgent,resolved,,,2025-11-01T10:00:00Z,,2999-01-01T10:00:00Z,,',
+      'soon,created tomorrow,acme,,urgent,open,,,2025-11-03T10:00:00Z,,,,',
+      'ok,today,acme,,urgent,open,,,2025-11-01T10:00:00Z,,,,',
+    ].join('\n') + '\n');
+    const r = sla(['--at', '2025-11-02T12:00Z', 'import', 'dates.csv'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^dates\.csv:2: created_at "0001-01-01T10:00:00Z" is before 1970/m);
+    expect(r.stderr).toMatch(/^dates\.csv:3: created_at "2099-01-01T10:00:00Z" is more than ten years after now \(2025-11-02\)/m);
+    expect(r.stderr).toMatch(/^dates\.csv:4: resolved_at "2999-01-01T10:00:00Z" is more than ten years after now/m);
+    expect(r.stdout).toMatch(/2 new .* 3 rejected/);
+    expect(r.stdout).toMatch(/warning: 1 tickets were created after now — check the file's time zone/);
+    const json = JSON.parse(sla(['--at', '2025-11-02T12:00Z', 'import', 'dates.csv', '--dry-run', '--json'], { cwd: dir }).stdout);
+    expect(json).toMatchObject({ rejected: 3, createdAfterNow: 0, ticketsUnchanged: 2 }); // counted when imported, not when unchanged
+    expect(show('soon', '2025-11-04T00:00Z').createdAt).toBe('2025-11-03T10:00:00Z');
+    // --at "" (an empty variable in a script) is refused, not read as now
+    const empty = sla(['--at', '', 'list'], { cwd: dir });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/--at "" is not a time/);
+  });
+
+  it('an id with a NUL byte (nobody can type it) rejects its row, in ticket exports and event logs', () => {
+    writeFileSync(join(dir, 'nul.csv'), [HEADER, 'a\u0000b,nul,acme,,urgent,open,,,2025-11-01T10:00:00Z,,,,', 'ok,fine,acme,,urgent,open,,,2025-11-01T10:00:00Z,,,,'].join('\n') + '\n');
+    const r = sla(['--at', '2025-11-02T12:00Z', 'import', 'nul.csv'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^nul\.csv:2: id contains a NUL byte$/m);
+    expect(count('SELECT group_concat(id) FROM tickets')).toBe('ok');
+    writeFileSync(join(dir, 'log.csv'), 'ticket_id,at,type,value\nx\u0000y,2025-11-01T10:00:00Z,status,open\nlog1,2025-11-01T10:00:00Z,status,open\n');
+    const e = sla(['--at', '2025-11-02T12:00Z', 'import', 'log.csv', '--events'], { cwd: dir });
+    expect(e.stderr).toMatch(/^log\.csv:2: ticket_id contains a NUL byte$/m);
+    expect(e.stdout).toMatch(/1 new .* 1 rejected/);
+  });
+
   it('--strict commits nothing when a row is bad; --dry-run commits nothing at all', () => {
     writeFileSync(join(dir, 'mixed.csv'), [HEADER, 'a,x,,,urgent,open,,,2025-11-01T10:00:00Z,,,,', 'b,x,,,urgent,open,,,nope,,,,'].join('\n'));
     const strict = sla(['import', 'mixed.csv', '--strict', '--json'], { cwd: dir });
