@@ -90,6 +90,8 @@ function summaryDetails(s: ImportSummary, n: (x: number) => string): string[] {
   const statuses = Object.entries(s.eventsByType).filter(([k]) => k.startsWith('status:'));
   if (statuses.length) out.push(`status events by status: ${statuses.map(([k, v]) => `${k.slice(7)} ${n(v)}`).join(', ')}`);
   if (s.rowsKnown) out.push(`${n(s.rowsKnown)} rows were already imported and were skipped`);
+  if (s.invalidUtf8) out.push(`warning: ${n(s.invalidUtf8)} byte sequences were not UTF-8 and were read as "\ufffd" — export the file as UTF-8`);
+  if (s.controlChars) out.push(`${n(s.controlChars)} control characters in text fields (terminal escapes, NULs) were stored as "\ufffd"`);
   if (s.createdAfterNow) out.push(`warning: ${n(s.createdAfterNow)} tickets were created after now — check the file's time zone (a timestamp without an offset is read in the config's or the mapping's zone) or --at`);
   if (s.createdAfterFirstRow) out.push(`${n(s.createdAfterFirstRow)} tickets have a created_at after their first row: created at their first row instead`);
   if (s.rulesUnmatched.length) out.push(`rules that matched no row: ${s.rulesUnmatched.map((r) => JSON.stringify(r)).join(', ')}`);

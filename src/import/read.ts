@@ -90,6 +90,19 @@ interface TextSource {
   read(): Promise<string | null>;
   close(): Promise<void>;
   bytes: number;
+  /** Byte sequences that were not UTF-8, decoded as U+FFFD so far. */
+  invalid: number;
+}
+
+const FFFD = Buffer.from('\ufffd', 'utf8');
+
+/** The U+FFFD the decoder made of `bytes` (decoded as `text`): those in the text, less those the bytes spelled. */
+function invalidSequences(bytes: Buffer, text: string): number {
+  if (text.indexOf('\ufffd') === -1) return 0;
+  let made = 0;
+  for (let i = text.indexOf('\ufffd'); i !== -1; i = text.indexOf('\ufffd', i + 1)) made++;
+  for (let i = bytes.indexOf(FFFD); i !== -1; i = bytes.indexOf(FFFD, i + 3)) made--;
+  return Math.max(0, made);
 }
 
 async function openFile(path: string): Promise<TextSource> {
@@ -118,6 +131,7 @@ async function openFile(path: string): Promise<TextSource> {
   };
   const src: TextSource = {
     bytes: 0,
+    invalid: 0,
     async read() {
       if (done) return null;
       pending ??= start();
@@ -132,7 +146,10 @@ async function openFile(path: string): Promise<TextSource> {
       k ^= 1;
       pending = start(); // into the other buffer
       src.bytes += bytesRead;
-      return decoder.write(cur.subarray(0, bytesRead));
+      const bytes = cur.subarray(0, bytesRead);
+      const text = decoder.write(bytes);
+      src.invalid += invalidSequences(bytes, text);
+      return text;
     },
     async close() {
       if (closed) return;
@@ -151,6 +168,7 @@ function openStream(stream: NodeJS.ReadableStream): TextSource {
   let done = false;
   const src: TextSource = {
     bytes: 0,
+    invalid: 0,
     async read() {
       if (done) return null;
       const r = await it.next();
@@ -162,7 +180,9 @@ function openStream(stream: NodeJS.ReadableStream): TextSource {
       const chunk = r.value;
       if (typeof chunk === 'string') { src.bytes += Buffer.byteLength(chunk); return chunk; }
       src.bytes += chunk.length;
-      return decoder.write(chunk);
+      const text = decoder.write(chunk);
+      src.invalid += invalidSequences(chunk, text);
+      return text;
     },
     async close() {
       if (!done) { done = true; await it.return?.(); }
@@ -981,6 +1001,27 @@ class Converter<T> {
     return s;
   }
 
+  /**
+   * Control characters (C0 but tab and line breaks, DEL, C1: terminal escapes, a NUL) in a
+   * text field, each replaced by U+FFFD and counted. Looked for only once the text read
+   * holds one (`controls`; always for JSON, where "\u001b" spells one).
+   */
+  controls = false;
+
+  private clean(s: string): string {
+    if (!CONTROL.test(s)) return s;
+    return s.replace(CONTROLS, () => {
+      this.report.controlChars = (this.report.controlChars ?? 0) + 1;
+      return '\ufffd';
+    });
+  }
+
+  /** text(), for a field of free text: control characters replaced (see clean). */
+  private words(cells: Cell[], idx: number): string | null {
+    const s = this.text(cells, idx);
+    return s !== null && this.controls ? this.clean(s) : s;
+  }
+
   private label(plan: Plan, field: string): string {
     const src = plan.from[field];
     return src === undefined || src === field ? field : `${field} ("${src}")`;
@@ -1042,13 +1083,13 @@ class Converter<T> {
   /** Fills `into` with the ticket attributes of the row; returns false (after rejecting) when one is bad. */
   private attrs(plan: Plan, cells: Cell[], line: number, into: TicketAttrs): boolean {
     // one named store per field (not into[field]): the row objects keep one shape
-    if (plan.subject >= 0) into.subject = this.text(cells, plan.subject);
-    if (plan.requester >= 0) into.requester = this.text(cells, plan.requester);
-    if (plan.customer >= 0) into.customer = this.text(cells, plan.customer);
-    if (plan.tier >= 0) into.tier = this.text(cells, plan.tier);
-    if (plan.assignee >= 0) into.assignee = this.text(cells, plan.assignee);
-    if (plan.group >= 0) into.group = this.text(cells, plan.group);
-    if (plan.channel >= 0) into.channel = this.text(cells, plan.channel);
+    if (plan.subject >= 0) into.subject = this.words(cells, plan.subject);
+    if (plan.requester >= 0) into.requester = this.words(cells, plan.requester);
+    if (plan.customer >= 0) into.customer = this.words(cells, plan.customer);
+    if (plan.tier >= 0) into.tier = this.words(cells, plan.tier);
+    if (plan.assignee >= 0) into.assignee = this.words(cells, plan.assignee);
+    if (plan.group >= 0) into.group = this.words(cells, plan.group);
+    if (plan.channel >= 0) into.channel = this.words(cells, plan.channel);
     const maps = plan.attrMaps;
     if (maps !== null) {
       for (const f of STR_FIELDS) {
@@ -1076,7 +1117,7 @@ class Converter<T> {
       for (let k = 0; k < list.length; k++) {
         let t = list[k];
         if (t.length > 0 && (t.charCodeAt(0) <= 32 || t.charCodeAt(t.length - 1) <= 32)) t = t.trim();
-        if (t !== '' && (this.missing === null || !this.missing.has(t))) tags.push(t);
+        if (t !== '' && (this.missing === null || !this.missing.has(t))) tags.push(this.controls ? this.clean(t) : t);
       }
       into.tags = tags;
     }
@@ -1084,7 +1125,7 @@ class Converter<T> {
     if (custom.length > 0) {
       let out: Record<string, string> | null = null;
       for (let k = 0; k < custom.length; k++) {
-        const s = this.text(cells, custom[k].idx);
+        const s = this.words(cells, custom[k].idx);
         if (s !== null) {
           out ??= {};
           out[custom[k].name] = s;
@@ -1199,8 +1240,8 @@ class Converter<T> {
     const read: TicketAttrs = {};
     if (!this.attrs(plan, cells, line, read)) return;
     const attrs = present(read);
-    const actor = this.text(cells, plan.actor);
-    const valueText = this.text(cells, plan.value);
+    const actor = this.words(cells, plan.actor);
+    const valueText = this.words(cells, plan.value);
 
     // what the row means
     let events: readonly RowEvent[];
@@ -1229,7 +1270,7 @@ class Converter<T> {
         for (const r of rules) {
           let value: string | null = r.value ?? null;
           if (value === null) {
-            value = valueText ?? (r.type === 'note' ? activity : null);
+            value = valueText ?? (r.type === 'note' ? (this.controls ? this.clean(activity) : activity) : null);
             if (value !== null && (r.type === 'status' || r.type === 'priority')) {
               value = this.known(plan, cells, line, r.type, value, 'the mapping');
               if (value === null) return;
@@ -1238,7 +1279,7 @@ class Converter<T> {
           list.push({ type: r.type, value });
         }
       } else {
-        events = this.otherwise === 'ignore' ? NO_EVENTS : [{ type: 'note', value: activity }];
+        events = this.otherwise === 'ignore' ? NO_EVENTS : [{ type: 'note', value: this.controls ? this.clean(activity) : activity }];
       }
     } else if (plan.type >= 0) {
       const typeText = this.text(cells, plan.type);
@@ -1291,6 +1332,10 @@ const NO_EVENTS: readonly RowEvent[] = Object.freeze([]);
 const EARLIEST = Date.UTC(1970, 0, 1);
 const LATER_MS = 10 * 365.25 * 86_400_000;
 const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** A control character of a text field (see Converter.clean): not tab, LF or CR. */
+export const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+const CONTROLS = new RegExp(CONTROL.source, 'g');
 
 /** Between the cells of a deferred row (a chunk of text that holds one stops the deferring). */
 const CELL_SEP = '\u0000';
@@ -1416,6 +1461,7 @@ class RecordIterator<T> implements AsyncIterator<ImportRecord<T>> {
       },
     };
     converter.deferring = this.mode === 'events' && format === 'csv' && opts.deferRows === true && !opts.ticketsOnly;
+    converter.controls = format !== 'csv'; // JSON can spell a control character as an escape
     this.splitter = format === 'csv' ? new CsvSplitter(sink) : format === 'json' ? new JsonArraySplitter(sink) : new NdjsonSplitter(sink);
     this.converter = converter;
     if (head.length > 0) this.feed(head, false);
@@ -1425,6 +1471,7 @@ class RecordIterator<T> implements AsyncIterator<ImportRecord<T>> {
   private feed(text: string, final: boolean): void {
     const conv0 = this.converter as Converter<T>;
     if (conv0.deferring && text.includes(CELL_SEP)) conv0.deferring = false;
+    if (!conv0.controls && !this.opts.ticketsOnly && CONTROL.test(text)) conv0.controls = true;
     (this.splitter as Splitter).push(text, final);
     const conv = this.converter as Converter<T>;
     if (conv.out.length > 0) {
@@ -1466,6 +1513,7 @@ class RecordIterator<T> implements AsyncIterator<ImportRecord<T>> {
       while (this.buf.length === 0) {
         if (this.done) {
           if (this.source) {
+            if (this.source.invalid > 0 && this.opts.report) this.opts.report.invalidUtf8 = this.source.invalid;
             await this.source.close();
             if (this.opts.onProgress && this.source.bytes !== this.lastProgress) {
               this.lastProgress = this.source.bytes;

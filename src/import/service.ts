@@ -50,6 +50,10 @@ export interface ImportSummary {
   implicitColumns: Array<{ field: string; column: string }>;
   /** Tickets created after the import's now (a time zone or clock off?): imported, and counted here. */
   createdAfterNow: number;
+  /** Byte sequences of the file that were not UTF-8 (each read as U+FFFD). */
+  invalidUtf8: number;
+  /** Control characters in text fields (terminal escapes, NULs …), each stored as U+FFFD. */
+  controlChars: number;
 }
 
 export interface ImportOptions {
@@ -84,7 +88,7 @@ export async function runImport(
     source: opts.reader.source, mode: opts.events ? 'events' : 'tickets', rowsRead: 0, ticketsNew: 0, ticketsUpdated: 0,
     ticketsUnchanged: 0, rowsStale: 0, eventsAdded: 0, rejected: 0, withoutPolicy: 0, withoutPolicyReasons: {},
     committed: false, dryRun: opts.dryRun, strict: opts.strict, eventsByType: {}, rowsKnown: 0, createdAfterFirstRow: 0,
-    rulesUnmatched: [], otherwise: [], otherwiseRows: 0, implicitColumns: [], createdAfterNow: 0,
+    rulesUnmatched: [], otherwise: [], otherwiseRows: 0, implicitColumns: [], createdAfterNow: 0, invalidUtf8: 0, controlChars: 0,
   };
   const report: ReadReport = opts.reader.report ?? { implicitColumns: [], ruleRows: new Map(), otherwise: new Map() };
   const reader: ReaderOptions = { ...opts.reader, report, now: opts.now };
@@ -310,6 +314,8 @@ export async function runImport(
       mergeOldest(0);
     }
     summary.implicitColumns = opts.reader.mapping ? report.implicitColumns : [];
+    summary.invalidUtf8 = report.invalidUtf8 ?? 0;
+    summary.controlChars = report.controlChars ?? 0;
     summary.rulesUnmatched = [...report.ruleRows].filter(([, n]) => n === 0).map(([rule]) => rule);
     const otherwise = [...report.otherwise].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     summary.otherwise = otherwise.slice(0, 10).map(([value, rows]) => ({ value, rows }));

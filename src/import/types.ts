@@ -167,4 +167,8 @@ export interface ReadReport {
   ruleRows: Map<string, number>;
   /** Activities without a rule → rows (each became a note, or was skipped with otherwise "ignore"). */
   otherwise: Map<string, number>;
+  /** Byte sequences of the source that were not UTF-8, each read as U+FFFD. */
+  invalidUtf8?: number;
+  /** Control characters in text fields (terminal escapes, NULs …), each replaced by U+FFFD. */
+  controlChars?: number;
 }

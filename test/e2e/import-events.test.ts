@@ -277,7 +277,7 @@ describe('a log in time order: rows wait unread until their ticket\'s last row',
     // a NUL in a cell (a note's text): the rows are read at once from there on, the same way
     const nul = histories({ 'log.csv': `${header}\n${bad.join('\n')}\nA,2026-03-02T09:05Z,note,x\u0000y,low\n` }, 'log.csv');
     expect(nul.summary).toMatchObject({ rowsRead: 11, rejected: 3, eventsAdded: clean.summary.eventsAdded + 1 });
-    expect(nul.tickets[0].events).toContainEqual(['2026-03-02T09:05:00Z', 'note', 'x\u0000y']);
+    expect(nul.tickets[0].events).toContainEqual(['2026-03-02T09:05:00Z', 'note', 'x\ufffdy']); // a control character in text: U+FFFD
     expect(nul.tickets[1]).toEqual(clean.tickets[1]);
   });
 });

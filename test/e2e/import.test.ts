@@ -132,6 +132,30 @@ describe('ticket rows', () => {
     expect(e.stdout).toMatch(/1 new .* 1 rejected/);
   });
 
+  it('bytes that are not UTF-8 and control characters in text are stored as U+FFFD and counted; a U+FFFD the file spells is not', () => {
+    const rows = [HEADER,
+      'u1,caf\u00e9 \ufffd ok,acme,,urgent,open,,,2025-11-01T10:00:00Z,,,,', // a real é and a real U+FFFD: nothing to count
+      'u2,BAD_BYTES,acme,,urgent,open,,,2025-11-01T10:00:00Z,,,,',
+      'u3,"\u001b[2J\u001b]0;owned\u0007 clear\ttab",ac\u009bme,,urgent,open,,,2025-11-01T10:00:00Z,,,,'];
+    const bytes = Buffer.from(rows.join('\n') + '\n', 'utf8');
+    const at = bytes.indexOf('BAD_BYTES');
+    bytes.write('x\xffy\xc3', at, 'latin1'); // two sequences that are not UTF-8: 0xFF, and 0xC3 before an ASCII byte
+    writeFileSync(join(dir, 'enc.csv'), bytes);
+    const r = sla(['--at', '2025-11-02T12:00Z', 'import', 'enc.csv'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/warning: 2 byte sequences were not UTF-8/);
+    expect(r.stdout).toMatch(/4 control characters in text fields .* were stored as "\ufffd"/);
+    expect(show('u1').subject).toBe('caf\u00e9 \ufffd ok');
+    expect(show('u2').subject).toBe('x\ufffdy\ufffdBYTES');
+    expect(show('u3').subject).toBe('\ufffd[2J\ufffd]0;owned\ufffd clear\ttab');
+    expect(show('u3').customer).toBe('ac\ufffdme');
+    // JSON spells a control character as an escape
+    writeFileSync(join(dir, 'esc.json'), JSON.stringify([{ id: 'j1', subject: 'a\u001b[31mred', priority: 'urgent', status: 'open', created_at: '2025-11-01T10:00:00Z' }]));
+    const j = JSON.parse(sla(['--at', '2025-11-02T12:00Z', 'import', 'esc.json', '--json'], { cwd: dir }).stdout);
+    expect(j).toMatchObject({ controlChars: 1, invalidUtf8: 0, ticketsNew: 1 });
+    expect(show('j1').subject).toBe('a\ufffd[31mred');
+  });
+
   it('--strict commits nothing when a row is bad; --dry-run commits nothing at all', () => {
     writeFileSync(join(dir, 'mixed.csv'), [HEADER, 'a,x,,,urgent,open,,,2025-11-01T10:00:00Z,,,,', 'b,x,,,urgent,open,,,nope,,,,'].join('\n'));
     const strict = sla(['import', 'mixed.csv', '--strict', '--json'], { cwd: dir });
