@@ -6,7 +6,7 @@ import type { Context } from './context.js';
 export async function run(ctx: Context): Promise<number> {
   const format = ctx.format(['table', 'json']);
   try {
-    const config = await ctx.config();
+    const config = await ctx.config({ lintErrors: false }); // its errors are listed below, with the warnings
     const { lintConfig } = await import('../config/lint.js');
     const findings = lintConfig(config, ctx.env, await ctx.now());
     const errors = findings.filter((f) => f.level === 'error');

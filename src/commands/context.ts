@@ -84,22 +84,38 @@ export class Context {
     return f;
   }
 
-  async config(): Promise<Config> {
+  /**
+   * The config, loaded once. A config with an error `config check` reports (an unreachable
+   * policy) is refused here too, for every command (exit 2); `config check` itself asks with
+   * `{ lintErrors: false }` and lists the errors as findings.
+   */
+  async config(opts: { lintErrors?: boolean } = {}): Promise<Config> {
     if (!this.cachedConfig) {
       const { loadConfig } = await import('../config/load.js');
       this.cachedConfig = loadConfig({ configPath: this.globals.config, env: this.env, cwd: this.cwd });
       const { Calendar } = await import('../domain/calendar.js');
       this.calendarClass = Calendar;
     }
+    if (opts.lintErrors !== false && !this.configLinted) {
+      const { configErrors } = await import('../config/lint.js');
+      const errors = configErrors(this.cachedConfig);
+      if (errors.length > 0) {
+        const { ConfigError } = await import('../config/errors.js');
+        throw ConfigError.fromIssues(errors.map(({ path, message }) => ({ path, message })), this.cachedConfig.configPath);
+      }
+      this.configLinted = true;
+    }
     return this.cachedConfig;
   }
+
+  private configLinted = false;
 
   /** The instant the command acts at: --at, else the wall clock (read once). */
   async now(): Promise<number> {
     if (this.cachedNow === undefined) {
       // `--at ""` is an error (not "now"): an empty variable in a script must not go unnoticed
       this.cachedNow = this.globals.at !== undefined
-        ? await this.parseTime(this.globals.at, (await this.config()).timezone, '--at')
+        ? await this.parseTime(this.globals.at, (await this.config({ lintErrors: false })).timezone, '--at')
         : this.wallClock();
     }
     return this.cachedNow;

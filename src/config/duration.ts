@@ -7,6 +7,10 @@ export const DURATION_PATTERN = '^\\s*(?:\\d+\\s*[hH](?:\\s*\\d+\\s*[mM])?|\\d+\
 
 export const DURATION_HINT = 'use e.g. "4h", "90m", "1h30m" or a number of minutes';
 
+/** The longest duration taken (ten years of minutes): a longer target or pause is a typo, and would overflow the arithmetic. */
+export const MAX_DURATION_MINUTES = 10 * 366 * 24 * 60;
+const tooLong = (q: string): Error => new Error(`${q} is more than ten years; an SLA target or a pause that long is a typo (${DURATION_HINT})`);
+
 /**
  * Minutes of a duration: a number of minutes (whole, > 0), or `"45"`, `"90m"`, `"4h"`,
  * `"1h30m"` (also `"1h 30m"`, the way formatDuration prints it; case-insensitive).
@@ -21,6 +25,7 @@ export function parseDuration(v: unknown): number {
       throw new Error(`${v} is not a whole number of minutes; use whole minutes, e.g. ${Math.max(1, Math.round(v))}`);
     }
     if (v <= 0) throw new Error(`${v} is not a duration: it must be more than 0 minutes`);
+    if (v > MAX_DURATION_MINUTES) throw tooLong(String(v));
     return v;
   }
   if (typeof v !== 'string') {
@@ -34,7 +39,7 @@ export function parseDuration(v: unknown): number {
       ? Number(m[1]) * 60 + (m[2] !== undefined ? Number(m[2]) : 0)
       : Number(m[3] ?? m[4]);
     if (minutes <= 0) throw new Error(`${q} is not a duration: it must be more than 0 minutes`);
-    if (!Number.isSafeInteger(minutes)) throw new Error(`${q} is too long a duration`);
+    if (!Number.isSafeInteger(minutes) || minutes > MAX_DURATION_MINUTES) throw tooLong(q);
     return minutes;
   }
   throw new Error(`${q} is not a duration; ${hintFor(text)}`);

@@ -7,7 +7,7 @@ export { ALERT_TYPES, REDACTABLE_FIELDS } from './types.js';
 export { ConfigError, formatIssue, formatPath } from './errors.js';
 export { findConfigPath, loadConfig, parseConfig, type LoadOptions } from './load.js';
 export { resolveSecrets, secretVariables } from './secrets.js';
-export { DURATION_HINT, formatDuration, parseDuration } from './duration.js';
+export { DURATION_HINT, MAX_DURATION_MINUTES, formatDuration, parseDuration } from './duration.js';
 export { formatInterval, parseInterval } from './hours.js';
 export { lintConfig, type LintFinding } from './lint.js';
 export { configJsonSchema, configJsonSchemaText, ConfigSchema } from './schema.js';

@@ -10,6 +10,23 @@ export interface LintFinding { level: 'error' | 'warning'; path: string; message
 
 const lower = (xs: string[]): Set<string> => new Set(xs.map((x) => x.toLowerCase()));
 
+/**
+ * The findings that are errors: a config with one must not run, so every command refuses it
+ * (commands/context.ts), not only `config check`. Needs no environment and no clock.
+ */
+export function configErrors(config: Config): LintFinding[] {
+  const out: LintFinding[] = [];
+  // Unreachable policies: an earlier policy matches every ticket this one matches.
+  config.policies.forEach((p, j) => {
+    const shadow = config.policies.slice(0, j).find((earlier) => covers(earlier.match, p.match));
+    if (!shadow) return;
+    out.push({ level: 'error', path: formatPath(['policies', j]), message: shadow.match === null
+      ? `policy ${JSON.stringify(p.name)} is unreachable: policies[${shadow.index}] (${JSON.stringify(shadow.name)}) has no "match", so it takes every ticket first; move the catch-all last`
+      : `policy ${JSON.stringify(p.name)} is unreachable: every ticket it matches is matched first by policies[${shadow.index}] (${JSON.stringify(shadow.name)}); put the narrower policy first` });
+  });
+  return out;
+}
+
 /** Whether every ticket matched by `b` is also matched by `a` (a is a superset of b). */
 function covers(a: Record<string, string[]> | null, b: Record<string, string[]> | null): boolean {
   if (a === null) return true;
@@ -52,19 +69,10 @@ function smtpHasPassword(url: string): boolean {
  * order within a rule). Messages never contain a secret's value.
  */
 export function lintConfig(config: Config, env: NodeJS.ProcessEnv, now: number): LintFinding[] {
-  const out: LintFinding[] = [];
+  const out: LintFinding[] = configErrors(config);
   const add = (level: LintFinding['level'], path: PropertyKey[], message: string): void => {
     out.push({ level, path: formatPath(path), message });
   };
-
-  // Unreachable policies: an earlier policy matches every ticket this one matches.
-  config.policies.forEach((p, j) => {
-    const shadow = config.policies.slice(0, j).find((earlier) => covers(earlier.match, p.match));
-    if (!shadow) return;
-    add('error', ['policies', j], shadow.match === null
-      ? `policy ${JSON.stringify(p.name)} is unreachable: policies[${shadow.index}] (${JSON.stringify(shadow.name)}) has no "match", so it takes every ticket first; move the catch-all last`
-      : `policy ${JSON.stringify(p.name)} is unreachable: every ticket it matches is matched first by policies[${shadow.index}] (${JSON.stringify(shadow.name)}); put the narrower policy first`);
-  });
 
   if (!config.policies.some((p) => p.match === null)) {
     add('warning', ['policies'], 'no catch-all policy (one without "match"): tickets that match no policy get no SLA');

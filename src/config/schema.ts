@@ -195,7 +195,8 @@ export const ConfigSchema = z.strictObject({
   atRiskThresholdPercent: z.number().min(1).max(99).default(80),
   complianceGoalPercent: z.number().gt(0).max(100).default(90),
   recalculateOnPriorityChange: z.boolean().default(false),
-  tierMultipliers: z.record(z.string(), z.number().gt(0)).default({}),
+  // (0, 100]: a multiplier scales targets; 1e300 made every deadline overflow
+  tierMultipliers: z.record(z.string(), z.number().gt(0).lte(100)).default({}),
   calendars: z.record(z.string(), CalendarSchema).default(DEFAULT_CALENDARS),
   policies: z.array(PolicySchema).min(1),
   alerts: AlertsSchema.optional(),

@@ -97,6 +97,10 @@ describe('sla config check', () => {
     ['no targets', (c) => { c.policies[1].targets = {}; return c; }, /policies\[1\]\.targets/],
     ['bad duration', (c) => { c.policies[1].targets.urgent.resolution = '4 hours'; return c; }, /policies\[1\]\.targets\.urgent\.resolution: "4 hours" is not a duration; use "4h" or minutes/],
     ['a day', (c) => { c.policies[1].targets.urgent.resolution = '2d'; return c; }, /"2d".*48h/],
+    // numbers that passed and then crashed every command
+    ['1e308 minutes', (c) => { c.policies[1].targets.urgent.resolution = 1e308; return c; }, /policies\[1\]\.targets\.urgent\.resolution: .*more than ten years/],
+    ['"100000h"', (c) => { c.policies[1].targets.urgent.firstResponse = '100000h'; return c; }, /policies\[1\]\.targets\.urgent\.firstResponse: "100000h" is more than ten years/],
+    ['a tier multiplier of 1e300', (c) => ({ ...c, tierMultipliers: { enterprise: 1e300 } }), /tierMultipliers\.enterprise/],
   ];
   for (const [name, mutate, pattern] of bad) {
     it(`refuses ${name}: exit 2, the JSON path named, nothing written`, () => {
@@ -111,6 +115,22 @@ describe('sla config check', () => {
       expect(existsSync(join(dir, 'sla.db'))).toBe(false);
     });
   }
+
+  it('a policy no ticket can reach (a catch-all first) is an error for every command, not only for config check', () => {
+    const dir = tempDir();
+    const c = baseConfig();
+    c.policies = [(c.policies as unknown[])[1], (c.policies as unknown[])[0]]; // the catch-all "standard" before enterprise-247
+    writeJson(join(dir, 'sla.config.json'), c);
+    const check = sla(['config', 'check'], { cwd: dir });
+    expect(check.code).toBe(2);
+    expect(check.stdout).toMatch(/^error: policies\[1\]: policy "enterprise-247" is unreachable/m);
+    for (const args of [['due', '--priority', 'urgent'], ['list'], ['import', 'nothing.csv']]) {
+      const r = sla(args, { cwd: dir });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^sla: policies\[1\]: policy "enterprise-247" is unreachable/);
+    }
+    expect(existsSync(join(dir, 'sla.db'))).toBe(false);
+  });
 
   it('malformed JSON names the line and column', () => {
     const dir = tempDir();

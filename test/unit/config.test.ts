@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  ConfigError, findConfigPath, formatDuration, loadConfig, parseConfig, parseDuration, parseInterval,
+  ConfigError, MAX_DURATION_MINUTES, findConfigPath, formatDuration, loadConfig, parseConfig, parseDuration, parseInterval,
   formatInterval, resolveSecrets, secretVariables, type Config,
 } from '../../src/config/index.js';
 
@@ -72,6 +72,13 @@ describe('parseDuration', () => {
     expect(() => parseDuration('soon')).toThrow('"soon" is not a duration; use e.g. "4h", "90m", "1h30m" or a number of minutes');
   });
 
+  it('refuses more than ten years (a typo, and an overflow of the arithmetic)', () => {
+    expect(parseDuration('87840h')).toBe(87840 * 60); // ten years of 366 days
+    expect(() => parseDuration('87841h')).toThrow('"87841h" is more than ten years');
+    expect(() => parseDuration(1e308)).toThrow('is more than ten years');
+    expect(() => parseDuration('99999999999999999999m')).toThrow('is more than ten years');
+  });
+
   it('refuses zero, negative, fractional and non-duration values', () => {
     expect(() => parseDuration(0)).toThrow('0 is not a duration: it must be more than 0 minutes');
     expect(() => parseDuration('0m')).toThrow('"0m" is not a duration: it must be more than 0 minutes');
@@ -96,8 +103,8 @@ describe('parseDuration', () => {
 });
 
 describe('round trips', () => {
-  it('parseDuration(formatDuration(n)) === n for every positive whole number of minutes', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 10_000_000 }), (n) => parseDuration(formatDuration(n)) === n));
+  it('parseDuration(formatDuration(n)) === n for every positive whole number of minutes up to ten years', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: MAX_DURATION_MINUTES }), (n) => parseDuration(formatDuration(n)) === n));
   });
   it('parseInterval(formatInterval(iv)) === iv for every non-empty interval', () => {
     const interval = fc.integer({ min: 0, max: 1439 }).chain((start) =>
