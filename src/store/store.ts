@@ -3,7 +3,7 @@
 // so agents' commands, imports and checks can share the file.
 
 import Database from 'better-sqlite3';
-import { chmodSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -447,6 +447,13 @@ export class Store {
   static open(path: string, opts: OpenOptions = {}): Store {
     let db: Database.Database;
     const isNew = path !== ':memory:' && !existsSync(path);
+    // A file written by a newer sla is refused before SQLite opens it (turning on WAL rewrites
+    // its header and makes -wal/-shm files): untouched, byte for byte.
+    if (!isNew && path !== ':memory:') {
+      const version = headerUserVersion(path);
+      const known = lastMigration(opts.migrationsDir);
+      if (version !== null && version > known) throw newerSchema(version, known);
+    }
     try {
       db = new Database(path, { fileMustExist: !opts.create, timeout: BUSY_TIMEOUT_MS });
       // Customer data: a database sla creates is readable by owner and group only.
@@ -640,16 +647,41 @@ export class Store {
 
 }
 
+const newerSchema = (current: number, known: number): StoreError => new StoreError(
+  `database schema version ${current} is newer than this sla knows (${known})`,
+  'it was written by a newer sla; upgrade sla — the file was not touched',
+  1,
+);
+
+function lastMigration(dir?: string): number {
+  const migrations = readMigrations(dir);
+  return migrations.length ? migrations[migrations.length - 1].version : 0;
+}
+
+/**
+ * The schema version (SQLite's user_version, bytes 60–63 of the file's header) read from
+ * the file itself, without SQLite; null when the file is not an SQLite database (SQLite then
+ * says so). A newer version only in an unmerged WAL is caught by migrate() instead, when
+ * opening the file changes nothing: it is in WAL mode already.
+ */
+function headerUserVersion(path: string): number | null {
+  let fd: number | null = null;
+  try {
+    fd = openSync(path, 'r');
+    const head = Buffer.alloc(100);
+    if (readSync(fd, head, 0, 100, 0) < 100 || head.toString('latin1', 0, 16) !== 'SQLite format 3\u0000') return null;
+    return head.readUInt32BE(60);
+  } catch {
+    return null;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
 function migrate(db: Database.Database, migrations: Migration[]): void {
   const known = migrations.length ? migrations[migrations.length - 1].version : 0;
   const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > known) {
-    throw new StoreError(
-      `database schema version ${current} is newer than this sla knows (${known})`,
-      'it was written by a newer sla; upgrade sla — the file was not touched',
-      1,
-    );
-  }
+  if (current > known) throw newerSchema(current, known);
   for (const m of migrations) {
     if (m.version <= current) continue;
     db.transaction(() => {

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { copyFileSync, mkdtempSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -39,6 +40,20 @@ describe('store', () => {
 
   it('refuses a missing file unless asked to create it', () => {
     expect(() => Store.open(join(dir, 'missing.db'))).toThrow(StoreError);
+  });
+
+  it('refuses a database written by a newer sla byte for byte untouched, no -wal or -shm made (a file not in WAL mode)', () => {
+    const path = join(dir, 'newer.db');
+    const raw = new Database(path);
+    raw.pragma('journal_mode = DELETE');
+    raw.exec('CREATE TABLE future (x); INSERT INTO future VALUES (1)');
+    raw.pragma('user_version = 999');
+    raw.close();
+    const hash = () => createHash('sha256').update(readFileSync(path)).digest('hex');
+    const before = hash();
+    expect(() => Store.open(path)).toThrow(/newer than this sla knows \(\d+\)/);
+    expect(hash()).toBe(before);
+    expect(existsSync(`${path}-wal`) || existsSync(`${path}-shm`) || existsSync(`${path}-journal`)).toBe(false);
   });
 
   it('refuses a database written by a newer sla and leaves it untouched', () => {
