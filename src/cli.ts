@@ -50,6 +50,13 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
       try {
         const mod = (await import(`./commands/${name}.js`)) as { run: Action };
         exitCode = await mod.run(ctx, ...args.slice(0, -1));
+      } catch (err) {
+        // A full disk, a read-only or damaged database, a lock held too long: the user's
+        // situation, said as such (not "a bug in sla").
+        const [{ describeFault }, { BUSY_TIMEOUT_MS }] = await Promise.all([import('./store/faults.js'), import('./store/store.js')]);
+        const fault = describeFault(err, ctx.openedDatabase, ctx.osUser(), BUSY_TIMEOUT_MS / 1000);
+        if (fault) throw Object.assign(new Error(fault.message), { hint: fault.hint, exitCode: 1, stack: (err as Error)?.stack });
+        throw err;
       } finally {
         ctx.close();
       }

@@ -151,6 +151,18 @@ export class Context {
     return cal;
   };
 
+  /** The database this command opened (or tried to), for messages about it. */
+  openedDatabase: string | null = null;
+
+  /** The operating-system user sla runs as (for messages about permissions). */
+  osUser(): string {
+    try {
+      return userInfo().username;
+    } catch {
+      return `uid ${process.getuid?.() ?? '?'}`;
+    }
+  }
+
   databasePath(config: Config | null): string {
     if (this.globals.db) return resolve(this.cwd, this.globals.db);
     if (this.env.SLA_DB) return resolve(this.cwd, this.env.SLA_DB);
@@ -163,6 +175,7 @@ export class Context {
       const config = await this.config();
       const { Store } = await import('../store/store.js');
       const path = this.databasePath(config);
+      this.openedDatabase = path;
       this.cachedStore = Store.open(path, opts);
       this.warnIfWorldReadable(path);
     }

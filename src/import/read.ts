@@ -970,10 +970,17 @@ class Converter<T> {
     const cells: Cell[] = new Array<Cell>(keys.length);
     for (let k = 0; k < keys.length; k++) {
       const v = obj[keys[k]];
-      cells[k] = typeof v === 'string' ? v
-        : v === null || v === undefined ? ''
-          : Array.isArray(v) && k === plan.tags ? v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x)))
-            : typeof v === 'object' ? JSON.stringify(v) : String(v);
+      try {
+        cells[k] = typeof v === 'string' ? v
+          : v === null || v === undefined ? ''
+            : Array.isArray(v) && k === plan.tags ? v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x)))
+              : typeof v === 'object' ? JSON.stringify(v) : String(v);
+      } catch (e) {
+        // a value nested thousands deep (JSON.stringify runs out of stack): this row only
+        if (!(e instanceof RangeError)) throw e;
+        this.broken(line, rawText.length > 200 ? `${rawText.slice(0, 200)}…` : rawText, `"${keys[k]}" is nested too deeply to be a ticket field`);
+        return;
+      }
     }
     if (this.mode === 'tickets') this.ticket(plan, cells, line);
     else this.event(plan, cells, line);

@@ -16,7 +16,7 @@ import { trace } from './import-trace.js';
  * How long a connection waits for another's write transaction (an import holds one for
  * its whole file) before "database is locked": long enough for a big import or recalc.
  */
-export const BUSY_TIMEOUT_MS = 30_000;
+export const BUSY_TIMEOUT_MS = Number(process.env.SLA_BUSY_TIMEOUT_MS) || 30_000;
 
 export class StoreError extends Error {
   constructor(message: string, readonly hint: string, readonly exitCode = 1) {

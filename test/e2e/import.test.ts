@@ -156,6 +156,20 @@ describe('ticket rows', () => {
     expect(show('j1').subject).toBe('a\ufffd[31mred');
   });
 
+  it('a JSON value nested 5,000 deep rejects its row only (it aborted the whole import as "a bug")', () => {
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    const row = (id: string, extra = '') => `{"id":"${id}","priority":"urgent","status":"open","created_at":"2025-11-01T10:00:00Z"${extra}}`;
+    writeFileSync(join(dir, 'deep.json'), `[${row('d1', `,"custom":${deep}`)},${row('d2')}]`);
+    writeFileSync(join(dir, 'deep.ndjson'), `${row('n1', `,"x":${deep}`)}\n${row('n2')}\n`);
+    for (const [file, ok] of [['deep.json', 'd2'], ['deep.ndjson', 'n2']]) {
+      const r = sla(['--at', '2025-11-02T12:00Z', 'import', file], { cwd: dir });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^${file.replace('.', '\\.')}:\\d+: "(custom|x)" is nested too deeply to be a ticket field$`, 'm'));
+      expect(r.stderr).not.toMatch(/bug/);
+      expect(show(ok).id).toBe(ok);
+    }
+  });
+
   it('--strict commits nothing when a row is bad; --dry-run commits nothing at all', () => {
     writeFileSync(join(dir, 'mixed.csv'), [HEADER, 'a,x,,,urgent,open,,,2025-11-01T10:00:00Z,,,,', 'b,x,,,urgent,open,,,nope,,,,'].join('\n'));
     const strict = sla(['import', 'mixed.csv', '--strict', '--json'], { cwd: dir });

@@ -1,0 +1,42 @@
+// What a failure of the database or the disk means for the user: one line that says what is
+// wrong and what to do — a full disk, a read-only file, a lock held too long and a damaged
+// file are the user's situation, not a bug in sla. Pure: the error, the path and the user in.
+
+/** An error of SQLite (better-sqlite3's SqliteError) or of the file system, as thrown. */
+interface CodedError { code?: unknown; message?: unknown }
+
+/** The fault as `{ message, hint }` (exit 1), or null when the error is none of these. */
+export function describeFault(err: unknown, dbPath: string | null, user: string, busySeconds: number): { message: string; hint: string } | null {
+  const e = err as CodedError | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const what = typeof e?.message === 'string' ? e.message : '';
+  const db = dbPath ?? 'the database';
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || /disk is full/i.test(what)) {
+    return { message: `the disk holding ${dbPath ?? 'the file'} is full`, hint: 'free some space (or move the database with --db) and run again; this command\'s changes were rolled back' };
+  }
+  if (code.startsWith('SQLITE_READONLY')) {
+    return {
+      message: `${db} cannot be written by user ${user} (${what})`,
+      hint: `make the file and its folder writable by the user sla runs as (the service user: e.g. chown ${user} on both), then run again`,
+    };
+  }
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return {
+      message: `${db} stayed locked by another sla for more than ${busySeconds < 1 ? busySeconds.toFixed(1) : Math.round(busySeconds)} s`,
+      hint: 'another command is writing a lot (an import or a recalc): run again when it has finished',
+    };
+  }
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
+    return {
+      message: `${db} is damaged (${what})`,
+      hint: `stop running sla on it; restore it from a backup, or recover what is readable: sqlite3 ${db} ".recover" | sqlite3 recovered.db`,
+    };
+  }
+  if (code.startsWith('SQLITE_IOERR') || code === 'EIO') {
+    return { message: `an I/O error on ${db} (${code})`, hint: 'check the disk (and its free space), then run again' };
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return { message: `${what}`, hint: `make that file or folder writable by user ${user} (the user sla runs as)` };
+  }
+  return null;
+}
