@@ -25,7 +25,23 @@ export interface MainOptions {
   wallClock?: () => number;
 }
 
+/**
+ * Node's and the libraries' warnings, printed with any password in a URL hidden: a
+ * deprecation warning of Node's url.parse prints the URL it was given whole.
+ */
+let warningsRedacted = false;
+function redactWarnings(): void {
+  if (warningsRedacted) return;
+  warningsRedacted = true;
+  process.removeAllListeners('warning');
+  process.on('warning', (w: Error & { code?: string }) => {
+    const text = `${w.name}${w.code ? ` [${w.code}]` : ''}: ${w.message}`.replace(/(\/\/[^\s:@/]*):\S*@/g, '$1:***@');
+    process.stderr.write(`sla: warning: ${text}\n`);
+  });
+}
+
 export async function main(argv: string[], io: MainOptions = {}): Promise<number> {
+  redactWarnings();
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
   const env = io.env ?? process.env;

@@ -151,9 +151,11 @@ export class Transport {
     try {
       let mailer = this.mailers.get(smtpUrl);
       if (!mailer) {
+        const server = smtpServer(smtpUrl);
+        if (server === null) return { ok: false, permanent: true, error: 'the SMTP URL is not smtp[s]://user:password@host[:port]' };
         const { default: nodemailer } = await import('nodemailer');
         const t = this.tuning.timeoutMs;
-        mailer = nodemailer.createTransport({ url: smtpUrl, connectionTimeout: t, greetingTimeout: t, socketTimeout: t * 2 } as never);
+        mailer = nodemailer.createTransport({ ...server, connectionTimeout: t, greetingTimeout: t, socketTimeout: t * 2 } as never);
         this.mailers.set(smtpUrl, mailer);
       }
       await mailer.sendMail({ from: msg.from, to: msg.to, subject: msg.subject, text: msg.text, messageId: msg.messageId });
@@ -195,4 +197,27 @@ export class Transport {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * nodemailer's options for an smtp:// or smtps:// URL, parsed here. Given the URL itself,
+ * nodemailer parses it with Node's legacy url.parse, whose deprecation warning for a URL
+ * with "#" or a backslash prints it whole, password included. The user and the password are
+ * what comes before the last "@" (split at the first ":"), so "#", "@" or a backslash in a password
+ * need no escaping; %XX escapes are decoded. Null when it is no such URL.
+ */
+export function smtpServer(url: string): { host: string; port: number; secure: boolean; auth?: { user: string; pass: string } } | null {
+  const m = /^(smtps?):\/\/(?:(.*)@)?([^@/?]+)\/?(\?.*)?$/i.exec(url.trim());
+  if (!m) return null;
+  const secure = m[1].toLowerCase() === 'smtps';
+  const hostPort = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(m[3]);
+  if (!hostPort) return null;
+  const host = hostPort[1].replace(/^\[(.*)\]$/, '$1');
+  const port = hostPort[2] !== undefined ? Number(hostPort[2]) : secure ? 465 : 587;
+  const decode = (x: string): string => { try { return decodeURIComponent(x); } catch { return x; } };
+  if (m[2] === undefined) return { host, port, secure };
+  const colon = m[2].indexOf(':');
+  const user = decode(colon < 0 ? m[2] : m[2].slice(0, colon));
+  const pass = colon < 0 ? '' : decode(m[2].slice(colon + 1));
+  return { host, port, secure, auth: { user, pass } };
 }

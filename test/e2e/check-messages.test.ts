@@ -2,6 +2,12 @@
 // webhook (event fields, stable id), e-mail over a real SMTP server on loopback,
 // and redaction.
 
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { cliEnv } from '../env.js';
+import { ROOT } from './helpers.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertProject, SmtpSink, TestServer } from './http-server.js';
 
@@ -147,6 +153,38 @@ describe('alert messages', () => {
     } finally {
       smtp.rcptCode = 250;
     }
+  });
+
+  it('an SMTP password with "#", "@" and a backslash logs in as it is, and is printed nowhere (a Node warning printed the whole URL)', async () => {
+    const secret = 'pa#ss@w\\rd';
+    const p = await alertProject({
+      config: {
+        alerts: {
+          destinations: { leads: { type: 'email', smtp: '$SMTP_URL', from: 'sla@example.com', to: ['leads@example.com'] } },
+          routes: [{ to: ['leads'] }],
+        },
+      },
+      env: { SMTP_URL: `smtp://sla:${secret}@127.0.0.1:${smtp.port}` },
+      tickets: [{ id: 'S1', subject: 'VPN down', customer: 'Acme', priority: 'urgent', status: 'open', created_at: T0 }],
+    });
+    const before = smtp.mails.length;
+    const r = await p.sla(['check', '--at', '2025-11-03T11:35:00Z', '--verbose']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(smtp.mails.length).toBe(before + 1);
+    expect(smtp.logins.at(-1)).toBe(`sla:${secret}`);
+    const places = [r.stdout, r.stderr, ...readdirSync(p.dir).map((f) => readFileSync(join(p.dir, f)).toString('latin1'))];
+    for (const text of places) for (const leak of ['pa#ss', encodeURIComponent(secret)]) expect(text).not.toContain(leak);
+  });
+
+  it('a warning a library prints with a URL shows it without its password', () => {
+    // what nodemailer did with a URL holding "#" or a backslash: Node's url.parse warns with the whole URL
+    const script = `import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'cli.js')).href)}).then(async (m) => {
+      await m.main(['node', 'sla', '--version']);
+      (await import('node:url')).parse('smtp://sla:pa#ss\\\\x@127.0.0.1:25');
+    });`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: cliEnv() });
+    expect(r.stderr).toMatch(/^sla: warning: DeprecationWarning \[DEP0170\]: The URL smtp:\/\/sla:\*\*\*@127\.0\.0\.1:25 is invalid/m);
+    expect(r.stderr).not.toContain('pa#ss');
   });
 
   it('an unset secret keeps alerts queued and says which variable (exit 1), then delivers once it is set', async () => {

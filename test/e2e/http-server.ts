@@ -165,6 +165,8 @@ export class SmtpSink {
   readonly mails: Mail[] = [];
   /** Reply code for RCPT TO (e.g. 550 to test a permanent refusal). */
   rcptCode = 250;
+  /** The credentials clients logged in with, as "user:password" (AUTH PLAIN and LOGIN, decoded). */
+  readonly logins: string[] = [];
 
   private constructor(private readonly server: TcpServer, readonly port: number) {}
 
@@ -185,6 +187,7 @@ export class SmtpSink {
     let inData = false;
     let mail: Mail = { from: '', to: [], data: '', subject: '', text: '' };
     let authStep = 0;
+    let authParts: string[] = [];
     const reply = (line: string): void => void s.write(line + '\r\n');
     reply('220 sink ESMTP');
     s.on('data', (d: Buffer) => {
@@ -209,11 +212,18 @@ export class SmtpSink {
         const line = buf.slice(0, i);
         buf = buf.slice(i + 2);
         const cmd = line.slice(0, 4).toUpperCase();
-        if (authStep > 0) { authStep--; reply(authStep === 0 ? '235 ok' : '334 UGFzc3dvcmQ6'); continue; }
+        if (authStep > 0) {
+          authParts.push(Buffer.from(line, 'base64').toString('utf8'));
+          authStep--;
+          if (authStep === 0) this.login(authParts);
+          reply(authStep === 0 ? '235 ok' : '334 UGFzc3dvcmQ6');
+          continue;
+        }
         if (cmd === 'EHLO') { s.write('250-sink\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n'); }
         else if (cmd === 'HELO') reply('250 sink');
         else if (cmd === 'AUTH') {
-          if (/^AUTH PLAIN \S+/i.test(line)) reply('235 ok');
+          authParts = line.split(' ').slice(2).map((x) => Buffer.from(x, 'base64').toString('utf8'));
+          if (/^AUTH PLAIN \S+/i.test(line)) { this.login(authParts); reply('235 ok'); }
           else if (/^AUTH PLAIN$/i.test(line)) { authStep = 1; reply('334 '); }
           else { authStep = /^AUTH LOGIN \S+/i.test(line) ? 1 : 2; reply('334 VXNlcm5hbWU6'); }
         }
@@ -227,6 +237,12 @@ export class SmtpSink {
       }
     });
     s.on('error', () => undefined);
+  }
+
+  /** AUTH PLAIN's "\0user\0password", or AUTH LOGIN's user then password. */
+  private login(parts: string[]): void {
+    if (parts.length === 1 && parts[0].includes('\u0000')) this.logins.push(parts[0].split('\u0000').slice(1).join(':'));
+    else if (parts.length === 2) this.logins.push(`${parts[0]}:${parts[1]}`);
   }
 
   async close(): Promise<void> {
