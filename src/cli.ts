@@ -25,6 +25,24 @@ export interface MainOptions {
   wallClock?: () => number;
 }
 
+/** The holder note of a database (see Context.holdsWrites), or null. */
+function readHolder(file: string): { what: string; pid: number; since: number } | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as { what: string; pid: number; since: number };
+  } catch {
+    return null;
+  }
+}
+
+const pidAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM'; // alive, another user's
+  }
+};
+
 /**
  * Node's and the libraries' warnings, printed with any password in a URL hidden: a
  * deprecation warning of Node's url.parse prints the URL it was given whole.
@@ -69,8 +87,9 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
       } catch (err) {
         // A full disk, a read-only or damaged database, a lock held too long: the user's
         // situation, said as such (not "a bug in sla").
-        const [{ describeFault }, { BUSY_TIMEOUT_MS }] = await Promise.all([import('./store/faults.js'), import('./store/store.js')]);
-        const fault = describeFault(err, ctx.openedDatabase, ctx.osUser(), BUSY_TIMEOUT_MS / 1000);
+        const [{ describeFault, describeHolder, holderFile }, { BUSY_TIMEOUT_MS }] = await Promise.all([import('./store/faults.js'), import('./store/store.js')]);
+        const holder = ctx.openedDatabase ? describeHolder(readHolder(holderFile(ctx.openedDatabase)), pidAlive) : null;
+        const fault = describeFault(err, ctx.openedDatabase, ctx.osUser(), BUSY_TIMEOUT_MS / 1000, holder);
         if (fault) throw Object.assign(new Error(fault.message), { hint: fault.hint, exitCode: 1, stack: (err as Error)?.stack });
         throw err;
       } finally {

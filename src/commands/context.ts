@@ -1,7 +1,7 @@
 // What every command gets: global options, output streams, the clock (`--at`),
 // and lazily loaded config, calendars and store. Commands return exit codes.
 
-import { statSync } from 'node:fs';
+import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import type { Config } from '../config/types.js';
@@ -193,8 +193,29 @@ export class Context {
     }
   }
 
+  /**
+   * Says, next to the database, that this command holds its write lock for long (`what`: "an
+   * import of big.csv"), so that a command that waits too long for it can say who holds it.
+   * Best effort (a folder that cannot be written only loses the note); removed by close().
+   */
+  async holdsWrites(what: string): Promise<void> {
+    if (!this.openedDatabase || this.openedDatabase === ':memory:') return;
+    const { holderFile } = await import('../store/faults.js');
+    const file = holderFile(this.openedDatabase);
+    try {
+      writeFileSync(file, JSON.stringify({ what, pid: process.pid, since: this.wallClock() }));
+      this.holderNote = file;
+    } catch { /* no note */ }
+  }
+
+  private holderNote: string | null = null;
+
   close(): void {
     this.cachedStore?.close();
     this.cachedStore = undefined;
+    if (this.holderNote) {
+      try { rmSync(this.holderNote, { force: true }); } catch { /* gone */ }
+      this.holderNote = null;
+    }
   }
 }

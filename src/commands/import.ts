@@ -35,6 +35,7 @@ export async function run(ctx: Context, file: string, opts: Opts): Promise<numbe
   const shownName = file === '-' ? '<stdin>' : file;
 
   const store = await ctx.store({ create: true });
+  await ctx.holdsWrites(`an import of ${shownName}`); // a dry run holds the write lock too, until it rolls back
   const rejects: Array<{ line: number; raw: Record<string, string>; reason: string }> = [];
   let shown = 0;
   const onReject = (r: { line: number; raw: Record<string, string>; reason: string }): void => {

@@ -59,6 +59,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   const q = await import('../store/tickets-query.js');
   const actor = ctx.actor();
   const dryRun = Boolean(opts.dryRun);
+  if (!dryRun) await ctx.holdsWrites('a recalc');
 
   const plan = dryRun
     ? makePlan(ctx, config, q.allOpen(store), now, actor)

@@ -6,7 +6,9 @@
 interface CodedError { code?: unknown; message?: unknown }
 
 /** The fault as `{ message, hint }` (exit 1), or null when the error is none of these. */
-export function describeFault(err: unknown, dbPath: string | null, user: string, busySeconds: number): { message: string; hint: string } | null {
+export function describeFault(
+  err: unknown, dbPath: string | null, user: string, busySeconds: number, holder: string | null = null,
+): { message: string; hint: string } | null {
   const e = err as CodedError | null;
   const code = typeof e?.code === 'string' ? e.code : '';
   const what = typeof e?.message === 'string' ? e.message : '';
@@ -22,8 +24,8 @@ export function describeFault(err: unknown, dbPath: string | null, user: string,
   }
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return {
-      message: `${db} stayed locked by another sla for more than ${busySeconds < 1 ? busySeconds.toFixed(1) : Math.round(busySeconds)} s`,
-      hint: 'another command is writing a lot (an import or a recalc): run again when it has finished',
+      message: `${db} stayed locked by another sla for more than ${busySeconds < 1 ? busySeconds.toFixed(1) : Math.round(busySeconds)} s${holder ? `: ${holder}` : ''}`,
+      hint: holder ? 'run again when it has finished' : 'another command is writing a lot (an import or a recalc): run again when it has finished',
     };
   }
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
@@ -39,4 +41,17 @@ export function describeFault(err: unknown, dbPath: string | null, user: string,
     return { message: `${what}`, hint: `make that file or folder writable by user ${user} (the user sla runs as)` };
   }
   return null;
+}
+
+/** What a long writer (an import, a recalc) leaves next to the database while it works: `<db>-holder`. */
+export interface Holder { what: string; pid: number; since: number }
+
+/** The file that says who holds the database's write lock for long. */
+export const holderFile = (dbPath: string): string => `${dbPath}-holder`;
+
+/** "an import of big.csv (pid 4242, since 10:02 UTC)", from a holder note still true (its process alive), else null. */
+export function describeHolder(h: Holder | null, alive: (pid: number) => boolean): string | null {
+  if (h === null || typeof h.what !== 'string' || !Number.isInteger(h.pid) || !alive(h.pid)) return null;
+  const since = Number.isFinite(h.since) ? new Date(h.since).toISOString().slice(11, 16) : '?';
+  return `${h.what} (pid ${h.pid}, since ${since} UTC)`;
 }

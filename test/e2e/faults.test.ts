@@ -1,10 +1,11 @@
 // Faults of the database file, through the real CLI on a real SQLite file: the user's
 // situation in one line (what, and what to do), exit 1 — never "this is a bug in sla".
 import Database from 'better-sqlite3';
-import { openSync, readFileSync, statSync, writeSync, closeSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, openSync, readFileSync, statSync, writeSync, closeSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { baseConfig, sla, tempDir, writeJson } from './helpers.js';
+import { BIN, baseConfig, childEnv, sla, tempDir, writeJson } from './helpers.js';
 
 let dir: string;
 beforeEach(() => {
@@ -27,6 +28,33 @@ describe('database faults', () => {
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`^sla: ${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is damaged \\(.*\\) — stop running sla on it; .*\\.recover`));
       expect(r.stderr).not.toMatch(/bug/);
+    }
+  });
+
+  it('a lock held by an import: says which import (its file, pid and start) holds it; a note left by a killed one is not believed', async () => {
+    const child = spawn(process.execPath, [BIN, '--at', '2025-11-03T10:00Z', 'import', '-', '--format', 'csv'], { cwd: dir, env: childEnv() });
+    child.stdin.write('id,priority,status,created_at\nB1,low,open,2025-11-03T09:00Z\n'); // and then nothing: the import waits, holding the lock
+    const note = join(dir, 'sla.db-holder');
+    expect(existsSync(note)).toBe(false); // the import that made the database has removed its note
+    const deadline = Date.now() + 15_000;
+    while (!existsSync(note) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    try {
+      const r = sla(['--at', '2025-11-03T10:00Z', 'pause', 'A1', '--reason', 'waiting for logs'], { cwd: dir, env: { SLA_BUSY_TIMEOUT_MS: '300' } });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`stayed locked by another sla for more than 0\\.3 s: an import of <stdin> \\(pid ${child.pid}, since \\d\\d:\\d\\d UTC\\) — run again when it has finished`));
+    } finally {
+      child.kill('SIGKILL');
+      await new Promise((r) => child.on('close', r));
+    }
+    expect(existsSync(note)).toBe(true); // killed: its note stays, and is not believed
+    const holder = new Database(join(dir, 'sla.db'));
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      const r = sla(['--at', '2025-11-03T10:00Z', 'pause', 'A1', '--reason', 'x'], { cwd: dir, env: { SLA_BUSY_TIMEOUT_MS: '300' } });
+      expect(r.stderr).toMatch(/for more than 0\.3 s — another command is writing a lot/);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
     }
   });
 

@@ -1,7 +1,7 @@
 // Database and disk faults are the user's situation: each is one line saying what and what to do.
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { describeFault } from '../../src/store/faults.js';
+import { describeFault, describeHolder } from '../../src/store/faults.js';
 
 const sqlite = (code: string, message: string): Error => new Database.SqliteError(message, code);
 const fs = (code: string, message: string): Error => Object.assign(new Error(message), { code });
@@ -29,5 +29,18 @@ describe('describeFault', () => {
     expect(say(new TypeError('x is not a function'))).toBeNull();
     expect(say(sqlite('SQLITE_ERROR', 'no such table: tickets'))).toBeNull();
     expect(say(null)).toBeNull();
+  });
+});
+
+describe('describeHolder', () => {
+  const note = { what: 'an import of big.csv', pid: 4242, since: Date.parse('2026-11-20T10:02:30Z') };
+  it('says who holds the lock while its process lives; nothing for a dead one or a broken note', () => {
+    expect(describeHolder(note, () => true)).toBe('an import of big.csv (pid 4242, since 10:02 UTC)');
+    expect(describeHolder(note, () => false)).toBeNull();
+    expect(describeHolder(null, () => true)).toBeNull();
+    expect(describeHolder({ ...note, pid: 1.5 }, () => true)).toBeNull();
+    expect(say(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }))?.hint).toMatch(/an import or a recalc/);
+    expect(describeFault(new Database.SqliteError('database is locked', 'SQLITE_BUSY'), '/d.db', 'sla', 30, 'a recalc (pid 7, since 09:00 UTC)'))
+      .toEqual({ message: '/d.db stayed locked by another sla for more than 30 s: a recalc (pid 7, since 09:00 UTC)', hint: 'run again when it has finished' });
   });
 });
