@@ -24,6 +24,7 @@ import { AlertStore } from '../store/alerts.js';
 import type { Store } from '../store/store.js';
 import { deliverPending, type DeliveryReport } from './deliver.js';
 import { alertId, buildFacts, routeDestinations, type EscalationFacts } from './facts.js';
+import { isDatabaseDamage } from '../store/faults.js';
 
 const BATCH = 500;
 /** Rounds per ticket: an escalation may change what the next rule sees (e.g. its priority). */
@@ -295,7 +296,8 @@ export async function runCheck(input: CheckInput): Promise<CheckResult> {
     }
     return result;
   } catch (err) {
-    if (result.runId !== null) {
+    // a damaged (or full) database gets no further write, not even the run's failure
+    if (result.runId !== null && !isDatabaseDamage(err)) {
       try {
         as.finishRun(result.runId, wall(), runStats(), 'failed', (err as Error).message ?? String(err));
       } catch { /* the database itself is failing: the error below says so */ }

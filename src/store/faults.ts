@@ -55,3 +55,9 @@ export function describeHolder(h: Holder | null, alive: (pid: number) => boolean
   const since = Number.isFinite(h.since) ? new Date(h.since).toISOString().slice(11, 16) : '?';
   return `${h.what} (pid ${h.pid}, since ${since} UTC)`;
 }
+
+/** Whether the database file itself is failing (damaged, full, I/O errors): nothing more should be written to it. */
+export function isDatabaseDamage(err: unknown): boolean {
+  const code = (err as CodedError | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL');
+}

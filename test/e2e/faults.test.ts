@@ -31,6 +31,28 @@ describe('database faults', () => {
     }
   });
 
+  it('check on a database whose ticket pages are damaged stops there and writes nothing more (not even its run\'s failure)', () => {
+    const path = join(dir, 'sla.db');
+    const probe = new Database(path);
+    const pages = probe.prepare("SELECT pageno FROM dbstat WHERE name = 'tickets' AND pagetype = 'leaf'").pluck().all() as number[];
+    const pageSize = probe.pragma('page_size', { simple: true }) as number;
+    probe.close();
+    expect(pages.length).toBeGreaterThan(0);
+    const fd = openSync(path, 'r+');
+    for (const p of pages) writeSync(fd, Buffer.alloc(pageSize, 0xde), 0, pageSize, (p - 1) * pageSize);
+    closeSync(fd);
+    const r = sla(['--at', '2025-11-03T12:00Z', 'check'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/sla\.db is damaged \(database disk image is malformed\) — stop running sla on it/);
+    const db = new Database(path, { readonly: true });
+    try {
+      // the run was begun before the damage showed; it was not marked failed afterwards
+      expect(db.prepare('SELECT status FROM runs ORDER BY id DESC LIMIT 1').pluck().get()).not.toBe('failed');
+    } finally {
+      db.close();
+    }
+  });
+
   it('a lock held by an import: says which import (its file, pid and start) holds it; a note left by a killed one is not believed', async () => {
     const child = spawn(process.execPath, [BIN, '--at', '2025-11-03T10:00Z', 'import', '-', '--format', 'csv'], { cwd: dir, env: childEnv() });
     child.stdin.write('id,priority,status,created_at\nB1,low,open,2025-11-03T09:00Z\n'); // and then nothing: the import waits, holding the lock
