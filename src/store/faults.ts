@@ -2,6 +2,8 @@
 // wrong and what to do — a full disk, a read-only file, a lock held too long and a damaged
 // file are the user's situation, not a bug in sla. Pure: the error, the path and the user in.
 
+import { dirname } from 'node:path';
+
 /** An error of SQLite (better-sqlite3's SqliteError) or of the file system, as thrown. */
 interface CodedError { code?: unknown; message?: unknown }
 
@@ -15,6 +17,13 @@ export function describeFault(
   const db = dbPath ?? 'the database';
   if (code === 'SQLITE_FULL' || code === 'ENOSPC' || /disk is full/i.test(what)) {
     return { message: `the disk holding ${dbPath ?? 'the file'} is full`, hint: 'free some space (or move the database with --db) and run again; this command\'s changes were rolled back' };
+  }
+  if (code === 'SQLITE_READONLY_DIRECTORY' && dbPath !== null) {
+    // WAL mode: SQLite keeps <db>-wal and <db>-shm next to the file, and makes them even to read
+    return {
+      message: `the folder of ${dbPath} cannot be written by user ${user}, and SQLite keeps its -wal and -shm files there, even to read`,
+      hint: `make ${dirname(dbPath)} writable by every user that runs sla (e.g. a group for the service user and the agents: chgrp, then chmod g+w), then run again`,
+    };
   }
   if (code.startsWith('SQLITE_READONLY')) {
     return {

@@ -1,8 +1,9 @@
 // Faults of the database file, through the real CLI on a real SQLite file: the user's
 // situation in one line (what, and what to do), exit 1 — never "this is a bug in sla".
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
-import { existsSync, openSync, readFileSync, statSync, writeSync, closeSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, rmSync, openSync, readFileSync, statSync, writeSync, closeSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { BIN, baseConfig, childEnv, sla, tempDir, writeJson } from './helpers.js';
@@ -50,6 +51,42 @@ describe('database faults', () => {
       expect(db.prepare('SELECT status FROM runs ORDER BY id DESC LIMIT 1').pluck().get()).not.toBe('failed');
     } finally {
       db.close();
+    }
+  });
+
+  // Another user than the database's owner (root runs the suite here: then "nobody", through runuser).
+  const asRoot = process.getuid?.() === 0 && spawnSync('runuser', ['--help']).status === 0;
+  const asOther = (args: string[]) => {
+    const r = asRoot
+      ? spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, BIN, ...args], { cwd: dir, env: childEnv(), encoding: 'utf8' })
+      : spawnSync(process.execPath, [BIN, ...args], { cwd: dir, env: childEnv(), encoding: 'utf8' });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  it('a database another user cannot write: reading works where SQLite allows it; a write, or a read in a folder it cannot write, says what and for whom', () => {
+    const path = join(dir, 'sla.db');
+    chmodSync(join(dir, 'sla.config.json'), 0o644);
+    chmodSync(path, asRoot ? 0o644 : 0o444); // readable, not writable, by the other user
+    chmodSync(dir, 0o755);
+    const user = asRoot ? 'nobody' : userInfo().username;
+    try {
+      // the folder writable by the other user too (SQLite makes -wal/-shm there): list works, pause is refused
+      chmodSync(dir, asRoot ? 0o777 : 0o755);
+      const list = asOther(['--at', '2025-11-03T10:00Z', 'list', '--format', 'json']);
+      expect(list.code, list.stderr).toBe(0);
+      expect(JSON.parse(list.stdout).map((t: { id: string }) => t.id).sort()).toEqual(['A1', 'A2']);
+      const pause = asOther(['--at', '2025-11-03T10:00Z', 'pause', 'A1', '--reason', 'waiting for logs']);
+      expect(pause.code).toBe(1);
+      expect(pause.stderr).toMatch(new RegExp(`sla\\.db cannot be written by user ${user} \\(attempt to write a readonly database\\) — make the file and its folder writable by the user sla runs as`));
+      // a folder it cannot write, no -wal/-shm there yet: even a read cannot open the file (WAL mode)
+      for (const f of ['sla.db-wal', 'sla.db-shm']) rmSync(join(dir, f), { force: true });
+      chmodSync(dir, asRoot ? 0o755 : 0o555);
+      const read = asOther(['--at', '2025-11-03T10:00Z', 'list']);
+      expect(read.code).toBe(1);
+      expect(read.stderr).toMatch(new RegExp(`the folder of .*sla\\.db cannot be written by user ${user}, and SQLite keeps its -wal and -shm files there, even to read — make .* writable by every user that runs sla`));
+      expect(read.stderr).not.toMatch(/bug/);
+    } finally {
+      chmodSync(dir, 0o755);
+      chmodSync(path, 0o640);
     }
   });
 

@@ -18,7 +18,10 @@ describe('describeFault', () => {
       message: '/var/lib/sla/sla.db cannot be written by user sla (attempt to write a readonly database)',
       hint: 'make the file and its folder writable by the user sla runs as (the service user: e.g. chown sla on both), then run again',
     });
-    expect(say(sqlite('SQLITE_READONLY_DIRECTORY', 'attempt to write a readonly database'))?.message).toMatch(/cannot be written by user sla/);
+    expect(say(sqlite('SQLITE_READONLY_DIRECTORY', 'attempt to write a readonly database'))).toEqual({
+      message: 'the folder of /var/lib/sla/sla.db cannot be written by user sla, and SQLite keeps its -wal and -shm files there, even to read',
+      hint: 'make /var/lib/sla writable by every user that runs sla (e.g. a group for the service user and the agents: chgrp, then chmod g+w), then run again',
+    });
     expect(say(sqlite('SQLITE_BUSY', 'database is locked'))?.message).toBe('/var/lib/sla/sla.db stayed locked by another sla for more than 30 s');
     expect(say(sqlite('SQLITE_CORRUPT', 'database disk image is malformed'))?.hint).toMatch(/sqlite3 \/var\/lib\/sla\/sla\.db "\.recover"/);
     expect(say(sqlite('SQLITE_IOERR_WRITE', 'disk I/O error'))?.message).toBe('an I/O error on /var/lib/sla/sla.db (SQLITE_IOERR_WRITE)');
