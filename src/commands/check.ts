@@ -31,8 +31,8 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   } catch (err) {
     if (typeof (err as { exitCode?: unknown }).exitCode === 'number') throw err;
     // the database or the disk failing: said as such by the CLI (store/faults.ts)
-    const { describeFault } = await import('../store/faults.js');
-    if (describeFault(err, null, '', 0) !== null) throw err;
+    const { isFault } = await import('../store/faults.js');
+    if (isFault(err)) throw err;
     throw new CliError(`check failed: ${(err as Error).message}`, 'the run is recorded as failed (`sla runs`); run again with --verbose for details', 1);
   }
 

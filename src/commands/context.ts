@@ -71,11 +71,7 @@ export class Context {
   actor(): string {
     if (this.globals.actor) return this.globals.actor;
     if (this.env.SLA_ACTOR) return this.env.SLA_ACTOR;
-    try {
-      return userInfo().username;
-    } catch {
-      return this.env.USER ?? 'unknown';
-    }
+    return this.osUser();
   }
 
   format(allowed: readonly string[], fallback = 'table'): string {
@@ -159,7 +155,7 @@ export class Context {
     try {
       return userInfo().username;
     } catch {
-      return `uid ${process.getuid?.() ?? '?'}`;
+      return this.env.USER ?? 'unknown';
     }
   }
 

@@ -303,8 +303,7 @@ export function mergeEventRows(stored: StoredHistory | null, rows: EventRow[], r
   // Events of the time columns, once each, unless the history already has them.
   const has = storedEvents.length === 0 ? null : storedKeys();
   const timeSteps: Step[] = [];
-  const timeEvent = (at: Instant | null, type: 'reply' | 'resolved' | 'closed'): void => {
-    if (at === null) return;
+  const timeEvent = (at: Instant, type: 'reply' | 'resolved' | 'closed'): void => {
     const key = type === 'reply' ? eventKey(at, 'reply', null) : eventKey(at, 'status', type);
     if (timeSteps.some((x) => x.at === at && x.kind === 1 && x.type === type) || has?.has(key)) return;
     timeSteps.push({ kind: 1, at, i: timeSteps.length, type });

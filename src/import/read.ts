@@ -1016,7 +1016,7 @@ class Converter<T> {
   controls = false;
 
   private clean(s: string): string {
-    if (!CONTROL.test(s)) return s;
+    if (!this.controls || !CONTROL.test(s)) return s;
     return s.replace(CONTROLS, () => {
       this.report.controlChars = (this.report.controlChars ?? 0) + 1;
       return '\ufffd';
@@ -1026,7 +1026,7 @@ class Converter<T> {
   /** text(), for a field of free text: control characters replaced (see clean). */
   private words(cells: Cell[], idx: number): string | null {
     const s = this.text(cells, idx);
-    return s !== null && this.controls ? this.clean(s) : s;
+    return s === null ? null : this.clean(s);
   }
 
   private label(plan: Plan, field: string): string {
@@ -1124,7 +1124,7 @@ class Converter<T> {
       for (let k = 0; k < list.length; k++) {
         let t = list[k];
         if (t.length > 0 && (t.charCodeAt(0) <= 32 || t.charCodeAt(t.length - 1) <= 32)) t = t.trim();
-        if (t !== '' && (this.missing === null || !this.missing.has(t))) tags.push(this.controls ? this.clean(t) : t);
+        if (t !== '' && (this.missing === null || !this.missing.has(t))) tags.push(this.clean(t));
       }
       into.tags = tags;
     }
@@ -1277,7 +1277,7 @@ class Converter<T> {
         for (const r of rules) {
           let value: string | null = r.value ?? null;
           if (value === null) {
-            value = valueText ?? (r.type === 'note' ? (this.controls ? this.clean(activity) : activity) : null);
+            value = valueText ?? (r.type === 'note' ? this.clean(activity) : null);
             if (value !== null && (r.type === 'status' || r.type === 'priority')) {
               value = this.known(plan, cells, line, r.type, value, 'the mapping');
               if (value === null) return;
@@ -1286,7 +1286,7 @@ class Converter<T> {
           list.push({ type: r.type, value });
         }
       } else {
-        events = this.otherwise === 'ignore' ? NO_EVENTS : [{ type: 'note', value: this.controls ? this.clean(activity) : activity }];
+        events = this.otherwise === 'ignore' ? NO_EVENTS : [{ type: 'note', value: this.clean(activity) }];
       }
     } else if (plan.type >= 0) {
       const typeText = this.text(cells, plan.type);
@@ -1476,11 +1476,10 @@ class RecordIterator<T> implements AsyncIterator<ImportRecord<T>> {
   }
 
   private feed(text: string, final: boolean): void {
-    const conv0 = this.converter as Converter<T>;
-    if (conv0.deferring && text.includes(CELL_SEP)) conv0.deferring = false;
-    if (!conv0.controls && !this.opts.ticketsOnly && CONTROL.test(text)) conv0.controls = true;
-    (this.splitter as Splitter).push(text, final);
     const conv = this.converter as Converter<T>;
+    if (conv.deferring && text.includes(CELL_SEP)) conv.deferring = false;
+    if (!conv.controls && !this.opts.ticketsOnly && CONTROL.test(text)) conv.controls = true;
+    (this.splitter as Splitter).push(text, final);
     if (conv.out.length > 0) {
       if (this.pos >= this.buf.length) {
         this.buf = conv.out.splice(0, conv.out.length);

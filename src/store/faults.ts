@@ -4,6 +4,12 @@
 
 import { dirname } from 'node:path';
 
+/**
+ * How long a connection waits for another's write transaction (an import holds one for
+ * its whole file) before "database is locked": long enough for a big import or recalc.
+ */
+export const BUSY_TIMEOUT_MS = Number(process.env.SLA_BUSY_TIMEOUT_MS) || 30_000;
+
 /** An error of SQLite (better-sqlite3's SqliteError) or of the file system, as thrown. */
 interface CodedError { code?: unknown; message?: unknown }
 
@@ -70,3 +76,6 @@ export function isDatabaseDamage(err: unknown): boolean {
   const code = (err as CodedError | null)?.code;
   return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL');
 }
+
+/** Whether describeFault has something to say about `err` (the database or the disk failing). */
+export const isFault = (err: unknown): boolean => describeFault(err, null, '', 0) !== null;

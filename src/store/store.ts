@@ -10,13 +10,11 @@ import { fileURLToPath } from 'node:url';
 import type { Assignment } from '../domain/clock.js';
 import type { ComputedSla, Ticket, TicketEvent } from '../domain/ticket.js';
 import type { Instant } from '../domain/types.js';
+import { BUSY_TIMEOUT_MS } from './faults.js';
 import { trace } from './import-trace.js';
 
-/**
- * How long a connection waits for another's write transaction (an import holds one for
- * its whole file) before "database is locked": long enough for a big import or recalc.
- */
-export const BUSY_TIMEOUT_MS = Number(process.env.SLA_BUSY_TIMEOUT_MS) || 30_000;
+// How long a connection waits for another's write transaction: see faults.ts (its message says it).
+export { BUSY_TIMEOUT_MS } from './faults.js';
 
 export class StoreError extends Error {
   constructor(message: string, readonly hint: string, readonly exitCode = 1) {
@@ -449,9 +447,10 @@ export class Store {
     const isNew = path !== ':memory:' && !existsSync(path);
     // A file written by a newer sla is refused before SQLite opens it (turning on WAL rewrites
     // its header and makes -wal/-shm files): untouched, byte for byte.
+    const migrations = readMigrations(opts.migrationsDir);
     if (!isNew && path !== ':memory:') {
       const version = headerUserVersion(path);
-      const known = lastMigration(opts.migrationsDir);
+      const known = lastVersion(migrations);
       if (version !== null && version > known) throw newerSchema(version, known);
     }
     try {
@@ -471,7 +470,7 @@ export class Store {
       if (isNew && opts.create) db.pragma('page_size = 16384');
       db.pragma('journal_mode = WAL');
       configureConnection(db);
-      migrate(db, readMigrations(opts.migrationsDir));
+      migrate(db, migrations);
     } catch (err) {
       db.close();
       if (err instanceof StoreError) throw err;
@@ -653,10 +652,7 @@ const newerSchema = (current: number, known: number): StoreError => new StoreErr
   1,
 );
 
-function lastMigration(dir?: string): number {
-  const migrations = readMigrations(dir);
-  return migrations.length ? migrations[migrations.length - 1].version : 0;
-}
+const lastVersion = (migrations: Migration[]): number => (migrations.length ? migrations[migrations.length - 1].version : 0);
 
 /**
  * The schema version (SQLite's user_version, bytes 60–63 of the file's header) read from
@@ -679,7 +675,7 @@ function headerUserVersion(path: string): number | null {
 }
 
 function migrate(db: Database.Database, migrations: Migration[]): void {
-  const known = migrations.length ? migrations[migrations.length - 1].version : 0;
+  const known = lastVersion(migrations);
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > known) throw newerSchema(current, known);
   for (const m of migrations) {
