@@ -1455,6 +1455,7 @@ class RecordIterator<T> implements AsyncIterator<ImportRecord<T>> {
         if (!converter.hasHeader()) {
           if (error !== null) throw new ImportError(`${name}: the header row is not valid CSV (${error})`, 'fix the file\'s first line');
           converter.header(cells);
+          opts.onHeader?.(cells);
         } else converter.csvRow(cells, line, error);
       },
       jsonValue: (value, line, raw) => converter.jsonValue(value, line, raw),
@@ -1573,6 +1574,17 @@ export function readEventsDeferred(opts: ReaderOptions): {
     records: { [Symbol.asyncIterator]: () => it },
     read: (deferred, line) => it.readDeferred(deferred, line) as ImportRecord<EventRow>,
   };
+}
+
+/**
+ * Deferred rows (readEventsDeferred's) of a CSV event log whose header row is `header`, read
+ * elsewhere than where they were deferred (the import's reading thread defers them): each
+ * row's record, as `read` of readEventsDeferred gives it.
+ */
+export function deferredEventReader(opts: ReaderOptions, header: string[]): (deferred: string, line: number) => ImportRecord<EventRow> {
+  const converter = new Converter<EventRow>('events', opts, opts.source === '-' ? 'standard input' : opts.source);
+  converter.header(header);
+  return (deferred, line) => converter.readDeferred(deferred, line);
 }
 
 /**

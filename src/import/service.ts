@@ -9,11 +9,15 @@ import { computeSla } from '../domain/sla.js';
 import { TICKET_FIELD_NAMES, ticketFields, type SlaSettings, type Ticket, type TicketEvent } from '../domain/ticket.js';
 import type { Instant } from '../domain/types.js';
 import { beginThreadedImport } from '../store/import-writer.js';
+import { trace } from '../store/import-trace.js';
 import type { ImportBatch, Store } from '../store/store.js';
 import { allRowsKnown, mergeEventRows, mergeTicketRow, type Merged } from './merge.js';
 import { rowHash } from './digest.js';
 import { forEachRecord } from './records.js';
+import { detectFormat } from './read.js';
+import { readFromThread, startReadThread } from './read-thread.js';
 import { LineSet, ticketEnds } from './ticket-ends.js';
+import { DECIDE_ROWS, TicketQueue } from './ticket-queue.js';
 import { WaitingText } from './waiting.js';
 import type { DeferredRow, EventRow, ImportRecord, ReaderOptions, ReadReport, TicketRow } from './types.js';
 
@@ -75,6 +79,8 @@ export interface Readers {
     records: AsyncIterable<ImportRecord<EventRow | DeferredRow>>;
     read(deferred: string, line: number): ImportRecord<EventRow>;
   };
+  /** Reads deferred rows of a CSV event log with this header row (read on another thread). */
+  deferredEventReader?(opts: ReaderOptions, header: string[]): (deferred: string, line: number) => ImportRecord<EventRow>;
 }
 
 export async function runImport(
@@ -160,7 +166,7 @@ export async function runImport(
   };
 
   // Opening the reader validates the header/format before any write starts.
-  const batch = (writerThread(opts.reader.source) && beginThreadedImport(store)) || store.beginImport();
+  const batch = (secondThread(opts.reader.source) && beginThreadedImport(store)) || store.beginImport();
   try {
     if (!opts.events) {
       await forEachRecord(readers.readTickets(reader), (rec) => {
@@ -177,53 +183,17 @@ export async function runImport(
       // (ticketEnds): in a log grouped by ticket, a ticket's rows end when the next ticket's
       // begin, and each ticket is merged then (its rows die young); in any other order (a log
       // in time order), each ticket's last line is known and the ticket is merged when that
-      // line is read. Rows wait only while their ticket has more to come. Standard input
-      // cannot be read twice: grouped or not is told from its first rows, and in a log not
-      // grouped rows wait in a window (below). Memory stays bounded whatever the log's size.
+      // line is read. Rows wait only while their ticket has more to come (ticket-queue.ts).
+      // Standard input cannot be read twice: grouped or not is told from its first rows, and
+      // in a log not grouped rows wait in a window. Memory stays bounded whatever the log's size.
       // A ticket whose rows come back after it was merged is merged again with those rows,
       // as a log split into files imported in order is (the same history: see merge.ts);
       // `rounds` remembers, per ticket merged so far, where its digests of this import start
       // and what was counted for it.
-      const ends = opts.reader.source === '-' || !readers.readEventTickets ? undefined : await ticketEnds(readers.readEventTickets, reader, DECIDE_ROWS);
-      // Waiting rows by ticket, in the order tickets were (re)queued; `last` = the number of the
-      // ticket's last row, so that the oldest are found without reordering the map per row.
-      // In time order, rows wait unread, as text outside the heap (a slot of `waiting` each),
-      // and are read when their ticket is merged.
-      const byTicket = new Map<string, { rows: Array<EventRow | number>; last: number }>();
-      const deferred = ends instanceof LineSet && readers.readEventsDeferred ? readers.readEventsDeferred(reader) : null;
-      const waiting = deferred ? new WaitingText() : null;
-      const readRows = (rows: Array<EventRow | number>): EventRow[] => {
-        if (deferred === null || waiting === null) return rows as EventRow[];
-        const out: EventRow[] = [];
-        for (let i = 0; i < rows.length; i++) {
-          const r = rows[i];
-          if (typeof r !== 'number') { out.push(r); continue; }
-          const line = waiting.lineOf(r);
-          const rec = deferred.read(waiting.take(r), line);
-          if (rec.kind === 'row') out.push(rec.row);
-          else reject(rec);
-        }
-        return out;
-      };
       const rounds = new Map<string, { start: number; counted: number }>();
       const rules = { awayFrom: opts.reader.mapping?.events?.firstResponseAwayFrom ?? null };
-      let buffered = 0;
-      let lastId: string | null = null;
-      let eager = ends === null;
-      let decided = ends !== undefined;
-      let runs = 0;
-      let merged = 0;
-      let comebacks = 0;
-      // More than windowRows waiting (a ticket never ends, or standard input in time order):
-      // the tickets seen least recently are merged. The window grows (to MAX_WINDOW_ROWS) while
-      // tickets come back after being merged: a ticket merged again costs a round trip to the
-      // writer thread, which answers only once it has written all it was sent.
-      let windowRows = ROUND_ROWS;
-      let comebacksAtPass = 0;
-      let mergedAtPass = 0;
       // `last`: the ticket's last row is among them (it cannot come back: no round to remember)
-      const mergeTicket = (id: string, queued: Array<EventRow | number>, last = false): void => {
-        const rows = readRows(queued);
+      const mergeTicket = (id: string, rows: EventRow[], last: boolean): void => {
         if (rows.length === 0) return; // all rejected
         const before = rounds.get(id);
         if (before === undefined) {
@@ -233,7 +203,6 @@ export async function runImport(
             summary.rowsKnown += rows.length;
             bump('unchanged', 1);
             rounds.set(id, { start: hash.length, counted: 0 });
-            merged++;
             return;
           }
         }
@@ -247,71 +216,45 @@ export async function runImport(
         // where this import's digests start: after the earlier imports' (none when the ticket
         // had none, or a ticket row's digest, which this import's digests replace)
         if (!last) rounds.set(id, { start: before?.start ?? (importHash?.charCodeAt(0) === 101 ? importHash.length : 1), counted });
-        merged++;
       };
-      const mergeWaiting = (id: string, last = false): void => {
-        const w = byTicket.get(id);
-        if (w === undefined) return;
-        byTicket.delete(id);
-        buffered -= w.rows.length;
-        mergeTicket(id, w.rows, last);
-      };
-      /**
-       * Merges the tickets seen least recently until `keep` rows wait: first passing over the
-       * ones seen since they were queued (to the back of the queue), then, if that was not
-       * enough, in queue order.
-       */
-      const mergeOldest = (keep: number): void => {
-        const recent = summary.rowsRead - (keep >> 1);
-        for (let pass = 0; pass < 2 && buffered > keep; pass++) {
-          let visits = byTicket.size; // a ticket put back comes round again: each is looked at once
-          for (const [id, w] of byTicket) {
-            if (buffered <= keep || visits-- === 0) break;
-            byTicket.delete(id);
-            if (pass === 0 && w.last > recent) { byTicket.set(id, w); continue; }
-            buffered -= w.rows.length;
-            mergeTicket(id, w.rows);
+      // A big file in time order is read by a second thread (read-thread.ts), which hands
+      // over each ticket's rows, unread, when its last row comes; the rows are read here.
+      const thread = opts.reader.source !== '-' && readers.deferredEventReader && detectFormat(reader) === 'csv'
+        && secondThread(opts.reader.source) ? startReadThread(reader) : null;
+      if (thread) trace('event log read on a second thread', 0);
+      // While it reads the file for its tickets (nothing to merge yet), the calendars get
+      // ready here (a country's public holidays load their library).
+      if (thread) for (const name of new Set(settings.policies.map((p) => p.calendar))) calendar(name).openBetween(opts.now, opts.now + 60_000);
+      const grouped = thread ? !(await readFromThread(thread, reader, readers.deferredEventReader!, summary, report, reject, mergeTicket)) : false;
+      if (!thread || grouped) {
+        const ends = grouped ? null
+          : opts.reader.source === '-' || !readers.readEventTickets ? undefined : await ticketEnds(readers.readEventTickets, reader, DECIDE_ROWS);
+        // In time order, rows wait unread, as text outside the heap (a slot of `waiting` each),
+        // and are read when their ticket is merged.
+        const deferred = ends instanceof LineSet && readers.readEventsDeferred ? readers.readEventsDeferred(reader) : null;
+        const waiting = deferred ? new WaitingText() : null;
+        const readRows = (rows: Array<EventRow | number>): EventRow[] => {
+          if (deferred === null || waiting === null) return rows as EventRow[];
+          const out: EventRow[] = [];
+          for (let i = 0; i < rows.length; i++) {
+            const r = rows[i];
+            if (typeof r !== 'number') { out.push(r); continue; }
+            const line = waiting.lineOf(r);
+            const rec = deferred.read(waiting.take(r), line);
+            if (rec.kind === 'row') out.push(rec.row);
+            else reject(rec);
           }
-        }
-      };
-      await forEachRecord<EventRow | DeferredRow>(deferred?.records ?? readers.readEvents(reader), (rec) => {
-        summary.rowsRead++;
-        if (rec.kind === 'reject') { reject(rec); return; }
-        const id = rec.row.ticketId;
-        if (!decided && summary.rowsRead >= DECIDE_ROWS) {
-          // standard input: runs of the same ticket 1.5 rows long on average say grouped
-          decided = true;
-          if (summary.rowsRead >= 1.5 * runs) {
-            eager = true;
-            for (const other of [...byTicket.keys()]) if (other !== lastId) mergeWaiting(other);
-          }
-        }
-        if (id !== lastId) {
-          runs++;
-          if (eager && lastId !== null) mergeWaiting(lastId);
-        }
-        lastId = id;
-        const row = rec.row;
-        const queued = 'cells' in row ? (waiting as WaitingText).put(row.sep, row.cells, rec.line) : row;
-        const w = byTicket.get(id);
-        if (w === undefined) {
-          byTicket.set(id, { rows: [queued], last: summary.rowsRead });
-          // a ticket merged already: not grouped by ticket after all (more than 1 in 50)
-          if (rounds.has(id) && ++comebacks > 20 && eager && comebacks * 50 > merged) eager = false;
-        } else {
-          w.rows.push(queued);
-          w.last = summary.rowsRead;
-        }
-        buffered++;
-        if (ends && ends.has(rec.line)) mergeWaiting(id, true);
-        else if (buffered > windowRows) {
-          if ((comebacks - comebacksAtPass) * 100 > merged - mergedAtPass && windowRows < MAX_WINDOW_ROWS) windowRows *= 2;
-          comebacksAtPass = comebacks;
-          mergedAtPass = merged;
-          mergeOldest(windowRows - (windowRows >> 2));
-        }
-      });
-      mergeOldest(0);
+          return out;
+        };
+        const queue = new TicketQueue<EventRow | number>(ends, (id, queued, last) => mergeTicket(id, readRows(queued), last));
+        await forEachRecord<EventRow | DeferredRow>(deferred?.records ?? readers.readEvents(reader), (rec) => {
+          summary.rowsRead++;
+          if (rec.kind === 'reject') { reject(rec); queue.skip(); return; }
+          const row = rec.row;
+          queue.row(row.ticketId, 'cells' in row ? (waiting as WaitingText).put(row.sep, row.cells, rec.line) : row, rec.line);
+        });
+        queue.end();
+      }
     }
     summary.implicitColumns = opts.reader.mapping ? report.implicitColumns : [];
     summary.invalidUtf8 = report.invalidUtf8 ?? 0;
@@ -334,21 +277,15 @@ export async function runImport(
 }
 
 
-/** Event-log rows waiting at most before the least recently seen tickets are merged and written. */
-const ROUND_ROWS = Number(process.env.SLA_IMPORT_ROUND_ROWS) || 20_000;
-/** The most the waiting rows' window grows to when tickets keep coming back (see windowRows). */
-const MAX_WINDOW_ROWS = ROUND_ROWS * 8;
-/** Rows of an event log read before it is told whether it is grouped by ticket. */
-const DECIDE_ROWS = Math.min(4096, ROUND_ROWS);
-
-/** Files from this size on are written by a second thread (below, starting it costs more than it saves). */
+/** Files from this size on get a second thread (below, starting it costs more than it saves). */
 const THREAD_MIN_BYTES = 4 * 1024 * 1024;
 
 /**
- * Whether to write on a second thread (store/import-writer.ts): for big files; always
- * with SLA_IMPORT_THREAD=1, never with SLA_IMPORT_THREAD=0.
+ * Whether to write on a second thread (store/import-writer.ts), and to read an event log in
+ * time order on another (read-thread.ts): for big files; always with SLA_IMPORT_THREAD=1,
+ * never with SLA_IMPORT_THREAD=0.
  */
-function writerThread(source: string): boolean {
+function secondThread(source: string): boolean {
   const forced = process.env.SLA_IMPORT_THREAD;
   if (forced === '0' || forced === '1') return forced === '1';
   if (source === '-') return false;

@@ -119,6 +119,8 @@ export interface ReaderOptions {
   deferRows?: boolean;
   /** The import's now: timestamps later than ten years after it are rejected (none when absent). */
   now?: Instant;
+  /** CSV: called with the header row's cells once it is read. */
+  onHeader?: (cells: string[]) => void;
 }
 
 /** A mapping file (see README "Mapping files"); validated by loadMapping. */

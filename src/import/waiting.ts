@@ -16,6 +16,11 @@ const read: (b: Buffer, start: number, end: number) => string = typeof proto.utf
   ? (b, start, end) => (b as unknown as Required<Utf8Codec>).utf8Slice(start, end)
   : (b, start, end) => b.toString('utf8', start, end);
 
+/** UTF-8 bytes [start, end) of `b` as text. */
+export function utf8Text(b: Buffer, start: number, end: number): string {
+  return read(b, start, end);
+}
+
 /**
  * Text slots in one growing buffer; a slot's bytes are reclaimed by compaction. The text is
  * stored as UTF-8: text decoded from a file (where anything that was not UTF-8 became
@@ -58,12 +63,29 @@ export class WaitingText {
   /** The text of a slot (its separator first), which is then free. */
   take(slot: number): string {
     const at = this.start[slot];
+    const text = read(this.buf, at, at + this.len[slot]);
+    this.release(slot);
+    return text;
+  }
+
+  /** The bytes of a slot (its separator first), copied into `to` at `at` (room enough: bytesOf), and the slot freed. */
+  takeBytes(slot: number, to: Buffer, at: number): number {
+    const start = this.start[slot];
     const n = this.len[slot];
+    to.set(this.buf.subarray(start, start + n), at);
+    this.release(slot);
+    return n;
+  }
+
+  private release(slot: number): void {
+    this.live -= this.len[slot];
     this.len[slot] = -1;
-    this.live -= n;
     this.free.push(slot);
     if (this.live === 0) this.used = 0; // nothing waits: start over at the beginning
-    return read(this.buf, at, at + n);
+  }
+
+  bytesOf(slot: number): number {
+    return this.len[slot];
   }
 
   lineOf(slot: number): number {

@@ -4,7 +4,7 @@
 // tickets, unchanged rows, an event log, and --strict's all-or-nothing.
 
 import Database from 'better-sqlite3';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { baseConfig, sla, tempDir, writeJson } from './helpers.js';
@@ -34,6 +34,26 @@ function ticketsCsv(ids: string[], seed: number, shift: number): string {
       iso(created), fr, resolved, updated, pick(['emea', 'us', ''])].join(','));
   }
   return lines.join('\n') + '\n';
+}
+
+/** 60 tickets of 8 rows each, rows in time order (tickets interleaved), and three bad rows. */
+function activityCsv(): string {
+  const rnd = mulberry32(5);
+  const rows: Array<[number, string]> = [];
+  const flow = ['Insert ticket', 'Take in charge ticket', 'Wait', 'Take in charge ticket', 'Note', 'Wait', 'Resolve ticket', 'Closed'];
+  for (let c = 1; c <= 60; c++) {
+    let t = START + Math.floor(rnd() * 20) * 3_600_000;
+    for (const a of flow) {
+      rows.push([t, `C${c},${a},agent ${c % 7},${iso(t)},${['Value 1', 'Value 2', 'Value 4'][c % 3]}`]);
+      t += Math.floor(rnd() * 30) * 3_600_000;
+    }
+  }
+  rows.sort((a, b) => a[0] - b[0]);
+  const lines = rows.map(([, l]) => l);
+  lines.splice(40, 0, ',Insert ticket,agent 1,2025-11-03T09:00:00Z,Value 1');
+  lines.splice(90, 0, 'C3,Note,agent 2,yesterday,Value 1');
+  lines.splice(150, 0, 'C4,Note,agent 2,2025-11-04T09:00:00Z,Value 1,extra');
+  return ['Case,Activity,Resource,Timestamp,Seriousness', ...lines].join('\n') + '\n';
 }
 
 function dump(path: string): unknown {
@@ -69,6 +89,25 @@ describe('import on a writer thread', () => {
       'E1,2025-11-03T09:00:00Z,created,,,urgent',
       'E1,2025-11-03T09:30:00Z,status,resolved,ana,',
     ].join('\n') + '\n');
+    // An event log in time order (read on a thread of its own with SLA_IMPORT_THREAD=1):
+    // tickets interleaved, a row without a ticket, a row whose time is not one, a row with
+    // more fields than the header; and, with a small window, tickets merged in rounds.
+    writeFileSync(join(files, 'activity.csv'), activityCsv());
+    writeJson(join(files, 'activity.mapping.json'), {
+      kind: 'events',
+      columns: { ticket_id: 'Case', at: 'Timestamp', actor: 'Resource', priority: 'Seriousness' },
+      values: { priority: { 'Value 4': 'urgent', 'Value 1': 'high', 'Value 2': 'medium' } },
+      events: {
+        activityColumn: 'Activity',
+        rules: {
+          'Take in charge ticket': [{ type: 'reply' }, { type: 'status', value: 'in_progress' }],
+          Wait: [{ type: 'status', value: 'waiting_customer' }],
+          'Resolve ticket': [{ type: 'status', value: 'resolved' }],
+          Closed: [{ type: 'status', value: 'closed' }],
+        },
+      },
+    });
+    const activity = [join(files, 'activity.csv'), '--mapping', join(files, 'activity.mapping.json')];
     const bad = ticketsCsv(['T7', 'T8'], 3, 7_200_000).trimEnd() + '\nT9,x,acme,,urgent,frozen,,,2025-11-03T08:00:00Z,,,,\n';
     writeFileSync(join(files, 'strict.csv'), bad);
 
@@ -76,7 +115,10 @@ describe('import on a writer thread', () => {
       const dir = tempDir(`sla-import-thread-${thread}-`);
       writeJson(join(dir, 'sla.config.json'), baseConfig({ statusMap: { solved: 'resolved', hold: 'waiting_customer' } }));
       const run = (...args: string[]) => {
-        const r = sla(['--at', '2025-11-20T12:00:00Z', 'import', ...args, '--json'], { cwd: dir, env: { SLA_IMPORT_THREAD: thread } });
+        const window = args[0] === 'window' ? args.shift() : null;
+        const r = sla(['--at', '2025-11-20T12:00:00Z', 'import', ...args, '--json'], {
+          cwd: dir, env: { SLA_IMPORT_THREAD: thread, SLA_IMPORT_TRACE: join(dir, 'trace'), ...(window ? { SLA_IMPORT_ROUND_ROWS: '16' } : {}) },
+        });
         const summary = JSON.parse(r.stdout);
         delete summary.source;
         return { code: r.code, summary, stderr: r.stderr };
@@ -86,9 +128,13 @@ describe('import on a writer thread', () => {
         b: run(join(files, 'b.csv')),
         again: run(join(files, 'b.csv')),
         events: run(join(files, 'events.csv'), '--events'),
+        activity: run(...activity, '--rejects', join(dir, 'rejects.csv')),
+        activityAgain: run(...activity),
+        rounds: run('window', ...activity),
         strict: run(join(files, 'strict.csv'), '--strict'),
       };
-      return { out, db: dump(join(dir, 'sla.db')) };
+      const trace = readFileSync(join(dir, 'trace'), 'utf8');
+      return { out, db: dump(join(dir, 'sla.db')), rejects: readFileSync(join(dir, 'rejects.csv'), 'utf8'), trace };
     });
     const [single, threaded] = results;
     expect(single.out.a.code).toBe(1); // two rejected rows
@@ -98,6 +144,13 @@ describe('import on a writer thread', () => {
     expect(single.out.again.summary).toMatchObject({ ticketsUnchanged: 223, ticketsNew: 0, ticketsUpdated: 0 });
     expect(single.out.events.summary).toMatchObject({ ticketsNew: 1, committed: true });
     expect(single.out.strict.summary).toMatchObject({ committed: false, rejected: 1 });
+    expect(single.out.activity.summary).toMatchObject({ rowsRead: 483, rejected: 3, ticketsNew: 60, committed: true });
+    expect(single.out.activityAgain.summary).toMatchObject({ ticketsNew: 0, ticketsUpdated: 0, eventsAdded: 0, rowsKnown: 480 });
+    expect(single.rejects.split('\n').filter(Boolean)).toHaveLength(4); // the header and three rows
+    expect(threaded.rejects).toEqual(single.rejects);
+    // the event logs were read on a thread of its own (the small one, then the one in time order three times)
+    expect(threaded.trace.match(/event log read on a second thread/g)).toHaveLength(4);
+    expect(single.trace).not.toContain('second thread');
     expect(threaded.out).toEqual(single.out);
     expect(threaded.db).toEqual(single.db);
   }, 60_000);

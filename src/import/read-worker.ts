@@ -1,0 +1,124 @@
+// The reading thread of a big event log (see read-thread.ts): a worker's entry file. It reads
+// the file once for its tickets (ticketEnds), then again row by row, keeps each row's text
+// until its ticket's last row (ticket-queue.ts), and hands each finished ticket's rows over,
+// unread, in batches.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { readEventsDeferred, readEventTickets } from './read.js';
+import type { FromReader, ReadThreadData, Reject } from './read-thread.js';
+import { CONSUMED, MAX_IN_FLIGHT, STOP, WAITING } from './read-thread.js';
+import { forEachRecord } from './records.js';
+import { LineSet, ticketEnds } from './ticket-ends.js';
+import { DECIDE_ROWS, TicketQueue } from './ticket-queue.js';
+import type { DeferredRow, EventRow, ReaderOptions, ReadReport } from './types.js';
+import { WaitingText } from './waiting.js';
+
+/** A batch is handed over once it holds this many bytes of rows, or BATCH_ROWS rows. */
+const BATCH_BYTES = 128 * 1024;
+const BATCH_ROWS = 2048;
+
+const data = workerData as ReadThreadData;
+const post = (m: FromReader, transfer: ArrayBuffer[] = []): void => parentPort!.postMessage(m, transfer);
+
+async function run(): Promise<void> {
+  const { control } = data;
+  const report: ReadReport = { implicitColumns: [], ruleRows: new Map(), otherwise: new Map() };
+  let bytesRead = 0;
+  const opts: ReaderOptions = { ...data.opts, report, onProgress: (b) => { bytesRead = b; } };
+  const ends = await ticketEnds(readEventTickets, opts, DECIDE_ROWS);
+  if (!(ends instanceof LineSet)) {
+    post({ type: 'grouped' });
+    return;
+  }
+
+  let sent = 0;
+  let rowsRead = 0;
+  let ids: string[] = [];
+  let counts: number[] = [];
+  let last: number[] = [];
+  let rowEnds: number[] = [];
+  let lines: number[] = [];
+  let objects: EventRow[] = [];
+  let rejects: Reject[] = [];
+  let rejectsAt: number[] = [];
+  let bytes = Buffer.allocUnsafeSlow(2 * BATCH_BYTES);
+  let used = 0;
+  const flush = (): void => {
+    if (ids.length === 0 && rejects.length === 0) return;
+    // bounded memory: wait while MAX_IN_FLIGHT batches wait to be merged
+    for (;;) {
+      if (Atomics.load(control, STOP) === 1) throw STOPPED;
+      const consumed = Atomics.load(control, CONSUMED);
+      if (sent - consumed < MAX_IN_FLIGHT) break;
+      Atomics.store(control, WAITING, 1);
+      // not woken if CONSUMED changed before WAITING was set: then it is no longer `consumed`, and this returns at once
+      Atomics.wait(control, CONSUMED, consumed, 1000);
+      Atomics.store(control, WAITING, 0);
+    }
+    const out = new Uint8Array(bytes.buffer, bytes.byteOffset, used);
+    post({
+      type: 'tickets', ids, counts: Int32Array.from(counts), last: Uint8Array.from(last), ends: Int32Array.from(rowEnds),
+      lines: Int32Array.from(lines), bytes: out, objects, rejects, rejectsAt, rowsRead, bytesRead,
+    }, [bytes.buffer as ArrayBuffer]);
+    sent++;
+    ids = [];
+    counts = [];
+    last = [];
+    rowEnds = [];
+    lines = [];
+    objects = [];
+    rejects = [];
+    rejectsAt = [];
+    bytes = Buffer.allocUnsafeSlow(2 * BATCH_BYTES);
+    used = 0;
+  };
+
+  const waiting = new WaitingText();
+  const queue = new TicketQueue<number | EventRow>(ends, (id, rows, isLast) => {
+    ids.push(id);
+    counts.push(rows.length);
+    last.push(isLast ? 1 : 0);
+    for (const q of rows) {
+      if (typeof q !== 'number') {
+        objects.push(q);
+        rowEnds.push(-objects.length);
+        lines.push(0);
+        continue;
+      }
+      const need = used + waiting.bytesOf(q);
+      if (need > bytes.length) {
+        const grown = Buffer.allocUnsafeSlow(Math.max(need, 2 * bytes.length));
+        bytes.copy(grown, 0, 0, used);
+        bytes = grown;
+      }
+      lines.push(waiting.lineOf(q));
+      used += waiting.takeBytes(q, bytes, used);
+      rowEnds.push(used);
+    }
+    if (used >= BATCH_BYTES || rowEnds.length >= BATCH_ROWS) flush();
+  });
+  const deferred = readEventsDeferred({ ...opts, onHeader: (cells) => post({ type: 'header', cells }) });
+  await forEachRecord<EventRow | DeferredRow>(deferred.records, (rec) => {
+    rowsRead++;
+    if (rec.kind === 'reject') {
+      rejects.push({ line: rec.line, raw: rec.raw, reason: rec.reason });
+      rejectsAt.push(ids.length);
+      queue.skip();
+      if (rejects.length >= BATCH_ROWS) flush();
+      return;
+    }
+    const row = rec.row;
+    queue.row(row.ticketId, 'cells' in row ? waiting.put(row.sep, row.cells, rec.line) : row, rec.line);
+  });
+  queue.end();
+  flush();
+  post({ type: 'end', rowsRead, bytesRead, invalidUtf8: report.invalidUtf8 ?? 0, controlChars: report.controlChars ?? 0 });
+}
+
+const STOPPED = Symbol('stopped');
+
+run().catch((err: unknown) => {
+  if (err === STOPPED) return;
+  const e = err as Error & { hint?: string; exitCode?: number };
+  post({ type: 'error', error: { message: e?.message ?? String(err), name: e?.name, hint: e?.hint, exitCode: e?.exitCode, stack: e?.stack } });
+});
