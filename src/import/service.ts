@@ -166,7 +166,9 @@ export async function runImport(
   };
 
   // Opening the reader validates the header/format before any write starts.
-  const batch = (secondThread(opts.reader.source) && beginThreadedImport(store)) || store.beginImport();
+  // An event log writes a ticket per several rows read: its indexes are kept up as it writes.
+  const indexes = opts.events ? 'keep' : 'rebuild';
+  const batch = (secondThread(opts.reader.source) && beginThreadedImport(store, indexes)) || store.beginImport(indexes);
   try {
     if (!opts.events) {
       await forEachRecord(readers.readTickets(reader), (rec) => {

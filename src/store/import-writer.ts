@@ -29,7 +29,7 @@ import {
   beginImportTransaction, endImportTransaction, eventsToHistory, historyToEvents, INSERT_PAUSE_END_SQL, pauseEnds,
   IdSet, NUMERIC_SLOTS, rowToTicket, SELECT_IMPORT_HASH_SQL, SELECT_TICKET_SQL, TEXT_SLOTS, TICKET_COLUMNS, ticketNumbers,
   ticketTexts, upsertTicketSql,
-  type ImportBatch, type ImportTransaction, type Store, type TicketRow,
+  type ImportBatch, type ImportIndexes, type ImportTransaction, type Store, type TicketRow,
 } from './store.js';
 import { threadCpuMs, trace, tracing } from './import-trace.js';
 
@@ -134,7 +134,7 @@ const WORKER_URL = new URL('./import-writer.js', import.meta.url);
  * done here (an in-memory database, or running from the TypeScript sources): then
  * use store.beginImport().
  */
-export function beginThreadedImport(store: Store): ImportBatch | null {
+export function beginThreadedImport(store: Store, indexes: ImportIndexes = 'rebuild'): ImportBatch | null {
   const db = store.db;
   if (db.memory || !db.name || db.name === ':memory:' || db.inTransaction) return null;
   let workerFile: string;
@@ -152,7 +152,7 @@ export function beginThreadedImport(store: Store): ImportBatch | null {
   const control = new Int32Array(new SharedArrayBuffer(16));
   const { port1: replies, port2 } = new MessageChannel();
   const worker = new Worker(WORKER_URL, {
-    workerData: { slaImportWriter: true, path: db.name, control, replies: port2 },
+    workerData: { slaImportWriter: true, path: db.name, control, replies: port2, indexes },
     transferList: [port2],
     // It allocates little: a small young generation keeps the process's memory down.
     resourceLimits: { maxYoungGenerationSizeMb: 8 },
@@ -399,7 +399,7 @@ export function beginThreadedImport(store: Store): ImportBatch | null {
 
 // ------------------------------------------------------------------ the worker
 
-interface WriterData { slaImportWriter: true; path: string; control: Int32Array; replies: MessagePort }
+interface WriterData { slaImportWriter: true; path: string; control: Int32Array; replies: MessagePort; indexes: ImportIndexes }
 
 function runWriter(data: WriterData): void {
   const { control, replies } = data;
@@ -447,7 +447,7 @@ function runWriter(data: WriterData): void {
     insertPauseEnd = db.prepare(INSERT_PAUSE_END_SQL);
     importHash = db.prepare<[string], string | null>(SELECT_IMPORT_HASH_SQL).pluck();
     getTicket = db.prepare<[string], TicketRow>(SELECT_TICKET_SQL);
-    tx = beginImportTransaction(db);
+    tx = beginImportTransaction(db, data.indexes);
   } catch (err) {
     fail(err);
     return;

@@ -363,7 +363,17 @@ const NO_PAUSE_ENDS: number[] = [];
  * row. Same transaction: all or nothing, and other connections keep seeing the indexes
  * of the last commit.
  */
-export function beginImportTransaction(db: Database.Database): ImportTransaction {
+/**
+ * How an import into an empty table treats the tickets' indexes: 'rebuild' drops them and
+ * builds each once after the last row (one sort: cheaper than keeping four indexes up row by
+ * row where rows are written as fast as they are read, as from a ticket export); 'keep'
+ * keeps them up as rows are written (an event log writes a ticket per several rows read: its
+ * writer waits most of the time, and index upkeep costs it nothing the import waits for,
+ * where a rebuild after the last row is time the import waits for).
+ */
+export type ImportIndexes = 'rebuild' | 'keep';
+
+export function beginImportTransaction(db: Database.Database, indexes: ImportIndexes = 'rebuild'): ImportTransaction {
   const cacheSize = db.pragma('cache_size', { simple: true }) as number;
   // A big file touches many index pages: a larger page cache (32 MiB) for this connection.
   db.pragma('cache_size = -32768');
@@ -378,7 +388,7 @@ export function beginImportTransaction(db: Database.Database): ImportTransaction
   // import's now), so each insert lands on that index's last page (~0.6 µs a row, on
   // the writer thread, while the rows are read) instead of a sort of the whole table
   // after the last row (~0.25 s of the import's tail): measured about even, kept live.
-  const rebuild = empty
+  const rebuild = empty && indexes === 'rebuild'
     ? db.prepare<[], { name: string; sql: string }>(
       "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name = 'tickets' AND name <> 'tickets_computed'",
     ).all()
@@ -583,8 +593,8 @@ export class Store {
    * `put` as rows arrive; then `commit()` or `rollback()`. Until commit nobody
    * else sees any of it, and a crash leaves the database as it was.
    */
-  beginImport(): ImportBatch {
-    const tx = beginImportTransaction(this.db);
+  beginImport(indexes: ImportIndexes = 'rebuild'): ImportBatch {
+    const tx = beginImportTransaction(this.db, indexes);
     // Into an empty table the only stored tickets are the import's own: ids it has
     // not put need no lookup.
     const written = tx.empty ? new IdSet() : null;
