@@ -286,7 +286,7 @@ export async function runCheck(input: CheckInput): Promise<CheckResult> {
       }
       if (failOnStates) result.failOn = { state: input.failOn!, tickets: as.countOpenInStates(failOnStates) };
       if (input.deliver !== false) {
-        result.delivery = await deliverPending({ alerts: as, config, env: input.env, now: runClock });
+        result.delivery = await deliverPending({ alerts: as, config, env: input.env, now: runClock, wall });
       }
       result.pendingAfter = as.pendingCount();
     }

@@ -1,24 +1,29 @@
 // Delivering the outbox, after the recording transaction has committed.
 //
-// 1. Claim: one short transaction marks due alerts 'sending' with a lease, so
-//    concurrent runs never send the same alert; a crashed run's claims lapse and are
-//    claimed again (at most the alert that was in flight is sent twice — receivers
-//    drop it by its event id).
+// 1. Claim, just before sending: per destination, one short transaction claims a few due
+//    alerts (CLAIM_BATCH; a digest claims what it sums up) under this run's lease — on the
+//    real clock, never --at — so concurrent runs never send the same alert. The lease is
+//    short (tuning.leaseMs, 60 s) and renewed every third of it while the run works, so a
+//    run that outlasts it keeps what it claimed, and a crashed run's claims are free again
+//    within a lease (at most the alert that was in flight is sent twice — receivers drop it
+//    by its event id). An alert whose lease this run no longer holds is not sent.
 // 2. Send, outside any transaction: per destination, one message per alert, or one
 //    digest when more than alerts.digestAbove are due for a Slack or e-mail
 //    destination. Network errors, timeouts, 5xx and 429 are retried a few times
 //    with exponential backoff and jitter (Retry-After honoured, capped); then the
-//    alert — and the destination's other alerts, not tried again in this run —
-//    wait for a later run. Other 4xx are permanent: 'failed', reported.
+//    alert — and the destination's other due alerts, not tried in this run — wait for a
+//    later run, each on its own schedule (its attempts count this run). Other 4xx are
+//    permanent: 'failed', reported.
 // 3. Record: 'sent' only after a 2xx (or SMTP acceptance), in a short transaction.
 //
 // Secrets ($VARS in url, headers, smtp) are resolved here, at the moment of use,
 // and never stored, printed or put into an error text.
 
+import { randomUUID } from 'node:crypto';
 import type { Config, DestinationConfig } from '../config/types.js';
 import { resolveSecrets } from '../config/secrets.js';
 import type { Instant } from '../domain/types.js';
-import type { AlertStore, OutboxRow } from '../store/alerts.js';
+import type { AlertStore, Lease, OutboxRow } from '../store/alerts.js';
 import type { AlertFacts } from './facts.js';
 import { emailDigest, emailMessage, slackDigest, slackMessage } from './render.js';
 import { sleep, Transport, tuningFromEnv, type Outcome, type Tuning } from './transport.js';
@@ -50,12 +55,17 @@ export interface DeliveryOptions {
   env: NodeJS.ProcessEnv;
   /** The run's clock: --at (or now) plus the wall time spent since the run began. */
   now: () => Instant;
+  /** The real clock (leases are measured on it, never on --at). */
+  wall: () => Instant;
   /** Deliver only these alerts (sla escalate --notify). */
   onlyIds?: readonly string[];
   tuning?: Tuning;
   /** For jitter; Math.random by default. */
   random?: () => number;
 }
+
+/** Alerts claimed at a time, just before they are sent one by one. */
+const CLAIM_BATCH = 5;
 
 const DAY = 86_400_000;
 /** A transient failure turns permanent after this long and this many attempts. */
@@ -100,47 +110,101 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
   const report: DeliveryReport = { sent: 0, messages: 0, digests: 0, retrying: 0, failed: 0, failures: [] };
   const transport = new Transport(tuning);
   const { alerts, config } = opts;
+  const owner = randomUUID();
+  const lease: Lease = { owner, wall: opts.wall, ms: tuning.leaseMs };
+  /** The alerts this run claimed and has not settled (the leases it renews). */
+  const held = new Set<string>();
+  const hold = (rows: readonly OutboxRow[]): OutboxRow[] => {
+    for (const r of rows) held.add(r.id);
+    return [...rows];
+  };
+  // Asked of the database right before a send: another run may have taken an alert over
+  // (this run stopped for longer than its lease), whatever this run remembers.
+  const holds = (rows: readonly OutboxRow[]): boolean => alerts.holds(rows.map((r) => r.id), owner, opts.wall());
+  const release = (rows: readonly OutboxRow[]): void => { for (const r of rows) held.delete(r.id); };
+  // Renewed every third of a lease while the run works (between sends and waits).
+  const renewal = setInterval(() => {
+    if (held.size === 0) return;
+    try {
+      const still = new Set(alerts.renew(lease));
+      for (const id of held) if (!still.has(id)) held.delete(id);
+    } catch { /* a busy database: the leases stand until they run out, and are checked before each send */ }
+  }, Math.max(10, Math.floor(tuning.leaseMs / 3)));
+  renewal.unref();
   try {
-    for (let round = 0; round < 3; round++) {
-      const now = opts.now();
-      const claimed = opts.onlyIds
-        ? opts.onlyIds.map((id) => alerts.claimOne(id, now, now + tuning.leaseMs)).filter((r): r is OutboxRow => r !== null)
-        : alerts.claim(now, now + tuning.leaseMs, 10_000);
-      if (claimed.length === 0) break;
+    if (opts.onlyIds) {
+      const claimed = hold(opts.onlyIds.map((id) => alerts.claimOne(id, opts.now(), lease)).filter((r): r is OutboxRow => r !== null));
       const byDest = new Map<string, OutboxRow[]>();
       for (const r of claimed) {
-        const key = r.destination ?? '';
-        const list = byDest.get(key);
+        const list = byDest.get(r.destination ?? '');
         if (list) list.push(r);
-        else byDest.set(key, [r]);
+        else byDest.set(r.destination ?? '', [r]);
       }
-      // Destinations are independent: deliver them side by side, each in order.
-      await Promise.all([...byDest].map(([name, rows]) => deliverToDestination(name, rows)));
-      if (opts.onlyIds) break;
+      await Promise.all([...byDest].map(([name, rows]) => deliverToDestination(name, () => rows.splice(0, rows.length), rows.length)));
+    } else {
+      // Destinations are independent: deliver them side by side, each in order, claiming as it goes.
+      const due = alerts.dueByDestination(opts.now(), lease);
+      await Promise.all(due.map(({ destination, n }) => deliverToDestination(destination, (limit) => hold(alerts.claim(destination, opts.now(), lease, limit)), n)));
     }
   } finally {
+    clearInterval(renewal);
     await transport.close();
   }
   return report;
 
   /** Mark the alerts 'failed' and report them (permanent). */
   function fail(name: string, ids: string[], attempts: number, error: string): void {
-    alerts.markFailed(ids, attempts, error);
+    alerts.markFailed(ids, attempts, error, owner);
     report.failed += ids.length;
     report.failures.push({ destination: name, alertIds: ids, error, permanent: true });
   }
 
   /** Leave the alerts pending until `at` and report them (`permanent`: retrying will not help by itself). */
-  function retryAt(name: string, ids: string[], at: Instant, attempts: number, error: string, permanent: boolean): void {
-    alerts.markRetry(ids, at, attempts, error);
+  function retryAt(name: string, ids: string[], at: Instant | Instant[], attempts: number, error: string, permanent: boolean): void {
+    alerts.markRetry(ids, at, attempts, error, owner);
     report.retrying += ids.length;
     report.failures.push({ destination: name, alertIds: ids, error, permanent });
   }
 
-  async function deliverToDestination(name: string, rows: OutboxRow[]): Promise<void> {
+  /**
+   * The destination is failing (`error`): its other due alerts — those this run claimed and
+   * did not send, and those it had not claimed yet — count this run as an attempt and wait,
+   * each until its own next try (`atLeastMs` from now at the soonest), or give up as the one
+   * that failed would. Alerts another run holds are left to it.
+   */
+  function holdBack(name: string, claimed: OutboxRow[], error: string, atLeastMs: number): void {
+    const rows = [...claimed, ...alerts.due(name, opts.now(), lease)];
+    if (rows.length === 0) return;
+    const now = opts.now();
+    const giveUp = rows.filter((r) => now - r.createdAt > GIVE_UP_AFTER_MS && r.attempts + 1 >= GIVE_UP_ATTEMPTS);
+    const wait = rows.filter((r) => !giveUp.includes(r));
+    const why = `not sent: the destination failed in this run (${error})`;
+    if (giveUp.length) {
+      const ids = giveUp.map((r) => r.id);
+      alerts.markFailed(ids, 1, `gave up after ${GIVE_UP_ATTEMPTS} attempts over a day: ${why}`, owner);
+      report.failed += ids.length;
+      report.failures.push({ destination: name, alertIds: ids, error, permanent: true });
+    }
+    if (wait.length) {
+      const ids = wait.map((r) => r.id);
+      alerts.markRetry(ids, wait.map((r) => now + Math.max(atLeastMs, betweenRunsDelay((r.attempts + 1) * tuning.inRunAttempts, tuning.inRunAttempts, random))), 1, why, owner);
+      report.retrying += ids.length;
+      report.failures.push({ destination: name, alertIds: ids, error, permanent: false });
+    }
+    release(rows);
+  }
+
+  /**
+   * Delivers a destination's alerts: `take(limit)` claims (or hands over) the next ones;
+   * `due` of them were due when the run began (a digest when more than digestAbove).
+   */
+  async function deliverToDestination(name: string, take: (limit: number) => OutboxRow[], due: number): Promise<void> {
     const dest = config.alerts.destinations[name];
     if (!dest) {
-      fail(name, rows.map((r) => r.id), 0, `destination "${name}" is not in the config any more`);
+      for (let rows = take(10_000); rows.length > 0; rows = take(10_000)) {
+        fail(name, rows.map((r) => r.id), 0, `destination "${name}" is not in the config any more`);
+        release(rows);
+      }
       return;
     }
     let target: ReturnType<typeof resolveDestination>;
@@ -149,27 +213,37 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
     } catch (err) {
       // Not set in this environment (cron's, a service's): keep them queued, say so loudly.
       const error = (err as Error).message;
-      const total = Math.max(...rows.map((r) => r.attempts));
+      const rows = take(10_000);
+      const total = Math.max(0, ...rows.map((r) => r.attempts));
       retryAt(name, rows.map((r) => r.id), opts.now() + betweenRunsDelay(total, tuning.inRunAttempts, random), 0, error, true);
+      release(rows);
       return;
     }
-    const facts = rows.map((r) => JSON.parse(r.payload) as AlertFacts);
-    const digest = (dest.type === 'slack' || dest.type === 'email') && rows.length > config.alerts.digestAbove;
-    if (digest) {
-      await deliverUnit(name, dest, target, rows, facts, true);
-      return;
-    }
-    for (let i = 0; i < rows.length; i++) {
-      const outcome = await deliverUnit(name, dest, target, [rows[i]], [facts[i]], false);
-      if (outcome.kind === 'retry' && i + 1 < rows.length) {
-        // The destination is failing: do not spend this run's time on the others; they wait with it.
-        const rest = rows.slice(i + 1);
-        const total = Math.max(...rest.map((r) => r.attempts));
-        const at = opts.now() + Math.max(outcome.delayMs, betweenRunsDelay(total, tuning.inRunAttempts, random));
-        retryAt(name, rest.map((r) => r.id), at, 0, outcome.error, false);
+    if ((dest.type === 'slack' || dest.type === 'email') && due > config.alerts.digestAbove) {
+      const rows = take(10_000);
+      if (rows.length > config.alerts.digestAbove) {
+        await deliverUnit(name, dest, target, rows, true);
         return;
       }
+      // fewer than thought (another run took some): one by one
+      if (await deliverOneByOne(name, dest, target, rows)) return;
     }
+    for (let rows = take(CLAIM_BATCH); rows.length > 0; rows = take(CLAIM_BATCH)) {
+      if (await deliverOneByOne(name, dest, target, rows)) return;
+    }
+  }
+
+  /** Sends `rows` one by one; true when the destination failed (the rest held back). */
+  async function deliverOneByOne(name: string, dest: DestinationConfig, target: ReturnType<typeof resolveDestination>, rows: OutboxRow[]): Promise<boolean> {
+    for (let i = 0; i < rows.length; i++) {
+      const outcome = await deliverUnit(name, dest, target, [rows[i]], false);
+      if (outcome.kind === 'retry') {
+        // The destination is failing: do not spend this run's time on the others; they wait with it.
+        holdBack(name, rows.slice(i + 1), outcome.error, outcome.delayMs);
+        return true;
+      }
+    }
+    return false;
   }
 
   async function sendOnce(dest: DestinationConfig, target: ReturnType<typeof resolveDestination>, rows: OutboxRow[], facts: AlertFacts[], digest: boolean): Promise<Outcome> {
@@ -196,18 +270,24 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
   }
 
   async function deliverUnit(
-    name: string, dest: DestinationConfig, target: ReturnType<typeof resolveDestination>,
-    rows: OutboxRow[], facts: AlertFacts[], digest: boolean,
-  ): Promise<{ kind: 'sent' | 'failed' } | { kind: 'retry'; error: string; delayMs: number }> {
+    name: string, dest: DestinationConfig, target: ReturnType<typeof resolveDestination>, rows: OutboxRow[], digest: boolean,
+  ): Promise<{ kind: 'sent' | 'failed' | 'lost' } | { kind: 'retry'; error: string; delayMs: number }> {
     const ids = rows.map((r) => r.id);
+    const facts = rows.map((r) => JSON.parse(r.payload) as AlertFacts);
     let attempts = 0;
     let last: Outcome = { ok: false, permanent: false, error: 'not attempted' };
     let laterMs = 0;
     while (attempts < tuning.inRunAttempts) {
+      // never sent under a lease this run no longer holds (another run may have it now)
+      if (!holds(rows)) {
+        release(rows);
+        return { kind: 'lost' };
+      }
       last = await sendOnce(dest, target, rows, facts, digest);
       attempts++;
       if (last.ok) {
         alerts.markSent(ids, opts.now(), attempts);
+        release(rows);
         report.sent += rows.length;
         report.messages += dest.type === 'file' ? rows.length : 1;
         if (digest) report.digests++;
@@ -215,6 +295,7 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
       }
       if (last.permanent) {
         fail(name, ids, attempts, last.error);
+        release(rows);
         return { kind: 'failed' };
       }
       if (attempts >= tuning.inRunAttempts) break;
@@ -229,6 +310,7 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
     const now = opts.now();
     const oldest = Math.min(...rows.map((r) => r.createdAt));
     const total = Math.max(...rows.map((r) => r.attempts)) + attempts;
+    release(rows);
     if (now - oldest > GIVE_UP_AFTER_MS && total >= GIVE_UP_ATTEMPTS) {
       fail(name, ids, attempts, `gave up after ${total} attempts over ${Math.round((now - oldest) / 3_600_000)}h: ${error}`);
       return { kind: 'failed' };

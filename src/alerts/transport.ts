@@ -25,7 +25,7 @@ export interface Tuning {
   retryAfterCapMs: number;
   /** At most one message per this many ms per Slack webhook (SLA_SLACK_INTERVAL_MS, default 1000). */
   slackIntervalMs: number;
-  /** How long a claimed alert stays reserved for the run that claimed it. */
+  /** How long a claimed alert stays reserved for the run that claimed it, on the real clock (SLA_LEASE_MS, default 60 s; renewed every third of it while the run works). */
   leaseMs: number;
 }
 
@@ -44,7 +44,7 @@ export function tuningFromEnv(env: NodeJS.ProcessEnv): Tuning {
     maxInRunWaitMs: 5000,
     retryAfterCapMs: 60_000,
     slackIntervalMs: envMs(env, 'SLA_SLACK_INTERVAL_MS', 1000),
-    leaseMs: 5 * 60_000,
+    leaseMs: Math.max(100, envMs(env, 'SLA_LEASE_MS', 60_000)),
   };
 }
 

@@ -68,7 +68,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
       ['Created', 'Ticket', 'Type', 'Destination', 'Status', 'Tries', 'Next try / sent', 'Last error'],
       rows.map((r) => [
         when(r.createdAt), r.ticketId, r.type, r.destination ?? '(no route)', paint(r.status === 'sending' ? 'sending' : r.status),
-        r.attempts, r.status === 'sent' ? when(r.sentAt) : r.status === 'pending' || r.status === 'sending' ? when(r.nextAttemptAt) : '',
+        r.attempts, r.status === 'sent' ? when(r.sentAt) : r.status === 'pending' ? when(r.nextAttemptAt) : r.status === 'sending' ? when(r.leaseUntil) : '',
         r.lastError ?? '',
       ]),
       ctx.color,

@@ -25,7 +25,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   let result;
   try {
     result = await runCheck({
-      store, config, calendar: ctx.calendarSync, env: ctx.env, now,
+      store, config, calendar: ctx.calendarSync, env: ctx.env, now, wall: ctx.realClock,
       dryRun: Boolean(opts.dryRun), deliver: opts.deliver !== false, failOn,
     });
   } catch (err) {

@@ -39,6 +39,9 @@ export class Context {
   readonly stdout: Output;
   readonly stderr: Output;
   private readonly wallClock: () => number;
+
+  /** The real clock (never --at): leases, run times. SLA_CLOCK_SKEW_MS shifts it (drills and tests of lease expiry). */
+  readonly realClock = (): number => this.wallClock();
   private cachedNow: number | undefined;
   private cachedConfig: Config | undefined;
   private cachedStore: Store | undefined;

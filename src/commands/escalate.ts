@@ -77,8 +77,8 @@ export async function run(ctx: Context, id: string, opts: Opts): Promise<number>
   let exit = 0;
   let delivery = null;
   if (done.ids.length) {
-    const wall0 = Date.now();
-    delivery = await deliverPending({ alerts: as, config, env: ctx.env, now: () => now + (Date.now() - wall0), onlyIds: done.ids });
+    const wall0 = ctx.realClock();
+    delivery = await deliverPending({ alerts: as, config, env: ctx.env, now: () => now + (ctx.realClock() - wall0), wall: ctx.realClock, onlyIds: done.ids });
     for (const line of failureLines(delivery)) ctx.warn(line);
     if (delivery.failures.some((f) => f.permanent)) exit = 1;
   }

@@ -28,8 +28,8 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
 
   // --at with watch: the first run is evaluated at --at and time moves on from there.
   const atBase = ctx.globals.at ? await ctx.now() : null;
-  const wall0 = Date.now();
-  const clock = (): number => (atBase === null ? Date.now() : atBase + (Date.now() - wall0));
+  const wall0 = ctx.realClock();
+  const clock = (): number => (atBase === null ? ctx.realClock() : atBase + (ctx.realClock() - wall0));
 
   const reimport = opts.import ? await importer(ctx, opts.import, opts.mapping) : null;
 
@@ -52,7 +52,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
         imported = ` · import: ${s.rowsRead} rows, ${s.ticketsNew} new, ${s.ticketsUpdated} updated${s.rejected ? `, ${s.rejected} rejected` : ''}`;
         importJson = s;
       }
-      const r = await runCheck({ store, config, calendar: ctx.calendarSync, env: ctx.env, now, deliver: true });
+      const r = await runCheck({ store, config, calendar: ctx.calendarSync, env: ctx.env, now, wall: ctx.realClock, deliver: true });
       for (const line of summary.failureLines(r.delivery)) ctx.warn(line);
       log(`run ${r.runId} ok: ${summary.summaryLine(r)}${imported} (${summary.durationText(Date.now() - started)})`, {
         ok: true, ...summary.resultJson(r), import: importJson,

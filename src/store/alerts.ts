@@ -53,6 +53,21 @@ export interface OutboxRow {
   createdAt: Instant;
   sentAt: Instant | null;
   runId: number | null;
+  /** 'sending': until when (real clock) the run that claimed it holds it. */
+  leaseUntil: Instant | null;
+}
+
+/**
+ * A delivering run's leases: `owner` (one random id per run) holds what it claimed until
+ * `until` (real clock, never --at), renewed while it works. An alert is claimable when it is
+ * pending and due by the run's clock (`now`), or 'sending' under a lease that ran out — or
+ * that ends further ahead than one lease length: written by a clock that ran fast.
+ */
+export interface Lease {
+  owner: string;
+  /** The real clock: read inside each claim's transaction (a time read before waiting for the write lock is stale). */
+  wall: () => Instant;
+  ms: number;
 }
 
 export interface RunRow {
@@ -78,7 +93,7 @@ export interface RunStats {
 interface RawAlert {
   id: string; sla_event_seq: number | null; ticket_id: string; destination: string | null; type: string; status: string;
   attempts: number; next_attempt_at: number | null; last_error: string | null; payload: string; created_at: number;
-  sent_at: number | null; run_id: number | null;
+  sent_at: number | null; run_id: number | null; lease_until: number | null;
 }
 
 interface RawRun {
@@ -90,7 +105,7 @@ function toAlert(r: RawAlert): OutboxRow {
   return {
     id: r.id, slaEventSeq: r.sla_event_seq, ticketId: r.ticket_id, destination: r.destination, type: r.type,
     status: r.status as OutboxStatus, attempts: r.attempts, nextAttemptAt: r.next_attempt_at, lastError: r.last_error,
-    payload: r.payload, createdAt: r.created_at, sentAt: r.sent_at, runId: r.run_id,
+    payload: r.payload, createdAt: r.created_at, sentAt: r.sent_at, runId: r.run_id, leaseUntil: r.lease_until,
   };
 }
 
@@ -100,6 +115,10 @@ function toRun(r: RawRun): RunRow {
     events: r.events, alertsSent: r.alerts_sent, alertsFailed: r.alerts_failed, status: r.status, error: r.error,
   };
 }
+
+/** An alert a run may claim (see Lease); parameters: the run's now, the real clock, the real clock + one lease length. */
+const CLAIMABLE = `(status = 'pending' AND next_attempt_at <= ?
+  OR status = 'sending' AND (lease_until IS NULL OR lease_until <= ? OR lease_until > ?))`;
 
 export class AlertStore {
   private readonly s: ReturnType<AlertStore['prepare']>;
@@ -137,24 +156,39 @@ export class AlertStore {
          WHERE t.customer = ? AND t.${OPEN} AND t.customer IS NOT NULL AND NOT EXISTS (
            SELECT 1 FROM sla_events e WHERE e.ticket_id = t.id AND e.cycle = t.sla_cycle AND e.type = 'escalated' AND e.rule = ?)`,
       ).pluck(),
-      claim: db.prepare<[number, number, number], RawAlert>(
-        `UPDATE alerts SET status = 'sending', next_attempt_at = ?
-         WHERE id IN (SELECT id FROM alerts WHERE status IN ('pending', 'sending') AND next_attempt_at <= ?
-                      ORDER BY created_at, id LIMIT ?)
+      // claimable (see Lease): params now, wall, wall + lease ms
+      dueByDestination: db.prepare<[number, number, number], { destination: string; n: number }>(
+        `SELECT destination, count(*) AS n FROM alerts WHERE destination IS NOT NULL AND ${CLAIMABLE} GROUP BY destination`,
+      ),
+      due: db.prepare<[string, number, number, number], RawAlert>(
+        `SELECT * FROM alerts WHERE destination = ? AND ${CLAIMABLE} ORDER BY created_at, id`,
+      ),
+      claim: db.prepare<[string, number, string, number, number, number, number], RawAlert>(
+        `UPDATE alerts SET status = 'sending', lease_owner = ?, lease_until = ?
+         WHERE id IN (SELECT id FROM alerts WHERE destination = ? AND ${CLAIMABLE} ORDER BY created_at, id LIMIT ?)
          RETURNING *`,
       ),
-      claimOne: db.prepare<[number, string, number], RawAlert>(
-        `UPDATE alerts SET status = 'sending', next_attempt_at = ?
-         WHERE id = ? AND status IN ('pending', 'sending') AND next_attempt_at <= ? RETURNING *`,
+      claimOne: db.prepare<[string, number, string, number, number, number], RawAlert>(
+        `UPDATE alerts SET status = 'sending', lease_owner = ?, lease_until = ? WHERE id = ? AND ${CLAIMABLE} RETURNING *`,
       ),
+      heldBy: db.prepare<[string, string, number], number>(
+        "SELECT count(*) FROM alerts WHERE id = ? AND status = 'sending' AND lease_owner = ? AND lease_until > ?",
+      ).pluck(),
+      renew: db.prepare<[number, string], string>(
+        "UPDATE alerts SET lease_until = ? WHERE lease_owner = ? AND status = 'sending' RETURNING id",
+      ).pluck(),
       markSent: db.prepare<[number, number, string]>(
-        "UPDATE alerts SET status = 'sent', sent_at = ?, attempts = attempts + ?, next_attempt_at = NULL, last_error = NULL WHERE id = ?",
+        `UPDATE alerts SET status = 'sent', sent_at = ?, attempts = attempts + ?, next_attempt_at = NULL, last_error = NULL,
+         lease_owner = NULL, lease_until = NULL WHERE id = ?`,
       ),
-      markRetry: db.prepare<[number, number, string, string]>(
-        "UPDATE alerts SET status = 'pending', next_attempt_at = ?, attempts = attempts + ?, last_error = ? WHERE id = ?",
+      // Only while this run holds it (a run that lost its lease leaves the alert to the one that took it over).
+      markRetry: db.prepare<[number, number, string, string, string]>(
+        `UPDATE alerts SET status = 'pending', next_attempt_at = ?, attempts = attempts + ?, last_error = ?, lease_owner = NULL,
+         lease_until = NULL WHERE id = ? AND (lease_owner IS NULL OR lease_owner = ?)`,
       ),
-      markFailed: db.prepare<[number, string, string]>(
-        "UPDATE alerts SET status = 'failed', next_attempt_at = NULL, attempts = attempts + ?, last_error = ? WHERE id = ?",
+      markFailed: db.prepare<[number, string, string, string]>(
+        `UPDATE alerts SET status = 'failed', next_attempt_at = NULL, attempts = attempts + ?, last_error = ?, lease_owner = NULL,
+         lease_until = NULL WHERE id = ? AND (lease_owner IS NULL OR lease_owner = ?)`,
       ),
       retryFailed: db.prepare<[number]>("UPDATE alerts SET status = 'pending', next_attempt_at = ? WHERE status = 'failed'"),
       startRun: db.prepare<[number, number]>('INSERT INTO runs (started_at, at) VALUES (?, ?)'),
@@ -225,31 +259,62 @@ export class AlertStore {
     return this.s.unfiredOfCustomer.all(customer, rule);
   }
 
-  /**
-   * Claim deliverable alerts (pending and due, or in flight with a lapsed lease — a
-   * crashed run's) for this process: they become 'sending' until `leaseUntil`.
-   */
-  claim(now: Instant, leaseUntil: Instant, limit: number): OutboxRow[] {
-    return this.tx(() => this.s.claim.all(leaseUntil, now, limit).map(toAlert));
+  /** Destinations with claimable alerts (see Lease), and how many each has. */
+  dueByDestination(now: Instant, lease: Lease): Array<{ destination: string; n: number }> {
+    const wall = lease.wall();
+    return this.s.dueByDestination.all(now, wall, wall + lease.ms);
   }
 
-  claimOne(id: string, now: Instant, leaseUntil: Instant): OutboxRow | null {
+  /** A destination's claimable alerts, oldest first (not claimed). */
+  due(destination: string, now: Instant, lease: Lease): OutboxRow[] {
+    const wall = lease.wall();
+    return this.s.due.all(destination, now, wall, wall + lease.ms).map(toAlert);
+  }
+
+  /**
+   * Claims a destination's oldest claimable alerts, at most `limit`, for `lease.owner` until
+   * lease.wall + lease.ms: they become 'sending'. Concurrent runs never claim the same one.
+   */
+  claim(destination: string, now: Instant, lease: Lease, limit: number): OutboxRow[] {
     return this.tx(() => {
-      const r = this.s.claimOne.get(leaseUntil, id, now);
+      const wall = lease.wall();
+      return this.s.claim.all(lease.owner, wall + lease.ms, destination, now, wall, wall + lease.ms, limit)
+        .map(toAlert)
+        .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    });
+  }
+
+  claimOne(id: string, now: Instant, lease: Lease): OutboxRow | null {
+    return this.tx(() => {
+      const wall = lease.wall();
+      const r = this.s.claimOne.get(lease.owner, wall + lease.ms, id, now, wall, wall + lease.ms);
       return r ? toAlert(r) : null;
     });
+  }
+
+  /** Whether `owner` holds every one of these alerts at `wall` (real clock). */
+  holds(ids: readonly string[], owner: string, wall: Instant): boolean {
+    return ids.every((id) => this.s.heldBy.get(id, owner, wall) === 1);
+  }
+
+  /** Extends `lease.owner`'s leases by a lease from now: the ids it still holds. */
+  renew(lease: Lease): string[] {
+    return this.tx(() => this.s.renew.all(lease.wall() + lease.ms, lease.owner));
   }
 
   markSent(ids: readonly string[], at: Instant, attempts: number): void {
     this.tx(() => { for (const id of ids) this.s.markSent.run(at, attempts, id); });
   }
 
-  markRetry(ids: readonly string[], nextAttemptAt: Instant, attempts: number, error: string): void {
-    this.tx(() => { for (const id of ids) this.s.markRetry.run(nextAttemptAt, attempts, error, id); });
+  /** Back to pending until `nextAttemptAt` (each its own, or one for all), unless another run holds it now. */
+  markRetry(ids: readonly string[], nextAttemptAt: Instant | readonly Instant[], attempts: number, error: string, owner: string): void {
+    this.tx(() => {
+      ids.forEach((id, i) => this.s.markRetry.run(typeof nextAttemptAt === 'number' ? nextAttemptAt : nextAttemptAt[i], attempts, error, id, owner));
+    });
   }
 
-  markFailed(ids: readonly string[], attempts: number, error: string): void {
-    this.tx(() => { for (const id of ids) this.s.markFailed.run(attempts, error, id); });
+  markFailed(ids: readonly string[], attempts: number, error: string, owner: string): void {
+    this.tx(() => { for (const id of ids) this.s.markFailed.run(attempts, error, id, owner); });
   }
 
   /** Re-queue every failed alert; returns how many. */

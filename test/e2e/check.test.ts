@@ -1,4 +1,5 @@
-// `sla check` end to end: the real CLI against a real local HTTP server, time via --at.
+// `sla check` end to end: the real CLI against a real local HTTP server, time via --at
+// (leases are on the real clock: a later run is told by SLA_CLOCK_SKEW_MS).
 // Exactly once (also under 10 concurrent checks), never lost (retries across runs,
 // SIGKILL during delivery), permanent failures, --fail-on, crontab quiet, cron's env.
 
@@ -223,7 +224,12 @@ describe('sla check', () => {
       const inFlight = on('/kill')[0].json.ticketId;
 
       server.respond({ status: 200 });
-      const next = await p.sla(['check', '--at', at('11:20')]); // after the dead run's lease ran out
+      // The dead run's lease (60 s, on the real clock, not --at) still holds its claims:
+      // a run right away, even at a later --at, leaves them alone.
+      const soon = await p.sla(['check', '--at', at('11:20')], { SLA_CLOCK_SKEW_MS: '30000' });
+      expect(soon.code, soon.stderr).toBe(0);
+      expect(on('/kill')).toHaveLength(1);
+      const next = await p.sla(['check', '--at', at('11:06')], { SLA_CLOCK_SKEW_MS: '70000' }); // 70 s later: the lease ran out
       expect(next.code, next.stderr).toBe(0);
       const byTicket = new Map<string, number>();
       for (const r of on('/kill')) byTicket.set(r.json.ticketId, (byTicket.get(r.json.ticketId) ?? 0) + 1);
@@ -231,7 +237,7 @@ describe('sla check', () => {
       for (const [id, n] of byTicket) expect(n).toBe(id === inFlight ? 2 : 1);
       // The dead run is visible as such.
       const runs = JSON.parse((await p.sla(['runs', '--format', 'json'])).stdout);
-      expect(runs.map((r: any) => r.status)).toEqual(['ok', 'running']);
+      expect(runs.map((r: any) => r.status)).toEqual(['ok', 'ok', 'running']);
     } finally {
       server.reset();
     }
