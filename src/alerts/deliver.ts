@@ -257,12 +257,12 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
     }
     if (target.kind === 'mail') {
       const d = dest as Extract<DestinationConfig, { type: 'email' }>;
-      const msg = digest ? emailDigest(facts, zone) : emailMessage(facts[0], zone);
+      const msg = digest ? emailDigest(facts, zone, opts.now()) : emailMessage(facts[0], zone, opts.now());
       return transport.mail(target.smtp, { from: d.from, to: d.to, ...msg, messageId: `<${digest ? rows[0].id + '.digest' : rows[0].id}@sla>` });
     }
     if (dest.type === 'slack') {
       await transport.slackTurn(target.url);
-      const msg = digest ? slackDigest(facts, zone) : slackMessage(facts[0], zone);
+      const msg = digest ? slackDigest(facts, zone, opts.now()) : slackMessage(facts[0], zone, opts.now());
       return transport.postJson(target.url, target.headers, msg);
     }
     // webhook: one event per request, its stable id in the body and as the idempotency key.

@@ -1,6 +1,8 @@
 // The facts of one alert, fixed when the SLA event is recorded and stored in the
-// outbox row (JSON). Every destination renders from these alone, so a retry a day
-// later sends the same message. Redacted fields are never put in; secrets never are.
+// outbox row (JSON). Every destination renders from these alone; what depends on the
+// moment of sending (how overdue, from the deadline) is worked out when it is sent
+// (render.ts), so a retry a day later says how things stand then. Redacted fields are
+// never put in; secrets never are.
 
 import { createHash } from 'node:crypto';
 import type { AlertsConfig, AlertType, RouteConfig } from '../config/types.js';
