@@ -2,6 +2,7 @@
 // loaded at start; each command's module (and what it needs) loads when it runs,
 // so `sla --help` and `sla --version` start fast.
 
+import { safeText } from './render/safe-text.js';
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import type { Context, GlobalOptions } from './commands/context.js';
@@ -66,6 +67,9 @@ function skewedClock(env: NodeJS.ProcessEnv): () => number {
   const skew = Number(env.SLA_CLOCK_SKEW_MS ?? 0);
   return Number.isFinite(skew) && skew !== 0 ? () => Date.now() + skew : Date.now;
 }
+
+/** The crontab line the README gives (a test keeps the two the same). */
+const CRON_LINE = '*/5 * * * * sla --config /var/lib/sla/sla.config.json check --quiet';
 
 export async function main(argv: string[], io: MainOptions = {}): Promise<number> {
   redactWarnings();
@@ -136,8 +140,11 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
   program
     .command('init')
     .description('write a starter config and create the database')
+    .option('--dir <dir>', 'folder for the config (unless --config) and the database, created if missing: a service\'s state directory')
+    .option('--timezone <zone>', 'IANA time zone of the config (default: this machine\'s)')
+    .option('--demo', 'write the full example (New York office, demo holidays, Slack/webhook/email destinations) instead of the starter', false)
     .option('--force', 'overwrite an existing config file', false)
-    .addHelpText('after', examples('sla init', 'sla --config /etc/sla/sla.config.json init --force'))
+    .addHelpText('after', examples('sla init', 'sla init --dir /var/lib/sla --timezone Europe/Berlin', 'sla init --demo', 'sla --config /etc/sla/sla.config.json init --force'))
     .action(lazy('init'));
 
   const config = program.command('config').description('check the config');
@@ -189,9 +196,10 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
   program
     .command('import')
     .description('import tickets (one row per ticket) or an event log (--events) from a helpdesk export')
-    .argument('<file>', 'CSV, JSON or NDJSON file, or - for standard input')
+    .argument('[file]', 'CSV, JSON or NDJSON file, or - for standard input')
     .option('--format <format>', 'input format: csv, json or ndjson (default: from the mapping, else the file extension, else csv)')
-    .option('--mapping <file>', 'mapping file for exports whose columns and words are not sla\'s (see examples/mappings/)')
+    .option('--mapping <file|name>', 'mapping file for exports whose columns and words are not sla\'s, or the name of a ready-made one (zendesk, freshdesk, helpdesk-events: see --list-mappings)')
+    .option('--list-mappings', 'list the ready-made mappings (name, what it reads, where it is)', false)
     .option('--events', 'the file is an event log: one row per change (ticket_id, at, type, value, actor)', false)
     .option('--dry-run', 'validate and report; commit nothing', false)
     .option('--strict', 'commit nothing if any row is bad', false)
@@ -201,7 +209,7 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
       'after',
       examples(
         'sla import tickets.csv',
-        'sla import export.csv --mapping examples/mappings/zendesk.json --rejects bad.csv',
+        'sla import export.csv --mapping zendesk --rejects bad.csv',
         'sla import helpdesk-events.csv --mapping examples/mappings/helpdesk-events.json',
         'curl -s https://helpdesk.example.com/export.ndjson | sla import - --format ndjson --json',
       ),
@@ -294,7 +302,9 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
     .option('--dry-run', 'show what would fire; record and send nothing', false)
     .option('--no-deliver', 'record and queue, but do not deliver (a later run delivers)')
     .option('--fail-on <state>', 'exit 3 when tickets are in this state: breach or at-risk')
-    .addHelpText('after', examples('sla check', '*/5 * * * * SLA_CONFIG=/etc/sla/sla.config.json /usr/local/bin/sla check', 'sla check --dry-run --at 2026-11-27T09:00'))
+    .addHelpText('after', examples('sla check', 'sla check --dry-run --at 2026-11-27T09:00')
+      + '\nFrom cron (the README\'s "Running it for real"; cron mails what a job prints to MAILTO,\nand --quiet leaves only errors and warnings):\n'
+      + `  ${CRON_LINE}\n`)
     .action(lazy('check'));
   program
     .command('watch')
@@ -336,8 +346,19 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
   // Hidden, for the "no stack trace unless --verbose" contract's tests.
   program.addOption(new Option('--x-internal-crash').hideHelp());
 
+  // `sla` alone, or `help` for a command there is none of, is a usage error (exit 2), not help asked for.
+  const args = argv.slice(2);
+  if (args.length === 0) {
+    stderr.write(program.helpInformation());
+    return 2;
+  }
+  if (args[0] === 'help' && args[1] !== undefined && !args[1].startsWith('-') && !program.commands.some((c) => c.name() === args[1])) {
+    stderr.write(safeText(`sla: unknown command '${args[1]}' — see \`sla --help\``) + '\n');
+    return 2;
+  }
+
   try {
-    if (argv.slice(2).includes('--x-internal-crash')) throw new Error('internal crash requested');
+    if (args.includes('--x-internal-crash')) throw new Error('internal crash requested');
     await program.parseAsync(argv);
     return exitCode;
   } catch (err) {
@@ -389,11 +410,12 @@ function reportError(err: unknown, verbose: boolean, write: (s: string) => void)
   }
   const e = err as Error & { hint?: string; exitCode?: number };
   if (typeof e?.exitCode === 'number' && e.message) {
-    write(`sla: ${e.message}${e.hint ? ` — ${e.hint}` : ''}\n`);
+    // a message may quote the user's data (an id, a cell): its control characters made inert
+    write(safeText(`sla: ${e.message}${e.hint ? ` — ${e.hint}` : ''}`) + '\n');
     if (verbose && e.stack) write(e.stack + '\n');
     return e.exitCode;
   }
-  write(`sla: ${e?.message ?? String(err)} — this is a bug in sla; run again with --verbose and report it\n`);
+  write(safeText(`sla: ${e?.message ?? String(err)} — this is a bug in sla; run again with --verbose and report it`) + '\n');
   if (verbose && e?.stack) write(e.stack + '\n');
   return 1;
 }

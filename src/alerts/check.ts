@@ -233,7 +233,7 @@ export async function runCheck(input: CheckInput): Promise<CheckResult> {
         if (a.assignTo && a.assignTo !== ticket.assignee) {
           next.assignee = a.assignTo;
           esc.assignee = { from: ticket.assignee, to: a.assignTo };
-          added.push({ at: now, type: 'assign', value: a.assignTo, actor: 'system', reason: why, source: 'check' });
+          added.push({ at: now, type: 'assign', value: a.assignTo, previous: ticket.assignee, actor: 'system', reason: why, source: 'check' });
         }
       }
       const seq = as.insertSlaEvent({

@@ -178,8 +178,11 @@ export class Transport {
 
   appendLine(path: string, value: unknown): Outcome {
     try {
-      mkdirSync(dirname(path), { recursive: true });
-      appendFileSync(path, JSON.stringify(value) + '\n');
+      // Alerts carry ticket facts (customer data): a new file is the owner's alone (0600, not
+      // the database's 0640: only sla and whoever runs as its user read it), whatever the
+      // umask; an existing file keeps the mode its owner gave it (a group added on purpose).
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      appendFileSync(path, JSON.stringify(value) + '\n', { mode: 0o600 });
       return { ok: true };
     } catch (err) {
       return { ok: false, permanent: false, error: `cannot append to the file (${(err as { code?: string }).code ?? 'error'})` };

@@ -133,7 +133,7 @@ export function parseMetric(text: string | undefined, option = '--metric'): Metr
 /** Output a write's result: one line for people, the ticket JSON for scripts. */
 export function writeResult(ctx: Context, line: string, json: () => unknown): void {
   const format = ctx.format(['table', 'json']);
-  if (format === 'json') ctx.out(JSON.stringify(json()));
+  if (format === 'json') ctx.data(JSON.stringify(json()));
   else if (!ctx.globals.quiet) ctx.out(line);
 }
 

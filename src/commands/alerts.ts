@@ -27,14 +27,16 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
       ctx.out(n === 0 ? 'no failed alerts to re-queue' : `re-queued ${n} failed alert${n === 1 ? '' : 's'}; the next \`sla check\` delivers them`);
     }
     if (format === 'json') {
-      ctx.out(JSON.stringify({ requeued: n }));
+      ctx.data(JSON.stringify({ requeued: n }));
       return 0;
     }
     if (!opts.failed && !opts.pending) return 0;
   }
 
   const statuses: OutboxStatus[] | undefined = opts.pending ? ['pending', 'sending'] : opts.failed ? ['failed'] : undefined;
-  const rows = as.listAlerts({ statuses, limit: format === 'table' ? SHOWN : undefined });
+  // as of an --at in the past: the alerts queued by then (one queued later is not yet)
+  const until = ctx.globals.at !== undefined ? await ctx.now() : undefined;
+  const rows = as.listAlerts({ statuses, limit: format === 'table' ? SHOWN : undefined, until });
   const json = (r: OutboxRow) => {
     const p = safeParse(r.payload);
     return {
@@ -44,7 +46,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     };
   };
   if (format === 'json') {
-    ctx.out(JSON.stringify(rows.map(json)));
+    ctx.data(JSON.stringify(rows.map(json)));
     return 0;
   }
   if (format === 'csv') {

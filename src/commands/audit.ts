@@ -21,7 +21,7 @@ export async function run(ctx: Context, id: string | undefined, opts: Opts): Pro
   const entries: AuditEntry[] = store.listAudit({ ticketId: id, since, actor }).filter((a) => a.at <= now);
 
   if (format === 'json') {
-    ctx.out(JSON.stringify(entries.map((a) => ({ ...a, at: isoUtc(a.at) }))));
+    ctx.data(JSON.stringify(entries.map((a) => ({ ...a, at: isoUtc(a.at) }))));
     return 0;
   }
   if (format === 'csv') {

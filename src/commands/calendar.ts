@@ -33,7 +33,7 @@ export async function run(ctx: Context, name: string, opts: Opts): Promise<numbe
     }
     const due = cal.add(from, add * MINUTE);
     if (format === 'json') {
-      ctx.out(JSON.stringify({ calendar: name, from: isoUtc(from), add, due: isoUtc(due) }));
+      ctx.data(JSON.stringify({ calendar: name, from: isoUtc(from), add, due: isoUtc(due) }));
     } else {
       ctx.out(`${localTime(from, zone)} + ${add} open minutes on ${name} = ${localTime(due, zone)}  (${isoUtc(due)})`);
     }
@@ -42,7 +42,7 @@ export async function run(ctx: Context, name: string, opts: Opts): Promise<numbe
   const to = await ctx.parseTime(opts.to!, zone, '--to');
   const open = minutes(cal.openBetween(from, to) / MINUTE);
   if (format === 'json') {
-    ctx.out(JSON.stringify({ calendar: name, from: isoUtc(from), to: isoUtc(to), minutes: open }));
+    ctx.data(JSON.stringify({ calendar: name, from: isoUtc(from), to: isoUtc(to), minutes: open }));
   } else {
     ctx.out(`${open} open minutes on ${name} between ${localTime(from, zone)} and ${localTime(to, zone)}`);
   }
@@ -63,7 +63,7 @@ async function month(ctx: Context, name: string, zone: string, text: string, for
     list.push({ ...day, minutes: open });
   }
   if (format === 'json') {
-    ctx.out(JSON.stringify({
+    ctx.data(JSON.stringify({
       calendar: name, timezone: zone, month: text,
       days: list.map((d) => ({
         date: d.date, weekday: WEEKDAYS[d.weekday], holiday: d.holiday, minutes: minutes(d.minutes),

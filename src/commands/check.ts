@@ -39,7 +39,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   for (const line of summary.failureLines(result.delivery)) ctx.warn(line);
   const zone = config.timezone;
   if (format === 'json') {
-    ctx.out(JSON.stringify(summary.resultJson(result)));
+    ctx.data(JSON.stringify(summary.resultJson(result)));
   } else if (!ctx.globals.quiet) {
     const { localTime } = await import('../render/format.js');
     if (summary.somethingHappened(result) || result.dryRun) {

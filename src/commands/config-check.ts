@@ -12,7 +12,7 @@ export async function run(ctx: Context): Promise<number> {
     const errors = findings.filter((f) => f.level === 'error');
     const warnings = findings.filter((f) => f.level === 'warning');
     if (format === 'json') {
-      ctx.out(JSON.stringify({ config: config.configPath, ok: errors.length === 0, errors, warnings }));
+      ctx.data(JSON.stringify({ config: config.configPath, ok: errors.length === 0, errors, warnings }));
     } else {
       for (const f of findings) ctx.out(`${f.level}: ${formatIssue(f)}`);
       const summary = `${Object.keys(config.calendars).length} calendars, ${config.policies.length} policies, ` +
@@ -25,7 +25,7 @@ export async function run(ctx: Context): Promise<number> {
   } catch (err) {
     if (!(err instanceof ConfigError) || err.issues.length === 0) throw err;
     if (format === 'json') {
-      ctx.out(JSON.stringify({ config: err.file ?? null, ok: false, errors: err.issues.map((i) => ({ level: 'error', ...i })), warnings: [] }));
+      ctx.data(JSON.stringify({ config: err.file ?? null, ok: false, errors: err.issues.map((i) => ({ level: 'error', ...i })), warnings: [] }));
     } else {
       for (const issue of err.issues) ctx.stderr.write(`sla: ${formatIssue(issue)}\n`);
       ctx.stderr.write(`sla: ${err.issues.length} problem(s) in ${err.file ?? 'the config'} — fix them and run \`sla config check\` again\n`);

@@ -5,6 +5,7 @@ import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import type { Config } from '../config/types.js';
+import { safeText } from '../render/safe-text.js';
 import type { Calendar } from '../domain/calendar.js';
 import type { Store } from '../store/store.js';
 
@@ -62,12 +63,22 @@ export class Context {
     return this.stdout.isTTY && this.globals.color !== false && !this.env.NO_COLOR;
   }
 
+  /**
+   * A line (or lines) for people: control and bidi characters that came with ticket data are
+   * made visible and inert (render/safe-text.ts); sla's own colours stay.
+   */
   out(line = ''): void {
+    const text = safeText(line, this.color);
+    this.stdout.write(text.endsWith('\n') ? text : text + '\n');
+  }
+
+  /** Data for programs (JSON, CSV, NDJSON): written as it is (JSON escapes what it must). */
+  data(line: string): void {
     this.stdout.write(line.endsWith('\n') ? line : line + '\n');
   }
 
   warn(line: string): void {
-    this.stderr.write(`sla: ${line}\n`);
+    this.stderr.write(`sla: ${safeText(line)}\n`);
   }
 
   /** Who acts: --actor, else $SLA_ACTOR, else the OS user. */

@@ -34,7 +34,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
 
   if (!result.ok) {
     if (format === 'json') {
-      ctx.out(JSON.stringify({ priority, tier: fields.tier, createdAt: isoUtc(created), policy: null, noSlaReason: result.reason, tried: result.match.trace }));
+      ctx.data(JSON.stringify({ priority, tier: fields.tier, createdAt: isoUtc(created), policy: null, noSlaReason: result.reason, tried: result.match.trace }));
     } else {
       ctx.out(`No SLA: ${result.reason}.`);
       for (const t of result.match.trace) ctx.out(`  ${t.name}: ${t.matched ? 'matches' : 'no'} — ${t.reason}`);
@@ -52,7 +52,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     target: minutes(x.target), atRiskAt: isoUtc(x.atRiskAt), dueAt: isoUtc(x.dueAt),
   };
   if (format === 'json') {
-    ctx.out(JSON.stringify({
+    ctx.data(JSON.stringify({
       priority, tier: fields.tier, createdAt: isoUtc(created), policy: assignment.policy, calendar: assignment.calendar,
       matched: result.match.trace, firstResponse: metricJson(m.first_response), resolution: metricJson(m.resolution),
     }));

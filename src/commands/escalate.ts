@@ -48,7 +48,7 @@ export async function run(ctx: Context, id: string, opts: Opts): Promise<number>
     if (to !== null && to !== ticket.assignee) {
       next.assignee = to;
       escalation.assignee = { from: ticket.assignee, to };
-      ev = { at: now, type: 'assign', value: to, actor, reason, source: 'cli' };
+      ev = { at: now, type: 'assign', value: to, previous: ticket.assignee, actor, reason, source: 'cli' };
     }
     let seq: number | null = null;
     for (let n = as.manualEscalations(id, clock.cycle) + 1; seq === null; n++) {
@@ -84,7 +84,7 @@ export async function run(ctx: Context, id: string, opts: Opts): Promise<number>
   }
 
   if (format === 'json') {
-    ctx.out(JSON.stringify({
+    ctx.data(JSON.stringify({
       ticketId: id, rule: done.rule, cycle: done.cycle, reason, actor,
       assignee: done.from !== done.to ? { from: done.from, to: done.to } : null,
       notified: done.destinations, sent: delivery?.sent ?? 0, queued: delivery?.retrying ?? 0, failed: delivery?.failed ?? 0,

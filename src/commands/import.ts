@@ -6,15 +6,25 @@ import { setFlagsFromString } from 'node:v8';
 import type { ImportSummary } from '../import/service.js';
 import type { SourceFormat } from '../import/types.js';
 import { toCsv } from '../render/csv.js';
+import { safeText } from '../render/safe-text.js';
 import { usageError, type Context } from './context.js';
 
 interface Opts {
   format?: string; mapping?: string; events?: boolean; dryRun?: boolean; strict?: boolean; rejects?: string; json?: boolean;
+  listMappings?: boolean;
 }
 
 const SHOWN_REJECTS = 20;
 
-export async function run(ctx: Context, file: string, opts: Opts): Promise<number> {
+export async function run(ctx: Context, file: string | undefined, opts: Opts): Promise<number> {
+  if (opts.listMappings) {
+    const { shippedMappings } = await import('../import/mapping.js');
+    const list = shippedMappings();
+    if (opts.json || ctx.globals.format === 'json') ctx.data(JSON.stringify(list));
+    else for (const m of list) ctx.out(`${m.name.padEnd(16)} ${m.description}\n${' '.repeat(17)}${m.path}`);
+    return 0;
+  }
+  if (file === undefined) throw usageError('which file? `sla import FILE` (or - for standard input)', 'see `sla import --help`; `sla import --list-mappings` lists the ready-made mappings');
   if (opts.format && !['csv', 'json', 'ndjson'].includes(opts.format)) {
     throw usageError(`--format ${opts.format} is not an input format`, 'use csv, json or ndjson (the summary is JSON with --json)');
   }
@@ -26,10 +36,10 @@ export async function run(ctx: Context, file: string, opts: Opts): Promise<numbe
   setFlagsFromString('--no-allocation-site-pretenuring');
   const config = await ctx.config();
   const now = await ctx.now();
-  const [{ runImport }, readers, { loadMapping }] = await Promise.all([
+  const [{ runImport }, readers, { loadMapping, resolveMapping }] = await Promise.all([
     import('../import/service.js'), import('../import/read.js'), import('../import/mapping.js'),
   ]);
-  const mapping = opts.mapping ? loadMapping(resolve(ctx.cwd, opts.mapping)) : null;
+  const mapping = opts.mapping ? loadMapping(resolveMapping(opts.mapping, ctx.cwd)) : null;
   const events = Boolean(opts.events) || mapping?.kind === 'events';
   const source = file === '-' ? '-' : resolve(ctx.cwd, file);
   const shownName = file === '-' ? '<stdin>' : file;
@@ -40,7 +50,7 @@ export async function run(ctx: Context, file: string, opts: Opts): Promise<numbe
   let shown = 0;
   const onReject = (r: { line: number; raw: Record<string, string>; reason: string }): void => {
     if (opts.rejects) rejects.push(r);
-    if (shown++ < SHOWN_REJECTS) ctx.stderr.write(`${shownName}:${r.line}: ${r.reason}\n`);
+    if (shown++ < SHOWN_REJECTS) ctx.stderr.write(`${safeText(`${shownName}:${r.line}: ${r.reason}`)}\n`);
   };
 
   const bar = await progressBar(ctx, source);
@@ -63,7 +73,7 @@ export async function run(ctx: Context, file: string, opts: Opts): Promise<numbe
   if (opts.rejects && rejects.length) writeRejects(resolve(ctx.cwd, opts.rejects), rejects);
 
   if (opts.json || ctx.globals.format === 'json') {
-    ctx.out(JSON.stringify(summary));
+    ctx.data(JSON.stringify(summary));
   } else if (!ctx.globals.quiet) {
     const n = (x: number) => x.toLocaleString('en-US');
     ctx.out(`${summary.dryRun ? 'dry run of ' : ''}${shownName} (${summary.mode}): ${n(summary.rowsRead)} rows read · ` +
@@ -113,7 +123,8 @@ function writeRejects(path: string, rejects: Array<{ line: number; raw: Record<s
   for (const r of rejects) for (const k of Object.keys(r.raw)) if (!seen.has(k)) { seen.add(k); columns.push(k); }
   // in line order: a log in time order rejects a row when its ticket's last row is read
   rejects.sort((a, b) => a.line - b.line);
-  writeFileSync(path, toCsv([...columns, 'line', 'reason'], rejects.map((r) => [...columns.map((c) => r.raw[c] ?? ''), r.line, r.reason])));
+  // the rows as the export had them (customer data): a new file is the owner's alone, whatever the umask
+  writeFileSync(path, toCsv([...columns, 'line', 'reason'], rejects.map((r) => [...columns.map((c) => r.raw[c] ?? ''), r.line, r.reason])), { mode: 0o600 });
 }
 
 async function progressBar(ctx: Context, source: string): Promise<{ update: (bytes: number) => void; stop: () => void } | null> {

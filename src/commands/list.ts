@@ -3,7 +3,7 @@
 // every ticket created in a window with its (final) SLA results.
 
 import type { MetricState, TicketClock } from '../domain/clock.js';
-import type { Ticket } from '../domain/ticket.js';
+import { assigneeAt, type Ticket } from '../domain/ticket.js';
 import { DONE_STATUSES, type Instant, type Metric } from '../domain/types.js';
 import { formatDuration, isoUtc, localTime, minutes } from '../render/format.js';
 import { firstResponseMinutes, ticketJson } from '../render/ticket-json.js';
@@ -66,7 +66,12 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   const filter: ListFilter = { status, metric, priority, tier: opts.tier, assignee: opts.assignee, unassigned: Boolean(opts.unassigned), dueWithinMs };
   const store = await ctx.store();
   const q = await import('../store/tickets-query.js');
-  const evalRec = (rec: TicketRecord): Evaluated => ({ rec, clock: clockAt(config, ctx.calendarSync, rec.ticket, rec.events, now) });
+  // As of an --at in the past, a ticket shows the assignee it had then (a later assign event is not yet).
+  const past = ctx.globals.at !== undefined;
+  const evalRec = (rec: TicketRecord): Evaluated => {
+    const r = past ? { ...rec, ticket: { ...rec.ticket, assignee: assigneeAt(rec.ticket.assignee, rec.events, now) } } : rec;
+    return { rec: r, clock: clockAt(config, ctx.calendarSync, r.ticket, r.events, now) };
+  };
 
   // Rows are produced lazily (a chunk of tickets at a time) so exports of any size run in bounded memory.
   let rows: Iterable<Evaluated>;
@@ -90,9 +95,24 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     totalOf = () => count;
     drainForTotal = true;
   } else {
-    const stream = openStream(q, store, { ...filter, now, sort, limit, priorities: config.priorities }, evalRec);
-    rows = stream.rows;
-    totalOf = stream.total;
+    if (past && (filter.assignee !== undefined || filter.unassigned)) {
+      // the stored assignee is today's: the filter is applied to the assignee as of --at, after the SQL
+      const stream = openStream(q, store, { ...filter, assignee: undefined, unassigned: false, now, sort, limit: null, priorities: config.priorities }, evalRec);
+      let count = 0;
+      rows = (function* () {
+        for (const e of stream.rows) {
+          if (!matches(e, filter, now, true)) continue;
+          count++;
+          yield e;
+        }
+      })();
+      totalOf = () => count;
+      drainForTotal = true;
+    } else {
+      const stream = openStream(q, store, { ...filter, now, sort, limit, priorities: config.priorities }, evalRec);
+      rows = stream.rows;
+      totalOf = stream.total;
+    }
   }
 
   if (format === 'json' || format === 'csv') {

@@ -90,7 +90,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   const losing = plan.changes.filter((c) => c.to === null);
 
   if (format === 'json') {
-    ctx.out(JSON.stringify({
+    ctx.data(JSON.stringify({
       at: isoUtc(now), dryRun, applied: !dryRun, openTickets: plan.open, changed: plan.changes.length,
       resolution: res, firstResponse: fr,
       byPolicy: [...groups].map(([k, cs]) => ({ from: cs[0].from?.policy ?? null, to: cs[0].to?.policy ?? null, key: k, tickets: cs.length, resolution: shiftStats(cs, 'resolution') })),

@@ -17,7 +17,7 @@ import {
 } from '../domain/report.js';
 import type { BusinessTime } from '../domain/clock.js';
 import { computeSla } from '../domain/sla.js';
-import type { SlaSettings, TicketEvent } from '../domain/ticket.js';
+import { assigneeAt, type SlaSettings, type TicketEvent } from '../domain/ticket.js';
 import { isoUtc, localTime } from '../render/format.js';
 import {
   overrideAggregates, reportAggregates, staleRecords, type DayIndex, type OverrideRow, type ReportAggregates, type ReportQuery,
@@ -179,23 +179,11 @@ export async function countReport(
   return { aggregates: { ...first, rows }, reevaluated: overrides.length };
 }
 
-/**
- * Who had the ticket at `now`: the last `assign` event at or before it; a ticket whose
- * assign events all come later was unassigned then; one without any keeps its assignee.
- */
-function assigneeAt(current: string | null, events: readonly TicketEvent[], now: number): string | null {
-  const assigns = events.filter((e) => e.type === 'assign');
-  if (!assigns.length) return current;
-  let who: string | null = null;
-  for (const e of assigns) if (e.at <= now) who = e.value ?? null;
-  return who;
-}
-
 export async function run(ctx: Context, opts: Opts): Promise<number> {
   const format = ctx.format(['table', 'csv', 'json', 'markdown']);
   if (opts.excel && format !== 'csv') throw usageError('--excel only applies to --format csv', 'add --format csv');
   const report = await buildReport(ctx, opts);
-  if (format === 'json') ctx.out(JSON.stringify(reportJson(report)));
+  if (format === 'json') ctx.data(JSON.stringify(reportJson(report)));
   else if (format === 'csv') ctx.stdout.write((opts.excel ? '\uFEFF' : '') + (await reportCsv(report)));
   else if (format === 'markdown') {
     const { reportMarkdown } = await import('../render/markdown.js');

@@ -20,7 +20,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     status: r.status, error: r.error,
   }));
   if (format === 'json') {
-    ctx.out(JSON.stringify(rows));
+    ctx.data(JSON.stringify(rows));
     return 0;
   }
   if (format === 'csv') {

@@ -63,7 +63,7 @@ export async function run(ctx: Context, id: string): Promise<number> {
   const closedAt = closedSince(events, ticket.createdAt);
 
   if (format === 'json') {
-    ctx.out(JSON.stringify({
+    ctx.data(JSON.stringify({
       ...ticketJson(ticket, clock),
       closedAt: isoUtc(closedAt),
       requester: ticket.requester,

@@ -34,7 +34,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   const reimport = opts.import ? await importer(ctx, opts.import, opts.mapping) : null;
 
   const log = (line: string, json: Record<string, unknown>): void => {
-    if (format === 'json') ctx.out(JSON.stringify({ time: isoUtc(Date.now()), ...json }));
+    if (format === 'json') ctx.data(JSON.stringify({ time: isoUtc(Date.now()), ...json }));
     else ctx.out(`${isoUtc(Date.now())} ${line}`);
   };
 
@@ -105,10 +105,10 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
 /** The re-import before each check: the import service in-process, as `sla import` runs it. */
 async function importer(ctx: Context, file: string, mappingFile: string | undefined) {
   const config = await ctx.config();
-  const [{ runImport }, readers, { loadMapping }] = await Promise.all([
+  const [{ runImport }, readers, { loadMapping, resolveMapping }] = await Promise.all([
     import('../import/service.js'), import('../import/read.js'), import('../import/mapping.js'),
   ]);
-  const mapping = mappingFile ? loadMapping(resolve(ctx.cwd, mappingFile)) : null;
+  const mapping = mappingFile ? loadMapping(resolveMapping(mappingFile, ctx.cwd)) : null;
   const source = resolve(ctx.cwd, file);
   const events = mapping?.kind === 'events';
   return async (now: number) => {

@@ -35,6 +35,8 @@ export interface ClockEvent {
   recalculate?: boolean;
   /** reset --recalculate / retarget: the new assignment (null = no SLA any more). */
   assignment?: Assignment | null;
+  /** assign: who had the ticket before (absent on events recorded before sla kept it). */
+  previous?: string | null;
 }
 
 export interface ClockInput {

@@ -199,3 +199,21 @@ export function storeInstant(now: Instant, events: readonly TicketEvent[]): Inst
   for (const e of events) if (e.at > t) t = e.at;
   return t;
 }
+
+/**
+ * Who had the ticket at `at`: the last `assign` event at or before it; when all its assign
+ * events come later, the assignee the first of them replaced (unassigned when that event
+ * does not say: recorded before sla kept it); one without any keeps its assignee (`current`).
+ */
+export function assigneeAt(current: string | null, events: readonly TicketEvent[], at: Instant): string | null {
+  let before: TicketEvent | null = null;
+  let after: TicketEvent | null = null;
+  for (const e of events) {
+    if (e.type !== 'assign') continue;
+    if (e.at <= at) { if (before === null || e.at >= before.at) before = e; }
+    else if (after === null || e.at < after.at) after = e;
+  }
+  if (before !== null) return before.value ?? null;
+  if (after !== null) return after.previous ?? null;
+  return current;
+}

@@ -3,8 +3,9 @@
 // names the mapping file and the JSON path, e.g.
 //   mapping zendesk.json: values.status["hold"]: "onhold" is not a status; use new, open, …
 
-import { readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, formatPath } from '../config/errors.js';
 import { parseJsonText } from '../config/json.js';
@@ -235,6 +236,42 @@ export function parseMapping(data: unknown, file: string): LoadedMapping {
  * path. The result's `path` is absolute; value maps and rule keys are lower-cased (matched
  * case-insensitively); statuses in rules and `firstResponseAwayFrom` are canonical.
  */
+/** The ready-made mappings sla ships (examples/mappings/ of the install). */
+export const SHIPPED_MAPPINGS_DIR = fileURLToPath(new URL('../../examples/mappings/', import.meta.url));
+
+/** The ready-made mappings: name (the file's, without .json), first sentence of its description, path. */
+export function shippedMappings(): Array<{ name: string; description: string; path: string }> {
+  let files: string[];
+  try {
+    files = readdirSync(SHIPPED_MAPPINGS_DIR).filter((f) => f.endsWith('.json')).sort();
+  } catch {
+    return [];
+  }
+  return files.map((f) => {
+    const path = join(SHIPPED_MAPPINGS_DIR, f);
+    let description = '';
+    try {
+      const d = (JSON.parse(readFileSync(path, 'utf8')) as { description?: unknown }).description;
+      if (typeof d === 'string') description = /^[^.]*(\([^)]*\)[^.]*)*\./.exec(d)?.[0] ?? d;
+    } catch { /* listed without a description */ }
+    return { name: f.slice(0, -'.json'.length), description, path };
+  });
+}
+
+/**
+ * What `--mapping ARG` names: a file (a path, relative to `cwd`), else — a bare name with
+ * no such file there — the shipped mapping of that name (`--mapping zendesk` from any folder).
+ */
+export function resolveMapping(arg: string, cwd: string): string {
+  const local = resolve(cwd, arg);
+  if (existsSync(local)) return local;
+  if (/^[\w.-]+$/.test(arg)) {
+    const shipped = join(SHIPPED_MAPPINGS_DIR, arg.endsWith('.json') ? arg : `${arg}.json`);
+    if (existsSync(shipped)) return shipped;
+  }
+  return local;
+}
+
 export function loadMapping(path: string): LoadedMapping {
   const file = resolve(path);
   let text: string;
@@ -244,7 +281,10 @@ export function loadMapping(path: string): LoadedMapping {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'not found' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
-    throw new ImportError(`mapping file ${path}: ${why}`, 'check the --mapping path (ready-made mappings are in examples/mappings/)');
+    const names = shippedMappings().map((m) => m.name);
+    throw new ImportError(`mapping file ${path}: ${why}`, names.length
+      ? `give a mapping file's path, or the name of a ready-made one: ${names.join(', ')} (in ${SHIPPED_MAPPINGS_DIR}; \`sla import --list-mappings\`)`
+      : 'check the --mapping path');
   }
   let data: unknown;
   try {

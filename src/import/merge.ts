@@ -140,7 +140,7 @@ export function mergeTicketRow(stored: Ticket | null, row: TicketRow, now: Insta
       t.closedAt = null;
     }
   }
-  if (row.assignee !== undefined && row.assignee !== stored.assignee) events.push(ev(at, 'assign', row.assignee ?? null));
+  if (row.assignee !== undefined && row.assignee !== stored.assignee) events.push({ ...ev(at, 'assign', row.assignee ?? null), previous: stored.assignee });
 
   sortByAt(events);
   const changed = events.length > 0 || !sameJson({ ...t, updatedAt: null }, { ...stored, updatedAt: null });

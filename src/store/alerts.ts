@@ -326,11 +326,16 @@ export class AlertStore {
     return this.s.pendingCount.get() ?? 0;
   }
 
-  listAlerts(f: { statuses?: readonly OutboxStatus[]; limit?: number } = {}): OutboxRow[] {
-    const where = f.statuses?.length ? `WHERE status IN (${f.statuses.map(() => '?').join(', ')})` : '';
+  /** The outbox, newest first; `until`: only alerts created at or before it. */
+  listAlerts(f: { statuses?: readonly OutboxStatus[]; limit?: number; until?: Instant } = {}): OutboxRow[] {
+    const conds: string[] = [];
+    const params: unknown[] = [];
+    if (f.statuses?.length) { conds.push(`status IN (${f.statuses.map(() => '?').join(', ')})`); params.push(...f.statuses); }
+    if (f.until !== undefined) { conds.push('created_at <= ?'); params.push(f.until); }
+    const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';
     const rows = this.store.db
       .prepare(`SELECT * FROM alerts ${where} ORDER BY created_at DESC, id LIMIT ?`)
-      .all(...(f.statuses ?? []), f.limit ?? -1) as RawAlert[];
+      .all(...params, f.limit ?? -1) as RawAlert[];
     return rows.map(toAlert);
   }
 

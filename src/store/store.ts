@@ -98,11 +98,12 @@ type EncodedEvent = [number, string, (string | null)?, (string | null)?, (string
 
 /** What an event carries besides its columns (until, recalculate, assignment), or null. */
 export function eventData(e: TicketEvent): Record<string, unknown> | null {
-  if ((e.until === undefined || e.until === null) && !e.recalculate && e.assignment === undefined) return null;
+  if ((e.until === undefined || e.until === null) && !e.recalculate && e.assignment === undefined && e.previous === undefined) return null;
   const d: Record<string, unknown> = {};
   if (e.until !== undefined && e.until !== null) d.until = e.until;
   if (e.recalculate) d.recalculate = true;
   if (e.assignment !== undefined) d.assignment = e.assignment;
+  if (e.previous !== undefined) d.previous = e.previous;
   return d;
 }
 

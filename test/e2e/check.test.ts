@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from './helpers.js';
 import { alertProject, runSla, TestServer } from './http-server.js';
 
 let server: TestServer;
@@ -261,6 +262,26 @@ describe('sla check', () => {
     expect(list.stdout).toMatch(/\(no route\).*unrouted/);
     const bad = await p.sla(['check', '--fail-on', 'late']);
     expect(bad.code).toBe(2);
+  });
+
+  it('from cron with --quiet: alerts fire and nothing is printed (cron would mail it); check --help gives the README\'s crontab line', async () => {
+    const p = await alertProject({
+      config: { alerts: { destinations: { log: { type: 'file', path: 'alerts.ndjson' } }, routes: [{ to: ['log'] }] } },
+      tickets: [{ id: 'Q1', priority: 'urgent', status: 'open', created_at: T0 }],
+    });
+    const loud = await p.sla(['check', '--at', at('10:50')]);
+    expect(loud.stdout).toMatch(/1 at risk/); // without --quiet: a summary (a mail from cron)
+    const quiet = await p.sla(['check', '--quiet', '--at', at('11:05')]);
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stdout).toBe('');
+    expect(quiet.stderr).toBe('');
+    expect(readFileSync(join(p.dir, 'alerts.ndjson'), 'utf8').trim().split('\n')).toHaveLength(2); // the warning and the breach went out
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const cronLine = readme.split('\n').find((l) => /^\*\/5 \* \* \* \* sla .*check/.test(l));
+    expect(cronLine).toMatch(/check --quiet$/);
+    const help = await runSla(['check', '--help'], { cwd: p.dir });
+    expect(help.stdout).toContain(cronLine);
+    expect(help.stdout).toContain('MAILTO');
   });
 
   it('works from cron: empty environment, working directory /, absolute --config', async () => {

@@ -1,5 +1,5 @@
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, baseConfig, sla, tempDir, writeJson } from './helpers.js';
 
@@ -20,6 +20,20 @@ describe('the program', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^sla: unknown command 'calender'/);
     expect(r.stderr).toContain('calendar');
+  });
+
+  it('`sla` alone and `sla help nosuch` are usage errors (exit 2): the help on stderr, or one line; `sla help list` is help', () => {
+    const dir = tempDir();
+    const bare = sla([], { cwd: dir });
+    expect(bare.code).toBe(2);
+    expect(bare.stdout).toBe('');
+    expect(bare.stderr).toMatch(/^Usage: sla /);
+    const nosuch = sla(['help', 'nosuch'], { cwd: dir });
+    expect(nosuch.code).toBe(2);
+    expect(nosuch.stderr.trim().split('\n')).toEqual(["sla: unknown command 'nosuch' — see `sla --help`"]);
+    const list = sla(['help', 'list'], { cwd: dir });
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^Usage: sla list/);
   });
 
   it('unexpected errors are one line without a stack trace unless --verbose', () => {
@@ -51,7 +65,7 @@ describe('sla init', () => {
     expect(statSync(cfg).mode & 0o777).toBe(0o640);
     expect(statSync(join(dir, 'sla.db')).mode & 0o777).toBe(0o640);
     const schema = JSON.parse(readFileSync(cfg, 'utf8')).$schema as string;
-    expect(existsSync(new URL(schema))).toBe(true);
+    expect(existsSync(resolve(dir, schema))).toBe(true);
     writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('"timezone"', '"timezone"')); // untouched marker below
     const before = readFileSync(cfg, 'utf8');
     const again = sla(['init'], { cwd: dir });

@@ -47,7 +47,7 @@ const block = (start: string): Block => {
 const RUN = ['npm ci && export SLA_CONFIG=', 'sla init', 'sla pause 1234', 'sla report --days 7', 'sla import ../shared/data/helpdesk-events.csv'];
 
 /** The demo's pinned instant, read from the README's first block. */
-const DEMO_AT = /SLA_AT=(\S+)/.exec(shellBlocks[0]?.text ?? '')?.[1] ?? '';
+const DEMO_AT = /\bat=(\S+)/.exec(shellBlocks[0]?.text ?? '')?.[1] ?? '';
 
 /**
  * Runs a block's text in bash (-e, pipefail) in `cwd`: `sla` and `npx sla` are the CLI under
