@@ -132,3 +132,41 @@ describe('database faults', () => {
     expect(sla(['--at', '2025-11-03T10:00Z', 'pause', 'A1', '--reason', 'waiting for logs'], { cwd: dir }).code).toBe(0);
   });
 });
+
+describe('a full disk', () => {
+  // A real full disk: a 1 MiB tmpfs holds the database (mounting needs root; skipped otherwise, saying why).
+  const mount = (): string | null => {
+    if (process.getuid?.() !== 0) return 'mounting a tmpfs needs root';
+    const mnt = tempDir('sla-full-');
+    const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { encoding: 'utf8' });
+    return r.status === 0 ? mnt : `mount -t tmpfs failed: ${(r.stderr || r.error?.message || '').trim()}`;
+  };
+
+  it('an import that fills the disk says so with the path (exit 1) and leaves the database as it was', (ctx) => {
+    const mnt = mount();
+    if (mnt === null || !mnt.startsWith('/')) {
+      console.warn(`skipped: ${mnt}`);
+      ctx.skip();
+      return;
+    }
+    try {
+      const db = join(mnt, 'sla.db');
+      const run = (...args: string[]) => sla(['--db', db, '--at', '2025-11-03T10:00Z', ...args], { cwd: dir });
+      expect(run('import', 't.csv').code).toBe(0);
+      // 30,000 tickets with long subjects: several MiB, more than the disk holds
+      const rows = ['id,subject,priority,status,created_at'];
+      for (let i = 0; i < 30_000; i++) rows.push(`B${i},${'printer on fire '.repeat(8)}${i},high,open,2025-11-03T09:00Z`);
+      writeFileSync(join(dir, 'big.csv'), rows.join('\n') + '\n');
+      const r = run('import', 'big.csv');
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain(db);
+      expect(r.stderr).toMatch(/full/);
+      expect(r.stderr).not.toMatch(/bug/);
+      // nothing half-written: the same tickets as before
+      expect(JSON.parse(run('list', '--format', 'json').stdout).map((t: { id: string }) => t.id).sort()).toEqual(['A1', 'A2']);
+    } finally {
+      spawnSync('umount', [mnt]);
+    }
+  });
+});
