@@ -3,29 +3,17 @@
 // `code`, a leading > quote) nor ping anyone. Pure functions only.
 
 import { describe, expect, it } from 'vitest';
-import { buildFacts, type AlertFacts } from '../../src/alerts/facts.js';
+import type { AlertFacts } from '../../src/alerts/facts.js';
 import { emailDigest, emailMessage, slackDigest, slackMessage, timeLeft } from '../../src/alerts/render.js';
 import type { AlertsConfig, AlertType } from '../../src/config/types.js';
-import { evaluateTicket, type Ticket } from '../../src/domain/ticket.js';
+import type { Ticket } from '../../src/domain/ticket.js';
+import { alerts, testFacts, Z } from './alert-facts.js';
 
-const Z = (s: string): number => Date.parse(s);
-const always = { add: (t: number, ms: number) => t + ms, openBetween: (a: number, b: number) => Math.max(0, b - a) };
-const alertsConfig: AlertsConfig = {
-  destinations: {}, routes: [], ticketUrl: 'https://help.example.com/t/{id}', redact: [], digestAbove: 10,
-};
+const alertsConfig: AlertsConfig = alerts();
 
 /** The facts of an alert queued at `queuedAt`: the ticket was created at 10:00, first response due in 60 min (11:00). */
 function queued(queuedAt: string, over: Partial<Ticket> = {}, type: AlertType = 'response_breached'): AlertFacts {
-  const t: Ticket = {
-    id: '1234', subject: 'VPN down', requester: 'joe@example.com', customer: 'Acme', tier: 'enterprise', priority: 'urgent',
-    status: 'open', assignee: null, group: null, channel: null, tags: [], custom: {}, createdAt: Z('2025-11-03T10:00:00Z'),
-    firstResponseAt: null, resolvedAt: null, closedAt: null, updatedAt: null, initialPriority: 'urgent',
-    assignment: { policy: 'gold', calendar: 'always', targets: { firstResponse: 60, resolution: 240 } }, noSlaReason: null, ...over,
-  };
-  const settings = { policies: [], tierMultipliers: {}, pauseOnCustomerWaiting: true, pauseStatuses: [], atRiskThresholdPercent: 80, recalculateOnPriorityChange: false };
-  const clock = evaluateTicket(t, [], settings, () => always, Z(queuedAt));
-  const at = type === 'response_breached' ? Z('2025-11-03T11:00:00Z') : Z(queuedAt);
-  return buildFacts({ alerts: alertsConfig, ticket: t, clock, type, rule: '', metric: 'first_response', at, now: Z(queuedAt) });
+  return testFacts({ over, now: queuedAt, type, at: type === 'response_breached' ? '2025-11-03T11:00:00Z' : queuedAt, alerts: alertsConfig });
 }
 
 const fieldsOf = (m: { blocks: Array<Record<string, unknown>> }): string[] => (m.blocks[1] as any).fields.map((f: any) => f.text);

@@ -3,28 +3,16 @@
 
 import { describe, expect, it } from 'vitest';
 import { betweenRunsDelay, inRunDelay } from '../../src/alerts/deliver.js';
-import { alertId, buildFacts, eventId, routeDestinations, type AlertFacts } from '../../src/alerts/facts.js';
+import { alertId, eventId, routeDestinations, type AlertFacts } from '../../src/alerts/facts.js';
 import { emailDigest, emailMessage, slackDigest, slackEscape, slackMessage, timeLeft } from '../../src/alerts/render.js';
 import { describeNetworkError, parseRetryAfter } from '../../src/alerts/transport.js';
 import type { AlertsConfig, RouteConfig } from '../../src/config/types.js';
-import { evaluateTicket, type Ticket } from '../../src/domain/ticket.js';
+import type { Ticket } from '../../src/domain/ticket.js';
+import { alerts, testFacts, Z } from './alert-facts.js';
 
-const Z = (s: string): number => Date.parse(s);
-const always = { add: (t: number, ms: number) => t + ms, openBetween: (a: number, b: number) => Math.max(0, b - a) };
-const alerts = (over: Partial<AlertsConfig> = {}): AlertsConfig => ({
-  destinations: {}, routes: [], ticketUrl: 'https://help.example.com/t/{id}', redact: [], digestAbove: 10, ...over,
-});
 
 function facts(over: Partial<Ticket> = {}, now = '2025-11-03T11:35:00Z', a = alerts()): AlertFacts {
-  const t: Ticket = {
-    id: '1234', subject: 'VPN down', requester: 'joe@example.com', customer: 'Acme', tier: 'enterprise', priority: 'urgent',
-    status: 'open', assignee: null, group: null, channel: null, tags: [], custom: {}, createdAt: Z('2025-11-03T10:00:00Z'),
-    firstResponseAt: null, resolvedAt: null, closedAt: null, updatedAt: null, initialPriority: 'urgent',
-    assignment: { policy: 'gold', calendar: 'always', targets: { firstResponse: 60, resolution: 240 } }, noSlaReason: null, ...over,
-  };
-  const settings = { policies: [], tierMultipliers: {}, pauseOnCustomerWaiting: true, pauseStatuses: [], atRiskThresholdPercent: 80, recalculateOnPriorityChange: false };
-  const clock = evaluateTicket(t, [], settings, () => always, Z(now));
-  return buildFacts({ alerts: a, ticket: t, clock, type: 'response_breached', rule: '', metric: 'first_response', at: Z('2025-11-03T11:00:00Z'), now: Z(now) });
+  return testFacts({ over, now, alerts: a });
 }
 
 describe('alert facts', () => {
