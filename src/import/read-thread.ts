@@ -15,7 +15,8 @@ import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { ImportError } from './errors.js';
 import { utf8Text } from './waiting.js';
-import type { EventRow, ImportRecord, ReaderOptions, ReadReport } from './types.js';
+import type { DeferredEventReader } from './read.js';
+import type { EventRow, ReaderOptions, ReadReport } from './types.js';
 
 /** Batches handed over and not yet merged, at most. */
 export const MAX_IN_FLIGHT = 8;
@@ -47,6 +48,8 @@ export type FromReader =
     /** Rows rejected while reading (no ticket, a broken line), each before the ticket numbered by `rejectsAt` (in this batch). */
     rejects: Reject[]; rejectsAt: number[];
     rowsRead: number; bytesRead: number;
+    /** A chunk of the file read so far held a control character (then every row's text fields are looked through). */
+    controls: boolean;
   }
   | { type: 'end'; rowsRead: number; bytesRead: number; invalidUtf8: number; controlChars: number }
   | { type: 'error'; error: { message: string; name?: string; hint?: string; exitCode?: number; stack?: string } };
@@ -134,7 +137,7 @@ function asError(e: Extract<FromReader, { type: 'error' }>['error']): Error {
 export async function readFromThread(
   thread: ReadThread,
   opts: ReaderOptions,
-  deferredReader: (opts: ReaderOptions, header: string[]) => (deferred: string, line: number) => ImportRecord<EventRow>,
+  deferredReader: (opts: ReaderOptions, header: string[]) => DeferredEventReader,
   summary: { rowsRead: number },
   report: ReadReport,
   reject: (r: Reject) => void,
@@ -143,10 +146,13 @@ export async function readFromThread(
   try {
     const first = await thread.next();
     if (first.type === 'grouped') return false;
-    let read: ((deferred: string, line: number) => ImportRecord<EventRow>) | null = null;
+    let reader: DeferredEventReader | null = null;
+    let controls = false;
     for (let msg: FromReader = first; ; msg = await thread.next()) {
-      if (msg.type === 'header') read = deferredReader(opts, msg.cells);
+      if (msg.type === 'header') reader = deferredReader(opts, msg.cells);
       else if (msg.type === 'tickets') {
+        const read = (reader as DeferredEventReader).read;
+        if (msg.controls && !controls) { controls = true; (reader as DeferredEventReader).controls(); }
         let r = 0;
         const bytes = Buffer.from(msg.bytes.buffer, msg.bytes.byteOffset, msg.bytes.byteLength);
         let row = 0;
@@ -159,7 +165,7 @@ export async function readFromThread(
           for (let k = 0; k < msg.counts[t]; k++, row++) {
             const end = msg.ends[row];
             if (end < 0) { rows.push(msg.objects[-1 - end]); continue; }
-            const rec = (read as NonNullable<typeof read>)(utf8Text(bytes, at, end), msg.lines[row]);
+            const rec = read(utf8Text(bytes, at, end), msg.lines[row]);
             at = end;
             if (rec.kind === 'row') rows.push(rec.row);
             else reject(rec);

@@ -58,7 +58,7 @@ async function run(): Promise<void> {
     const out = new Uint8Array(bytes.buffer, bytes.byteOffset, used);
     post({
       type: 'tickets', ids, counts: Int32Array.from(counts), last: Uint8Array.from(last), ends: Int32Array.from(rowEnds),
-      lines: Int32Array.from(lines), bytes: out, objects, rejects, rejectsAt, rowsRead, bytesRead,
+      lines: Int32Array.from(lines), bytes: out, objects, rejects, rejectsAt, rowsRead, bytesRead, controls: deferred.controls(),
     }, [bytes.buffer as ArrayBuffer]);
     sent++;
     ids = [];

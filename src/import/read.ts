@@ -1382,6 +1382,11 @@ class RecordIterator<T> implements AsyncIterator<ImportRecord<T>> {
   constructor(private readonly mode: Mode, private readonly opts: ReaderOptions) {}
 
   /** See readEventsDeferred. */
+  controls(): boolean {
+    return this.converter?.controls ?? false;
+  }
+
+  /** See readEventsDeferred. */
   readDeferred(deferred: string, line: number): ImportRecord<T> {
     if (this.converter === null) throw new Error('a deferred row before any was read');
     return this.converter.readDeferred(deferred, line) as ImportRecord<T>;
@@ -1568,11 +1573,14 @@ export function readEvents(opts: ReaderOptions): AsyncIterable<ImportRecord<Even
 export function readEventsDeferred(opts: ReaderOptions): {
   records: AsyncIterable<ImportRecord<EventRow | DeferredRow>>;
   read(deferred: string, line: number): ImportRecord<EventRow>;
+  /** Whether the text read so far held a control character (rows read elsewhere are then looked through: DeferredEventReader.controls). */
+  controls(): boolean;
 } {
   const it = new RecordIterator<EventRow | DeferredRow>('events', { ...opts, deferRows: true });
   return {
     records: { [Symbol.asyncIterator]: () => it },
     read: (deferred, line) => it.readDeferred(deferred, line) as ImportRecord<EventRow>,
+    controls: () => it.controls(),
   };
 }
 
@@ -1581,10 +1589,19 @@ export function readEventsDeferred(opts: ReaderOptions): {
  * elsewhere than where they were deferred (the import's reading thread defers them): each
  * row's record, as `read` of readEventsDeferred gives it.
  */
-export function deferredEventReader(opts: ReaderOptions, header: string[]): (deferred: string, line: number) => ImportRecord<EventRow> {
+export function deferredEventReader(opts: ReaderOptions, header: string[]): DeferredEventReader {
   const converter = new Converter<EventRow>('events', opts, opts.source === '-' ? 'standard input' : opts.source);
   converter.header(header);
-  return (deferred, line) => converter.readDeferred(deferred, line);
+  return {
+    read: (deferred, line) => converter.readDeferred(deferred, line),
+    controls: () => { converter.controls = true; },
+  };
+}
+
+export interface DeferredEventReader {
+  read(deferred: string, line: number): ImportRecord<EventRow>;
+  /** The file has a control character somewhere (the reader of its text saw one): from now on, text fields are looked through for them. */
+  controls(): void;
 }
 
 /**

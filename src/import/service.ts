@@ -14,7 +14,7 @@ import type { ImportBatch, Store } from '../store/store.js';
 import { allRowsKnown, mergeEventRows, mergeTicketRow, type Merged } from './merge.js';
 import { rowHash } from './digest.js';
 import { forEachRecord } from './records.js';
-import { detectFormat } from './read.js';
+import { detectFormat, type DeferredEventReader } from './read.js';
 import { readFromThread, startReadThread } from './read-thread.js';
 import { LineSet, ticketEnds } from './ticket-ends.js';
 import { DECIDE_ROWS, TicketQueue } from './ticket-queue.js';
@@ -80,7 +80,7 @@ export interface Readers {
     read(deferred: string, line: number): ImportRecord<EventRow>;
   };
   /** Reads deferred rows of a CSV event log with this header row (read on another thread). */
-  deferredEventReader?(opts: ReaderOptions, header: string[]): (deferred: string, line: number) => ImportRecord<EventRow>;
+  deferredEventReader?(opts: ReaderOptions, header: string[]): DeferredEventReader;
 }
 
 export async function runImport(

@@ -53,6 +53,7 @@ function activityCsv(): string {
   lines.splice(40, 0, ',Insert ticket,agent 1,2025-11-03T09:00:00Z,Value 1');
   lines.splice(90, 0, 'C3,Note,agent 2,yesterday,Value 1');
   lines.splice(150, 0, 'C4,Note,agent 2,2025-11-04T09:00:00Z,Value 1,extra');
+  lines[200] = lines[200].replace(/agent (\d)/, 'agent\u0007$1'); // a control character (stored as U+FFFD, counted)
   return ['Case,Activity,Resource,Timestamp,Seriousness', ...lines].join('\n') + '\n';
 }
 
@@ -144,7 +145,7 @@ describe('import on a writer thread', () => {
     expect(single.out.again.summary).toMatchObject({ ticketsUnchanged: 223, ticketsNew: 0, ticketsUpdated: 0 });
     expect(single.out.events.summary).toMatchObject({ ticketsNew: 1, committed: true });
     expect(single.out.strict.summary).toMatchObject({ committed: false, rejected: 1 });
-    expect(single.out.activity.summary).toMatchObject({ rowsRead: 483, rejected: 3, ticketsNew: 60, committed: true });
+    expect(single.out.activity.summary).toMatchObject({ rowsRead: 483, rejected: 3, ticketsNew: 60, committed: true, controlChars: 1 });
     expect(single.out.activityAgain.summary).toMatchObject({ ticketsNew: 0, ticketsUpdated: 0, eventsAdded: 0, rowsKnown: 480 });
     expect(single.rejects.split('\n').filter(Boolean)).toHaveLength(4); // the header and three rows
     expect(threaded.rejects).toEqual(single.rejects);
