@@ -16,7 +16,7 @@ import { rowHash } from './digest.js';
 import { forEachRecord } from './records.js';
 import { detectFormat, type DeferredEventReader } from './read.js';
 import { readFromThread, startReadThread } from './read-thread.js';
-import { LineSet, ticketEnds } from './ticket-ends.js';
+import { groupedByTicket, LineSet, ticketEnds } from './ticket-ends.js';
 import { DECIDE_ROWS, TicketQueue } from './ticket-queue.js';
 import { WaitingText } from './waiting.js';
 import type { DeferredRow, EventRow, ImportRecord, ReaderOptions, ReadReport, TicketRow } from './types.js';
@@ -165,9 +165,13 @@ export async function runImport(
     opts.onReject(r);
   };
 
-  // Opening the reader validates the header/format before any write starts.
-  // An event log writes a ticket per several rows read: its indexes are kept up as it writes.
-  const indexes = opts.events ? 'keep' : 'rebuild';
+  // Opening the reader validates the header/format before any write starts. Whether an
+  // event log (a file) is grouped by ticket is told from its first rows first: a log in time
+  // order writes a ticket per several rows read, and keeps the indexes up as it writes (see
+  // ImportIndexes); one grouped by ticket writes about as fast as it reads, and rebuilds them.
+  const grouped = opts.events && opts.reader.source !== '-' && readers.readEventTickets
+    ? await groupedByTicket(readers.readEventTickets, reader, DECIDE_ROWS) : undefined;
+  const indexes = grouped === false ? 'keep' : 'rebuild';
   const batch = (secondThread(opts.reader.source) && beginThreadedImport(store, indexes)) || store.beginImport(indexes);
   try {
     if (!opts.events) {
@@ -191,20 +195,23 @@ export async function runImport(
       // A ticket whose rows come back after it was merged is merged again with those rows,
       // as a log split into files imported in order is (the same history: see merge.ts);
       // `rounds` remembers, per ticket merged so far, where its digests of this import start
-      // and what was counted for it.
-      const rounds = new Map<string, { start: number; counted: number }>();
+      // and what was counted for it (one number, start * 8 + counted: a grouped log merges
+      // every ticket with more rows possibly to come, and an object per ticket costs memory).
+      const rounds = new Map<string, number>();
+      const round = (start: number, counted: number): number => start * 8 + counted;
       const rules = { awayFrom: opts.reader.mapping?.events?.firstResponseAwayFrom ?? null };
       // `last`: the ticket's last row is among them (it cannot come back: no round to remember)
       const mergeTicket = (id: string, rows: EventRow[], last: boolean): void => {
         if (rows.length === 0) return; // all rejected
-        const before = rounds.get(id);
+        const r = rounds.get(id);
+        const before = r === undefined ? undefined : { start: Math.floor(r / 8), counted: r % 8 };
         if (before === undefined) {
           const hash = batch.importHash(id);
           if (hash && allRowsKnown(rows, hash)) {
             // an earlier import brought all of them (a re-import): nothing to read or write
             summary.rowsKnown += rows.length;
             bump('unchanged', 1);
-            rounds.set(id, { start: hash.length, counted: 0 });
+            rounds.set(id, round(hash.length, 0));
             return;
           }
         }
@@ -217,20 +224,20 @@ export async function runImport(
         const counted = finish(batch, m, stored, m.importHash, before?.counted);
         // where this import's digests start: after the earlier imports' (none when the ticket
         // had none, or a ticket row's digest, which this import's digests replace)
-        if (!last) rounds.set(id, { start: before?.start ?? (importHash?.charCodeAt(0) === 101 ? importHash.length : 1), counted });
+        if (!last) rounds.set(id, round(before?.start ?? (importHash?.charCodeAt(0) === 101 ? importHash.length : 1), counted));
       };
       // A big file in time order is read by a second thread (read-thread.ts), which hands
       // over each ticket's rows, unread, when its last row comes; the rows are read here.
-      const thread = opts.reader.source !== '-' && readers.deferredEventReader && detectFormat(reader) === 'csv'
+      const thread = grouped === false && readers.deferredEventReader && detectFormat(reader) === 'csv'
         && secondThread(opts.reader.source) ? startReadThread(reader) : null;
       if (thread) trace('event log read on a second thread', 0);
       // While it reads the file for its tickets (nothing to merge yet), the calendars get
       // ready here (a country's public holidays load their library).
       if (thread) for (const name of new Set(settings.policies.map((p) => p.calendar))) calendar(name).openBetween(opts.now, opts.now + 60_000);
-      const grouped = thread ? !(await readFromThread(thread, reader, readers.deferredEventReader!, summary, report, reject, mergeTicket)) : false;
-      if (!thread || grouped) {
-        const ends = grouped ? null
-          : opts.reader.source === '-' || !readers.readEventTickets ? undefined : await ticketEnds(readers.readEventTickets, reader, DECIDE_ROWS);
+      const groupedAfterAll = thread ? !(await readFromThread(thread, reader, readers.deferredEventReader!, summary, report, reject, mergeTicket)) : false;
+      if (!thread || groupedAfterAll) {
+        const ends = grouped || groupedAfterAll ? null
+          : grouped === undefined || !readers.readEventTickets ? undefined : await ticketEnds(readers.readEventTickets, reader, DECIDE_ROWS);
         // In time order, rows wait unread, as text outside the heap (a slot of `waiting` each),
         // and are read when their ticket is merged.
         const deferred = ends instanceof LineSet && readers.readEventsDeferred ? readers.readEventsDeferred(reader) : null;
@@ -248,7 +255,7 @@ export async function runImport(
           }
           return out;
         };
-        const queue = new TicketQueue<EventRow | number>(ends, (id, queued, last) => mergeTicket(id, readRows(queued), last));
+        const queue = new TicketQueue<EventRow | number>(ends, (id, queued, last) => mergeTicket(id, readRows(queued), last), (id) => rounds.has(id));
         await forEachRecord<EventRow | DeferredRow>(deferred?.records ?? readers.readEvents(reader), (rec) => {
           summary.rowsRead++;
           if (rec.kind === 'reject') { reject(rec); queue.skip(); return; }

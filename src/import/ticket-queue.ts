@@ -23,8 +23,8 @@ export class TicketQueue<Q> {
   // Waiting rows by ticket, in the order tickets were (re)queued; `last` = the number of the
   // ticket's last row, so that the oldest are found without reordering the map per row.
   private readonly byTicket = new Map<string, { rows: Q[]; last: number }>();
-  /** Tickets emitted with more rows to come (a row of one of them later is a comeback). */
-  private readonly emitted = new Set<string>();
+  /** Tickets emitted with more rows to come (a row of one of them later is a comeback), unless the caller keeps them (wasEmitted). */
+  private readonly emitted: Set<string> | null;
   private buffered = 0;
   private lastId: string | null = null;
   private eager: boolean;
@@ -41,9 +41,18 @@ export class TicketQueue<Q> {
   private comebacksAtPass = 0;
   private mergedAtPass = 0;
 
-  constructor(private readonly ends: LineSet | null | undefined, private readonly emit: (id: string, rows: Q[], last: boolean) => void) {
+  /**
+   * `wasEmitted`: whether a ticket was emitted before with more rows to come — for a caller
+   * that remembers its tickets anyway (the import's rounds: one set of ids, not two).
+   */
+  constructor(
+    private readonly ends: LineSet | null | undefined,
+    private readonly emit: (id: string, rows: Q[], last: boolean) => void,
+    private readonly wasEmitted?: (id: string) => boolean,
+  ) {
     this.eager = ends === null;
     this.decided = ends !== undefined;
+    this.emitted = wasEmitted ? null : new Set();
   }
 
   /** A row that is not one (a reject): counted, for the decision on standard input. */
@@ -71,7 +80,8 @@ export class TicketQueue<Q> {
     if (w === undefined) {
       this.byTicket.set(id, { rows: [queued], last: n });
       // a ticket merged already: not grouped by ticket after all (more than 1 in 50)
-      if (this.emitted.has(id) && ++this.comebacks > 20 && this.eager && this.comebacks * 50 > this.merged) this.eager = false;
+      const again = this.emitted ? this.emitted.has(id) : (this.wasEmitted as (id: string) => boolean)(id);
+      if (again && ++this.comebacks > 20 && this.eager && this.comebacks * 50 > this.merged) this.eager = false;
     } else {
       w.rows.push(queued);
       w.last = n;
@@ -101,8 +111,8 @@ export class TicketQueue<Q> {
 
   private send(id: string, rows: Q[], last: boolean): void {
     this.merged++;
-    if (last) this.emitted.delete(id);
-    else this.emitted.add(id);
+    if (last) this.emitted?.delete(id);
+    else this.emitted?.add(id);
     this.emit(id, rows, last);
   }
 

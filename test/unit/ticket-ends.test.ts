@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readEventTickets } from '../../src/import/read.js';
-import { ticketEnds } from '../../src/import/ticket-ends.js';
+import { groupedByTicket, ticketEnds } from '../../src/import/ticket-ends.js';
 import type { Vocabulary } from '../../src/import/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sla-ends-'));
@@ -39,5 +39,19 @@ describe('ticketEnds', () => {
     const source = join(dir, 'grouped.csv');
     writeFileSync(source, lines.join('\n'));
     expect(await ticketEnds(readEventTickets, { source, vocab }, 4096)).toBeNull();
+  });
+
+  it('groupedByTicket tells the same from the first rows only (a short file: not grouped)', async () => {
+    const grouped = ['ticket_id,at,type'];
+    for (let t = 0; t < 3000; t++) for (let k = 0; k < 3; k++) grouped.push(`T${t},2026-03-02T09:00Z,note`);
+    const interleaved = ['ticket_id,at,type'];
+    for (let k = 0; k < 3; k++) for (let t = 0; t < 3000; t++) interleaved.push(`T${t},2026-03-02T09:00Z,note`);
+    writeFileSync(join(dir, 'g.csv'), grouped.join('\n'));
+    writeFileSync(join(dir, 'i.csv'), interleaved.join('\n'));
+    writeFileSync(join(dir, 's.csv'), grouped.slice(0, 100).join('\n'));
+    expect(await groupedByTicket(readEventTickets, { source: join(dir, 'g.csv'), vocab }, 4096)).toBe(true);
+    expect(await groupedByTicket(readEventTickets, { source: join(dir, 'i.csv'), vocab }, 4096)).toBe(false);
+    expect(await groupedByTicket(readEventTickets, { source: join(dir, 's.csv'), vocab }, 4096)).toBe(false);
+    expect(await ticketEnds(readEventTickets, { source: join(dir, 'i.csv'), vocab }, 4096)).not.toBeNull();
   });
 });
