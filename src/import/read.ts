@@ -1598,6 +1598,18 @@ export function deferredEventReader(opts: ReaderOptions, header: string[]): Defe
   };
 }
 
+/** The ticket column's index of an event log whose header row is `header` (-1: it has none, or the mapping does not fit it). */
+export function eventTicketColumn(opts: ReaderOptions, header: string[]): number {
+  try {
+    const converter = new Converter<EventRow>('events', { ...opts, report: { implicitColumns: [], ruleRows: new Map(), otherwise: new Map() } }, opts.source);
+    converter.header(header);
+    converter.deferring = true;
+    return converter.onlyColumn();
+  } catch {
+    return -1;
+  }
+}
+
 export interface DeferredEventReader {
   read(deferred: string, line: number): ImportRecord<EventRow>;
   /** The file has a control character somewhere (the reader of its text saw one): from now on, text fields are looked through for them. */

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readEventTickets } from '../../src/import/read.js';
-import { groupedByTicket, ticketEnds } from '../../src/import/ticket-ends.js';
+import { eventTicketColumn, readEventTickets } from '../../src/import/read.js';
+import { groupedByTicket, ticketEnds, ticketEndsOfPlainCsv } from '../../src/import/ticket-ends.js';
 import type { Vocabulary } from '../../src/import/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sla-ends-'));
@@ -39,6 +39,38 @@ describe('ticketEnds', () => {
     const source = join(dir, 'grouped.csv');
     writeFileSync(source, lines.join('\n'));
     expect(await ticketEnds(readEventTickets, { source, vocab }, 4096)).toBeNull();
+  });
+
+  it('the byte reading of a plain CSV marks the same lines as the text reading; any other file is left to the text reading', async () => {
+    const lines = ['at,type,ticket_id,value'];
+    let x = 7;
+    for (let i = 0; i < 5000; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      if (i % 997 === 0) lines.push(''); // blank lines count as lines
+      if (i % 1201 === 0) lines.push('2026-03-02T09:00Z,note,,x'); // no ticket
+      if (i % 1303 === 0) lines.push('2026-03-02T09:00Z,note'); // too few cells
+      lines.push(`2026-03-02T09:00Z,note,T-${x % 700},v${i}`);
+    }
+    const plain = join(dir, 'plain.csv');
+    writeFileSync(plain, lines.join('\n')); // no line break after the last row
+    const column = (h: string[]) => eventTicketColumn({ source: plain, vocab }, h);
+    const text = await ticketEnds(readEventTickets, { source: plain, vocab }, 1e9);
+    const bytes = ticketEndsOfPlainCsv(plain, column);
+    expect(bytes).not.toBeNull();
+    const marked = (s: { has(l: number): boolean }) => Array.from({ length: lines.length + 2 }, (_, l) => l).filter((l) => s.has(l));
+    expect(marked(bytes!)).toEqual(marked(text!));
+    expect(marked(bytes!).length).toBe(700);
+    for (const [name, body] of [
+      ['quote', 'ticket_id,at\n"T1",2026-03-02T09:00Z\n'],
+      ['crlf', 'ticket_id,at\r\nT1,2026-03-02T09:00Z\r\n'],
+      ['space', 'ticket_id,at\n T1,2026-03-02T09:00Z\nT1,2026-03-02T10:00Z\n'],
+      ['utf8', 'ticket_id,at\nTé1,2026-03-02T09:00Z\n'],
+      ['no ticket column', 'id_of_something,at\nT1,2026-03-02T09:00Z\n'],
+    ]) {
+      const f = join(dir, `${name}.csv`);
+      writeFileSync(f, body);
+      expect(ticketEndsOfPlainCsv(f, (h) => eventTicketColumn({ source: f, vocab }, h)), name).toBeNull();
+    }
   });
 
   it('groupedByTicket tells the same from the first rows only (a short file: not grouped)', async () => {
