@@ -395,6 +395,10 @@ export function beginImportTransaction(db: Database.Database, indexes: ImportInd
     ).all()
     : [];
   for (const ix of rebuild) db.exec(`DROP INDEX "${ix.name}"`);
+  // Without those indexes the rows go onto the table's last pages: half the cache does,
+  // and the memory is the import's to use (a 1.4M-row event log grouped by ticket stayed
+  // under 300 MB with 16 MiB, not with 32; a 1M-row ticket export took the same time).
+  if (rebuild.length > 0) db.pragma('cache_size = -16384');
   return { empty, rebuild, cacheSize };
 }
 
