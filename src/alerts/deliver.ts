@@ -152,18 +152,18 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
   }
   return report;
 
-  /** Mark the alerts 'failed' and report them (permanent). */
-  function fail(name: string, ids: string[], attempts: number, error: string): void {
+  /** Mark the alerts 'failed' (`error` kept on each) and report them (permanent; reported as `shown`). */
+  function fail(name: string, ids: string[], attempts: number, error: string, shown = error): void {
     alerts.markFailed(ids, attempts, error, owner);
     report.failed += ids.length;
-    report.failures.push({ destination: name, alertIds: ids, error, permanent: true });
+    report.failures.push({ destination: name, alertIds: ids, error: shown, permanent: true });
   }
 
   /** Leave the alerts pending until `at` and report them (`permanent`: retrying will not help by itself). */
-  function retryAt(name: string, ids: string[], at: Instant | Instant[], attempts: number, error: string, permanent: boolean): void {
+  function retryAt(name: string, ids: string[], at: Instant | Instant[], attempts: number, error: string, permanent: boolean, shown = error): void {
     alerts.markRetry(ids, at, attempts, error, owner);
     report.retrying += ids.length;
-    report.failures.push({ destination: name, alertIds: ids, error, permanent });
+    report.failures.push({ destination: name, alertIds: ids, error: shown, permanent });
   }
 
   /**
@@ -179,17 +179,10 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
     const giveUp = rows.filter((r) => now - r.createdAt > GIVE_UP_AFTER_MS && r.attempts + 1 >= GIVE_UP_ATTEMPTS);
     const wait = rows.filter((r) => !giveUp.includes(r));
     const why = `not sent: the destination failed in this run (${error})`;
-    if (giveUp.length) {
-      const ids = giveUp.map((r) => r.id);
-      alerts.markFailed(ids, 1, `gave up after ${GIVE_UP_ATTEMPTS} attempts over a day: ${why}`, owner);
-      report.failed += ids.length;
-      report.failures.push({ destination: name, alertIds: ids, error, permanent: true });
-    }
+    if (giveUp.length) fail(name, giveUp.map((r) => r.id), 1, `gave up after ${GIVE_UP_ATTEMPTS} attempts over a day: ${why}`, error);
     if (wait.length) {
-      const ids = wait.map((r) => r.id);
-      alerts.markRetry(ids, wait.map((r) => now + Math.max(atLeastMs, betweenRunsDelay((r.attempts + 1) * tuning.inRunAttempts, tuning.inRunAttempts, random))), 1, why, owner);
-      report.retrying += ids.length;
-      report.failures.push({ destination: name, alertIds: ids, error, permanent: false });
+      const at = wait.map((r) => now + Math.max(atLeastMs, betweenRunsDelay((r.attempts + 1) * tuning.inRunAttempts, tuning.inRunAttempts, random)));
+      retryAt(name, wait.map((r) => r.id), at, 1, why, false, error);
     }
     release(rows);
   }

@@ -80,33 +80,18 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   if (opts.all) {
     const since = opts.since !== undefined ? await ctx.parseTime(opts.since, zone, '--since') : null;
     const until = opts.until !== undefined ? await ctx.parseTime(opts.until, zone, '--until') : null;
-    let count = 0;
-    rows = (function* () {
+    const created = (function* () {
       for (const page of q.listCreated(store, since, until, { ...filter, priority: undefined })) {
-        for (const rec of page) {
-          if (rec.ticket.createdAt > now) continue;
-          const e = evalRec(rec);
-          if (!matches(e, filter, now, false)) continue;
-          count++;
-          yield e;
-        }
+        for (const rec of page) if (rec.ticket.createdAt <= now) yield evalRec(rec);
       }
     })();
-    totalOf = () => count;
+    ({ rows, total: totalOf } = counted(created, (e) => matches(e, filter, now, false)));
     drainForTotal = true;
   } else {
     if (past && (filter.assignee !== undefined || filter.unassigned)) {
       // the stored assignee is today's: the filter is applied to the assignee as of --at, after the SQL
       const stream = openStream(q, store, { ...filter, assignee: undefined, unassigned: false, now, sort, limit: null, priorities: config.priorities }, evalRec);
-      let count = 0;
-      rows = (function* () {
-        for (const e of stream.rows) {
-          if (!matches(e, filter, now, true)) continue;
-          count++;
-          yield e;
-        }
-      })();
-      totalOf = () => count;
+      ({ rows, total: totalOf } = counted(stream.rows, (e) => matches(e, filter, now, true)));
       drainForTotal = true;
     } else {
       const stream = openStream(q, store, { ...filter, now, sort, limit, priorities: config.priorities }, evalRec);
@@ -220,6 +205,19 @@ export function selectOpen(
   const s = openStream(tq, store, query, evalRec);
   const shown = [...take(s.rows, query.limit)];
   return { shown, total: s.total() };
+}
+
+/** The items of `it` that `keep` keeps, lazily; `total()`: how many so far (all, once read to the end). */
+function counted<T>(it: Iterable<T>, keep: (t: T) => boolean): { rows: Generator<T>; total: () => number } {
+  let n = 0;
+  const rows = (function* () {
+    for (const t of it) {
+      if (!keep(t)) continue;
+      n++;
+      yield t;
+    }
+  })();
+  return { rows, total: () => n };
 }
 
 /** The first n of `it` (all when n is null), leaving `it` open so the rest can still be read. */

@@ -36,8 +36,6 @@ export interface ReadThreadData {
 }
 
 export type FromReader =
-  /** The log is grouped by ticket: read it on the main thread (nothing else comes). */
-  | { type: 'grouped' }
   | { type: 'header'; cells: string[] }
   | {
     type: 'tickets';
@@ -111,7 +109,7 @@ export function startReadThread(opts: ReaderOptions): ReadThread | null {
       });
       return got.then((msg) => {
         if (msg.type === 'error') throw asError(msg.error);
-        if (msg.type === 'end' || msg.type === 'grouped') stop();
+        if (msg.type === 'end') stop();
         return msg;
       }, (e: unknown) => { stop(); throw e; });
     },
@@ -131,8 +129,7 @@ function asError(e: Extract<FromReader, { type: 'error' }>['error']): Error {
 
 /**
  * The import's side of a reading thread: merges each ticket it hands over (`merge`),
- * rejecting (`reject`) the rows that cannot be read, and counts what it counted. False when
- * the log is grouped by ticket (nothing was read: the caller reads it).
+ * rejecting (`reject`) the rows that cannot be read, and counts what it counted.
  */
 export async function readFromThread(
   thread: ReadThread,
@@ -142,13 +139,12 @@ export async function readFromThread(
   report: ReadReport,
   reject: (r: Reject) => void,
   merge: (id: string, rows: EventRow[], last: boolean) => void,
-): Promise<boolean> {
+): Promise<void> {
   try {
-    const first = await thread.next();
-    if (first.type === 'grouped') return false;
     let reader: DeferredEventReader | null = null;
     let controls = false;
-    for (let msg: FromReader = first; ; msg = await thread.next()) {
+    for (;;) {
+      const msg = await thread.next();
       if (msg.type === 'header') reader = deferredReader(opts, msg.cells);
       else if (msg.type === 'tickets') {
         const read = (reader as DeferredEventReader).read;
@@ -175,14 +171,12 @@ export async function readFromThread(
         summary.rowsRead = msg.rowsRead;
         opts.onProgress?.(msg.bytesRead);
         thread.consumed();
-      } else if (msg.type === 'grouped') {
-        throw new Error('the import reader thread said "grouped" after it began');
       } else if (msg.type === 'end') {
         summary.rowsRead = msg.rowsRead;
         opts.onProgress?.(msg.bytesRead);
         if (msg.invalidUtf8 > 0) report.invalidUtf8 = msg.invalidUtf8;
         if (msg.controlChars > 0) report.controlChars = (report.controlChars ?? 0) + msg.controlChars;
-        return true;
+        return;
       }
     }
   } finally {

@@ -8,8 +8,8 @@ import { eventTicketColumn, readEventsDeferred, readEventTickets } from './read.
 import type { FromReader, ReadThreadData, Reject } from './read-thread.js';
 import { CONSUMED, MAX_IN_FLIGHT, STOP, WAITING } from './read-thread.js';
 import { forEachRecord } from './records.js';
-import { LineSet, ticketEnds, ticketEndsOfPlainCsv } from './ticket-ends.js';
-import { DECIDE_ROWS, TicketQueue } from './ticket-queue.js';
+import { ticketEnds, ticketEndsOfPlainCsv } from './ticket-ends.js';
+import { TicketQueue } from './ticket-queue.js';
 import type { DeferredRow, EventRow, ReaderOptions, ReadReport } from './types.js';
 import { WaitingText } from './waiting.js';
 
@@ -25,12 +25,7 @@ async function run(): Promise<void> {
   const report: ReadReport = { implicitColumns: [], ruleRows: new Map(), otherwise: new Map() };
   let bytesRead = 0;
   const opts: ReaderOptions = { ...data.opts, report, onProgress: (b) => { bytesRead = b; } };
-  const ends = ticketEndsOfPlainCsv(opts.source, (header) => eventTicketColumn(opts, header))
-    ?? await ticketEnds(readEventTickets, opts, DECIDE_ROWS);
-  if (!(ends instanceof LineSet)) {
-    post({ type: 'grouped' });
-    return;
-  }
+  const ends = ticketEndsOfPlainCsv(opts.source, (header) => eventTicketColumn(opts, header)) ?? await ticketEnds(readEventTickets, opts);
 
   let sent = 0;
   let rowsRead = 0;

@@ -234,10 +234,10 @@ export async function runImport(
       // While it reads the file for its tickets (nothing to merge yet), the calendars get
       // ready here (a country's public holidays load their library).
       if (thread) for (const name of new Set(settings.policies.map((p) => p.calendar))) calendar(name).openBetween(opts.now, opts.now + 60_000);
-      const groupedAfterAll = thread ? !(await readFromThread(thread, reader, readers.deferredEventReader!, summary, report, reject, mergeTicket)) : false;
-      if (!thread || groupedAfterAll) {
-        const ends = grouped || groupedAfterAll ? null
-          : grouped === undefined || !readers.readEventTickets ? undefined : await ticketEnds(readers.readEventTickets, reader, DECIDE_ROWS);
+      if (thread) await readFromThread(thread, reader, readers.deferredEventReader!, summary, report, reject, mergeTicket);
+      else {
+        // null: grouped by ticket; undefined: not known (standard input, told by the queue from its first rows)
+        const ends = grouped ? null : grouped === undefined || !readers.readEventTickets ? undefined : await ticketEnds(readers.readEventTickets, reader);
         // In time order, rows wait unread, as text outside the heap (a slot of `waiting` each),
         // and are read when their ticket is merged.
         const deferred = ends instanceof LineSet && readers.readEventsDeferred ? readers.readEventsDeferred(reader) : null;

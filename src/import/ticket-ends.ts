@@ -8,38 +8,23 @@ import { textKey } from './digest.js';
 import { forEachRecord } from './records.js';
 import type { EventRow, ImportRecord, ReaderOptions, ReadReport } from './types.js';
 
-const GROUPED = Symbol('grouped by ticket');
-
 /**
- * The lines of `reader`'s file that are their ticket's last row; null when its first
- * `decideRows` rows come in runs of the same ticket (1.5 rows long on average: grouped by
- * ticket, where a ticket ends when the next begins). Ids are told apart by textKey: two ids
- * with one key leave one of the two tickets without a last line (merged at the end).
+ * The lines of `reader`'s file that are their ticket's last row (a log not grouped by ticket:
+ * groupedByTicket tells). Ids are told apart by textKey: two ids with one key leave one of the
+ * two tickets without a last line (merged at the end).
  */
 export async function ticketEnds(
   read: (opts: ReaderOptions) => AsyncIterable<ImportRecord<Pick<EventRow, 'ticketId'>>>,
   reader: ReaderOptions,
-  decideRows: number,
-): Promise<LineSet | null> {
+): Promise<LineSet> {
   const ends = new KeyLines();
-  let rows = 0;
-  let runs = 0;
-  let last: string | null = null;
   let lastLine = 0;
   const report: ReadReport = { implicitColumns: [], ruleRows: new Map(), otherwise: new Map() };
-  try {
-    await forEachRecord(read({ ...reader, report }), (rec) => {
-      if (rec.kind !== 'row') return;
-      const id = rec.row.ticketId;
-      if (id !== last) { runs++; last = id; }
-      ends.set(textKey(id), rec.line);
-      lastLine = rec.line;
-      if (++rows === decideRows && rows >= 1.5 * runs) throw GROUPED;
-    });
-  } catch (e) {
-    if (e === GROUPED) return null;
-    throw e;
-  }
+  await forEachRecord(read({ ...reader, report }), (rec) => {
+    if (rec.kind !== 'row') return;
+    ends.set(textKey(rec.row.ticketId), rec.line);
+    lastLine = rec.line;
+  });
   const lines = new LineSet(lastLine);
   ends.forEachLine((line) => lines.add(line));
   return lines;
@@ -122,9 +107,9 @@ export function ticketEndsOfPlainCsv(path: string, ticketColumn: (header: string
 }
 
 /**
- * Whether `reader`'s file is grouped by ticket, told from its first `decideRows` rows as
- * ticketEnds tells it (runs of the same ticket 1.5 rows long on average), reading no further:
- * decided before an import chooses how to write (see ImportIndexes) and how to read.
+ * Whether `reader`'s file is grouped by ticket, told from its first `decideRows` rows (runs
+ * of the same ticket 1.5 rows long on average), reading no further: decided before an import
+ * chooses how to write (see ImportIndexes) and how to read (ticketEnds for a log that is not).
  */
 export async function groupedByTicket(
   read: (opts: ReaderOptions) => AsyncIterable<ImportRecord<Pick<EventRow, 'ticketId'>>>,
@@ -146,9 +131,10 @@ export async function groupedByTicket(
     if (e === NOT_GROUPED) return false;
     throw e;
   }
-  return false; // fewer rows than that: read as a log in time order (as ticketEnds does)
+  return false; // fewer rows than that: read as a log in time order
 }
 
+const GROUPED = Symbol('grouped by ticket');
 const NOT_GROUPED = Symbol('not grouped by ticket');
 
 /** A set of line numbers (one bit a line): asked once per row, without hashing the row's ticket. */
