@@ -15,7 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { ImportError } from './errors.js';
 import { utf8Text } from './waiting.js';
-import type { DeferredEventReader } from './read.js';
+import type { DeferredEventReader, PlainTicketPlan } from './read.js';
 import type { EventRow, ReaderOptions, ReadReport } from './types.js';
 
 /** Batches handed over and not yet merged, at most. */
@@ -27,11 +27,15 @@ export const STOP = 1; // 1: the import stopped (the reading thread ends)
 export const WAITING = 2; // 1 while the reading thread waits for CONSUMED to change (else nobody needs waking)
 
 export type Reject = { line: number; raw: Record<string, string>; reason: string };
+/** A line the reading thread did not read (read as bytes, it has no ticket: its reject is read here). */
+export type Unread = { line: number; text: string };
 
 /** What the reading thread is given: the reader's options that cross a thread (no functions). */
 export interface ReadThreadData {
   slaImportReader: true;
   opts: Pick<ReaderOptions, 'source' | 'format' | 'mapping' | 'vocab' | 'now'>;
+  /** For a file that may be plain CSV (plain-csv.ts): its tickets are found in its bytes, and the reading thread loads no reader of text unless the file is not plain after all. */
+  plain: PlainTicketPlan | null;
   control: Int32Array;
 }
 
@@ -44,7 +48,7 @@ export type FromReader =
     /** Per row: where its text ends in `bytes` (its separator first; see WaitingText), or -1 - its index in `objects` (a row read already); its line. */
     ends: Int32Array; lines: Int32Array; bytes: Uint8Array; objects: EventRow[];
     /** Rows rejected while reading (no ticket, a broken line), each before the ticket numbered by `rejectsAt` (in this batch). */
-    rejects: Reject[]; rejectsAt: number[];
+    rejects: Array<Reject | Unread>; rejectsAt: number[];
     rowsRead: number; bytesRead: number;
     /** A chunk of the file read so far held a control character (then every row's text fields are looked through). */
     controls: boolean;
@@ -63,7 +67,7 @@ export interface ReadThread {
 }
 
 /** A reading thread for `opts`' file, or null when that cannot be done here (running from the TypeScript sources). */
-export function startReadThread(opts: ReaderOptions): ReadThread | null {
+export function startReadThread(opts: ReaderOptions, plain: PlainTicketPlan | null): ReadThread | null {
   let file: string;
   try {
     file = fileURLToPath(WORKER_URL);
@@ -73,7 +77,7 @@ export function startReadThread(opts: ReaderOptions): ReadThread | null {
   if (!file.endsWith('.js') || !existsSync(file)) return null;
   const control = new Int32Array(new SharedArrayBuffer(12));
   const data: ReadThreadData = {
-    slaImportReader: true, control,
+    slaImportReader: true, control, plain,
     opts: { source: opts.source, format: opts.format, mapping: opts.mapping, vocab: opts.vocab, now: opts.now },
   };
   const worker = new Worker(WORKER_URL, { workerData: data });
@@ -155,7 +159,13 @@ export async function readFromThread(
         let at = 0;
         for (let t = 0; t <= msg.ids.length; t++) {
           // rejected rows in the order they were read among the rows that end tickets
-          for (; r < msg.rejects.length && msg.rejectsAt[r] === t; r++) reject(msg.rejects[r]);
+          for (; r < msg.rejects.length && msg.rejectsAt[r] === t; r++) {
+            const x = msg.rejects[r];
+            if (!('text' in x)) { reject(x); continue; }
+            const rec = read(`,${x.text}`, x.line);
+            if (rec.kind === 'row') throw new Error(`line ${x.line} was read as a row of ticket ${rec.row.ticketId} after the reading thread found no ticket in it (this is a bug)`);
+            reject(rec);
+          }
           if (t === msg.ids.length) break;
           const rows: EventRow[] = [];
           for (let k = 0; k < msg.counts[t]; k++, row++) {

@@ -21,6 +21,7 @@ import type { Parser as PapaParser } from 'papaparse';
 import { CANONICAL_STATUSES } from '../domain/types.js';
 import { isoUtc } from '../render/format.js';
 import { ImportError } from './errors.js';
+import { invalidSequences } from './plain-csv.js';
 import type { LoadedMapping } from './mapping.js';
 import { eventRowDigest } from './digest.js';
 import { compileTimestampParser, describeTimestampFormat } from './timestamp.js';
@@ -92,17 +93,6 @@ interface TextSource {
   bytes: number;
   /** Byte sequences that were not UTF-8, decoded as U+FFFD so far. */
   invalid: number;
-}
-
-const FFFD = Buffer.from('\ufffd', 'utf8');
-
-/** The U+FFFD the decoder made of `bytes` (decoded as `text`): those in the text, less those the bytes spelled. */
-function invalidSequences(bytes: Buffer, text: string): number {
-  if (text.indexOf('\ufffd') === -1) return 0;
-  let made = 0;
-  for (let i = text.indexOf('\ufffd'); i !== -1; i = text.indexOf('\ufffd', i + 1)) made++;
-  for (let i = bytes.indexOf(FFFD); i !== -1; i = bytes.indexOf(FFFD, i + 3)) made--;
-  return Math.max(0, made);
 }
 
 async function openFile(path: string): Promise<TextSource> {
@@ -937,7 +927,9 @@ class Converter<T> {
   csvRow(cells: Cell[], line: number, error: string | null): void {
     const plan = this.plan as Plan;
     if (error !== null) { this.reject(plan, cells, line, `malformed CSV: ${error}`); return; }
-    if (cells.length > plan.header.length) {
+    // A deferred row's fields are counted when it is read (readDeferred), as every deferred
+    // row's are, whichever way its line was split: its reject comes at the same point.
+    if (cells.length > plan.header.length && !this.deferring) {
       for (let k = plan.header.length; k < cells.length; k++) {
         if (cells[k] !== '') {
           this.reject(plan, cells, line, `row has ${cells.length} fields but the header has ${plan.header.length}`);
@@ -1608,6 +1600,18 @@ export function eventTicketColumn(opts: ReaderOptions, header: string[]): number
   } catch {
     return -1;
   }
+}
+
+/**
+ * What the reading thread needs to find the tickets of a plain CSV event log in its bytes
+ * (plain-csv.ts), without reading rows as text: the ticket column's index for `header` (-1:
+ * none), and the values the mapping calls missing (a row with one for its ticket is
+ * rejected, as the text reading rejects it).
+ */
+export interface PlainTicketPlan { header: string[]; ticketColumn: number; missing: string[] }
+
+export function plainTicketPlan(opts: ReaderOptions, header: string[]): PlainTicketPlan {
+  return { header, ticketColumn: eventTicketColumn(opts, header), missing: (opts.mapping?.missing ?? []).map((s) => s.trim()) };
 }
 
 export interface DeferredEventReader {

@@ -14,7 +14,7 @@ import type { ImportBatch, Store } from '../store/store.js';
 import { allRowsKnown, mergeEventRows, mergeTicketRow, type Merged } from './merge.js';
 import { rowHash } from './digest.js';
 import { forEachRecord } from './records.js';
-import { detectFormat, type DeferredEventReader } from './read.js';
+import { detectFormat, type DeferredEventReader, type PlainTicketPlan } from './read.js';
 import { readFromThread, startReadThread } from './read-thread.js';
 import { groupedByTicket, LineSet, ticketEnds } from './ticket-ends.js';
 import { DECIDE_ROWS, TicketQueue } from './ticket-queue.js';
@@ -81,6 +81,8 @@ export interface Readers {
   };
   /** Reads deferred rows of a CSV event log with this header row (read on another thread). */
   deferredEventReader?(opts: ReaderOptions, header: string[]): DeferredEventReader;
+  /** How that thread finds the tickets of a plain CSV file with this header row in its bytes. */
+  plainTicketPlan?(opts: ReaderOptions, header: string[]): PlainTicketPlan;
 }
 
 export async function runImport(
@@ -169,8 +171,9 @@ export async function runImport(
   // event log (a file) is grouped by ticket is told from its first rows first: a log in time
   // order writes a ticket per several rows read, and keeps the indexes up as it writes (see
   // ImportIndexes); one grouped by ticket writes about as fast as it reads, and rebuilds them.
+  let header = null as string[] | null;
   const grouped = opts.events && opts.reader.source !== '-' && readers.readEventTickets
-    ? await groupedByTicket(readers.readEventTickets, reader, DECIDE_ROWS) : undefined;
+    ? await groupedByTicket(readers.readEventTickets, { ...reader, onHeader: (cells) => { header = cells; } }, DECIDE_ROWS) : undefined;
   const indexes = grouped === false ? 'keep' : 'rebuild';
   const batch = (secondThread(opts.reader.source) && beginThreadedImport(store, indexes)) || store.beginImport(indexes);
   try {
@@ -229,11 +232,16 @@ export async function runImport(
       // A big file in time order is read by a second thread (read-thread.ts), which hands
       // over each ticket's rows, unread, when its last row comes; the rows are read here.
       const thread = grouped === false && readers.deferredEventReader && detectFormat(reader) === 'csv'
-        && secondThread(opts.reader.source) ? startReadThread(reader) : null;
+        && secondThread(opts.reader.source) ? startReadThread(reader, header && readers.plainTicketPlan ? readers.plainTicketPlan(reader, header) : null) : null;
       if (thread) trace('event log read on a second thread', 0);
       // While it reads the file for its tickets (nothing to merge yet), the calendars get
-      // ready here (a country's public holidays load their library).
-      if (thread) for (const name of new Set(settings.policies.map((p) => p.calendar))) calendar(name).openBetween(opts.now, opts.now + 60_000);
+      // ready here (a country's public holidays load their library) for the year of the
+      // log's first row: a log in time order starts there, and its tickets' clocks run from
+      // then on (now's year is made when a clock first needs it).
+      if (thread) {
+        const from = await firstInstant(readers.readEvents, reader) ?? opts.now;
+        for (const name of new Set(settings.policies.map((p) => p.calendar))) calendar(name).openBetween(from, from + 60_000);
+      }
       if (thread) await readFromThread(thread, reader, readers.deferredEventReader!, summary, report, reject, mergeTicket);
       else {
         // null: grouped by ticket; undefined: not known (standard input, told by the queue from its first rows)
@@ -285,6 +293,16 @@ export async function runImport(
   return summary;
 }
 
+
+/** The instant of an event log's first row (its creation when that comes first); null when its first chunk has none. */
+async function firstInstant(read: Readers['readEvents'], reader: ReaderOptions): Promise<number | null> {
+  const report: ReadReport = { implicitColumns: [], ruleRows: new Map(), otherwise: new Map() };
+  for await (const rec of read({ ...reader, report, onProgress: undefined, onHeader: undefined })) {
+    if (rec.kind === 'row') return Math.min(rec.row.at, rec.row.createdAt ?? rec.row.at);
+    if (rec.line > 1000) break;
+  }
+  return null;
+}
 
 /** Files from this size on get a second thread (below, starting it costs more than it saves). */
 const THREAD_MIN_BYTES = 4 * 1024 * 1024;

@@ -3,8 +3,8 @@
 // the import merges each ticket once, when that line is read, and rows wait only while their
 // ticket has more to come.
 
-import { closeSync, openSync, readSync } from 'node:fs';
 import { textKey } from './digest.js';
+import { scanPlainCsv } from './plain-csv.js';
 import { forEachRecord } from './records.js';
 import type { EventRow, ImportRecord, ReaderOptions, ReadReport } from './types.js';
 
@@ -40,70 +40,30 @@ export async function ticketEnds(
  * column's index for the header row's cells (-1: none; null is returned then too).
  */
 export function ticketEndsOfPlainCsv(path: string, ticketColumn: (header: string[]) => number): LineSet | null {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    const ends = new KeyLines();
-    let carry = 0;
-    let line = 0;
-    let col = -1;
-    for (;;) {
-      const n = readSync(fd, buf, carry, buf.length - carry, null);
-      const end = carry + n;
-      if (buf.indexOf(34, carry) !== -1 && buf.indexOf(34, carry) < end) return null; // a quote: text reading
-      const cr = buf.indexOf(13, carry);
-      if (cr !== -1 && cr < end) return null;
-      let pos = 0;
-      for (;;) {
-        let nl = buf.indexOf(10, pos);
-        if (nl === -1 || nl >= end) {
-          if (n > 0 || pos >= end) break;
-          nl = end; // the last line, without a line break
-        }
-        line++;
-        if (line === 1) {
-          let head = buf.toString('utf8', pos, nl);
-          if (head.charCodeAt(0) === 0xfeff) head = head.slice(1);
-          col = ticketColumn(head.split(','));
-          if (col < 0) return null;
-        } else if (nl > pos) {
-          // the col-th cell, as the text reading splits a line without quotes
-          let s = pos;
-          for (let k = 0; k < col && s !== -1; k++) {
-            const c = buf.indexOf(44, s);
-            s = c === -1 || c >= nl ? -1 : c + 1;
-          }
-          if (s !== -1) {
-            let e = buf.indexOf(44, s);
-            if (e === -1 || e > nl) e = nl;
-            if (e > s) {
-              if (buf[s] <= 32 || buf[e - 1] <= 32) return null; // trimmed by the text reading
-              let h1 = 0x811c9dc5;
-              let h2 = 0x2545f491;
-              for (let i = s; i < e; i++) {
-                const c = buf[i];
-                if (c >= 127 || c < 32) return null; // decoded (or cleaned) by the text reading
-                h1 = Math.imul(h1 ^ c, 0x01000193);
-                h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-              }
-              ends.set(((h1 >>> 0) & 0xfffff) * 4294967296 + (h2 >>> 0), line);
-            }
-          }
-        }
-        pos = nl + 1;
-        if (nl === end) break;
+  const ends = new KeyLines();
+  let lines = 0;
+  const plain = scanPlainCsv(path, {
+    header: ticketColumn,
+    line: (buf, start, end, s, e, line) => {
+      lines = line;
+      if (s < 0 || e <= s) return true; // no ticket: rejected by the text reading too
+      if (buf[s] <= 32 || buf[e - 1] <= 32) return false; // trimmed by the text reading
+      let h1 = 0x811c9dc5;
+      let h2 = 0x2545f491;
+      for (let i = s; i < e; i++) {
+        const c = buf[i];
+        if (c >= 127 || c < 32) return false; // decoded (or cleaned) by the text reading
+        h1 = Math.imul(h1 ^ c, 0x01000193);
+        h2 = Math.imul(h2 ^ c, 0x5bd1e995);
       }
-      if (n === 0) break;
-      buf.copy(buf, 0, pos, end);
-      carry = end - pos;
-      if (carry === buf.length) return null; // a line longer than the buffer: text reading
-    }
-    const lines = new LineSet(line);
-    ends.forEachLine((l) => lines.add(l));
-    return lines;
-  } finally {
-    closeSync(fd);
-  }
+      ends.set(((h1 >>> 0) & 0xfffff) * 4294967296 + (h2 >>> 0), line);
+      return true;
+    },
+  });
+  if (!plain) return null;
+  const set = new LineSet(lines);
+  ends.forEachLine((l) => set.add(l));
+  return set;
 }
 
 /**

@@ -53,6 +53,22 @@ export class WaitingText {
     const n = 1 + write(this.buf, text, at + 1);
     this.used += n;
     this.live += n;
+    return this.slot(at, n, line);
+  }
+
+  /** Keeps `sep` (one ASCII character) + bytes [start, end) of `src` (UTF-8 text, and its line) until take(); returns its slot. */
+  putBytes(sep: string, src: Buffer, start: number, end: number, line: number): number {
+    const n = 1 + end - start;
+    if (this.used + n > this.buf.length) this.compact(n);
+    const at = this.used;
+    this.buf[at] = sep.charCodeAt(0);
+    src.copy(this.buf, at + 1, start, end);
+    this.used += n;
+    this.live += n;
+    return this.slot(at, n, line);
+  }
+
+  private slot(at: number, n: number, line: number): number {
     const slot = this.free.length > 0 ? (this.free.pop() as number) : this.newSlot();
     this.start[slot] = at;
     this.len[slot] = n;

@@ -4,7 +4,7 @@
 // tickets, unchanged rows, an event log, and --strict's all-or-nothing.
 
 import Database from 'better-sqlite3';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { baseConfig, sla, tempDir, writeJson } from './helpers.js';
@@ -152,6 +152,71 @@ describe('import on a writer thread', () => {
     // the event logs were read on a thread of its own (the small one, then the one in time order three times)
     expect(threaded.trace.match(/event log read on a second thread/g)).toHaveLength(4);
     expect(single.trace).not.toContain('second thread');
+    expect(threaded.out).toEqual(single.out);
+    expect(threaded.db).toEqual(single.db);
+  }, 60_000);
+});
+
+describe('an event log in time order on the reading thread', () => {
+  // A plain CSV (no quote, no carriage return) is read there as bytes — the text reader is
+  // not even loaded; any other file as text. Both must read what the import's own thread
+  // reads (SLA_IMPORT_THREAD=0): the same rows, rejects, counts and database.
+  it('reads a plain log as bytes, and a log with quotes as text, as the single-threaded import does', () => {
+    const files = tempDir('sla-import-plain-');
+    const rows: string[] = [];
+    for (let c = 1; c <= 40; c++) {
+      for (let k = 0; k < 4; k++) {
+        const t = START + (k * 40 + c) * 600_000;
+        rows.push(`C${c},${['Insert ticket', 'Take in charge ticket', 'Note', 'Resolve ticket'][k]},agent ${c % 5},${iso(t)},Value ${1 + (c % 3)}`);
+      }
+    }
+    rows.sort((a, b) => a.split(',')[3].localeCompare(b.split(',')[3]));
+    const odd = [...rows];
+    odd.splice(10, 0, '');                                                   // a blank line
+    odd.splice(20, 0, '?,Note,agent 1,2025-11-03T09:00:00Z,Value 1');        // a placeholder for no ticket
+    odd.splice(30, 0, ',Note,agent 1,2025-11-03T09:00:00Z,Value 1');         // no ticket
+    odd.splice(40, 0, 'C5');                                                 // a ticket and nothing else
+    odd[50] = odd[50].replace(/agent (\d)/, 'agent\u0085$1');                // a C1 control character
+    const plain = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),                                       // a byte order mark
+      Buffer.from(['Case,Activity,Resource,Timestamp,Seriousness', ...odd.slice(0, 60)].join('\n') + '\n'),
+      Buffer.from(odd[60].replace('agent', 'agent \xff'), 'latin1'),          // a byte that is not UTF-8
+      Buffer.from('\n' + odd.slice(61).join('\n')),                          // no line break at the end
+    ]);
+    writeFileSync(join(files, 'plain.csv'), plain);
+    const quoted = ['Case,Activity,Resource,Timestamp,Seriousness', ...rows.map((r, i) => (i === 7 ? r.replace(/^(C\d+),([^,]+)/, '$1,"$2, again"') : r))];
+    writeFileSync(join(files, 'quoted.csv'), quoted.join('\n') + '\n');
+    writeJson(join(files, 'm.json'), {
+      kind: 'events', missing: ['?'],
+      columns: { ticket_id: 'Case', at: 'Timestamp', actor: 'Resource', priority: 'Seriousness' },
+      values: { priority: { 'Value 3': 'urgent', 'Value 1': 'high', 'Value 2': 'medium' } },
+      events: {
+        activityColumn: 'Activity',
+        rules: { 'Take in charge ticket': [{ type: 'reply' }, { type: 'status', value: 'in_progress' }], 'Resolve ticket': [{ type: 'status', value: 'resolved' }] },
+      },
+    });
+    const results = ['0', '1'].map((thread) => {
+      const dir = tempDir(`sla-import-plain-${thread}-`);
+      writeJson(join(dir, 'sla.config.json'), baseConfig());
+      const run = (file: string) => {
+        const r = sla(['--at', '2025-11-20T12:00:00Z', 'import', join(files, file), '--mapping', join(files, 'm.json'), '--json',
+          '--rejects', join(dir, `${file}.rejects.csv`)], { cwd: dir, env: { SLA_IMPORT_THREAD: thread, SLA_IMPORT_TRACE: join(dir, 'trace') } });
+        const summary = JSON.parse(r.stdout);
+        delete summary.source;
+        const rejects = existsSync(join(dir, `${file}.rejects.csv`)) ? readFileSync(join(dir, `${file}.rejects.csv`), 'utf8') : '';
+        return { code: r.code, summary, stderr: r.stderr, rejects };
+      };
+      const out = { plain: run('plain.csv'), quoted: run('quoted.csv') };
+      return { out, db: dump(join(dir, 'sla.db')), trace: readFileSync(join(dir, 'trace'), 'utf8') };
+    });
+    const [single, threaded] = results;
+    expect(single.out.plain.summary).toMatchObject({ rowsRead: 163, rejected: 3, ticketsNew: 40, controlChars: 1, invalidUtf8: 1 });
+    expect(single.out.plain.rejects.split('\n').filter(Boolean)).toHaveLength(4); // the header and three rows
+    // the same tickets; the rows that differ (a quoted activity, and the odd actors above) update a few
+    expect(single.out.quoted.summary).toMatchObject({ rowsRead: 160, rejected: 0, ticketsNew: 0 });
+    expect(single.out.quoted.summary.ticketsUpdated).toBeGreaterThan(0);
+    expect(threaded.trace.match(/event log read on a second thread/g)).toHaveLength(2);
+    expect(threaded.trace.match(/read as bytes/g)).toHaveLength(1); // the plain one
     expect(threaded.out).toEqual(single.out);
     expect(threaded.db).toEqual(single.db);
   }, 60_000);
