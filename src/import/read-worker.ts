@@ -13,6 +13,7 @@ import { forEachRecord } from './records.js';
 import { ticketEnds, ticketEndsOfPlainCsv } from './ticket-ends.js';
 import { TicketQueue } from './ticket-queue.js';
 import { threadCpuMs, trace, tracing } from '../store/import-trace.js';
+import { runAsHelperThread } from '../helper-thread.js';
 import type { DeferredRow, EventRow, ImportRecord, ReaderOptions, ReadReport } from './types.js';
 import { WaitingText } from './waiting.js';
 
@@ -36,6 +37,8 @@ async function run(): Promise<void> {
   const plainEnds = plan && plan.ticketColumn >= 0 ? ticketEndsOfPlainCsv(opts.source, (cells) => (sameHeader(cells) ? plan.ticketColumn : -1)) : null;
   const text = plainEnds === null ? await import('./read.js') : null;
   const ends = plainEnds ?? await ticketEnds(text!.readEventTickets, opts);
+  // the first pass is all the import waits for; from here on this thread is a helper
+  runAsHelperThread();
 
   let sent = 0;
   /** ms the merge kept this thread waiting (traced only). */

@@ -32,6 +32,7 @@ import {
   type ImportBatch, type ImportIndexes, type ImportTransaction, type Store, type TicketRow,
 } from './store.js';
 import { threadCpuMs, trace, tracing } from './import-trace.js';
+import { runAsHelperThread } from '../helper-thread.js';
 
 /**
  * Rows per batch sent to the writer: small, so that a batch's strings die young (kept
@@ -402,6 +403,7 @@ export function beginThreadedImport(store: Store, indexes: ImportIndexes = 'rebu
 interface WriterData { slaImportWriter: true; path: string; control: Int32Array; replies: MessagePort; indexes: ImportIndexes }
 
 function runWriter(data: WriterData): void {
+  runAsHelperThread();
   const { control, replies } = data;
   const reply = (r: Reply): void => {
     replies.postMessage(r);

@@ -1,0 +1,27 @@
+// A big import's helper threads (the writer, store/import-writer.ts; the reading thread,
+// import/read-worker.ts) run at a lower priority than the thread that merges and computes:
+// that thread is the one the import waits for, and on two cores three busy threads take
+// turns — each turn a helper takes from it lengthens the import. A helper with nothing to
+// do waits anyway, and one the import waits on runs whenever the merging thread waits.
+
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
+
+/** How much lower (a nice value, added) a helper thread runs. */
+const LOWER_BY = 10;
+
+/**
+ * Lowers the calling thread's priority. Linux only, where a thread is a task of its own
+ * (/proc/thread-self names its id); elsewhere, or where the system says no, the thread
+ * keeps its priority — nothing else changes.
+ */
+export function runAsHelperThread(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (!Number.isInteger(tid) || tid <= 0) return;
+    setPriority(tid, Math.min(19, getPriority(tid) + LOWER_BY));
+  } catch {
+    // no /proc, or not allowed: as before
+  }
+}
