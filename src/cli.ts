@@ -2,6 +2,7 @@
 // loaded at start; each command's module (and what it needs) loads when it runs,
 // so `sla --help` and `sla --version` start fast.
 
+import { UserError } from './errors.js';
 import { safeText } from './render/safe-text.js';
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
@@ -408,12 +409,13 @@ function reportError(err: unknown, verbose: boolean, write: (s: string) => void)
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
     return 2; // commander already printed the message
   }
+  // A UserError, or one rebuilt from another thread's (message, hint and exit code only)
   const e = err as Error & { hint?: string; exitCode?: number };
-  if (typeof e?.exitCode === 'number' && e.message) {
+  if (err instanceof UserError || (typeof e?.exitCode === 'number' && e.message)) {
     // a message may quote the user's data (an id, a cell): its control characters made inert
     write(safeText(`sla: ${e.message}${e.hint ? ` — ${e.hint}` : ''}`) + '\n');
     if (verbose && e.stack) write(e.stack + '\n');
-    return e.exitCode;
+    return e.exitCode ?? 1;
   }
   write(safeText(`sla: ${e?.message ?? String(err)} — this is a bug in sla; run again with --verbose and report it`) + '\n');
   if (verbose && e?.stack) write(e.stack + '\n');

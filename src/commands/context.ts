@@ -5,6 +5,7 @@ import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import type { Config } from '../config/types.js';
+import { UserError } from '../errors.js';
 import { safeText } from '../render/safe-text.js';
 import type { Calendar } from '../domain/calendar.js';
 import type { Store } from '../store/store.js';
@@ -21,11 +22,7 @@ export interface GlobalOptions {
 }
 
 /** An error the user can act on: one line, what is wrong — what to do. */
-export class CliError extends Error {
-  constructor(message: string, readonly hint: string = '', readonly exitCode: number = 1) {
-    super(message);
-  }
-}
+export class CliError extends UserError {}
 export const usageError = (message: string, hint: string): CliError => new CliError(message, hint, 2);
 
 export interface Output {

@@ -1,3 +1,4 @@
+import { UserError } from '../errors.js';
 import type { ConfigIssue } from './types.js';
 
 /**
@@ -6,15 +7,13 @@ import type { ConfigIssue } from './types.js';
  * when there are several problems, `message` is the first one plus a count, and `issues`
  * holds them all (for `sla config check`). Never contains the value of a secret.
  */
-export class ConfigError extends Error {
-  readonly exitCode = 2;
+export class ConfigError extends UserError {
   readonly issues: ConfigIssue[];
   /** The config file concerned, when known. */
   readonly file: string | undefined;
 
   constructor(message: string, options: { issues?: ConfigIssue[]; file?: string } = {}) {
-    super(message);
-    this.name = 'ConfigError';
+    super(message, '', 2);
     this.issues = options.issues ?? [];
     this.file = options.file;
   }

@@ -10,15 +10,16 @@ import { fileURLToPath } from 'node:url';
 import type { Assignment } from '../domain/clock.js';
 import type { ComputedSla, Ticket, TicketEvent } from '../domain/ticket.js';
 import type { Instant } from '../domain/types.js';
+import { UserError } from '../errors.js';
 import { BUSY_TIMEOUT_MS } from './faults.js';
 import { trace } from './import-trace.js';
 
 // How long a connection waits for another's write transaction: see faults.ts (its message says it).
 export { BUSY_TIMEOUT_MS } from './faults.js';
 
-export class StoreError extends Error {
-  constructor(message: string, readonly hint: string, readonly exitCode = 1) {
-    super(message);
+export class StoreError extends UserError {
+  constructor(message: string, hint: string, exitCode = 1) {
+    super(message, hint, exitCode);
   }
 }
 
