@@ -7,6 +7,7 @@ import type { Assignment, BusinessTime, TicketClock } from '../domain/clock.js';
 import { computeSla, type ComputeOptions, type SlaState } from '../domain/sla.js';
 import { assignTicket, evaluateTicket, storeInstant, withEvent, type Ticket, type TicketEvent } from '../domain/ticket.js';
 import { DONE_STATUSES, type Instant, type Metric } from '../domain/types.js';
+import { METRIC, METRICS, metricNamed } from '../domain/metrics.js';
 import { formatDuration, isoUtc, localTime, minutes } from '../render/format.js';
 import { CliError, usageError, type Context } from './context.js';
 
@@ -123,10 +124,8 @@ export function snapshot(clock: TicketClock): Record<string, unknown> {
 
 export function parseMetric(text: string | undefined, option = '--metric'): Metric | undefined {
   if (text === undefined) return undefined;
-  const t = text.trim().toLowerCase().replace(/-/g, '_');
-  const alias: Record<string, Metric> = { first_response: 'first_response', response: 'first_response', fr: 'first_response', resolution: 'resolution', res: 'resolution' };
-  const m = alias[t];
-  if (!m) throw usageError(`${option} ${JSON.stringify(text)} is not a metric`, 'use first_response or resolution');
+  const m = metricNamed(text);
+  if (!m) throw usageError(`${option} ${JSON.stringify(text)} is not a metric`, `use ${METRICS.join(' or ')}`);
   return m;
 }
 
@@ -162,7 +161,7 @@ export function dueLine(clock: TicketClock, zone: string): string {
   const parts: string[] = [];
   for (const m of [clock.metrics.first_response, clock.metrics.resolution]) {
     if (!m) continue;
-    const name = m.metric === 'first_response' ? 'first response' : 'resolution';
+    const name = METRIC[m.metric].name;
     if (m.stoppedAt !== null) parts.push(`${name} ${m.status}`);
     else if (m.status === 'breached') parts.push(`${name} breached at ${localTime(m.breachedAt, zone)}`);
     else if (m.paused) parts.push(`${name} paused with ${formatDuration(m.remaining)} left`);

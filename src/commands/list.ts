@@ -5,6 +5,7 @@
 import type { MetricState, TicketClock } from '../domain/clock.js';
 import { assigneeAt, type Ticket } from '../domain/ticket.js';
 import { DONE_STATUSES, type Instant, type Metric } from '../domain/types.js';
+import { METRIC } from '../domain/metrics.js';
 import { formatDuration, isoUtc, localTime, minutes } from '../render/format.js';
 import { firstResponseMinutes, ticketJson } from '../render/ticket-json.js';
 import type { Store } from '../store/store.js';
@@ -139,12 +140,12 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
       metricCell(e.clock.metrics.resolution, when),
       paint(e.clock.slaStatus, e.clock.slaStatus ?? 'no SLA'),
     ]);
-    ctx.out(renderTable(['ID', 'Created', 'Pri', 'First response', 'Resolution', 'SLA'], rows, ctx.color));
+    ctx.out(renderTable(['ID', 'Created', 'Pri', METRIC.first_response.label, METRIC.resolution.label, 'SLA'], rows, ctx.color));
   } else {
     const rows = shown.map((e) => {
       const m = nextMetric(e.clock, metric);
       const sla = metric ? e.clock.metrics[metric]?.status ?? null : e.clock.slaStatus;
-      const due = m ? (m.dueAt !== null ? `${when(m.dueAt)} ${m.metric === 'first_response' ? 'FR' : 'Res'}` : 'paused') : '—';
+      const due = m ? (m.dueAt !== null ? `${when(m.dueAt)} ${METRIC[m.metric].short}` : 'paused') : '—';
       const left = m ? formatDuration(m.remaining) : '';
       const cells = [
         e.rec.ticket.id, e.clock.priority ?? '', sla ?? 'no SLA', due, left,

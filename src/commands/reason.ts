@@ -1,14 +1,12 @@
 // sla reason ID TEXT [--metric first_response|resolution] — why a breached metric breached.
 
-import type { Metric } from '../domain/types.js';
+import { METRIC, type Metric } from '../domain/metrics.js';
 import { localTime } from '../render/format.js';
 import { getRecord, recordBreachReason } from '../store/tickets-query.js';
 import { clockAt, existing, parseMetric, refuse, writeResult } from './agent-ops.js';
 import type { Context } from './context.js';
 
 interface Opts { metric?: string }
-
-const LABEL: Record<Metric, string> = { first_response: 'first response', resolution: 'resolution' };
 
 export async function run(ctx: Context, id: string, text: string, opts: Opts): Promise<number> {
   ctx.format(['table', 'json']);
@@ -29,7 +27,7 @@ export async function run(ctx: Context, id: string, text: string, opts: Opts): P
     if (wanted) {
       if (!breached(wanted)) {
         const st = clock.metrics[wanted]?.status ?? 'no SLA';
-        throw refuse(`ticket ${id}'s ${LABEL[wanted]} has not breached (it is ${st} at ${localTime(now, zone)})`, 'a reason is recorded only for a breached metric; nothing was changed');
+        throw refuse(`ticket ${id}'s ${METRIC[wanted].name} has not breached (it is ${st} at ${localTime(now, zone)})`, 'a reason is recorded only for a breached metric; nothing was changed');
       }
       metric = wanted;
     } else if (breached('resolution')) {
@@ -52,7 +50,7 @@ export async function run(ctx: Context, id: string, text: string, opts: Opts): P
 
   writeResult(
     ctx,
-    `recorded why ticket ${id}'s ${LABEL[done.metric]} breached: ${reason}${done.previous ? ` (was: ${done.previous})` : ''}`,
+    `recorded why ticket ${id}'s ${METRIC[done.metric].name} breached: ${reason}${done.previous ? ` (was: ${done.previous})` : ''}`,
     () => ({ id, metric: done.metric, breachReason: reason, previous: done.previous, breachReasons: getRecord(store, id)?.breachReasons }),
   );
   return 0;

@@ -8,6 +8,7 @@ import type { Calendar } from '../domain/calendar.js';
 import { matchPolicy } from '../domain/policy.js';
 import { ticketFields, type TicketEvent } from '../domain/ticket.js';
 import type { Instant, Metric } from '../domain/types.js';
+import { METRIC } from '../domain/metrics.js';
 import { formatDuration, isoUtc, localTime, minutes } from '../render/format.js';
 import { auditLine, wrap } from '../render/audit.js';
 import { ticketJson } from '../render/ticket-json.js';
@@ -152,7 +153,7 @@ export async function run(ctx: Context, id: string): Promise<number> {
     if (breachReasons.first_response || breachReasons.resolution) {
       rows.push(['breach reason', breachReasons.first_response ?? '', breachReasons.resolution ?? '']);
     }
-    out(renderTable(['', 'first response', 'resolution'], rows, ctx.color));
+    out(renderTable(['', METRIC.first_response.name, METRIC.resolution.name], rows, ctx.color));
 
     // The clock whose deadline comes next explains the most; else resolution.
     const runningDue = (m: MetricState | null) => (m && m.stoppedAt === null && m.dueAt !== null ? m.dueAt : null);

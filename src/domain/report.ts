@@ -12,6 +12,8 @@
 // - paused share = wall-clock time paused while the resolution clock ran ÷
 //   wall-clock lifetime (created → resolved, or → now while open), over tickets with an SLA.
 
+import { METRIC, METRICS } from './metrics.js';
+
 export const GROUP_FIELDS = ['priority', 'tier', 'policy', 'assignee', 'group', 'customer', 'breach_reason', 'day'] as const;
 export type GroupField = (typeof GROUP_FIELDS)[number];
 
@@ -109,7 +111,8 @@ export function emptyCounts(): GroupCounts {
 export function addCounts(a: GroupCounts, b: GroupCounts): GroupCounts {
   a.tickets += b.tickets;
   a.withoutSla += b.withoutSla;
-  for (const m of ['firstResponse', 'resolution'] as const) {
+  for (const metric of METRICS) {
+    const m = METRIC[metric].key;
     a[m].met += b[m].met;
     a[m].breached += b[m].breached;
     a[m].pending += b[m].pending;

@@ -13,7 +13,8 @@
 import type { BusinessTime, TicketClock } from './clock.js';
 import { needsCustomerCount, ruleInstant, ruleMetric, type EscalationRuleDef } from './escalation.js';
 import type { Ticket, TicketEvent } from './ticket.js';
-import type { Instant, Metric } from './types.js';
+import { METRIC, METRICS, type Metric } from './metrics.js';
+import type { Instant } from './types.js';
 
 /** SLA event types (config/types.ts ALERT_TYPES). */
 export type SlaEventType =
@@ -51,10 +52,6 @@ export interface TransitionInput {
 
 export const transitionKey = (type: string, rule: string): string => `${type}|${rule}`;
 
-const PREFIX: Record<Metric, 'response' | 'resolution'> = { first_response: 'response', resolution: 'resolution' };
-
-const METRICS = ['first_response', 'resolution'] as const;
-
 /** Every transition the ticket's current state implies, reached or not, fired or not. */
 export function transitionsOf(input: TransitionInput): Transition[] {
   const { clock, now } = input;
@@ -64,11 +61,11 @@ export function transitionsOf(input: TransitionInput): Transition[] {
     if (!m || m.stoppedAt !== null) continue;
     const breachHolds = m.dueAt !== null && now > m.dueAt;
     if (m.atRiskAt !== null) {
-      const type = `${PREFIX[metric]}_warning` as SlaEventType;
+      const type = `${METRIC[metric].event}_warning` as SlaEventType;
       out.push({ key: transitionKey(type, ''), type, rule: '', metric, at: m.atRiskAt, holdsFrom: m.atRiskAt, announced: !breachHolds, escalation: null });
     }
     if (m.dueAt !== null) {
-      const type = `${PREFIX[metric]}_breached` as SlaEventType;
+      const type = `${METRIC[metric].event}_breached` as SlaEventType;
       out.push({ key: transitionKey(type, ''), type, rule: '', metric, at: m.dueAt, holdsFrom: m.dueAt + 1, announced: true, escalation: null });
     }
   }
@@ -107,8 +104,8 @@ export function nextCheckAt(input: TransitionInput): Instant | null {
   for (const metric of METRICS) {
     const m = clock.metrics[metric];
     if (!m || m.stoppedAt !== null) continue;
-    if (m.atRiskAt !== null && m.atRiskAt < best && (none || !fired.has(transitionKey(`${PREFIX[metric]}_warning`, '')))) best = m.atRiskAt;
-    if (m.dueAt !== null && m.dueAt + 1 < best && (none || !fired.has(transitionKey(`${PREFIX[metric]}_breached`, '')))) best = m.dueAt + 1;
+    if (m.atRiskAt !== null && m.atRiskAt < best && (none || !fired.has(transitionKey(`${METRIC[metric].event}_warning`, '')))) best = m.atRiskAt;
+    if (m.dueAt !== null && m.dueAt + 1 < best && (none || !fired.has(transitionKey(`${METRIC[metric].event}_breached`, '')))) best = m.dueAt + 1;
   }
   for (const rule of input.rules) {
     if (needsCustomerCount(rule) && !input.customerOpenSince) continue;

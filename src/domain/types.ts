@@ -7,8 +7,7 @@ export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
-export const METRICS = ['first_response', 'resolution'] as const;
-export type Metric = (typeof METRICS)[number];
+export { METRICS, type Metric } from './metrics.js';
 
 export const CANONICAL_STATUSES = [
   'new', 'open', 'in_progress', 'pending', 'waiting_customer', 'resolved', 'closed',

@@ -10,7 +10,7 @@
 // with --at) or paused with a `until` that has run out — are "stale": the
 // caller evaluates those with the clock. All functions take a Store.
 
-import type { Metric } from '../domain/types.js';
+import { METRIC, METRICS, type Metric, type MetricNames } from '../domain/metrics.js';
 import type { Ticket, TicketEvent } from '../domain/ticket.js';
 import type { Instant } from '../domain/types.js';
 import {
@@ -54,40 +54,44 @@ export interface TicketRecord {
 export type TicketRecordRow = TicketRow & { fr_breach_reason: string | null; res_breach_reason: string | null };
 type Row = TicketRecordRow;
 
-// Per-metric predicates on the stored instants, for rows that are not stale.
-// Each is 0/1 (never NULL), so NOT and OR behave.
-const running = (p: 'fr' | 'res'): string => `${p}_status IN ('on_time', 'at_risk')`;
-const isBreached = (p: 'fr' | 'res'): string =>
+// Per-metric predicates on the stored instants (`p`: a metric's column prefix), for rows that
+// are not stale. Each is 0/1 (never NULL), so NOT and OR behave.
+type Prefix = MetricNames['column'];
+const running = (p: Prefix): string => `${p}_status IN ('on_time', 'at_risk')`;
+const isBreached = (p: Prefix): string =>
   `ifnull(${p}_status = 'breached' OR (${running(p)} AND ${p}_due_at < @now), 0)`;
-const isAtRisk = (p: 'fr' | 'res'): string =>
+const isAtRisk = (p: Prefix): string =>
   `ifnull(${running(p)} AND ${p}_due_at >= @now AND ${p}_at_risk_at <= @now, 0)`;
-const isPaused = (p: 'fr' | 'res'): string => `ifnull(${p}_status = 'paused', 0)`;
-const isOnTime = (p: 'fr' | 'res'): string => `(ifnull(${running(p)}, 0) AND NOT ${isBreached(p)} AND NOT ${isAtRisk(p)})`;
+const isPaused = (p: Prefix): string => `ifnull(${p}_status = 'paused', 0)`;
+const isOnTime = (p: Prefix): string => `(ifnull(${running(p)}, 0) AND NOT ${isBreached(p)} AND NOT ${isAtRisk(p)})`;
+/** `pred` of the one metric, or of any metric without one. */
+const ofMetric = (metric: Metric | undefined, pred: (p: Prefix) => string): string =>
+  (metric ? pred(METRIC[metric].column) : `(${METRICS.map((m) => pred(METRIC[m].column)).join(' OR ')})`);
 
 /** The metric (or, without one, the ticket's worst-of status) is `status` at @now. */
 function statusIs(status: StatusFilter, metric: Metric | undefined): string {
   if (metric) {
-    const p = metric === 'first_response' ? 'fr' : 'res';
+    const p = METRIC[metric].column;
     return status === 'breached' ? isBreached(p) : status === 'at_risk' ? isAtRisk(p) : status === 'paused' ? isPaused(p) : isOnTime(p);
   }
-  const b = `(${isBreached('fr')} OR ${isBreached('res')})`;
-  const r = `(${isAtRisk('fr')} OR ${isAtRisk('res')})`;
-  const pa = `(${isPaused('fr')} OR ${isPaused('res')})`;
+  const b = ofMetric(undefined, isBreached);
+  const r = ofMetric(undefined, isAtRisk);
+  const pa = ofMetric(undefined, isPaused);
   if (status === 'breached') return b;
   if (status === 'at_risk') return `(NOT ${b} AND ${r})`;
   if (status === 'paused') return `(NOT ${b} AND NOT ${r} AND ${pa})`;
-  return `(NOT ${b} AND NOT ${r} AND NOT ${pa} AND (fr_status IS NOT NULL OR res_status IS NOT NULL))`;
+  return `(NOT ${b} AND NOT ${r} AND NOT ${pa} AND ${ofMetric(undefined, (p) => `${p}_status IS NOT NULL`)})`;
 }
 
 /** A running (not stopped) clock's dueAt, else NULL. */
-const runningDue = (p: 'fr' | 'res'): string => `(CASE WHEN ${p}_stopped_at IS NULL THEN ${p}_due_at END)`;
+const runningDue = (p: Prefix): string => `(CASE WHEN ${p}_stopped_at IS NULL THEN ${p}_due_at END)`;
 /** The earlier of two nullable values. */
 const least = (a: string, b: string): string => `(CASE WHEN ${a} IS NULL THEN ${b} WHEN ${b} IS NULL THEN ${a} WHEN ${a} < ${b} THEN ${a} ELSE ${b} END)`;
 
+/** The metric's running deadline, or without one the earliest of them. */
 function dueExpr(metric: Metric | undefined): string {
-  if (metric === 'first_response') return runningDue('fr');
-  if (metric === 'resolution') return runningDue('res');
-  return least(runningDue('fr'), runningDue('res'));
+  if (metric) return runningDue(METRIC[metric].column);
+  return METRICS.map((m) => runningDue(METRIC[m].column)).reduce(least);
 }
 
 /**
@@ -108,9 +112,9 @@ function statusWhere(f: ListFilter, where: string[], params: Record<string, unkn
   if (f.status !== undefined) where.push(statusIs(f.status, f.metric));
   if (f.dueWithinMs !== undefined) {
     params.dueUntil = (params.now as number) + f.dueWithinMs;
-    const within = (p: 'fr' | 'res'): string =>
+    const within = (p: Prefix): string =>
       `ifnull(${p}_stopped_at IS NULL AND ${p}_due_at >= @now AND ${p}_due_at <= @dueUntil, 0)`;
-    where.push(f.metric === 'first_response' ? within('fr') : f.metric === 'resolution' ? within('res') : `(${within('fr')} OR ${within('res')})`);
+    where.push(ofMetric(f.metric, within));
   }
 }
 
@@ -276,7 +280,7 @@ export function recordBreachReason<R>(store: Store, id: string, fn: (current: Ti
   return store.db.transaction(() => {
     const change = fn(getRecord(store, id));
     if (change.set) {
-      const col = change.set.metric === 'first_response' ? 'fr_breach_reason' : 'res_breach_reason';
+      const col = `${METRIC[change.set.metric].column}_breach_reason`;
       store.db.prepare(`UPDATE tickets SET ${col} = ? WHERE id = ?`).run(change.set.reason, id);
       for (const a of change.audit ?? []) store.addAudit(a);
     }

@@ -1,0 +1,42 @@
+// The SLA metrics and every name each goes by, in one table: the domain's objects and JSON
+// (key), the tickets table's columns (column: fr_due_at, res_status …), the SLA events
+// (event: response_warning, resolution_breached), and what people read and type. Renderers,
+// queries, alerts and CSV headers read it instead of spelling a metric themselves.
+
+export const METRICS = ['first_response', 'resolution'] as const;
+export type Metric = (typeof METRICS)[number];
+
+export interface MetricNames {
+  /** Its key in the domain's objects and in JSON (ComputedSla.firstResponse, targets.resolution). */
+  readonly key: 'firstResponse' | 'resolution';
+  /** The prefix of its columns in the tickets table. */
+  readonly column: 'fr' | 'res';
+  /** The prefix of its SLA events (`<event>_warning`, `<event>_breached`). */
+  readonly event: 'response' | 'resolution';
+  /** In a sentence: "first response overdue 2h". */
+  readonly name: string;
+  /** As a heading: "First response". */
+  readonly label: string;
+  /** In a narrow column: "FR". */
+  readonly short: string;
+  /** What a user may type for it (its name first). */
+  readonly aliases: readonly string[];
+}
+
+export const METRIC: { readonly [M in Metric]: MetricNames } = {
+  first_response: {
+    key: 'firstResponse', column: 'fr', event: 'response', name: 'first response', label: 'First response', short: 'FR',
+    aliases: ['first_response', 'response', 'fr'],
+  },
+  resolution: {
+    key: 'resolution', column: 'res', event: 'resolution', name: 'resolution', label: 'Resolution', short: 'Res',
+    aliases: ['resolution', 'res'],
+  },
+};
+
+/** The metric a user's word names (any case; `-` or a space for `_`), or null. */
+export function metricNamed(word: string): Metric | null {
+  const w = word.trim().toLowerCase().replace(/[- ]/g, '_');
+  for (const m of METRICS) if (METRIC[m].aliases.includes(w)) return m;
+  return null;
+}
