@@ -15,24 +15,18 @@
 // worker holds the write lock). For a ticket it may have written (a set of the ids
 // put so far says so), the main thread asks the worker and waits for the answer.
 //
-// This file is both the main-thread client (beginThreadedImport) and the worker.
+// This file is the client (beginThreadedImport) and the protocol; the worker is import-writer.worker.ts.
 
-import Database from 'better-sqlite3';
-import { existsSync, fdatasync, openSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import {
-  isMainThread, MessageChannel, parentPort, receiveMessageOnPort, Worker, workerData, type MessagePort,
-} from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { ComputedSla, Ticket, TicketEvent } from '../domain/ticket.js';
 import {
-  BUSY_TIMEOUT_MS, beginBulkJournal, configureConnection, endBulkJournal,
-  beginImportTransaction, endImportTransaction, eventsToHistory, historyToEvents, INSERT_PAUSE_END_SQL, pauseEnds,
-  IdSet, NUMERIC_SLOTS, rowToTicket, SELECT_IMPORT_HASH_SQL, SELECT_TICKET_SQL, TEXT_SLOTS, TICKET_COLUMNS, ticketNumbers,
-  ticketTexts, upsertTicketSql,
-  type ImportBatch, type ImportIndexes, type ImportTransaction, type Store, type TicketRow,
+  beginBulkJournal, endBulkJournal, eventsToHistory, historyToEvents, pauseEnds,
+  IdSet, NUMERIC_SLOTS, rowToTicket, TEXT_SLOTS, TICKET_COLUMNS, ticketNumbers, ticketTexts,
+  type ImportBatch, type ImportIndexes, type Store, type TicketRow,
 } from './store.js';
 import { threadCpuMs, trace, tracing } from './import-trace.js';
-import { runAsHelperThread } from '../helper-thread.js';
 
 /**
  * Rows per batch sent to the writer: small, so that a batch's strings die young (kept
@@ -50,20 +44,20 @@ const MAX_IN_FLIGHT = 32;
 /** How long the main thread waits for the writer to start (it may wait on the busy timeout: BUSY_TIMEOUT_MS, 30 s). */
 const START_TIMEOUT_MS = 60_000;
 /** Batches written between two background syncs of the file the import grows (the WAL, or the database on a first import). */
-const SYNC_EVERY_BATCHES = 128;
+export const SYNC_EVERY_BATCHES = 128;
 
 // Shared control words (Int32Array over a SharedArrayBuffer).
-const REPLY = 0; // 1 when the worker has posted a reply on the reply port
-const IN_FLIGHT = 1; // batches posted and not yet written
-const FAILED = 2; // 1 once the worker has failed (it has rolled back)
+export const REPLY = 0; // 1 when the worker has posted a reply on the reply port
+export const IN_FLIGHT = 1; // batches posted and not yet written
+export const FAILED = 2; // 1 once the worker has failed (it has rolled back)
 
 /**
  * Values a row sends: numeric columns (NUMERIC_SLOTS) and text ones (TEXT_SLOTS; the
  * history among them: its JSON is made on the main thread, from the event objects it
  * has — one string per row to send, not six per event, and nothing to rebuild here).
  */
-const NUMERIC_COLUMNS = NUMERIC_SLOTS.length;
-const TEXT_COLUMNS = TEXT_SLOTS.length;
+export const NUMERIC_COLUMNS = NUMERIC_SLOTS.length;
+export const TEXT_COLUMNS = TEXT_SLOTS.length;
 /**
  * Text columns of few distinct values (statuses, names from the config, tiers, groups …):
  * sent as numbers into a dictionary both threads keep, so that the same few strings are
@@ -73,13 +67,13 @@ const INTERNED_COLUMNS: ReadonlySet<string> = new Set([
   'tier', 'priority', 'status', 'assignee', 'grp', 'channel', 'tags', 'custom', 'initial_priority', 'policy', 'calendar',
   'no_sla_reason', 'sla_status', 'fr_status', 'res_status',
 ]);
-const INTERNED = TEXT_SLOTS.map((i) => INTERNED_COLUMNS.has(TICKET_COLUMNS[i]));
+export const INTERNED = TEXT_SLOTS.map((i) => INTERNED_COLUMNS.has(TICKET_COLUMNS[i]));
 /** Dictionary entries at most (then interned columns' new values are sent as text). */
 const DICTIONARY_MAX = 50_000;
 /** Recent values remembered per interned column (see put). */
 const RECENT = 4;
 
-interface Packed {
+export interface Packed {
   type: 'rows';
   rows: number;
   /** NUMERIC_COLUMNS per row; NaN = NULL. */
@@ -98,22 +92,22 @@ interface Packed {
   pauseUntils: number[];
 }
 
-type Request =
+export type Request =
   | Packed
   | { type: 'importHash'; id: string }
   | { type: 'load'; id: string }
   | { type: 'end'; commit: boolean };
 
-type Reply =
+export type Reply =
   | { type: 'ready'; empty: boolean }
   | { type: 'importHash'; hash: string | null | undefined }
   | { type: 'load'; row: TicketRow | undefined }
   | { type: 'ended' }
   | { type: 'error'; error: SerializedError };
 
-interface SerializedError { message: string; name?: string; code?: string; hint?: string; exitCode?: number; stack?: string }
+export interface SerializedError { message: string; name?: string; code?: string; hint?: string; exitCode?: number; stack?: string }
 
-function serializeError(err: unknown): SerializedError {
+export function serializeError(err: unknown): SerializedError {
   const e = err as Error & { code?: string; hint?: string; exitCode?: number };
   return { message: e?.message ?? String(err), name: e?.name, code: e?.code, hint: e?.hint, exitCode: e?.exitCode, stack: e?.stack };
 }
@@ -128,7 +122,10 @@ function deserializeError(s: SerializedError): Error {
   return err;
 }
 
-const WORKER_URL = new URL('./import-writer.js', import.meta.url);
+/** What the worker is started with. */
+export interface WriterData { path: string; control: Int32Array; replies: MessagePort; indexes: ImportIndexes }
+
+const WORKER_URL = new URL('./import-writer.worker.js', import.meta.url);
 
 /**
  * An ImportBatch whose writes run on a worker thread, or null when that cannot be
@@ -153,7 +150,7 @@ export function beginThreadedImport(store: Store, indexes: ImportIndexes = 'rebu
   const control = new Int32Array(new SharedArrayBuffer(16));
   const { port1: replies, port2 } = new MessageChannel();
   const worker = new Worker(WORKER_URL, {
-    workerData: { slaImportWriter: true, path: db.name, control, replies: port2, indexes },
+    workerData: { path: db.name, control, replies: port2, indexes } satisfies WriterData,
     transferList: [port2],
     // It allocates little: a small young generation keeps the process's memory down.
     resourceLimits: { maxYoungGenerationSizeMb: 8 },
@@ -397,155 +394,3 @@ export function beginThreadedImport(store: Store, indexes: ImportIndexes = 'rebu
     rollback: () => end(false),
   };
 }
-
-// ------------------------------------------------------------------ the worker
-
-interface WriterData { slaImportWriter: true; path: string; control: Int32Array; replies: MessagePort; indexes: ImportIndexes }
-
-function runWriter(data: WriterData): void {
-  runAsHelperThread();
-  const { control, replies } = data;
-  const reply = (r: Reply): void => {
-    replies.postMessage(r);
-    Atomics.store(control, REPLY, 1);
-    Atomics.notify(control, REPLY);
-  };
-
-  let db: Database.Database | null = null;
-  /** ms spent writing rows (traced only). */
-  let busy = 0;
-  let tx: ImportTransaction | null = null;
-  // The connection is closed before the last reply: the main thread may then need to be
-  // the file's only connection (endBulkJournal).
-  const closeDb = (): void => {
-    try { db?.close(); } catch { /* closing */ }
-    db = null;
-  };
-  const close = (): void => {
-    closeDb();
-    replies.close();
-    parentPort?.close();
-  };
-  const fail = (err: unknown): void => {
-    if (db && tx && db.inTransaction) {
-      try { db.exec('ROLLBACK'); } catch { /* the original error matters */ }
-    }
-    closeDb();
-    Atomics.store(control, FAILED, 1);
-    Atomics.store(control, IN_FLIGHT, 0);
-    Atomics.notify(control, IN_FLIGHT);
-    reply({ type: 'error', error: serializeError(err) });
-    close();
-  };
-
-  let upsert: Database.Statement;
-  let insertPauseEnd: Database.Statement;
-  let importHash: Database.Statement<[string], string | null>;
-  let getTicket: Database.Statement<[string], TicketRow>;
-  try {
-    db = new Database(data.path, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
-    configureConnection(db);
-    upsert = db.prepare(upsertTicketSql());
-    insertPauseEnd = db.prepare(INSERT_PAUSE_END_SQL);
-    importHash = db.prepare<[string], string | null>(SELECT_IMPORT_HASH_SQL).pluck();
-    getTicket = db.prepare<[string], TicketRow>(SELECT_TICKET_SQL);
-    tx = beginImportTransaction(db, data.indexes);
-  } catch (err) {
-    fail(err);
-    return;
-  }
-  reply({ type: 'ready', empty: tx.empty });
-
-  const params: unknown[] = new Array(TICKET_COLUMNS.length);
-  const dictionary: string[] = [];
-  const write = (b: Packed): void => {
-    const { numbers, text, textLengths, pauseRows, pauseUntils } = b;
-    for (const e of b.newEntries) dictionary.push(e);
-    let pos = 0;
-    let n = 0;
-    let t = 0;
-    let p = 0;
-    for (let r = 0; r < b.rows; r++) {
-      for (let i = 0; i < NUMERIC_COLUMNS; i++) {
-        const v = numbers[n++];
-        params[NUMERIC_SLOTS[i]] = v !== v ? null : v;
-      }
-      for (let i = 0; i < TEXT_COLUMNS; i++) {
-        const x = textLengths[t++];
-        if (x === -1) params[TEXT_SLOTS[i]] = null;
-        else if (INTERNED[i] && x >= 0) params[TEXT_SLOTS[i]] = dictionary[x];
-        else {
-          const len = x >= 0 ? x : -2 - x;
-          params[TEXT_SLOTS[i]] = text.slice(pos, pos + len);
-          pos += len;
-        }
-      }
-      // Spread, not the array: better-sqlite3 binds arguments faster than array elements
-      // (42 values a row: ~1 µs a row less).
-      upsert.run(...params);
-      for (; p < pauseRows.length && pauseRows[p] === r; p++) insertPauseEnd.run(params[0], pauseUntils[p]);
-    }
-  };
-
-  // The file this transaction grows — the write-ahead log, or with a rollback journal
-  // (beginBulkJournal) the database itself, whose new pages are written straight into
-  // it — flushed to disk in the background (a thread of libuv's pool) while rows are
-  // still being written and while the indexes are built, so that the sync at commit
-  // (the WAL's checkpoint, or the journal's commit) finds little left to write. Only the
-  // timing of the disk writes changes; what is written, and when it is durable, is
-  // SQLite's as always. The descriptor is never closed: closing any descriptor of the
-  // database file drops every POSIX lock this process holds on it (SQLite's included);
-  // it goes when the process ends, as an import's does after the import.
-  const wal = db!.pragma('journal_mode', { simple: true }) === 'wal';
-  let growingFd: number | null = null;
-  let syncing = false;
-  let batchesSinceSync = 0;
-  const syncGrowing = (): void => {
-    if (syncing) return;
-    if (growingFd === null) {
-      try { growingFd = openSync(wal ? `${data.path}-wal` : data.path, 'r'); } catch { return; }
-    }
-    syncing = true;
-    batchesSinceSync = 0;
-    fdatasync(growingFd, () => { syncing = false; });
-  };
-
-  process.on('uncaughtException', fail);
-  parentPort!.on('message', (req: Request) => {
-    if (Atomics.load(control, FAILED) === 1) return;
-    try {
-      switch (req.type) {
-        case 'rows': {
-          const w0 = tracing ? performance.now() : 0;
-          write(req);
-          if (tracing) busy += performance.now() - w0;
-          if (++batchesSinceSync >= SYNC_EVERY_BATCHES) syncGrowing();
-        }
-          Atomics.sub(control, IN_FLIGHT, 1);
-          Atomics.notify(control, IN_FLIGHT);
-          return;
-        case 'importHash': {
-          const h = importHash.get(req.id);
-          reply({ type: 'importHash', hash: h === undefined ? undefined : h });
-          return;
-        }
-        case 'load':
-          reply({ type: 'load', row: getTicket.get(req.id) });
-          return;
-        case 'end':
-          trace('writer busy (writing rows)', busy);
-          if (tracing) trace('writer thread CPU until then', threadCpuMs());
-          if (req.commit) syncGrowing();
-          endImportTransaction(db!, tx!, req.commit);
-          closeDb();
-          reply({ type: 'ended' });
-          close();
-          return;
-      }
-    } catch (err) {
-      fail(err);
-    }
-  });
-}
-
-if (!isMainThread && (workerData as Partial<WriterData> | null)?.slaImportWriter) runWriter(workerData as WriterData);

@@ -15,9 +15,9 @@
 
 import Database from 'better-sqlite3';
 import { availableParallelism } from 'node:os';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, Worker } from 'node:worker_threads';
 import { emptyCounts, type AggregateRow, type GroupCounts, type GroupField } from '../domain/report.js';
-import { BUSY_TIMEOUT_MS, OPEN_SQL, staleSql, type Store } from './store.js';
+import { OPEN_SQL, staleSql, type Store } from './store.js';
 import { rowToRecord, type TicketRecord, type TicketRecordRow } from './tickets-query.js';
 
 export interface ReportQuery {
@@ -86,7 +86,7 @@ const DAY_MS = 86_400_000;
 /** Below this many tickets in the window, one connection is quicker than starting workers. */
 const PARALLEL_MIN_TICKETS = 150_000;
 const MAX_SLICES = 8;
-const MMAP_BYTES = 1 << 30;
+export const MMAP_BYTES = 1 << 30;
 
 // ---- SQL text ---------------------------------------------------------------
 //
@@ -228,7 +228,8 @@ const STALE_SQL = `SELECT * FROM main.tickets AS t WHERE ${WINDOW} AND ${STALE}`
 
 // ---- decoding ---------------------------------------------------------------
 
-type RawRow = unknown[];
+/** A raw result row of an aggregate query. */
+export type RawRow = unknown[];
 
 /** group_concat outputs of non-negative integers ("12,5,300", …) → one array of all their numbers. */
 export function parseIntLists(lists: readonly string[]): Uint32Array {
@@ -434,7 +435,10 @@ function planScan(db: Database.Database, q: ReportQuery): ScanPlan {
 }
 
 interface Job { sql: string; params: Record<string, unknown> }
-interface SliceJob extends Job { kind: 'sla-report-slice'; path: string }
+/** What a slice's worker (report.worker.ts) is given. */
+export interface SliceJob extends Job { path: string }
+
+const WORKER_URL = new URL('./report.worker.js', import.meta.url);
 
 /**
  * Read-only queries at the same time: the first on this connection, the others on
@@ -442,11 +446,11 @@ interface SliceJob extends Job { kind: 'sla-report-slice'; path: string }
  */
 async function runJobs(db: Database.Database, jobs: readonly Job[]): Promise<RawRow[][]> {
   const workers = jobs.slice(1).map((j) => {
-    const job: SliceJob = { kind: 'sla-report-slice', path: db.name, sql: j.sql, params: j.params };
+    const job: SliceJob = { path: db.name, sql: j.sql, params: j.params };
     return new Promise<RawRow[] | null>((resolve) => {
       let w: Worker;
       try {
-        w = new Worker(new URL(import.meta.url), { workerData: job });
+        w = new Worker(WORKER_URL, { workerData: job });
       } catch {
         resolve(null);
         return;
@@ -461,20 +465,3 @@ async function runJobs(db: Database.Database, jobs: readonly Job[]): Promise<Raw
   const rest = await Promise.all(workers);
   return [first, ...rest.map((r, i) => r ?? run(jobs[i + 1]))];
 }
-
-function runSliceJob(job: SliceJob): void {
-  try {
-    const db = new Database(job.path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
-    try {
-      db.pragma(`mmap_size = ${MMAP_BYTES}`);
-      const rows = db.prepare(job.sql).raw().all(job.params) as RawRow[];
-      parentPort!.postMessage({ rows });
-    } finally {
-      db.close();
-    }
-  } catch (err) {
-    parentPort!.postMessage({ error: (err as Error).message });
-  }
-}
-
-if (!isMainThread && (workerData as SliceJob | undefined)?.kind === 'sla-report-slice') runSliceJob(workerData as SliceJob);
