@@ -30,9 +30,8 @@ export async function run(ctx: Context, file: string | undefined, opts: Opts): P
   }
   // An import is one long pass over short-lived per-row objects. Now and then V8 starts
   // allocating some of them straight into the old generation (allocation-site
-  // pretenuring) — from then on every few hundred ms a full collection and ~4× the page
-  // faults: a 1M-row import took 10.9–11.5 s instead of 9.4–9.9 s in about one run of
-  // three. Without pretenuring, 5 runs of 5 were the fast kind.
+  // pretenuring), and from then on the import runs full collections over and over;
+  // without pretenuring it never does.
   setFlagsFromString('--no-allocation-site-pretenuring');
   const config = await ctx.config();
   const now = await ctx.now();

@@ -34,7 +34,7 @@ import type {
 
 /**
  * Bytes read at a time. Small on purpose: the rows of a chunk die young (before the next
- * scavenge), while 1 MiB chunks made the garbage collector promote them — 40 % slower.
+ * scavenge), where bigger chunks made the garbage collector promote them.
  */
 const CHUNK_BYTES = 1 << 16;
 /** onProgress is called about this often. */

@@ -5,7 +5,7 @@
 
 /**
  * Buffer's own UTF-8 codec (what write() and toString() call after checking their
- * arguments; about half their cost for a row's text), else the public calls.
+ * arguments, a cost as big as the work for a row's short text), else the public calls.
  */
 interface Utf8Codec { utf8Write?(s: string, offset: number): number; utf8Slice?(start: number, end: number): string }
 const proto = Buffer.prototype as unknown as Utf8Codec;

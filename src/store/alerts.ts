@@ -238,7 +238,7 @@ export class AlertStore {
   /**
    * The open-customer index, which customersWithOpenAtLeast, nthOpenCreated and
    * unfiredOpenTickets use, made if missing (migration 005: it exists only where a
-   * customerOpenAtLeast rule needs it). Once per database: ~0.3 s per million tickets.
+   * customerOpenAtLeast rule needs it). Once per database.
    */
   ensureOpenCustomerIndex(): void {
     this.store.db.exec(OPEN_CUSTOMER_INDEX_SQL);

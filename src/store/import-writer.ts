@@ -4,7 +4,7 @@
 // and their lengths, which cross the thread boundary as one copy instead of one per text) and
 // written by a worker thread that owns the import's write transaction on its own
 // connection — so on two cores the inserts run while the next rows are read and
-// computed (1M rows: ~12 s instead of ~19 s). Same SQL, same
+// computed. Same SQL, same
 // transaction semantics as Store.beginImport: BEGIN IMMEDIATE at the start (waiting
 // on the busy timeout like any writer), nothing visible before COMMIT, a crash or a
 // kill leaves the database as it was, rollback on any error.
@@ -194,7 +194,7 @@ export function beginThreadedImport(store: Store, indexes: ImportIndexes = 'rebu
 
   // The writer's first reply: it has begun the write transaction. Waited for here — or,
   // on a first import (the main thread knows the table is empty), only before the first
-  // question or the end, so that reading starts while the thread boots (~60 ms).
+  // question or the end, so that reading starts while the thread boots.
   let ready: { type: 'ready'; empty: boolean } | null = null;
   const takeReady = (): { type: 'ready'; empty: boolean } => {
     if (ready) return ready;

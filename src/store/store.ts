@@ -123,7 +123,7 @@ function encodeEvent(e: TicketEvent): unknown[] {
 /**
  * Events as the JSON the history column holds ('[]' for none). The array is pushed, not
  * preallocated: JSON.stringify has a fast path for packed arrays only (a `new Array(n)`
- * is holey even once filled), ~10 % of this function.
+ * is holey even once filled).
  */
 export function eventsToHistory(events: readonly TicketEvent[]): string {
   if (events.length === 0) return '[]';
@@ -201,7 +201,7 @@ export function ticketTexts(out: unknown[], t: Ticket, c: ComputedSla, importHas
  * ticketValues' numeric columns, in column order (NUMERIC_SLOTS), into `out` from `at`;
  * NaN for NULL (null or undefined — never 0, which a Float64Array would make of null).
  * The import writer thread's rows go straight into a Float64Array: no number boxed on
- * the way (~20 a row).
+ * the way.
  */
 export function ticketNumbers(out: Float64Array, at: number, t: Ticket, c: ComputedSla): void {
   const a = t.assignment;
@@ -311,7 +311,7 @@ export function configureConnection(db: Database.Database): void {
  * through a rollback journal instead of the write-ahead log. SQLite journals only pages
  * that existed when the transaction began, so the new rows are written once, straight
  * into the database file, where the WAL would write them twice (to the log, then, at
- * commit, copied into the database and synced again): for a million rows, ~1.5 s less.
+ * commit, copied into the database and synced again).
  * Still one transaction: a killed import leaves a journal that the next opener rolls
  * back. The price: until it commits, other processes cannot read the (still empty)
  * database and wait up to the busy timeout. When the switch is not possible at once
@@ -387,9 +387,9 @@ export function beginImportTransaction(db: Database.Database, indexes: ImportInd
   }
   const empty = noTickets(db);
   // tickets_computed stays: every row an import writes has the same computed_at (the
-  // import's now), so each insert lands on that index's last page (~0.6 µs a row, on
-  // the writer thread, while the rows are read) instead of a sort of the whole table
-  // after the last row (~0.25 s of the import's tail): measured about even, kept live.
+  // import's now), so each insert lands on that index's last page (on the writer thread,
+  // while the rows are read) instead of a sort of the whole table after the last row (in
+  // the import's tail): about even when measured, kept live.
   const rebuild = empty && indexes === 'rebuild'
     ? db.prepare<[], { name: string; sql: string }>(
       "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name = 'tickets' AND name <> 'tickets_computed'",
@@ -397,8 +397,8 @@ export function beginImportTransaction(db: Database.Database, indexes: ImportInd
     : [];
   for (const ix of rebuild) db.exec(`DROP INDEX "${ix.name}"`);
   // Without those indexes the rows go onto the table's last pages: half the cache does,
-  // and the memory is the import's to use (a 1.4M-row event log grouped by ticket stayed
-  // under 300 MB with 16 MiB, not with 32; a 1M-row ticket export took the same time).
+  // and the memory is the import's to use (a big event log grouped by ticket must stay
+  // under its memory bound).
   if (rebuild.length > 0) db.pragma('cache_size = -16384');
   return { empty, rebuild, cacheSize };
 }
@@ -709,7 +709,7 @@ function migrate(db: Database.Database, migrations: Migration[]): void {
 /**
  * A set of strings as 32-bit hashes in an open-addressing table: `has` may answer true
  * for a string never added (rarely), never false for one added. 4 bytes a string, where
- * a Set of a million ids takes ~60 MB.
+ * a Set keeps every id.
  */
 export class IdSet {
   private table = new Int32Array(1 << 16);
