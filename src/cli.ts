@@ -371,7 +371,7 @@ const GLOBAL_OPTIONS: Array<[string, string]> = [
   ['--config <path>', 'config file (else $SLA_CONFIG, else ./sla.config.json)'],
   ['--db <path>', 'database file (else $SLA_DB, else the config\'s "database")'],
   ['--at <time>', 'evaluate as of this instant instead of now (ISO 8601; local to the config timezone without an offset)'],
-  ['--format <format>', 'output format: table, json, csv (per command)'],
+  ['--format <format>', 'output format: table, json, ndjson, csv (per command)'],
   ['--no-color', 'no colour (also NO_COLOR=1; colour is only used on a terminal)'],
   ['--quiet', 'print only errors'],
   ['--verbose', 'stack traces and details on errors'],

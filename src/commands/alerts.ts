@@ -2,14 +2,16 @@
 // alerts that failed permanently (after the destination was fixed).
 
 import type { OutboxRow, OutboxStatus } from '../store/alerts.js';
+import { DATA_FORMATS, dataText, isDataFormat } from '../render/output.js';
 import { usageError, type Context } from './context.js';
 
 interface Opts { pending?: boolean; failed?: boolean; retry?: boolean }
 
 const SHOWN = 200;
+const CSV_KEYS = ['id', 'eventId', 'ticketId', 'type', 'destination', 'status', 'attempts', 'nextAttemptAt', 'lastError', 'createdAt', 'sentAt', 'run'];
 
 export async function run(ctx: Context, opts: Opts): Promise<number> {
-  const format = ctx.format(['table', 'json', 'csv']);
+  const format = ctx.format(['table', ...DATA_FORMATS]);
   if (opts.pending && opts.failed) throw usageError('--pending and --failed exclude each other', 'give one of them, or neither for every alert');
   const config = await ctx.config();
   const store = await ctx.store();
@@ -45,17 +47,9 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
       sentAt: isoUtc(r.sentAt), run: r.runId, rule: p?.rule ?? null, metric: p?.metric ?? null, at: p?.at ?? null,
     };
   };
-  if (format === 'json') {
-    ctx.data(JSON.stringify(rows.map(json)));
-    return 0;
-  }
-  if (format === 'csv') {
-    const { toCsv } = await import('../render/csv.js');
-    const head = ['id', 'eventId', 'ticketId', 'type', 'destination', 'status', 'attempts', 'nextAttemptAt', 'lastError', 'createdAt', 'sentAt', 'run'];
-    ctx.stdout.write(toCsv(head, rows.map((r) => {
-      const j = json(r) as Record<string, unknown>;
-      return head.map((k) => (j[k] === null || j[k] === undefined ? '' : String(j[k])));
-    })));
+  if (isDataFormat(format)) {
+    // CSV: the columns of a table of alerts (the JSON's event details are for scripts)
+    ctx.stdout.write(dataText(format, rows.map(json), format === 'csv' ? CSV_KEYS : undefined));
     return 0;
   }
   if (rows.length === 0) {

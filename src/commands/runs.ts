@@ -1,12 +1,15 @@
 // sla runs — recent `check` runs: when, how long, tickets evaluated, events,
 // alerts sent and failed, and whether the run itself failed.
 
+import { DATA_FORMATS, dataText, isDataFormat } from '../render/output.js';
 import { usageError, type Context } from './context.js';
+
+const RUN_KEYS = ['id', 'startedAt', 'finishedAt', 'durationMs', 'at', 'ticketsEvaluated', 'events', 'alertsSent', 'alertsFailed', 'status', 'error'];
 
 interface Opts { limit?: string }
 
 export async function run(ctx: Context, opts: Opts): Promise<number> {
-  const format = ctx.format(['table', 'json', 'csv']);
+  const format = ctx.format(['table', ...DATA_FORMATS]);
   const limit = Number(opts.limit ?? '20');
   if (!Number.isInteger(limit) || limit < 1) throw usageError(`--limit ${JSON.stringify(opts.limit)} is not a positive whole number`, 'e.g. --limit 50');
   const config = await ctx.config();
@@ -19,17 +22,8 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     ticketsEvaluated: r.ticketsEvaluated, events: r.events, alertsSent: r.alertsSent, alertsFailed: r.alertsFailed,
     status: r.status, error: r.error,
   }));
-  if (format === 'json') {
-    ctx.data(JSON.stringify(rows));
-    return 0;
-  }
-  if (format === 'csv') {
-    const { toCsv } = await import('../render/csv.js');
-    const head = Object.keys(rows[0] ?? { id: 0, startedAt: 0, finishedAt: 0, durationMs: 0, at: 0, ticketsEvaluated: 0, events: 0, alertsSent: 0, alertsFailed: 0, status: 0, error: 0 });
-    ctx.stdout.write(toCsv(head, rows.map((r) => head.map((k) => {
-      const v = (r as Record<string, unknown>)[k];
-      return v === null || v === undefined ? '' : String(v);
-    }))));
+  if (isDataFormat(format)) {
+    ctx.stdout.write(dataText(format, rows, RUN_KEYS));
     return 0;
   }
   if (rows.length === 0) {

@@ -1,0 +1,42 @@
+// One output vocabulary (src/render/output.ts) for the commands that list things for
+// programs: `--format json` (an array), `ndjson` (an object a line) and `csv`, whose header
+// is the JSON keys in snake_case and whose formula-like text cells are neutralised.
+import { describe, expect, it } from 'vitest';
+import { alertProject } from './http-server.js';
+
+const T0 = '2025-11-03T10:00:00Z';
+
+/** RFC 4180 lines of a small CSV without quoted line breaks, as cells. */
+const cells = (csv: string): string[][] => csv.trim().split('\r\n').map((l) => l.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.slice(0, -1).map((c) => c.replace(/,$/, '')));
+
+describe('alerts and runs as data', () => {
+  it('speak json, ndjson and csv alike: snake_case headers, formulas neutralised', async () => {
+    // no destination: the alerts are kept as unrouted, one a ticket whose id reads as a formula
+    const p = await alertProject({ tickets: [
+      { id: '=HYPERLINK("x")', priority: 'urgent', status: 'open', created_at: T0 },
+      { id: 'N2', priority: 'urgent', status: 'open', created_at: T0 },
+    ] });
+    expect((await p.sla(['check', '--at', '2025-11-03T10:50:00Z'])).code).toBe(0);
+
+    const json = JSON.parse((await p.sla(['alerts', '--format', 'json'])).stdout) as Array<Record<string, unknown>>;
+    expect(json.length).toBe(2);
+    const ndjson = (await p.sla(['alerts', '--format', 'ndjson'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(ndjson).toEqual(json);
+    const csv = cells((await p.sla(['alerts', '--format', 'csv'])).stdout);
+    expect(csv[0]).toEqual(['id', 'event_id', 'ticket_id', 'type', 'destination', 'status', 'attempts', 'next_attempt_at',
+      'last_error', 'created_at', 'sent_at', 'run']);
+    const ids = csv.slice(1).map((r) => r[2]);
+    expect(ids).toContain('"\'=HYPERLINK(""x"")"'); // a leading ' keeps a spreadsheet from running it
+    expect(ids).toContain('N2');
+
+    const runs = JSON.parse((await p.sla(['runs', '--format', 'json'])).stdout) as Array<Record<string, unknown>>;
+    expect(runs.length).toBe(1);
+    const runsCsv = cells((await p.sla(['runs', '--format', 'csv'])).stdout);
+    expect(runsCsv[0]).toEqual(['id', 'started_at', 'finished_at', 'duration_ms', 'at', 'tickets_evaluated', 'events',
+      'alerts_sent', 'alerts_failed', 'status', 'error']);
+    expect(runsCsv[1][5]).toBe(String(runs[0].ticketsEvaluated));
+    expect((await p.sla(['runs', '--format', 'ndjson'])).stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual(runs);
+    // a format the command does not speak is a usage error
+    expect((await p.sla(['runs', '--format', 'markdown'])).code).toBe(2);
+  });
+});
