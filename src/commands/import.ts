@@ -122,8 +122,9 @@ function writeRejects(path: string, rejects: Array<{ line: number; raw: Record<s
   for (const r of rejects) for (const k of Object.keys(r.raw)) if (!seen.has(k)) { seen.add(k); columns.push(k); }
   // in line order: a log in time order rejects a row when its ticket's last row is read
   rejects.sort((a, b) => a.line - b.line);
-  // the rows as the export had them (customer data): a new file is the owner's alone, whatever the umask
-  writeFileSync(path, toCsv([...columns, 'line', 'reason'], rejects.map((r) => [...columns.map((c) => r.raw[c] ?? ''), r.line, r.reason])), { mode: 0o600 });
+  // the rows as the export had them (customer data): a new file is the owner's alone, whatever
+  // the umask; it is opened in spreadsheets, so a cell that would run as a formula is neutralised
+  writeFileSync(path, toCsv([...columns, 'line', 'reason'], rejects.map((r) => [...columns.map((c) => r.raw[c] ?? ''), r.line, r.reason]), true), { mode: 0o600 });
 }
 
 async function progressBar(ctx: Context, source: string): Promise<{ update: (bytes: number) => void; stop: () => void } | null> {

@@ -1,7 +1,10 @@
 // One output vocabulary (src/render/output.ts) for the commands that list things for
 // programs: `--format json` (an array), `ndjson` (an object a line) and `csv`, whose header
 // is the JSON keys in snake_case and whose formula-like text cells are neutralised.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { baseConfig, sla, tempDir, writeJson } from './helpers.js';
 import { alertProject } from './http-server.js';
 
 const T0 = '2025-11-03T10:00:00Z';
@@ -38,5 +41,16 @@ describe('alerts and runs as data', () => {
     expect((await p.sla(['runs', '--format', 'ndjson'])).stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual(runs);
     // a format the command does not speak is a usage error
     expect((await p.sla(['runs', '--format', 'markdown'])).code).toBe(2);
+  });
+});
+
+describe('the --rejects file of an import', () => {
+  it('neutralises a formula-like cell, as every CSV sla writes', () => {
+    const dir = tempDir('sla-rejects-');
+    writeJson(join(dir, 'sla.config.json'), baseConfig());
+    writeFileSync(join(dir, 't.csv'), 'id,subject,priority,created_at\nR1,=1+2,urgent,2025-11-03T10:00:00Z\nR2,@SUM(A1),p9,2025-11-03T10:00:00Z\n');
+    const r = sla(['import', 't.csv', '--rejects', 'bad.csv'], { cwd: dir });
+    expect(r.code).toBe(1); // one row rejected (an unknown priority)
+    expect(readFileSync(join(dir, 'bad.csv'), 'utf8').split('\r\n')[1]).toMatch(/^R2,'@SUM\(A1\),p9,/);
   });
 });
