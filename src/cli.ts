@@ -117,7 +117,7 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
   program
     // Global options may come before or after the command (`sla --at T list`, `sla list --at T`):
     // every command also accepts them (hidden from its own help), and a command's own option
-    // of the same name (import's input --format, audit's --actor filter) wins.
+    // of the same name (audit's --actor filter) wins.
     .enablePositionalOptions()
     .name('sla')
     .description('SLA monitor for support teams: business-hours deadlines, alerts, escalations and reports.')
@@ -198,7 +198,7 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
     .command('import')
     .description('import tickets (one row per ticket) or an event log (--events) from a helpdesk export')
     .argument('[file]', 'CSV, JSON or NDJSON file, or - for standard input')
-    .option('--format <format>', 'input format: csv, json or ndjson (default: from the mapping, else the file extension, else csv)')
+    .option('--input-format <format>', 'input format: csv, json or ndjson (default: from the mapping, else the file extension, else csv)')
     .option('--mapping <file|name>', 'mapping file for exports whose columns and words are not sla\'s, or the name of a ready-made one (zendesk, freshdesk, helpdesk-events: see --list-mappings)')
     .option('--list-mappings', 'list the ready-made mappings (name, what it reads, where it is)', false)
     .option('--events', 'the file is an event log: one row per change (ticket_id, at, type, value, actor)', false)
@@ -212,7 +212,7 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
         'sla import tickets.csv',
         'sla import export.csv --mapping zendesk --rejects bad.csv',
         'sla import helpdesk-events.csv --mapping examples/mappings/helpdesk-events.json',
-        'curl -s https://helpdesk.example.com/export.ndjson | sla import - --format ndjson --json',
+        'curl -s https://helpdesk.example.com/export.ndjson | sla import - --input-format ndjson --json',
       ),
     )
     .action(lazy('import'));

@@ -10,7 +10,7 @@ import { safeText } from '../render/safe-text.js';
 import { usageError, type Context } from './context.js';
 
 interface Opts {
-  format?: string; mapping?: string; events?: boolean; dryRun?: boolean; strict?: boolean; rejects?: string; json?: boolean;
+  inputFormat?: string; mapping?: string; events?: boolean; dryRun?: boolean; strict?: boolean; rejects?: string; json?: boolean;
   listMappings?: boolean;
 }
 
@@ -25,8 +25,14 @@ export async function run(ctx: Context, file: string | undefined, opts: Opts): P
     return 0;
   }
   if (file === undefined) throw usageError('which file? `sla import FILE` (or - for standard input)', 'see `sla import --help`; `sla import --list-mappings` lists the ready-made mappings');
-  if (opts.format && !['csv', 'json', 'ndjson'].includes(opts.format)) {
-    throw usageError(`--format ${opts.format} is not an input format`, 'use csv, json or ndjson (the summary is JSON with --json)');
+  if (opts.inputFormat && !['csv', 'json', 'ndjson'].includes(opts.inputFormat)) {
+    throw usageError(`--input-format ${opts.inputFormat} is not an input format`, 'use csv, json or ndjson');
+  }
+  // --format is the output's, as for every command: the summary as a table or JSON
+  const out = ctx.globals.format;
+  if (out !== undefined && out !== 'table' && out !== 'json') {
+    throw usageError(`--format ${out} is not an output format of import (table or json)`,
+      ['csv', 'ndjson'].includes(out) ? `the file's format is --input-format ${out}` : 'use --format json (or --json) for the summary as JSON');
   }
   // An import is one long pass over short-lived per-row objects. Now and then V8 starts
   // allocating some of them straight into the old generation (allocation-site
@@ -57,7 +63,7 @@ export async function run(ctx: Context, file: string | undefined, opts: Opts): P
   try {
     summary = await runImport(store, config, ctx.calendarSync, readers, {
       reader: {
-        source, format: opts.format as SourceFormat | undefined, mapping,
+        source, format: opts.inputFormat as SourceFormat | undefined, mapping,
         vocab: { statusMap: config.statusMap, priorityAliases: config.priorityAliases, priorities: config.priorities, timezone: config.timezone },
         onProgress: bar?.update,
       },

@@ -1433,8 +1433,8 @@ class RecordIterator<T> implements AsyncIterator<ImportRecord<T>> {
       if (i < head.length) { first = head.charCodeAt(i); break; }
       if (head.length > PROGRESS_BYTES) head = '';
     }
-    const hintFor = (c: number): string => (c === 91 ? 'it looks like a JSON array: use --format json'
-      : c === 123 ? 'it looks like NDJSON (one object per line): use --format ndjson' : 'it looks like CSV: use --format csv');
+    const hintFor = (c: number): string => (c === 91 ? 'it looks like a JSON array: use --input-format json'
+      : c === 123 ? 'it looks like NDJSON (one object per line): use --input-format ndjson' : 'it looks like CSV: use --input-format csv');
     if (first < 0) {
       if (format === 'json') throw new ImportError(`${name} is empty`, 'a JSON export must be an array: [ {…}, … ]');
       if (format === 'csv') throw new ImportError(`${name} is empty (no header row)`, 'a CSV export needs a header row naming its columns');

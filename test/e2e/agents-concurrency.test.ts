@@ -44,7 +44,7 @@ describe('concurrency', () => {
 
     // The import reads its rows from standard input, so the test decides how long it holds
     // its write transaction: agents start while it does, and must wait for its commit.
-    const child = spawn(process.execPath, [BIN, '--at', '2025-11-03T14:00Z', 'import', '-', '--format', 'csv'], { cwd: dir, env: childEnv() });
+    const child = spawn(process.execPath, [BIN, '--at', '2025-11-03T14:00Z', 'import', '-', '--input-format', 'csv'], { cwd: dir, env: childEnv() });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));

@@ -91,7 +91,7 @@ describe('database faults', () => {
   });
 
   it('a lock held by an import: says which import (its file, pid and start) holds it; a note left by a killed one is not believed', async () => {
-    const child = spawn(process.execPath, [BIN, '--at', '2025-11-03T10:00Z', 'import', '-', '--format', 'csv'], { cwd: dir, env: childEnv() });
+    const child = spawn(process.execPath, [BIN, '--at', '2025-11-03T10:00Z', 'import', '-', '--input-format', 'csv'], { cwd: dir, env: childEnv() });
     child.stdin.write('id,priority,status,created_at\nB1,low,open,2025-11-03T09:00Z\n'); // and then nothing: the import waits, holding the lock
     const note = join(dir, 'sla.db-holder');
     expect(existsSync(note)).toBe(false); // the import that made the database has removed its note

@@ -57,7 +57,7 @@ describe('ticket rows', () => {
     expect(JSON.parse(sla(['import', 't.json', '--json'], { cwd: dir }).stdout).ticketsNew).toBe(2);
     writeFileSync(join(dir, 't.ndjson'), rows.map((x) => JSON.stringify({ ...x, id: `n${x.id}` })).join('\n') + '\n');
     expect(JSON.parse(sla(['import', 't.ndjson', '--json'], { cwd: dir }).stdout).ticketsNew).toBe(2);
-    const stdin = sla(['import', '-', '--format', 'ndjson', '--json'], { cwd: dir, input: JSON.stringify({ ...rows[0], id: 's1' }) + '\n' });
+    const stdin = sla(['import', '-', '--input-format', 'ndjson', '--json'], { cwd: dir, input: JSON.stringify({ ...rows[0], id: 's1' }) + '\n' });
     expect(JSON.parse(stdin.stdout).ticketsNew).toBe(1);
     expect(show('j2').tags).toEqual(['x', 'y']);
     expect(count('SELECT count(*) FROM tickets')).toBe(5);
@@ -183,9 +183,9 @@ describe('ticket rows', () => {
     expect(count('SELECT count(*) FROM tickets')).toBe(0);
   });
 
-  it('a file that is not what --format says, or a mapping naming a missing column, fails before any row (exit 2)', () => {
+  it('a file that is not what --input-format says, or a mapping naming a missing column, fails before any row (exit 2)', () => {
     writeFileSync(join(dir, 'x.csv'), [HEADER, 'a,x,,,urgent,open,,,2025-11-01T10:00:00Z,,,,'].join('\n'));
-    const f = sla(['import', 'x.csv', '--format', 'json'], { cwd: dir });
+    const f = sla(['import', 'x.csv', '--input-format', 'json'], { cwd: dir });
     expect(f.code).toBe(2);
     expect(f.stderr.trim().split('\n')).toHaveLength(1);
     writeJson(join(dir, 'm.json'), { columns: { id: 'Ticket ID', created_at: 'Created' } });
@@ -231,7 +231,7 @@ describe('ticket rows', () => {
     writeFileSync(join(dir, 'first.csv'), [HEADER, 'keep,x,,,urgent,open,,,2025-11-01T10:00:00Z,,,,'].join('\n'));
     sla(['import', 'first.csv'], { cwd: dir });
     // The import reads standard input that never ends, so it is surely mid-file when killed.
-    const child = spawn(process.execPath, [BIN, 'import', '-', '--format', 'csv'], { cwd: dir, env: childEnv() });
+    const child = spawn(process.execPath, [BIN, 'import', '-', '--input-format', 'csv'], { cwd: dir, env: childEnv() });
     const rows = [HEADER];
     for (let i = 0; i < 20_000; i++) rows.push(`k${i},subject ${i},acme,,urgent,open,,,2025-11-01T10:00:00Z,,,,`);
     child.stdin.write(rows.join('\n') + '\n');

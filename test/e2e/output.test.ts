@@ -54,3 +54,17 @@ describe('the --rejects file of an import', () => {
     expect(readFileSync(join(dir, 'bad.csv'), 'utf8').split('\r\n')[1]).toMatch(/^R2,'@SUM\(A1\),p9,/);
   });
 });
+
+describe('--format on import', () => {
+  it('is the output\'s, as everywhere: the summary as JSON; the file\'s format is --input-format', () => {
+    const dir = tempDir('sla-import-format-');
+    writeJson(join(dir, 'sla.config.json'), baseConfig());
+    const rows = JSON.stringify([{ id: 'J1', priority: 'urgent', created_at: '2025-11-03T10:00:00Z' }]);
+    const json = sla(['import', '-', '--input-format', 'json', '--format', 'json'], { cwd: dir, input: rows });
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ rowsRead: 1, ticketsNew: 1 });
+    const old = sla(['import', '-', '--format', 'ndjson'], { cwd: dir, input: rows });
+    expect(old.code).toBe(2);
+    expect(old.stderr).toMatch(/--format ndjson is not an output format of import.*--input-format ndjson/);
+  });
+});
