@@ -22,7 +22,7 @@ function examples(...lines: string[]): string {
 export interface MainOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  stdout?: NodeJS.WritableStream & { isTTY?: boolean };
+  stdout?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   stderr?: NodeJS.WritableStream & { isTTY?: boolean };
   wallClock?: () => number;
 }
@@ -91,7 +91,8 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
         globals,
         env,
         cwd: io.cwd ?? process.cwd(),
-        stdout: { write: (s) => void stdout.write(s), isTTY: Boolean(stdout.isTTY) },
+        // columns read when a table is drawn: a terminal resized meanwhile is drawn for
+        stdout: { write: (s) => void stdout.write(s), isTTY: Boolean(stdout.isTTY), get columns() { return stdout.columns; } },
         stderr: { write: (s) => void stderr.write(s), isTTY: Boolean(stderr.isTTY) },
         wallClock: io.wallClock ?? skewedClock(env),
       });

@@ -55,20 +55,19 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   if (rows.length === 0) {
     ctx.out(opts.pending ? 'no alerts waiting for delivery' : opts.failed ? 'no failed alerts' : 'the outbox is empty');
   } else {
-    const { renderTable, makeChalk } = await import('../render/table.js');
+    const { fitColumn, renderTable, makeChalk } = await import('../render/table.js');
     const chalk = makeChalk(ctx.color);
     const paint = (s: string): string =>
       s === 'failed' ? chalk.red(s) : s === 'pending' || s === 'sending' ? chalk.yellow(s) : s === 'unrouted' ? chalk.dim(s) : s;
     const when = (t: number | null): string => (t === null ? '' : localTime(t, zone));
-    ctx.out(renderTable(
-      ['Created', 'Ticket', 'Type', 'Destination', 'Status', 'Tries', 'Next try / sent', 'Last error'],
-      rows.map((r) => [
-        when(r.createdAt), r.ticketId, r.type, r.destination ?? '(no route)', paint(r.status === 'sending' ? 'sending' : r.status),
-        r.attempts, r.status === 'sent' ? when(r.sentAt) : r.status === 'pending' ? when(r.nextAttemptAt) : r.status === 'sending' ? when(r.leaseUntil) : '',
-        r.lastError ?? '',
-      ]),
-      ctx.color,
-    ));
+    const head = ['Created', 'Ticket', 'Type', 'Destination', 'Status', 'Tries', 'Next try / sent', 'Last error'];
+    const cells = rows.map((r) => [
+      when(r.createdAt), r.ticketId, r.type, r.destination ?? '(no route)', r.status,
+      r.attempts, r.status === 'sent' ? when(r.sentAt) : r.status === 'pending' ? when(r.nextAttemptAt) : r.status === 'sending' ? when(r.leaseUntil) : '',
+      r.lastError ?? '',
+    ]);
+    fitColumn(head, cells, head.length - 1, ctx.width);
+    ctx.out(renderTable(head, cells.map((c) => c.map((v, i) => (i === 4 ? paint(String(v)) : v))), ctx.color));
     const total = as.countAlerts(statuses);
     if (total > rows.length) ctx.out(`… ${total - rows.length} older alerts not shown (--format json lists all)`);
   }

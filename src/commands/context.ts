@@ -28,6 +28,8 @@ export const usageError = (message: string, hint: string): CliError => new CliEr
 export interface Output {
   write(text: string): void;
   isTTY: boolean;
+  /** A terminal's width in characters. */
+  columns?: number;
 }
 
 export class Context {
@@ -53,6 +55,11 @@ export class Context {
     this.stdout = init.stdout;
     this.stderr = init.stderr;
     this.wallClock = init.wallClock;
+  }
+
+  /** How wide a table may be: the terminal's width, else (a pipe, a file) 80 characters. */
+  get width(): number {
+    return this.stdout.isTTY && this.stdout.columns ? this.stdout.columns : 80;
   }
 
   /** Colour only on a terminal, never with --no-color or NO_COLOR. */

@@ -117,7 +117,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   const shown = [...take(rows, limit)];
   if (drainForTotal) for (const _ of rows) { /* count the rest for the footer */ }
   const total = totalOf();
-  const { makeChalk, renderTable } = await import('../render/table.js');
+  const { clip, fitColumn, makeChalk, renderTable } = await import('../render/table.js');
   const chalk = makeChalk(ctx.color);
   const paint = (s: string | null, text: string): string =>
     s === 'breached' ? chalk.red(text) : s === 'at_risk' ? chalk.yellow(text) : s === 'paused' ? chalk.dim(text) : text;
@@ -153,8 +153,9 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
       ];
       return cells;
     });
-    fitSubject(rows, 80);
-    ctx.out(renderTable(['ID', 'Pri', 'SLA', 'Next due', 'Left', 'Assignee', 'Subject'], rows.map((r) => r.map((c, i) => (i === 2 ? paint(String(c), String(c)) : c))), ctx.color));
+    const head = ['ID', 'Pri', 'SLA', 'Next due', 'Left', 'Assignee', 'Subject'];
+    fitColumn(head, rows, head.length - 1, ctx.width);
+    ctx.out(renderTable(head, rows.map((r) => r.map((c, i) => (i === 2 ? paint(String(c), String(c)) : c))), ctx.color));
   }
   if (shown.length < total && !ctx.globals.quiet) {
     ctx.out(`${shown.length} of ${total} tickets shown — use --limit N (0 = all) or --format csv for the rest`);
@@ -349,21 +350,6 @@ function metricCell(m: MetricState | null, when: (t: Instant | null) => string, 
   if (m.status === 'breached') return `over ${when(m.dueAt)}`;
   if (m.dueAt === null) return 'paused';
   return `due ${when(m.dueAt)}`;
-}
-
-function clip(s: string, n: number): string {
-  return s.length <= n ? s : s.slice(0, Math.max(1, n - 1)) + '…';
-}
-
-/** Shorten the last column so the table fits `width` terminal columns. */
-function fitSubject(rows: string[][], width: number): void {
-  const cols = rows[0]?.length ?? 0;
-  if (!cols) return;
-  const heads = ['ID', 'Pri', 'SLA', 'Next due', 'Left', 'Assignee', 'Subject'];
-  const widths = heads.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const fixed = widths.slice(0, -1).reduce((a, b) => a + b, 0) + 3 * cols + 1;
-  const room = Math.max(8, width - fixed);
-  for (const r of rows) r[cols - 1] = clip(r[cols - 1], room);
 }
 
 const CSV_HEADER = [

@@ -30,18 +30,20 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     ctx.out('no check runs yet — `sla check` (from crontab) or `sla watch` records them');
     return 0;
   }
-  const { renderTable, makeChalk } = await import('../render/table.js');
+  const { fitColumn, renderTable, makeChalk } = await import('../render/table.js');
   const { durationText } = await import('../alerts/summary.js');
   const chalk = makeChalk(ctx.color);
   const zone = config.timezone;
-  ctx.out(renderTable(
-    ['Run', 'Started', 'Took', 'Evaluated at', 'Tickets', 'Events', 'Sent', 'Failed', 'Status'],
-    runs.map((r) => [
-      r.id, localTime(r.startedAt, zone), r.finishedAt === null ? '' : durationText(r.finishedAt - r.startedAt),
-      localTime(r.at, zone), r.ticketsEvaluated, r.events, r.alertsSent, r.alertsFailed ? chalk.red(String(r.alertsFailed)) : 0,
-      r.status === 'failed' ? chalk.red(`failed: ${r.error ?? ''}`) : r.status === 'running' ? chalk.yellow('running (or killed)') : r.status,
-    ]),
-    ctx.color,
-  ));
+  const head = ['Run', 'Started', 'Took', 'Evaluated at', 'Tickets', 'Events', 'Sent', 'Failed', 'Status'];
+  const cells = runs.map((r) => [
+    r.id, localTime(r.startedAt, zone), r.finishedAt === null ? '' : durationText(r.finishedAt - r.startedAt),
+    localTime(r.at, zone), r.ticketsEvaluated, r.events, r.alertsSent, r.alertsFailed,
+    r.status === 'failed' ? `failed: ${r.error ?? ''}` : r.status === 'running' ? 'running (or killed)' : r.status,
+  ]);
+  fitColumn(head, cells, head.length - 1, ctx.width);
+  const paint = (c: Array<string | number>, i: number): Array<string | number> =>
+    c.map((v, k) => (k === 7 && runs[i].alertsFailed ? chalk.red(String(v)) : k === 8 && runs[i].status === 'failed' ? chalk.red(String(v))
+      : k === 8 && runs[i].status === 'running' ? chalk.yellow(String(v)) : v));
+  ctx.out(renderTable(head, cells.map(paint), ctx.color));
   return 0;
 }

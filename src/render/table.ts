@@ -18,6 +18,25 @@ export function renderTable(head: string[], rows: Array<Array<string | number>>,
   return t.toString();
 }
 
+/** `s` in at most `n` characters, an ellipsis where it was cut. */
+export function clip(s: string, n: number): string {
+  return s.length <= n ? s : s.slice(0, Math.max(1, n - 1)) + '…';
+}
+
+/**
+ * Shortens column `flex` (the one of free text: a subject, an error) so that renderTable's
+ * table of `head` and `rows` (cells before colouring) is at most `width` characters wide;
+ * it keeps at least `min` characters (the table is wider then).
+ */
+export function fitColumn(head: readonly string[], rows: Array<Array<string | number>>, flex: number, width: number, min = 8): void {
+  if (rows.length === 0) return;
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  // each cell has a space either side and a border on its left; one more border at the end
+  const others = widths.reduce((a, w, i) => (i === flex ? a : a + w), 0) + 3 * head.length + 1;
+  const room = Math.max(min, head[flex].length, width - others);
+  for (const r of rows) r[flex] = clip(String(r[flex]), room);
+}
+
 /** Two-column "key: value" block for one record. */
 export function renderPairs(pairs: Array<[string, string]>): string {
   const width = Math.max(...pairs.map(([k]) => k.length));

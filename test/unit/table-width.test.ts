@@ -1,0 +1,41 @@
+// Tables fit the terminal's real width (process.stdout.columns): the column of free text (a
+// subject, an error) takes what the others leave; 80 characters when not on a terminal.
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { baseConfig, tempDir, writeJson } from '../e2e/helpers.js';
+
+// The built CLI (dist/, built before the tests run): its commands load lazily by file name.
+const cli = new URL('../../dist/cli.js', import.meta.url).href;
+
+async function run(dir: string, args: string[], columns: number | null) {
+  const { main } = (await import(/* @vite-ignore */ cli)) as typeof import('../../src/cli.js');
+  let text = '';
+  const stream = { write: (s: string) => { text += s; return true; }, isTTY: columns !== null, columns: columns ?? undefined };
+  const code = await main(['node', 'sla', ...args], {
+    cwd: dir, env: { SLA_ACTOR: 't', NO_COLOR: '1' }, stdout: stream as never, stderr: { write: () => true, isTTY: false } as never,
+  });
+  return { code, lines: text.split('\n').filter((l) => l.startsWith('|') || l.startsWith('+') || l.startsWith('│') || l.startsWith('┌')) };
+}
+
+const widest = (lines: string[]): number => Math.max(...lines.map((l) => [...l].length));
+
+describe('tables and the terminal width', () => {
+  it('list: the subject takes what the terminal leaves; 80 off a terminal', async () => {
+    const dir = tempDir('sla-width-');
+    writeJson(join(dir, 'sla.config.json'), baseConfig());
+    const long = 'The printer on the third floor prints every page twice and then jams on the last one';
+    writeFileSync(join(dir, 't.csv'), `id,subject,priority,status,created_at\nW1,${long},urgent,open,2025-11-03T10:00:00Z\nW2,short,high,open,2025-11-03T10:30:00Z\n`);
+    expect((await run(dir, ['--at', '2025-11-03T11:00Z', 'import', 't.csv'], null)).code).toBe(0);
+    const pipe = await run(dir, ['--at', '2025-11-03T11:00Z', 'list'], null);
+    const wide = await run(dir, ['--at', '2025-11-03T11:00Z', 'list'], 160);
+    const narrow = await run(dir, ['--at', '2025-11-03T11:00Z', 'list'], 100);
+    expect(widest(pipe.lines)).toBe(80);
+    expect(widest(narrow.lines)).toBe(100);
+    expect(widest(wide.lines)).toBeLessThanOrEqual(160);
+    expect(wide.lines.join('\n')).toContain(long); // room for all of it
+    expect(narrow.lines.join('\n')).not.toContain(long);
+    expect(narrow.lines.join('\n')).toContain('The printer on the third floor');
+  });
+});
