@@ -3,7 +3,7 @@
 
 import type { Ticket, TicketEvent } from '../domain/ticket.js';
 import { DONE_STATUSES, type Instant } from '../domain/types.js';
-import { textDigest } from './digest.js';
+import { textDigest } from './row-digest.js';
 import type { EventRow, TicketAttrs, TicketRow } from './types.js';
 
 export type Outcome = 'new' | 'updated' | 'unchanged' | 'stale';

@@ -23,7 +23,7 @@ import { isoUtc } from '../render/format.js';
 import { ImportError } from './errors.js';
 import { invalidSequences } from './plain-csv.js';
 import type { LoadedMapping } from './mapping.js';
-import { eventRowDigest } from './digest.js';
+import { eventRowDigest } from './row-digest.js';
 import { compileTimestampParser, describeTimestampFormat } from './timestamp.js';
 import type { TimestampParser } from './timestamp.js';
 import type { RecordSource } from './records.js';

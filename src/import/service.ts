@@ -12,7 +12,7 @@ import { beginThreadedImport } from '../store/import-writer.js';
 import { trace } from '../store/import-trace.js';
 import type { ImportBatch, Store } from '../store/store.js';
 import { allRowsKnown, mergeEventRows, mergeTicketRow, type Merged } from './merge.js';
-import { rowHash } from './digest.js';
+import { rowHash } from './row-digest.js';
 import { forEachRecord } from './records.js';
 import { detectFormat, type DeferredEventReader, type PlainTicketPlan } from './read.js';
 import { readFromThread, startReadThread } from './read-thread.js';

@@ -3,7 +3,7 @@
 // the import merges each ticket once, when that line is read, and rows wait only while their
 // ticket has more to come.
 
-import { textKey } from './digest.js';
+import { textKey } from './row-digest.js';
 import { scanPlainCsv } from './plain-csv.js';
 import { forEachRecord } from './records.js';
 import type { EventRow, ImportRecord, ReaderOptions, ReadReport } from './types.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluateClock } from '../../src/domain/clock.js';
 import type { Ticket, TicketEvent } from '../../src/domain/ticket.js';
 import { mergeEventRows, mergeTicketRow } from '../../src/import/merge.js';
-import { eventRowDigest } from '../../src/import/digest.js';
+import { eventRowDigest } from '../../src/import/row-digest.js';
 import type { EventRow, EventType, TicketRow } from '../../src/import/types.js';
 
 const Z = (s: string): number => Date.parse(s);
