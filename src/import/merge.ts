@@ -4,7 +4,7 @@
 import type { Ticket, TicketEvent } from '../domain/ticket.js';
 import { DONE_STATUSES, type Instant } from '../domain/types.js';
 import { textDigest } from './row-digest.js';
-import type { EventRow, TicketAttrs, TicketRow } from './types.js';
+import type { EventRow, TicketAttrs, ExportTicketRow } from './types.js';
 
 export type Outcome = 'new' | 'updated' | 'unchanged' | 'stale';
 
@@ -75,7 +75,7 @@ function sortByAt(events: TicketEvent[]): void {
  * the stored one becomes an event at the row's `updated_at` (else `now`); a row
  * older than the stored state changes nothing.
  */
-export function mergeTicketRow(stored: Ticket | null, row: TicketRow, now: Instant): Merged {
+export function mergeTicketRow(stored: Ticket | null, row: ExportTicketRow, now: Instant): Merged {
   const at = Math.max(row.updatedAt ?? now, row.createdAt);
   const events: TicketEvent[] = [];
 

@@ -29,7 +29,7 @@ import type { TimestampParser } from './timestamp.js';
 import type { RecordSource } from './records.js';
 import { EVENT_TYPES, TICKET_TIME_FIELDS } from './types.js';
 import type {
-  DeferredRow, EventRow, EventType, ImportRecord, ReaderOptions, ReadReport, RowEvent, SourceFormat, TicketAttrs, TicketRow, Vocabulary,
+  DeferredRow, EventRow, EventType, ImportRecord, ReaderOptions, ReadReport, RowEvent, SourceFormat, TicketAttrs, ExportTicketRow, Vocabulary,
 } from './types.js';
 
 /**
@@ -1154,9 +1154,9 @@ class Converter<T> {
         `${this.label(plan, before)} (${isoUtc(t)}) is before ${this.label(plan, 'created_at')} (${isoUtc(createdAt)})`);
       return;
     }
-    const row: TicketRow = { id, createdAt, firstResponseAt, resolvedAt, closedAt, updatedAt };
+    const row: ExportTicketRow = { id, createdAt, firstResponseAt, resolvedAt, closedAt, updatedAt };
     if (!this.attrs(plan, cells, line, row)) return;
-    (this.out as Array<ImportRecord<TicketRow>>).push({ kind: 'row', line, row });
+    (this.out as Array<ImportRecord<ExportTicketRow>>).push({ kind: 'row', line, row });
   }
 
   /**
@@ -1547,8 +1547,8 @@ function iterable<T>(mode: Mode, opts: ReaderOptions): RecordSource<T> {
 
 
 /** Ticket rows (SPEC §4) of a CSV / JSON / NDJSON export, file or '-' (stdin), streamed. */
-export function readTickets(opts: ReaderOptions): AsyncIterable<ImportRecord<TicketRow>> {
-  return iterable<TicketRow>('tickets', opts);
+export function readTickets(opts: ReaderOptions): AsyncIterable<ImportRecord<ExportTicketRow>> {
+  return iterable<ExportTicketRow>('tickets', opts);
 }
 
 /** Event rows (SPEC §4 --events) of an export: a record per row. */

@@ -4,7 +4,7 @@
 // the same row must give the same digest in every version (test/unit/row-digest.test.ts).
 
 import { hash } from 'node:crypto';
-import type { EventRow, TicketRow } from './types.js';
+import type { EventRow, ExportTicketRow } from './types.js';
 
 // Tags that mark what follows.
 const UNDEFINED = 0x10001;
@@ -109,7 +109,7 @@ class Lanes {
  * that ticket's previous row. A row with a field this function does not know is digested
  * from its JSON instead ('j' + SHA-1).
  */
-export function rowHash(row: TicketRow): string {
+export function rowHash(row: ExportTicketRow): string {
   const h = new Lanes();
   let known = h.str(row.id) + h.num(row.createdAt) + h.num(row.firstResponseAt) + h.num(row.resolvedAt) +
     h.num(row.closedAt) + h.num(row.updatedAt) + h.str(row.subject) + h.str(row.requester) + h.str(row.customer) +

@@ -19,7 +19,7 @@ import { readFromThread, startReadThread } from './read-thread.js';
 import { groupedByTicket, LineSet, ticketEnds } from './ticket-ends.js';
 import { DECIDE_ROWS, TicketQueue } from './ticket-queue.js';
 import { WaitingText } from './waiting.js';
-import type { DeferredRow, EventRow, ImportRecord, ReaderOptions, ReadReport, TicketRow } from './types.js';
+import type { DeferredRow, EventRow, ImportRecord, ReaderOptions, ReadReport, ExportTicketRow } from './types.js';
 
 export interface ImportSummary {
   source: string;
@@ -70,7 +70,7 @@ export interface ImportOptions {
 }
 
 export interface Readers {
-  readTickets(opts: ReaderOptions): AsyncIterable<ImportRecord<TicketRow>>;
+  readTickets(opts: ReaderOptions): AsyncIterable<ImportRecord<ExportTicketRow>>;
   readEvents(opts: ReaderOptions): AsyncIterable<ImportRecord<EventRow>>;
   /** The ticket of each row only (a quick first pass over a file). */
   readEventTickets?(opts: ReaderOptions): AsyncIterable<ImportRecord<Pick<EventRow, 'ticketId'>>>;

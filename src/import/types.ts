@@ -36,7 +36,7 @@ export interface TicketAttrs {
 }
 
 /** One row of a ticket export: the ticket's state at `updatedAt`. */
-export interface TicketRow extends TicketAttrs {
+export interface ExportTicketRow extends TicketAttrs {
   id: string;
   createdAt: Instant;
   firstResponseAt: Instant | null;

@@ -24,7 +24,7 @@ import type { ComputedSla, Ticket, TicketEvent } from '../domain/ticket.js';
 import {
   beginBulkJournal, endBulkJournal, eventsToHistory, historyToEvents, pauseEnds,
   IdSet, NUMERIC_SLOTS, rowToTicket, TEXT_SLOTS, TICKET_COLUMNS, ticketNumbers, ticketTexts,
-  type ImportBatch, type ImportIndexes, type Store, type TicketRow,
+  type ImportBatch, type ImportIndexes, type Store, type TicketsTableRow,
 } from './store.js';
 import { threadCpuMs, trace, tracing } from './import-trace.js';
 
@@ -101,7 +101,7 @@ export type Request =
 export type Reply =
   | { type: 'ready'; empty: boolean }
   | { type: 'importHash'; hash: string | null | undefined }
-  | { type: 'load'; row: TicketRow | undefined }
+  | { type: 'load'; row: TicketsTableRow | undefined }
   | { type: 'ended' }
   | { type: 'error'; error: SerializedError };
 

@@ -14,7 +14,7 @@ import {
 import { threadCpuMs, trace, tracing } from './import-trace.js';
 import {
   BUSY_TIMEOUT_MS, beginImportTransaction, configureConnection, endImportTransaction, INSERT_PAUSE_END_SQL, NUMERIC_SLOTS,
-  SELECT_IMPORT_HASH_SQL, SELECT_TICKET_SQL, TEXT_SLOTS, TICKET_COLUMNS, upsertTicketSql, type ImportTransaction, type TicketRow,
+  SELECT_IMPORT_HASH_SQL, SELECT_TICKET_SQL, TEXT_SLOTS, TICKET_COLUMNS, upsertTicketSql, type ImportTransaction, type TicketsTableRow,
 } from './store.js';
 
 function runWriter(data: WriterData): void {
@@ -56,14 +56,14 @@ function runWriter(data: WriterData): void {
   let upsert: Database.Statement;
   let insertPauseEnd: Database.Statement;
   let importHash: Database.Statement<[string], string | null>;
-  let getTicket: Database.Statement<[string], TicketRow>;
+  let getTicket: Database.Statement<[string], TicketsTableRow>;
   try {
     db = new Database(data.path, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
     configureConnection(db);
     upsert = db.prepare(upsertTicketSql());
     insertPauseEnd = db.prepare(INSERT_PAUSE_END_SQL);
     importHash = db.prepare<[string], string | null>(SELECT_IMPORT_HASH_SQL).pluck();
-    getTicket = db.prepare<[string], TicketRow>(SELECT_TICKET_SQL);
+    getTicket = db.prepare<[string], TicketsTableRow>(SELECT_TICKET_SQL);
     tx = beginImportTransaction(db, data.indexes);
   } catch (err) {
     fail(err);

@@ -66,7 +66,8 @@ export interface ImportBatch {
 
 export interface DueTicket { id: string; nextChangeAt: Instant }
 
-export interface TicketRow {
+/** A row of the tickets table, as SQLite gives it (rowToTicket makes a Ticket of it). */
+export interface TicketsTableRow {
   id: string; subject: string | null; requester: string | null; customer: string | null; tier: string | null;
   priority: string | null; status: string; assignee: string | null; grp: string | null; channel: string | null;
   tags: string; custom: string; created_at: number; first_response_at: number | null; resolved_at: number | null;
@@ -78,7 +79,7 @@ export interface TicketRow {
   import_hash?: string | null;
 }
 
-export function rowToTicket(r: TicketRow): Ticket {
+export function rowToTicket(r: TicketsTableRow): Ticket {
   const assignment: Assignment | null =
     r.policy && r.calendar && r.target_fr_min !== null && r.target_res_min !== null
       ? { policy: r.policy, calendar: r.calendar, targets: { firstResponse: r.target_fr_min, resolution: r.target_res_min } }
@@ -510,7 +511,7 @@ export class Store {
   private prepare() {
     const db = this.db;
     return {
-      getTicket: db.prepare<[string], TicketRow>(SELECT_TICKET_SQL),
+      getTicket: db.prepare<[string], TicketsTableRow>(SELECT_TICKET_SQL),
       getHistory: db.prepare<[string], string>('SELECT history FROM tickets WHERE id = ?').pluck(),
       upsertTicket: db.prepare(upsertTicketSql()),
       insertPauseEnd: db.prepare(INSERT_PAUSE_END_SQL),

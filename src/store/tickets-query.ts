@@ -14,7 +14,7 @@ import { METRIC, METRICS, type Metric, type MetricNames } from '../domain/metric
 import type { Ticket, TicketEvent } from '../domain/ticket.js';
 import type { Instant } from '../domain/types.js';
 import {
-  historyToEvents, OPEN_SQL as OPEN, rowToTicket, SELECT_TICKET_SQL, staleSql, type AuditEntry, type Store, type TicketRow,
+  historyToEvents, OPEN_SQL as OPEN, rowToTicket, SELECT_TICKET_SQL, staleSql, type AuditEntry, type Store, type TicketsTableRow,
 } from './store.js';
 
 export type StatusFilter = 'on_time' | 'at_risk' | 'breached' | 'paused';
@@ -51,7 +51,7 @@ export interface TicketRecord {
 }
 
 /** A whole tickets row (SELECT *). */
-export type TicketRecordRow = TicketRow & { fr_breach_reason: string | null; res_breach_reason: string | null };
+export type TicketRecordRow = TicketsTableRow & { fr_breach_reason: string | null; res_breach_reason: string | null };
 type Row = TicketRecordRow;
 
 // Per-metric predicates on the stored instants (`p`: a metric's column prefix), for rows that

@@ -8,11 +8,11 @@ import { TICKET_FIELD_NAMES, ticketFields, type Ticket } from '../../src/domain/
 import { forEachRecord } from '../../src/import/records.js';
 import type { ImportRecord } from '../../src/import/types.js';
 import { rowHash } from '../../src/import/service.js';
-import type { TicketRow } from '../../src/import/types.js';
+import type { ExportTicketRow } from '../../src/import/types.js';
 import { mulberry32 } from '../prng.js';
 
 
-const base: TicketRow = {
+const base: ExportTicketRow = {
   id: 'T1', createdAt: 1_762_000_000_000, firstResponseAt: null, resolvedAt: null, closedAt: null, updatedAt: 1_762_000_360_000,
   subject: 'Printer on fire', requester: 'ana@example.com', customer: 'Acme', tier: 'enterprise', assignee: 'bo', group: 'support',
   channel: 'email', status: 'open', priority: 'urgent', tags: ['vip'], custom: { region: 'emea' },
@@ -23,7 +23,7 @@ describe('rowHash', () => {
     const h = rowHash(base);
     expect(rowHash({ ...base, tags: ['vip'], custom: { region: 'emea' } })).toBe(h);
     expect(h).toMatch(/^[0-9a-f]{16}$/);
-    const variants: TicketRow[] = [
+    const variants: ExportTicketRow[] = [
       { ...base, id: 'T2' }, { ...base, createdAt: base.createdAt + 1 }, { ...base, createdAt: base.createdAt + 2 ** 32 },
       { ...base, firstResponseAt: 0 }, { ...base, updatedAt: null }, { ...base, subject: 'Printer on fire.' },
       { ...base, subject: '' }, { ...base, subject: null }, { ...base, subject: undefined }, { ...base, requester: 'ana@example.co' },
@@ -42,9 +42,9 @@ describe('rowHash', () => {
   });
 
   it('digests a row with a field it does not know from its JSON', () => {
-    const odd = { ...base, extra: 'x' } as TicketRow;
+    const odd = { ...base, extra: 'x' } as ExportTicketRow;
     expect(rowHash(odd)).toMatch(/^j/);
-    expect(rowHash(odd)).not.toBe(rowHash({ ...base, extra: 'y' } as TicketRow));
+    expect(rowHash(odd)).not.toBe(rowHash({ ...base, extra: 'y' } as ExportTicketRow));
   });
 
   it('random rows: equal digests exactly for equal JSON', () => {
@@ -52,7 +52,7 @@ describe('rowHash', () => {
     const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)];
     const byHash = new Map<string, string>();
     for (let i = 0; i < 20_000; i++) {
-      const row: TicketRow = {
+      const row: ExportTicketRow = {
         ...base, id: String(Math.floor(rnd() * 50)), subject: pick(['a', 'b', null, '', 'é🎉']), status: pick(['open', 'pending']),
         tags: pick([[], ['x'], ['x', 'y']]), updatedAt: pick([null, 1, 2 ** 40]),
       };

@@ -7,7 +7,7 @@ import { readEvents, readEventsDeferred, readEventTickets, readTickets, detectFo
 import { mergeEventRows } from '../../src/import/merge.js';
 import { loadMapping, parseMapping } from '../../src/import/mapping.js';
 import { ImportError } from '../../src/import/errors.js';
-import type { EventRow, ImportRecord, Mapping, ReaderOptions, TicketRow, Vocabulary } from '../../src/import/types.js';
+import type { EventRow, ImportRecord, Mapping, ReaderOptions, ExportTicketRow, Vocabulary } from '../../src/import/types.js';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'import');
 const MAPPINGS = join(__dirname, '..', '..', 'examples', 'mappings');

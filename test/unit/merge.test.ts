@@ -3,13 +3,13 @@ import { evaluateClock } from '../../src/domain/clock.js';
 import type { Ticket, TicketEvent } from '../../src/domain/ticket.js';
 import { mergeEventRows, mergeTicketRow } from '../../src/import/merge.js';
 import { eventRowDigest } from '../../src/import/row-digest.js';
-import type { EventRow, EventType, TicketRow } from '../../src/import/types.js';
+import type { EventRow, EventType, ExportTicketRow } from '../../src/import/types.js';
 
 const Z = (s: string): number => Date.parse(s);
 const always = { add: (t: number, ms: number) => t + ms, openBetween: (a: number, b: number) => Math.max(0, b - a) };
 const ctx = { calendar: () => always, pauseStatuses: new Set(['pending', 'waiting_customer']), atRiskPercent: 80 };
 
-function row(over: Partial<TicketRow>): TicketRow {
+function row(over: Partial<ExportTicketRow>): ExportTicketRow {
   return {
     id: '1', subject: 'printer on fire', priority: 'urgent', status: 'open', createdAt: Z('2025-11-01T10:00:00Z'),
     firstResponseAt: null, resolvedAt: null, closedAt: null, updatedAt: null, ...over,
@@ -18,7 +18,7 @@ function row(over: Partial<TicketRow>): TicketRow {
 
 describe('snapshot imports build a history', () => {
   it('open → waiting_customer → open → resolved → open → resolved: pauses and the final resolution', () => {
-    const snapshots: Array<Partial<TicketRow>> = [
+    const snapshots: Array<Partial<ExportTicketRow>> = [
       { status: 'open', updatedAt: Z('2025-11-01T10:00:00Z') },
       { status: 'waiting_customer', updatedAt: Z('2025-11-01T11:00:00Z') },
       { status: 'open', updatedAt: Z('2025-11-01T12:30:00Z') },

@@ -3,13 +3,13 @@
 // the version that first stored them.
 import { describe, expect, it } from 'vitest';
 import { eventRowDigest, rowHash, textDigest, textKey } from '../../src/import/row-digest.js';
-import type { EventRow, TicketRow } from '../../src/import/types.js';
+import type { EventRow, ExportTicketRow } from '../../src/import/types.js';
 
 const ticket = {
   id: 'T-1', createdAt: 1762164000000, firstResponseAt: null, resolvedAt: 1762200000123, closedAt: null, updatedAt: 1762200000123,
   subject: 'Printer on fire — ünïcode 🎉', requester: null, customer: 'Acme', tier: undefined, priority: 'urgent', status: 'open',
   assignee: 'ana', group: null, channel: 'email', tags: ['vip', 'api'], custom: { region: 'emea', 'odd key': 'x"y' },
-} as TicketRow;
+} as ExportTicketRow;
 const row: Omit<EventRow, 'ticketId' | 'digest'> = {
   at: 1762164000000, events: [{ type: 'status', value: 'in_progress' }, { type: 'reply', value: null }], actor: 'Value 7',
   attrs: { priority: 'high', customer: 'Value 344', tags: ['a', 'b'], custom: { k: 'v' } },
@@ -19,7 +19,7 @@ const row: Omit<EventRow, 'ticketId' | 'digest'> = {
 describe('row digests', () => {
   it('are the digests stored by earlier versions', () => {
     expect(rowHash(ticket)).toBe('7d8b3a2a9474ec09');
-    expect(rowHash({ ...ticket, extra: 1 } as TicketRow)).toBe('jIT+rgsN2FxzHGx9IJ1UZzDzq7fk=');
+    expect(rowHash({ ...ticket, extra: 1 } as ExportTicketRow)).toBe('jIT+rgsN2FxzHGx9IJ1UZzDzq7fk=');
     expect(rowHash({ ...ticket, createdAt: 1.5 })).toBe('a41957669fa99c7e');
     expect(eventRowDigest(row, null)).toBe('74b49c254a6a3ad8');
     expect(eventRowDigest(row, 'sys-12')).toBe('25c2aff889f2cfde');
