@@ -250,12 +250,12 @@ describe('errors before any row', () => {
   it('content that is not the format', async () => {
     const csv = file('x.csv', 'id,created_at\n1,2025-01-01T00:00:00Z\n');
     const e = await throwsBeforeRows(readTickets({ source: csv, vocab, format: 'json' }), /is not a JSON array \(it starts with "i"\)/);
-    expect(e.hint).toMatch(/--format csv/);
+    expect(e.hint).toMatch(/--input-format csv/);
     await throwsBeforeRows(readTickets({ source: csv, vocab, format: 'ndjson' }), /is not NDJSON/);
     const json = file('x.json', '  \n [ {"id": "1"} ]');
     await throwsBeforeRows(readTickets({ source: json, vocab, format: 'ndjson' }), /is not NDJSON \(it starts with "\["\)/);
     const e2 = await throwsBeforeRows(readTickets({ source: json, vocab, format: 'csv' }), /does not look like CSV/);
-    expect(e2.hint).toMatch(/--format json/);
+    expect(e2.hint).toMatch(/--input-format json/);
     await throwsBeforeRows(readTickets({ source: file('e.json', ' \n'), vocab }), /is empty/);
     await throwsBeforeRows(readTickets({ source: file('e.csv', ''), vocab }), /is empty/);
   });
