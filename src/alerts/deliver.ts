@@ -7,25 +7,26 @@
 //    run that outlasts it keeps what it claimed, and a crashed run's claims are free again
 //    within a lease (at most the alert that was in flight is sent twice — receivers drop it
 //    by its event id). An alert whose lease this run no longer holds is not sent.
-// 2. Send, outside any transaction: per destination, one message per alert, or one
-//    digest when more than alerts.digestAbove are due for a Slack or e-mail
-//    destination. Network errors, timeouts, 5xx and 429 are retried a few times
+// 2. Send, outside any transaction: per destination (its own file, listed in
+//    destinations.ts), one message per alert, or one digest when more than
+//    alerts.digestAbove are due for a destination that has digests (Slack, e-mail).
+//    Network errors, timeouts, 5xx and 429 are retried a few times
 //    with exponential backoff and jitter (Retry-After honoured, capped); then the
 //    alert — and the destination's other due alerts, not tried in this run — wait for a
 //    later run, each on its own schedule (its attempts count this run). Other 4xx are
 //    permanent: 'failed', reported.
 // 3. Record: 'sent' only after a 2xx (or SMTP acceptance), in a short transaction.
 //
-// Secrets ($VARS in url, headers, smtp) are resolved here, at the moment of use,
-// and never stored, printed or put into an error text.
+// Secrets ($VARS in url, headers, smtp) are resolved here (the destination's resolve),
+// at the moment of use, and never stored, printed or put into an error text.
 
 import { randomUUID } from 'node:crypto';
 import type { Config, DestinationConfig } from '../config/types.js';
-import { resolveSecrets } from '../config/secrets.js';
 import type { Instant } from '../domain/types.js';
 import type { AlertStore, Lease, OutboxRow } from '../store/alerts.js';
+import type { QueuedAlert } from './destination.js';
+import { destinationOf } from './destinations.js';
 import type { AlertFacts } from './facts.js';
-import { emailDigest, emailMessage, slackDigest, slackMessage } from './render.js';
 import { sleep, Transport, tuningFromEnv, type Outcome, type Tuning } from './transport.js';
 
 export interface DeliveryFailure {
@@ -71,26 +72,6 @@ const DAY = 86_400_000;
 /** A transient failure turns permanent after this long and this many attempts. */
 const GIVE_UP_AFTER_MS = DAY;
 const GIVE_UP_ATTEMPTS = 10;
-
-interface Resolved { kind: 'http'; url: string; headers: Record<string, string> }
-interface ResolvedMail { kind: 'mail'; smtp: string }
-
-function resolveDestination(d: DestinationConfig, env: NodeJS.ProcessEnv): Resolved | ResolvedMail | { kind: 'file'; path: string } {
-  const where = `alerts.destinations.${d.name}`;
-  switch (d.type) {
-    case 'slack':
-      return { kind: 'http', url: resolveSecrets(d.url, env, `${where}.url`), headers: {} };
-    case 'webhook': {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(d.headers)) headers[k] = resolveSecrets(v, env, `${where}.headers.${k}`);
-      return { kind: 'http', url: resolveSecrets(d.url, env, `${where}.url`), headers };
-    }
-    case 'email':
-      return { kind: 'mail', smtp: resolveSecrets(d.smtp, env, `${where}.smtp`) };
-    case 'file':
-      return { kind: 'file', path: d.path };
-  }
-}
 
 /** Delay before the next run may retry: 1 min doubling per failed run, at most 15 min, jittered down. */
 export function betweenRunsDelay(totalAttempts: number, inRunAttempts: number, random: () => number): number {
@@ -200,9 +181,9 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
       }
       return;
     }
-    let target: ReturnType<typeof resolveDestination>;
+    let target: unknown;
     try {
-      target = resolveDestination(dest, opts.env);
+      target = destinationOf(dest.type).resolve(dest, opts.env);
     } catch (err) {
       // Not set in this environment (cron's, a service's): keep them queued, say so loudly.
       const error = (err as Error).message;
@@ -212,7 +193,7 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
       release(rows);
       return;
     }
-    if ((dest.type === 'slack' || dest.type === 'email') && due > config.alerts.digestAbove) {
+    if (destinationOf(dest.type).digest && due > config.alerts.digestAbove) {
       const rows = take(10_000);
       if (rows.length > config.alerts.digestAbove) {
         await deliverUnit(name, dest, target, rows, true);
@@ -227,7 +208,7 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
   }
 
   /** Sends `rows` one by one; true when the destination failed (the rest held back). */
-  async function deliverOneByOne(name: string, dest: DestinationConfig, target: ReturnType<typeof resolveDestination>, rows: OutboxRow[]): Promise<boolean> {
+  async function deliverOneByOne(name: string, dest: DestinationConfig, target: unknown, rows: OutboxRow[]): Promise<boolean> {
     for (let i = 0; i < rows.length; i++) {
       const outcome = await deliverUnit(name, dest, target, [rows[i]], false);
       if (outcome.kind === 'retry') {
@@ -239,34 +220,19 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
     return false;
   }
 
-  async function sendOnce(dest: DestinationConfig, target: ReturnType<typeof resolveDestination>, rows: OutboxRow[], facts: AlertFacts[], digest: boolean): Promise<Outcome> {
+  async function sendOnce(dest: DestinationConfig, target: unknown, queued: QueuedAlert[], digest: boolean): Promise<Outcome> {
+    const kind = destinationOf(dest.type);
+    await kind.turn?.(target, transport);
     const zone = config.timezone;
-    if (target.kind === 'file') {
-      for (let i = 0; i < rows.length; i++) {
-        const out = transport.appendLine(target.path, { ...facts[i], alertId: rows[i].id, destination: dest.name });
-        if (!out.ok) return out;
-      }
-      return { ok: true };
-    }
-    if (target.kind === 'mail') {
-      const d = dest as Extract<DestinationConfig, { type: 'email' }>;
-      const msg = digest ? emailDigest(facts, zone, opts.now()) : emailMessage(facts[0], zone, opts.now());
-      return transport.mail(target.smtp, { from: d.from, to: d.to, ...msg, messageId: `<${digest ? rows[0].id + '.digest' : rows[0].id}@sla>` });
-    }
-    if (dest.type === 'slack') {
-      await transport.slackTurn(target.url);
-      const msg = digest ? slackDigest(facts, zone, opts.now()) : slackMessage(facts[0], zone, opts.now());
-      return transport.postJson(target.url, target.headers, msg);
-    }
-    // webhook: one event per request, its stable id in the body and as the idempotency key.
-    return transport.postJson(target.url, { ...target.headers, 'idempotency-key': facts[0].id }, { ...facts[0], alertId: rows[0].id, destination: dest.name });
+    const body = digest && kind.digest ? kind.digest(dest, queued, zone, opts.now()) : kind.render(dest, queued[0], zone, opts.now());
+    return kind.send(target, body, transport);
   }
 
   async function deliverUnit(
-    name: string, dest: DestinationConfig, target: ReturnType<typeof resolveDestination>, rows: OutboxRow[], digest: boolean,
+    name: string, dest: DestinationConfig, target: unknown, rows: OutboxRow[], digest: boolean,
   ): Promise<{ kind: 'sent' | 'failed' | 'lost' } | { kind: 'retry'; error: string; delayMs: number }> {
     const ids = rows.map((r) => r.id);
-    const facts = rows.map((r) => JSON.parse(r.payload) as AlertFacts);
+    const queued = rows.map((r) => ({ id: r.id, facts: JSON.parse(r.payload) as AlertFacts }));
     let attempts = 0;
     let last: Outcome = { ok: false, permanent: false, error: 'not attempted' };
     let laterMs = 0;
@@ -276,13 +242,13 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
         release(rows);
         return { kind: 'lost' };
       }
-      last = await sendOnce(dest, target, rows, facts, digest);
+      last = await sendOnce(dest, target, queued, digest);
       attempts++;
       if (last.ok) {
         alerts.markSent(ids, opts.now(), attempts);
         release(rows);
         report.sent += rows.length;
-        report.messages += dest.type === 'file' ? rows.length : 1;
+        report.messages++;
         if (digest) report.digests++;
         return { kind: 'sent' };
       }

@@ -12,6 +12,9 @@ export type Outcome =
   | { ok: true }
   | { ok: false; permanent: boolean; error: string; retryAfterMs?: number };
 
+/** One e-mail, as handed to the SMTP server. */
+export interface Mail { from: string; to: string[]; subject: string; text: string; messageId: string }
+
 export interface Tuning {
   /** Connect, headers and body timeouts (SLA_HTTP_TIMEOUT_MS, default 5000). */
   timeoutMs: number;
@@ -147,7 +150,7 @@ export class Transport {
     this.lastSlackPost.set(url, Date.now());
   }
 
-  async mail(smtpUrl: string, msg: { from: string; to: string[]; subject: string; text: string; messageId: string }): Promise<Outcome> {
+  async mail(smtpUrl: string, msg: Mail): Promise<Outcome> {
     try {
       let mailer = this.mailers.get(smtpUrl);
       if (!mailer) {

@@ -1,10 +1,11 @@
 // `sla config check`: problems of a config that loads, but probably does not do what its
 // author meant. (Unknown calendars, destinations and priorities are already load errors.)
 import { DateTime } from 'luxon';
+import { destinationOf } from '../alerts/destinations.js';
 import { formatDuration } from './duration.js';
 import { formatPath } from './errors.js';
 import { secretVariables } from './secrets.js';
-import type { Config, DestinationConfig } from './types.js';
+import type { Config } from './types.js';
 
 export interface LintFinding { level: 'error' | 'warning'; path: string; message: string }
 
@@ -37,30 +38,6 @@ function covers(a: Record<string, string[]> | null, b: Record<string, string[]> 
     const allowed = lower(values);
     return bValues.every((v) => allowed.has(v.toLowerCase()));
   });
-}
-
-/** String fields of a destination that may hold $VARS, with their paths. */
-function secretFields(d: DestinationConfig): Array<{ path: PropertyKey[]; text: string }> {
-  const base: PropertyKey[] = ['alerts', 'destinations', d.name];
-  switch (d.type) {
-    case 'slack': return [{ path: [...base, 'url'], text: d.url }];
-    case 'webhook': return [
-      { path: [...base, 'url'], text: d.url },
-      ...Object.entries(d.headers).map(([h, v]) => ({ path: [...base, 'headers', h], text: v })),
-    ];
-    case 'email': return [
-      { path: [...base, 'smtp'], text: d.smtp },
-      { path: [...base, 'from'], text: d.from },
-      ...d.to.map((t, k) => ({ path: [...base, 'to', k], text: t })),
-    ];
-    case 'file': return [];
-  }
-}
-
-const SECRET_HEADERS = /^(authorization|proxy-authorization|x-api-key|api-key|x-auth-token|x-access-token)$/i;
-
-function smtpHasPassword(url: string): boolean {
-  try { return new URL(url).password !== ''; } catch { return false; }
 }
 
 /**
@@ -103,27 +80,16 @@ export function lintConfig(config: Config, env: NodeJS.ProcessEnv, now: number):
   for (const r of config.alerts.routes) for (const d of r.to) used.add(d);
   for (const e of config.escalations) for (const d of e.actions.notify) used.add(d);
   for (const d of Object.values(config.alerts.destinations)) {
-    for (const { path, text } of secretFields(d)) {
+    const base: PropertyKey[] = ['alerts', 'destinations', d.name];
+    const kind = destinationOf(d.type);
+    for (const { path, text } of kind.variableTexts(d)) {
       for (const name of secretVariables(text)) {
         if (!env[name]) {
-          add('warning', path, `environment variable $${name} is not set here; alerts to ${JSON.stringify(d.name)} cannot be delivered until it is (set it for cron/the service too)`);
+          add('warning', [...base, ...path], `environment variable $${name} is not set here; alerts to ${JSON.stringify(d.name)} cannot be delivered until it is (set it for cron/the service too)`);
         }
       }
     }
-    const base: PropertyKey[] = ['alerts', 'destinations', d.name];
-    if (d.type === 'slack' && secretVariables(d.url).length === 0) {
-      add('warning', [...base, 'url'], 'a Slack webhook URL is a secret; write "$SLACK_..." here and set that environment variable');
-    }
-    if (d.type === 'webhook') {
-      for (const [h, v] of Object.entries(d.headers)) {
-        if (SECRET_HEADERS.test(h) && secretVariables(v).length === 0) {
-          add('warning', [...base, 'headers', h], 'looks like a credential written into the file; use "$VARIABLE" and set it in the environment');
-        }
-      }
-    }
-    if (d.type === 'email' && secretVariables(d.smtp).length === 0 && smtpHasPassword(d.smtp)) {
-      add('warning', [...base, 'smtp'], 'contains a password; write "$SLA_SMTP_URL" here and set that environment variable');
-    }
+    kind.lint?.(d, (path, message) => add('warning', [...base, ...path], message));
     if (!used.has(d.name)) {
       add('warning', base, `destination ${JSON.stringify(d.name)} is not used by any route or escalation, so nothing is sent to it`);
     }

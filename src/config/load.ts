@@ -1,8 +1,9 @@
 // Finding, reading, validating and resolving sla.config.json into a typed Config.
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { IANAZone } from 'luxon';
 import type { z } from 'zod';
+import { destinationOf } from '../alerts/destinations.js';
 import type { CalendarSpec, DayInterval, HolidayDef, Status, Targets } from '../domain/types.js';
 import { parseDuration } from './duration.js';
 import { ConfigError, formatPath } from './errors.js';
@@ -10,7 +11,6 @@ import { checkHolidayCountry, createHolidayProvider } from './holidays.js';
 import { formatInterval, parseInterval } from './hours.js';
 import { parseJsonText } from './json.js';
 import { ConfigSchema, knownKeysAt, type RawCalendar, type RawConfig } from './schema.js';
-import { secretVariables } from './secrets.js';
 import type {
   AlertsConfig, Config, ConfigIssue, DestinationConfig, EscalationRule, PolicyConfig, RouteConfig,
 } from './types.js';
@@ -285,15 +285,6 @@ function resolveCalendar(name: string, raw: RawCalendar, defaultZone: string, re
   return spec;
 }
 
-function isHttpUrl(s: string, httpsOnly = false): boolean {
-  try {
-    const u = new URL(s);
-    return httpsOnly ? u.protocol === 'https:' : u.protocol === 'https:' || u.protocol === 'http:';
-  } catch {
-    return false;
-  }
-}
-
 function resolveRaw(raw: RawConfig, configPath: string, report: Report): Config {
   const configDir = dirname(configPath);
   checkZone(raw.timezone, ['timezone'], report);
@@ -431,30 +422,7 @@ function resolveRaw(raw: RawConfig, configPath: string, report: Report): Config 
   const destinations: Record<string, DestinationConfig> = {};
   for (const [name, d] of Object.entries(rawAlerts?.destinations ?? {})) {
     const base: PropertyKey[] = ['alerts', 'destinations', name];
-    const literal = (s: string): boolean => secretVariables(s).length === 0;
-    switch (d.type) {
-      case 'slack':
-        if (literal(d.url) && !isHttpUrl(d.url, true)) report([...base, 'url'], 'is not an https:// URL; write the Slack webhook as "$SLACK_..." and set that variable');
-        destinations[name] = { name, type: 'slack', url: d.url };
-        break;
-      case 'webhook':
-        if (literal(d.url) && !isHttpUrl(d.url)) report([...base, 'url'], 'is not an http(s):// URL');
-        destinations[name] = { name, type: 'webhook', url: d.url, headers: { ...d.headers } };
-        break;
-      case 'email': {
-        if (literal(d.smtp) && !/^smtps?:\/\/./i.test(d.smtp)) report([...base, 'smtp'], 'is not an smtp:// or smtps:// URL');
-        if (literal(d.from) && !d.from.includes('@')) report([...base, 'from'], `${q(d.from)} is not an e-mail address`);
-        const to = asList(d.to);
-        to.forEach((addr, k) => {
-          if (literal(addr) && !addr.includes('@')) report([...base, 'to', ...(Array.isArray(d.to) ? [k] : [])], `${q(addr)} is not an e-mail address`);
-        });
-        destinations[name] = { name, type: 'email', smtp: d.smtp, from: d.from, to };
-        break;
-      }
-      case 'file':
-        destinations[name] = { name, type: 'file', path: isAbsolute(d.path) ? d.path : resolve(configDir, d.path) };
-        break;
-    }
+    destinations[name] = destinationOf(d.type).load(d, { name, configDir, report: (path, message) => report([...base, ...path], message) });
   }
   const destinationNames = Object.keys(destinations);
   const destinationList = (values: string[], path: PropertyKey[], multiple: boolean): string[] => {

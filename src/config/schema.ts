@@ -205,6 +205,7 @@ export const ConfigSchema = z.strictObject({
 
 export type RawConfig = z.output<typeof ConfigSchema>;
 export type RawCalendar = z.output<typeof CalendarSchema>;
+export type RawDestination = z.output<typeof DestinationSchema>;
 
 /** The JSON Schema (draft-07, widest editor support) of sla.config.json. */
 export function configJsonSchema(): Record<string, unknown> {
