@@ -15,6 +15,7 @@
 // Sizes stay inside Slack's limits (section text ≤ 3000 chars, ≤ 10 fields of
 // ≤ 2000 chars, ≤ 50 blocks).
 
+import { METRIC } from '../domain/metrics.js';
 import { MINUTE, type Instant } from '../domain/types.js';
 import { formatDuration, localTime } from '../render/format.js';
 import type { AlertFacts } from './facts.js';
@@ -86,7 +87,7 @@ export function title(f: AlertFacts): string {
 }
 
 export function metricName(f: AlertFacts): string {
-  return f.metric === 'first_response' ? 'first response' : f.metric === 'resolution' ? 'resolution' : '—';
+  return f.metric ? METRIC[f.metric].name : '—';
 }
 
 /**

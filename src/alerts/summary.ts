@@ -2,6 +2,7 @@
 // detail lines per recorded event, delivery problems for stderr, and the JSON for
 // scripts.
 
+import { METRIC } from '../domain/metrics.js';
 import { formatDuration, isoUtc, localTime } from '../render/format.js';
 import type { CheckResult, FiredEvent } from './check.js';
 import type { DeliveryReport } from './deliver.js';
@@ -51,7 +52,7 @@ export function summaryLine(r: CheckResult): string {
 }
 
 export function eventLine(e: FiredEvent, zone: string): string {
-  const metric = e.metric === 'first_response' ? 'first response' : e.metric ?? '';
+  const metric = e.metric ? METRIC[e.metric].name : '';
   let line = `  ${(e.announced ? LABEL[e.type] : 'recorded').padEnd(9)}  #${e.ticketId}`;
   if (e.type === 'escalated') {
     line += ` rule ${e.rule}`;
