@@ -3,13 +3,14 @@
 
 import { auditLine, changeText } from '../render/audit.js';
 import { isoUtc } from '../render/format.js';
+import { dataText } from '../render/output.js';
 import type { AuditEntry } from '../store/store.js';
 import type { Context } from './context.js';
 
 interface Opts { since?: string; actor?: string }
 
 export async function run(ctx: Context, id: string | undefined, opts: Opts): Promise<number> {
-  const format = ctx.format(['table', 'csv', 'json']);
+  const format = ctx.format(['table', 'csv', 'json', 'ndjson']);
   const config = await ctx.config();
   const zone = config.timezone;
   const now = await ctx.now();
@@ -20,8 +21,8 @@ export async function run(ctx: Context, id: string | undefined, opts: Opts): Pro
   const store = await ctx.store();
   const entries: AuditEntry[] = store.listAudit({ ticketId: id, since, actor }).filter((a) => a.at <= now);
 
-  if (format === 'json') {
-    ctx.data(JSON.stringify(entries.map((a) => ({ ...a, at: isoUtc(a.at) }))));
+  if (format === 'json' || format === 'ndjson') {
+    ctx.stdout.write(dataText(format, entries.map((a) => ({ ...a, at: isoUtc(a.at) }))));
     return 0;
   }
   if (format === 'csv') {

@@ -27,7 +27,7 @@ const TABLE_DEFAULT_LIMIT = 100;
 export interface Evaluated { rec: TicketRecord; clock: TicketClock }
 
 export async function run(ctx: Context, opts: Opts): Promise<number> {
-  const format = ctx.format(['table', 'csv', 'json']);
+  const format = ctx.format(['table', 'csv', 'json', 'ndjson']);
   const config = await ctx.config();
   const zone = config.timezone;
 
@@ -101,14 +101,14 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     }
   }
 
-  if (format === 'json' || format === 'csv') {
+  if (format !== 'table') {
+    // streamed (a list can be every ticket); the CSV is the flat export (CSV_HEADER), the JSON the ticket JSON
     const { csvLine } = await import('../render/csv.js');
-    let buf = format === 'json' ? '[' : csvLine(CSV_HEADER, true);
+    const json = (e: Evaluated): string => JSON.stringify({ ...ticketJson(e.rec.ticket, e.clock), breachReasons: e.rec.breachReasons });
+    let buf = format === 'json' ? '[' : format === 'csv' ? csvLine(CSV_HEADER, true) : '';
     let n = 0;
     for (const e of take(rows, limit)) {
-      buf += format === 'json'
-        ? (n ? ',' : '') + JSON.stringify({ ...ticketJson(e.rec.ticket, e.clock), breachReasons: e.rec.breachReasons })
-        : csvLine(csvRow(e), true);
+      buf += format === 'json' ? (n ? ',' : '') + json(e) : format === 'ndjson' ? `${json(e)}\n` : csvLine(csvRow(e), true);
       if (++n % 500 === 0) { ctx.stdout.write(buf); buf = ''; }
     }
     ctx.stdout.write(format === 'json' ? buf + ']\n' : buf);

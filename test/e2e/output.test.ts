@@ -68,3 +68,20 @@ describe('--format on import', () => {
     expect(old.stderr).toMatch(/--format ndjson is not an output format of import.*--input-format ndjson/);
   });
 });
+
+describe('list and audit as data', () => {
+  it('speak ndjson too: the same objects as their json, one a line', () => {
+    const dir = tempDir('sla-ndjson-');
+    writeJson(join(dir, 'sla.config.json'), baseConfig());
+    writeFileSync(join(dir, 't.csv'), 'id,subject,priority,status,created_at\nL1,one,urgent,open,2025-11-03T10:00:00Z\nL2,two,high,open,2025-11-03T10:30:00Z\n');
+    expect(sla(['--at', '2025-11-03T11:00Z', 'import', 't.csv'], { cwd: dir }).code).toBe(0);
+    expect(sla(['--at', '2025-11-03T11:05Z', 'pause', 'L1', '--reason', 'waiting on a part'], { cwd: dir }).code).toBe(0);
+    for (const args of [['list'], ['list', '--all'], ['audit']]) {
+      const json = JSON.parse(sla(['--at', '2025-11-03T11:10Z', ...args, '--format', 'json'], { cwd: dir }).stdout) as unknown[];
+      const nd = sla(['--at', '2025-11-03T11:10Z', ...args, '--format', 'ndjson'], { cwd: dir }).stdout;
+      expect(json.length, args.join(' ')).toBeGreaterThan(0);
+      expect(nd.endsWith('\n')).toBe(true);
+      expect(nd.trim().split('\n').map((l) => JSON.parse(l)), args.join(' ')).toEqual(json);
+    }
+  });
+});
