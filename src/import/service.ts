@@ -8,7 +8,7 @@ import { policyChooser } from '../domain/policy.js';
 import { computeSla } from '../domain/sla.js';
 import { TICKET_FIELD_NAMES, ticketFields, type SlaSettings, type Ticket, type TicketEvent } from '../domain/ticket.js';
 import type { Instant } from '../domain/types.js';
-import { beginThreadedImport } from '../store/import-writer.js';
+import { beginImport, threadsPay } from '../store/import-batch.js';
 import { trace } from '../store/import-trace.js';
 import type { ImportBatch, Store } from '../store/store.js';
 import { allRowsKnown, mergeEventRows, mergeTicketRow, type Merged } from './merge.js';
@@ -175,7 +175,8 @@ export async function runImport(
   const grouped = opts.events && opts.reader.source !== '-' && readers.readEventTickets
     ? await groupedByTicket(readers.readEventTickets, { ...reader, onHeader: (cells) => { header = cells; } }, DECIDE_ROWS) : undefined;
   const indexes = grouped === false ? 'keep' : 'rebuild';
-  const batch = (secondThread(opts.reader.source) && beginThreadedImport(store, indexes)) || store.beginImport(indexes);
+  const expectedBytes = fileBytes(opts.reader.source);
+  const batch = beginImport(store, indexes, { expectedBytes });
   try {
     if (!opts.events) {
       await forEachRecord(readers.readTickets(reader), (rec) => {
@@ -232,7 +233,7 @@ export async function runImport(
       // A big file in time order is read by a second thread (read-thread.ts), which hands
       // over each ticket's rows, unread, when its last row comes; the rows are read here.
       const thread = grouped === false && readers.deferredEventReader && detectFormat(reader) === 'csv'
-        && secondThread(opts.reader.source) ? startReadThread(reader, header && readers.plainTicketPlan ? readers.plainTicketPlan(reader, header) : null) : null;
+        && threadsPay(expectedBytes) ? startReadThread(reader, header && readers.plainTicketPlan ? readers.plainTicketPlan(reader, header) : null) : null;
       if (thread) trace('event log read on a second thread', 0);
       // While it reads the file for its tickets (nothing to merge yet), the calendars get
       // ready here (a country's public holidays load their library) for the year of the
@@ -304,22 +305,13 @@ async function firstInstant(read: Readers['readEvents'], reader: ReaderOptions):
   return null;
 }
 
-/** Files from this size on get a second thread (below, starting it costs more than it saves). */
-const THREAD_MIN_BYTES = 4 * 1024 * 1024;
-
-/**
- * Whether to write on a second thread (store/import-writer.ts), and to read an event log in
- * time order on another (read-thread.ts): for big files; always with SLA_IMPORT_THREAD=1,
- * never with SLA_IMPORT_THREAD=0.
- */
-function secondThread(source: string): boolean {
-  const forced = process.env.SLA_IMPORT_THREAD;
-  if (forced === '0' || forced === '1') return forced === '1';
-  if (source === '-') return false;
+/** A file's size in bytes; null for standard input, or a file that cannot be read (its reader says why). */
+function fileBytes(source: string): number | null {
+  if (source === '-') return null;
   try {
-    return statSync(source).size >= THREAD_MIN_BYTES;
+    return statSync(source).size;
   } catch {
-    return false;
+    return null;
   }
 }
 
