@@ -6,7 +6,7 @@ import type { MetricState, TicketClock } from '../domain/clock.js';
 import { assigneeAt, type Ticket } from '../domain/ticket.js';
 import { DONE_STATUSES, type Instant, type Metric } from '../domain/types.js';
 import { METRIC } from '../domain/metrics.js';
-import { formatDuration, isoUtc, localTime, minutes } from '../render/format.js';
+import { clip, formatDuration, isoUtc, localTime, minutes } from '../render/format.js';
 import { firstResponseMinutes, ticketJson } from '../render/ticket-json.js';
 import type { Store } from '../store/store.js';
 import type { ListFilter, ListQuery, SortKey, StatusFilter, TicketRecord } from '../store/tickets-query.js';
@@ -117,7 +117,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   const shown = [...take(rows, limit)];
   if (drainForTotal) for (const _ of rows) { /* count the rest for the footer */ }
   const total = totalOf();
-  const { clip, fitColumn, makeChalk, renderTable } = await import('../render/table.js');
+  const { fitColumn, makeChalk, renderTable } = await import('../render/table.js');
   const chalk = makeChalk(ctx.color);
   const paint = (s: string | null, text: string): string =>
     s === 'breached' ? chalk.red(text) : s === 'at_risk' ? chalk.yellow(text) : s === 'paused' ? chalk.dim(text) : text;

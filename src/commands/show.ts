@@ -9,7 +9,7 @@ import { matchPolicy } from '../domain/policy.js';
 import { ticketFields, type TicketEvent } from '../domain/ticket.js';
 import type { Instant, Metric } from '../domain/types.js';
 import { METRIC } from '../domain/metrics.js';
-import { formatDuration, isoUtc, localTime, minutes } from '../render/format.js';
+import { clip, formatDuration, isoUtc, localTime, minutes } from '../render/format.js';
 import { auditLine, wrap } from '../render/audit.js';
 import { ticketJson } from '../render/ticket-json.js';
 import type { AlertRow, SlaEventRow } from '../store/tickets-query.js';
@@ -119,7 +119,7 @@ export async function run(ctx: Context, id: string): Promise<number> {
 
   out();
   out(chalk.bold(basis !== clock.priority && basis !== null ? `Policy (matched with priority ${basis}, which its targets were set for)` : 'Policy'));
-  for (const t of trace) out(`  ${t.matched ? 'matched ' : 'skipped '} ${t.name}: ${t.reason}`);
+  for (const t of trace) out(wrap(`  ${t.matched ? 'matched ' : 'skipped '} `, `${t.name}: ${t.reason}`, ctx.width, 11));
   if (!trace.length) out('  (the config has no policies)');
   if (differs) {
     const to = current.to;
@@ -164,14 +164,14 @@ export async function run(ctx: Context, id: string): Promise<number> {
     if (segs.length) {
       out();
       out(chalk.bold(`Timeline of the ${main === 'resolution' ? 'resolution' : 'first-response'} clock (${zone})`));
-      for (const line of timelineLines(segs, zone, paint, ticket.id)) out(line);
+      for (const line of timelineLines(segs, zone, paint, ticket.id, ctx.width)) out(line);
     }
   }
 
   out();
   out(chalk.bold('History'));
   out(`  ${localTime(ticket.createdAt, zone)}  created`);
-  for (const e of events) out(wrap(`  ${localTime(e.at, zone)}  `, eventText(e, zone)));
+  for (const e of events) out(wrap(`  ${localTime(e.at, zone)}  `, eventText(e, zone), ctx.width));
 
   out();
   out(chalk.bold('Alerts and escalations'));
@@ -184,7 +184,7 @@ export async function run(ctx: Context, id: string): Promise<number> {
   out();
   out(chalk.bold('Audit'));
   if (!audit.length) out('  no manual actions');
-  for (const a of audit) out(auditLine(a, zone, 6, 80, '  '));
+  for (const a of audit) out(auditLine(a, zone, 6, ctx.width, '  '));
   return 0;
 }
 
@@ -316,7 +316,7 @@ function segmentJson(s: Segment) {
   };
 }
 
-function timelineLines(segs: Segment[], zone: string, paint: (s: string | null | undefined, text?: string) => string, id: string): string[] {
+function timelineLines(segs: Segment[], zone: string, paint: (s: string | null | undefined, text?: string) => string, id: string, width: number): string[] {
   const line = (s: Segment): string => {
     const a = DateTime.fromMillis(s.from, { zone });
     const b = DateTime.fromMillis(s.to, { zone });
@@ -326,7 +326,7 @@ function timelineLines(segs: Segment[], zone: string, paint: (s: string | null |
     const span = `${a.toFormat('ccc MM-dd HH:mm')} → ${to}`.padEnd(33);
     const dur = formatDuration((s.to - s.from) / 60_000).padStart(8);
     const what = s.kind === 'counted' ? 'counted' : `${s.kind}: ${s.reason}`;
-    const text = clip(`  ${span}${dur}  ${what}`, 80);
+    const text = clip(`  ${span}${dur}  ${what}`, width);
     return s.kind === 'paused' ? paint('paused', text) : text;
   };
   const lines = (list: Segment[]): string[] => {
@@ -405,6 +405,3 @@ function targetsText(t: { firstResponse: number; resolution: number }): string {
   return `response ${formatDuration(t.firstResponse)}, resolution ${formatDuration(t.resolution)}`;
 }
 
-function clip(s: string, n: number): string {
-  return s.length <= n ? s : s.slice(0, n - 1) + '…';
-}

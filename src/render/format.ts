@@ -45,3 +45,8 @@ export function minutes(x: number | null | undefined): number | null {
   if (x === null || x === undefined) return null;
   return Math.round(x * 100) / 100;
 }
+
+/** `s` in at most `n` characters, an ellipsis where it was cut. */
+export function clip(s: string, n: number): string {
+  return s.length <= n ? s : s.slice(0, Math.max(1, n - 1)) + '…';
+}

@@ -2,6 +2,7 @@
 
 import Table from 'cli-table3';
 import { Chalk } from 'chalk';
+import { clip } from './format.js';
 
 export function makeChalk(color: boolean) {
   return new Chalk({ level: color ? 1 : 0 });
@@ -18,10 +19,6 @@ export function renderTable(head: string[], rows: Array<Array<string | number>>,
   return t.toString();
 }
 
-/** `s` in at most `n` characters, an ellipsis where it was cut. */
-export function clip(s: string, n: number): string {
-  return s.length <= n ? s : s.slice(0, Math.max(1, n - 1)) + '…';
-}
 
 /**
  * Shortens column `flex` (the one of free text: a subject, an error) so that renderTable's

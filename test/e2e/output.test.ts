@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { baseConfig, sla, tempDir, writeJson } from './helpers.js';
+import { baseConfig, ROOT, sla, tempDir, writeJson } from './helpers.js';
 import { alertProject } from './http-server.js';
 
 const T0 = '2025-11-03T10:00:00Z';
@@ -84,4 +84,20 @@ describe('list and audit as data', () => {
       expect(nd.trim().split('\n').map((l) => JSON.parse(l)), args.join(' ')).toEqual(json);
     }
   });
+});
+
+describe('sla show in a pipe', () => {
+  it('fits 80 characters for every ticket of the demo: long policy reasons and history lines wrap', () => {
+    const dir = tempDir('sla-show-width-');
+    const base = ['--config', join(ROOT, 'examples', 'sla.config.json'), '--db', join(dir, 'demo.db'), '--at', '2026-11-20T16:00'];
+    expect(sla([...base, 'import', join(ROOT, 'examples', 'tickets.csv')], { cwd: dir }).code).toBe(0);
+    const ids = (JSON.parse(sla([...base, 'list', '--all', '--format', 'json'], { cwd: dir }).stdout) as Array<{ id: string }>).map((t) => t.id);
+    expect(ids.length).toBeGreaterThan(20);
+    const wide: string[] = [];
+    for (const id of ids) {
+      const out = sla([...base, 'show', id], { cwd: dir }).stdout;
+      for (const line of out.split('\n')) if ([...line].length > 80) wide.push(`${id}: ${line}`);
+    }
+    expect(wide).toEqual([]);
+  }, 120_000);
 });
