@@ -80,3 +80,23 @@ function emit(obj) { process.stdout.write(`${JSON.stringify(obj)}\n`); }
   const ms = performance.now() - t0;
   emit({ name: 'open_between_1m', ms: +ms.toFixed(1), perCallUs: +((ms * 1000) / N).toFixed(4), n: N, checksum: check });
 }
+
+// Timestamps of an import: 1M ISO instants with Z, 200k local times of a zone with DST
+// (moved here from the unit tests, where a timing is no assertion).
+{
+  const { compileTimestampParser } = await import('../dist/import/timestamp.js');
+  const texts = [];
+  for (let i = 0; i < 1000; i++) texts.push(new Date(Date.UTC(2025, 0, 1) + i * 7_777_777).toISOString());
+  const p = compileTimestampParser({ zone: 'UTC' });
+  let sum = 0;
+  let t0 = performance.now();
+  for (let i = 0; i < 1_000_000; i++) sum += p(texts[i % 1000]);
+  const isoMs = performance.now() - t0;
+  emit({ name: 'timestamps_iso_1m', ms: +isoMs.toFixed(1), checksum: sum, target: '< 1000 ms', pass: isoMs < 1000 });
+  const ny = compileTimestampParser({ zone: 'America/New_York' });
+  const local = texts.map((s) => s.slice(0, 19).replace('T', ' '));
+  t0 = performance.now();
+  for (let i = 0; i < 200_000; i++) sum += ny(local[i % 1000]);
+  const localMs = performance.now() - t0;
+  emit({ name: 'timestamps_local_200k (America/New_York)', ms: +localMs.toFixed(1), checksum: sum, target: '< 1000 ms', pass: localMs < 1000 });
+}
