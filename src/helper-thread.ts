@@ -1,11 +1,25 @@
-// A big import's helper threads (the writer, store/import-writer.ts; the reading thread,
+// Worker threads of sla: whether one can be started here (workerFileExists), and how a big
+// import's helpers yield. The helpers (the writer, store/import-writer.ts; the reading thread,
 // import/read-worker.ts) run at a lower priority than the thread that merges and computes:
 // that thread is the one the import waits for, and on two cores three busy threads take
 // turns — each turn a helper takes from it lengthens the import. A helper with nothing to
 // do waits anyway, and one the import waits on runs whenever the merging thread waits.
 
-import { readlinkSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Whether a worker's compiled entry file is there to start: not when sla runs from its
+ * TypeScript sources (the tests), where the work is then done on the calling thread.
+ */
+export function workerFileExists(url: URL): boolean {
+  try {
+    return existsSync(fileURLToPath(url));
+  } catch {
+    return false;
+  }
+}
 
 /** How much lower (a nice value, added) a helper thread runs. */
 const LOWER_BY = 10;

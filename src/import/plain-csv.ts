@@ -87,18 +87,34 @@ export function scanPlainCsv(path: string, sink: PlainCsvSink): boolean {
   }
 }
 
+/** plainCellKey: the line has no ticket cell, or an empty one. */
+export const NO_CELL = -1;
+/** plainCellKey: the cell is not plain (the text reading would trim, decode or clean it). */
+export const NOT_PLAIN = -2;
+
 /**
- * The ticket id in bytes [s, e) of `buf` as the text reading would read it, when it needs no
- * more than the bytes: printable ASCII without a blank at either end (not trimmed, decoded
- * or cleaned there). Else null (the line is read as text).
+ * The ticket cell in bytes [s, e) of `buf` as a 52-bit key of its bytes, when the text reading
+ * would read it from the bytes alone: printable ASCII without a blank at either end. Else
+ * NO_CELL or NOT_PLAIN. Both passes over a plain file ask this, so that the lines the first
+ * marks are the rows the second reads from their bytes.
  */
-export function plainId(buf: Buffer, s: number, e: number): string | null {
-  if (s < 0 || e <= s || buf[s] <= 32 || buf[e - 1] <= 32) return null;
+export function plainCellKey(buf: Buffer, s: number, e: number): number {
+  if (s < 0 || e <= s) return NO_CELL;
+  if (buf[s] <= 32 || buf[e - 1] <= 32) return NOT_PLAIN;
+  let h1 = 0x811c9dc5;
+  let h2 = 0x2545f491;
   for (let i = s; i < e; i++) {
     const c = buf[i];
-    if (c >= 127 || c < 32) return null;
+    if (c >= 127 || c < 32) return NOT_PLAIN;
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
   }
-  return buf.toString('latin1', s, e);
+  return ((h1 >>> 0) & 0xfffff) * 4294967296 + (h2 >>> 0);
+}
+
+/** The ticket id in bytes [s, e) of `buf` as the text reading would read it (plainCellKey), or null (the line is read as text). */
+export function plainId(buf: Buffer, s: number, e: number): string | null {
+  return plainCellKey(buf, s, e) < 0 ? null : buf.toString('latin1', s, e);
 }
 
 /**

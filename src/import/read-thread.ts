@@ -10,9 +10,8 @@
 // memory: the reading thread waits). What the reading thread counts (rows, rejected rows
 // without a ticket, bytes that were not UTF-8) comes with the batches.
 
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { existsSync } from 'node:fs';
+import { workerFileExists } from '../helper-thread.js';
 import { ImportError } from './errors.js';
 import { utf8Text } from './waiting.js';
 import type { DeferredEventReader, PlainTicketPlan } from './read.js';
@@ -32,7 +31,6 @@ export type Unread = { line: number; text: string };
 
 /** What the reading thread is given: the reader's options that cross a thread (no functions). */
 export interface ReadThreadData {
-  slaImportReader: true;
   opts: Pick<ReaderOptions, 'source' | 'format' | 'mapping' | 'vocab' | 'now'>;
   /** For a file that may be plain CSV (plain-csv.ts): its tickets are found in its bytes, and the reading thread loads no reader of text unless the file is not plain after all. */
   plain: PlainTicketPlan | null;
@@ -68,16 +66,10 @@ export interface ReadThread {
 
 /** A reading thread for `opts`' file, or null when that cannot be done here (running from the TypeScript sources). */
 export function startReadThread(opts: ReaderOptions, plain: PlainTicketPlan | null): ReadThread | null {
-  let file: string;
-  try {
-    file = fileURLToPath(WORKER_URL);
-  } catch {
-    return null;
-  }
-  if (!file.endsWith('.js') || !existsSync(file)) return null;
+  if (!workerFileExists(WORKER_URL)) return null;
   const control = new Int32Array(new SharedArrayBuffer(12));
   const data: ReadThreadData = {
-    slaImportReader: true, control, plain,
+    control, plain,
     opts: { source: opts.source, format: opts.format, mapping: opts.mapping, vocab: opts.vocab, now: opts.now },
   };
   const worker = new Worker(WORKER_URL, { workerData: data });

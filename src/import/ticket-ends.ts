@@ -4,7 +4,7 @@
 // ticket has more to come.
 
 import { textKey } from './row-digest.js';
-import { scanPlainCsv } from './plain-csv.js';
+import { NO_CELL, NOT_PLAIN, plainCellKey, scanPlainCsv } from './plain-csv.js';
 import { forEachRecord } from './records.js';
 import type { EventRow, ImportRecord, ReaderOptions, ReadReport } from './types.js';
 
@@ -46,17 +46,9 @@ export function ticketEndsOfPlainCsv(path: string, ticketColumn: (header: string
     header: ticketColumn,
     line: (buf, start, end, s, e, line) => {
       lines = line;
-      if (s < 0 || e <= s) return true; // no ticket: rejected by the text reading too
-      if (buf[s] <= 32 || buf[e - 1] <= 32) return false; // trimmed by the text reading
-      let h1 = 0x811c9dc5;
-      let h2 = 0x2545f491;
-      for (let i = s; i < e; i++) {
-        const c = buf[i];
-        if (c >= 127 || c < 32) return false; // decoded (or cleaned) by the text reading
-        h1 = Math.imul(h1 ^ c, 0x01000193);
-        h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-      }
-      ends.set(((h1 >>> 0) & 0xfffff) * 4294967296 + (h2 >>> 0), line);
+      const key = plainCellKey(buf, s, e);
+      if (key === NOT_PLAIN) return false; // read the file as text
+      if (key !== NO_CELL) ends.set(key, line); // (no ticket: rejected by the text reading too)
       return true;
     },
   });

@@ -17,8 +17,7 @@
 //
 // This file is the client (beginThreadedImport) and the protocol; the worker is import-writer.worker.ts.
 
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { workerFileExists } from '../helper-thread.js';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { ComputedSla, Ticket, TicketEvent } from '../domain/ticket.js';
 import {
@@ -135,13 +134,7 @@ const WORKER_URL = new URL('./import-writer.worker.js', import.meta.url);
 export function beginThreadedImport(store: Store, indexes: ImportIndexes = 'rebuild'): ImportBatch | null {
   const db = store.db;
   if (db.memory || !db.name || db.name === ':memory:' || db.inTransaction) return null;
-  let workerFile: string;
-  try {
-    workerFile = fileURLToPath(WORKER_URL);
-  } catch {
-    return null;
-  }
-  if (!workerFile.endsWith('.js') || !existsSync(workerFile)) return null;
+  if (!workerFileExists(WORKER_URL)) return null;
 
   // A first import writes through a rollback journal (store.ts, beginBulkJournal).
   const j0 = tracing ? performance.now() : 0;
