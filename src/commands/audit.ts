@@ -3,14 +3,14 @@
 
 import { auditLine, changeText } from '../render/audit.js';
 import { isoUtc } from '../render/format.js';
-import { dataText } from '../render/output.js';
+import { DATA_FORMATS, dataText } from '../render/output.js';
 import type { AuditEntry } from '../store/store.js';
 import type { Context } from './context.js';
 
 interface Opts { since?: string; actor?: string }
 
 export async function run(ctx: Context, id: string | undefined, opts: Opts): Promise<number> {
-  const format = ctx.format(['table', 'csv', 'json', 'ndjson']);
+  const format = ctx.format(['table', ...DATA_FORMATS]);
   const config = await ctx.config();
   const zone = config.timezone;
   const now = await ctx.now();

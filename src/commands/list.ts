@@ -7,6 +7,7 @@ import { assigneeAt, type Ticket } from '../domain/ticket.js';
 import { DONE_STATUSES, type Instant, type Metric } from '../domain/types.js';
 import { METRIC } from '../domain/metrics.js';
 import { clip, formatDuration, isoUtc, localTime, minutes } from '../render/format.js';
+import { DATA_FORMATS } from '../render/output.js';
 import { firstResponseMinutes, ticketJson } from '../render/ticket-json.js';
 import type { Store } from '../store/store.js';
 import type { ListFilter, ListQuery, SortKey, StatusFilter, TicketRecord } from '../store/tickets-query.js';
@@ -27,7 +28,7 @@ const TABLE_DEFAULT_LIMIT = 100;
 export interface Evaluated { rec: TicketRecord; clock: TicketClock }
 
 export async function run(ctx: Context, opts: Opts): Promise<number> {
-  const format = ctx.format(['table', 'csv', 'json', 'ndjson']);
+  const format = ctx.format(['table', ...DATA_FORMATS]);
   const config = await ctx.config();
   const zone = config.timezone;
 

@@ -41,9 +41,13 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     r.status === 'failed' ? `failed: ${r.error ?? ''}` : r.status === 'running' ? 'running (or killed)' : r.status,
   ]);
   fitColumn(head, cells, head.length - 1, ctx.width);
-  const paint = (c: Array<string | number>, i: number): Array<string | number> =>
-    c.map((v, k) => (k === 7 && runs[i].alertsFailed ? chalk.red(String(v)) : k === 8 && runs[i].status === 'failed' ? chalk.red(String(v))
-      : k === 8 && runs[i].status === 'running' ? chalk.yellow(String(v)) : v));
-  ctx.out(renderTable(head, cells.map(paint), ctx.color));
+  // coloured after fitting: colour codes take no room on screen
+  for (const [i, r] of runs.entries()) {
+    const c = cells[i];
+    if (r.alertsFailed) c[7] = chalk.red(String(c[7]));
+    if (r.status === 'failed') c[8] = chalk.red(String(c[8]));
+    else if (r.status === 'running') c[8] = chalk.yellow(String(c[8]));
+  }
+  ctx.out(renderTable(head, cells, ctx.color));
   return 0;
 }

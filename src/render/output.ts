@@ -13,7 +13,7 @@ export function isDataFormat(format: string): format is DataFormat {
 }
 
 /** `startedAt` → `started_at`; a snake_case key stays as it is. */
-export function snakeCase(key: string): string {
+function snakeCase(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 

@@ -19,7 +19,6 @@ export function renderTable(head: string[], rows: Array<Array<string | number>>,
   return t.toString();
 }
 
-
 /**
  * Shortens column `flex` (the one of free text: a subject, an error) so that renderTable's
  * table of `head` and `rows` (cells before colouring) is at most `width` characters wide;
