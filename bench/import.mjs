@@ -80,7 +80,7 @@ phase('rows written (writer thread busy, in parallel)', (p) => p.writer);
 phase('index builds after the last row', (p) => p.indexes);
 phase('commit (incl. the checkpoint, with the WAL)', (p) => p.commit);
 
-/** The phases an import traced (see src/store/import-trace.ts). */
+/** The phases an import traced (see src/import-trace.ts). */
 function readTrace(file) {
   const p = { main: 0, writer: 0, indexes: 0, commit: 0 };
   for (const line of readFileSync(file, 'utf8').split('\n')) {

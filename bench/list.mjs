@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { selectOpen } from '../dist/commands/list.js';
 import { Calendar } from '../dist/domain/calendar.js';
 import { computeSla } from '../dist/domain/sla.js';
-import { Store } from '../dist/store/store.js';
-import * as tq from '../dist/store/tickets-query.js';
+import { Store } from '../dist/store/sqlite/store.js';
+import * as tq from '../dist/store/sqlite/queries.js';
 import { report } from './lib.mjs';
 import { fillOpenTickets, LIST_CASES } from './open-tickets.mjs';
 

@@ -103,7 +103,7 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
         // A full disk, a read-only or damaged database, a lock held too long: the user's
         // situation, said as such (not "a bug in sla"). An error that says itself is left alone.
         if (typeof (err as { exitCode?: unknown } | null)?.exitCode === 'number') throw err;
-        const { BUSY_TIMEOUT_MS, describeFault, describeHolder, holderFile } = await import('./store/faults.js');
+        const { BUSY_TIMEOUT_MS, describeFault, describeHolder, holderFile } = await import('./store/sqlite/faults.js');
         const holder = ctx.openedDatabase ? describeHolder(readHolder(holderFile(ctx.openedDatabase)), pidAlive) : null;
         const fault = describeFault(err, ctx.openedDatabase, ctx.osUser(), BUSY_TIMEOUT_MS / 1000, holder);
         if (fault) throw Object.assign(new Error(fault.message), { hint: fault.hint, exitCode: 1, stack: (err as Error)?.stack });

@@ -20,11 +20,11 @@ import { computeSla } from '../domain/sla.js';
 import { evaluateTicket, storeInstant, withEvent, type Ticket, type TicketEvent } from '../domain/ticket.js';
 import { dueTransitions, type Transition } from '../domain/transitions.js';
 import type { Instant, Metric } from '../domain/types.js';
-import { AlertStore } from '../store/alerts.js';
-import type { Store } from '../store/store.js';
+import { AlertStore } from '../store/sqlite/outbox.js';
+import type { Store } from '../store/sqlite/store.js';
 import { deliverPending, type DeliveryReport } from './deliver.js';
 import { alertId, buildFacts, routeDestinations, type EscalationFacts } from './facts.js';
-import { isDatabaseDamage } from '../store/faults.js';
+import { isDatabaseDamage } from '../store/sqlite/faults.js';
 
 const BATCH = 500;
 /** Rounds per ticket: an escalation may change what the next rule sees (e.g. its priority). */

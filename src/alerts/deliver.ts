@@ -23,7 +23,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config, DestinationConfig } from '../config/types.js';
 import type { Instant } from '../domain/types.js';
-import type { AlertStore, Lease, OutboxRow } from '../store/alerts.js';
+import type { AlertStore, Lease, OutboxRow } from '../store/sqlite/outbox.js';
 import type { QueuedAlert } from './destination.js';
 import { destinationOf } from './destinations.js';
 import type { AlertFacts } from './facts.js';

@@ -1,7 +1,7 @@
 // sla alerts [--pending|--failed] [--retry] — the alert outbox, and re-queueing
 // alerts that failed permanently (after the destination was fixed).
 
-import type { OutboxRow, OutboxStatus } from '../store/alerts.js';
+import type { OutboxRow, OutboxStatus } from '../store/sqlite/outbox.js';
 import { DATA_FORMATS, dataText, isDataFormat } from '../render/output.js';
 import { usageError, type Context } from './context.js';
 
@@ -15,7 +15,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   if (opts.pending && opts.failed) throw usageError('--pending and --failed exclude each other', 'give one of them, or neither for every alert');
   const config = await ctx.config();
   const store = await ctx.store();
-  const [{ AlertStore }, { isoUtc, localTime }] = await Promise.all([import('../store/alerts.js'), import('../render/format.js')]);
+  const [{ AlertStore }, { isoUtc, localTime }] = await Promise.all([import('../store/sqlite/outbox.js'), import('../render/format.js')]);
   const as = new AlertStore(store);
   const zone = config.timezone;
 

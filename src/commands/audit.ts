@@ -4,7 +4,7 @@
 import { auditLine, changeText } from '../render/audit.js';
 import { isoUtc } from '../render/format.js';
 import { DATA_FORMATS, dataText } from '../render/output.js';
-import type { AuditEntry } from '../store/store.js';
+import type { AuditEntry } from '../store/sqlite/store.js';
 import type { Context } from './context.js';
 
 interface Opts { since?: string; actor?: string }

@@ -31,7 +31,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   } catch (err) {
     if (typeof (err as { exitCode?: unknown }).exitCode === 'number') throw err;
     // the database or the disk failing: said as such by the CLI (store/faults.ts)
-    const { isFault } = await import('../store/faults.js');
+    const { isFault } = await import('../store/sqlite/faults.js');
     if (isFault(err)) throw err;
     throw new CliError(`check failed: ${(err as Error).message}`, 'the run is recorded as failed (`sla runs`); run again with --verbose for details', 1);
   }

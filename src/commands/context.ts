@@ -8,7 +8,7 @@ import type { Config } from '../config/types.js';
 import { UserError } from '../errors.js';
 import { safeText } from '../render/safe-text.js';
 import type { Calendar } from '../domain/calendar.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../store/sqlite/store.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -187,7 +187,7 @@ export class Context {
   async store(opts: { create?: boolean } = {}): Promise<Store> {
     if (!this.cachedStore) {
       const config = await this.config();
-      const { Store } = await import('../store/store.js');
+      const { Store } = await import('../store/sqlite/store.js');
       const path = this.databasePath(config);
       this.openedDatabase = path;
       this.cachedStore = Store.open(path, opts);
@@ -214,7 +214,7 @@ export class Context {
    */
   async holdsWrites(what: string): Promise<void> {
     if (!this.openedDatabase || this.openedDatabase === ':memory:') return;
-    const { holderFile } = await import('../store/faults.js');
+    const { holderFile } = await import('../store/sqlite/faults.js');
     const file = holderFile(this.openedDatabase);
     try {
       writeFileSync(file, JSON.stringify({ what, pid: process.pid, since: this.wallClock() }));

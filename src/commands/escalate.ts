@@ -33,7 +33,7 @@ export async function run(ctx: Context, id: string, opts: Opts): Promise<number>
   const store = await ctx.store();
   const actor = ctx.actor();
   const [{ AlertStore }, { queueAlerts }, { deliverPending }, { failureLines }] = await Promise.all([
-    import('../store/alerts.js'), import('../alerts/check.js'), import('../alerts/deliver.js'), import('../alerts/summary.js'),
+    import('../store/sqlite/outbox.js'), import('../alerts/check.js'), import('../alerts/deliver.js'), import('../alerts/summary.js'),
   ]);
   const as = new AlertStore(store);
 

@@ -53,7 +53,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
 
   const { loadConfig } = await import('../config/load.js');
   const dbPath = ctx.databasePath(loadConfig({ configPath, env: ctx.env, cwd: ctx.cwd }));
-  const { Store } = await import('../store/store.js');
+  const { Store } = await import('../store/sqlite/store.js');
   const store = Store.open(dbPath, { create: true });
   const version = store.schemaVersion();
   store.close();

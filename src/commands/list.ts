@@ -9,8 +9,8 @@ import { METRIC } from '../domain/metrics.js';
 import { clip, formatDuration, isoUtc, localTime, minutes } from '../render/format.js';
 import { DATA_FORMATS } from '../render/output.js';
 import { firstResponseMinutes, ticketJson } from '../render/ticket-json.js';
-import type { Store } from '../store/store.js';
-import type { ListFilter, ListQuery, SortKey, StatusFilter, TicketRecord } from '../store/tickets-query.js';
+import type { Store } from '../store/sqlite/store.js';
+import type { ListFilter, ListQuery, SortKey, StatusFilter, TicketRecord } from '../store/sqlite/queries.js';
 import { clockAt, parseMetric } from './agent-ops.js';
 import { usageError, type Context } from './context.js';
 import { canonicalPriority } from './priority.js';
@@ -67,7 +67,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   const now = await ctx.now();
   const filter: ListFilter = { status, metric, priority, tier: opts.tier, assignee: opts.assignee, unassigned: Boolean(opts.unassigned), dueWithinMs };
   const store = await ctx.store();
-  const q = await import('../store/tickets-query.js');
+  const q = await import('../store/sqlite/queries.js');
   // As of an --at in the past, a ticket shows the assignee it had then (a later assign event is not yet).
   const past = ctx.globals.at !== undefined;
   const evalRec = (rec: TicketRecord): Evaluated => {
@@ -172,7 +172,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
  * stale rows the clock evaluates. `total()` is exact once the rows are read.
  */
 export function openStream(
-  tq: typeof import('../store/tickets-query.js'),
+  tq: typeof import('../store/sqlite/queries.js'),
   store: Store,
   query: ListQuery,
   evalRec: (r: TicketRecord) => Evaluated,
@@ -200,7 +200,7 @@ export function openStream(
 
 /** openStream, read into an array (at most query.limit rows). */
 export function selectOpen(
-  tq: typeof import('../store/tickets-query.js'),
+  tq: typeof import('../store/sqlite/queries.js'),
   store: Store,
   query: ListQuery,
   evalRec: (r: TicketRecord) => Evaluated,
@@ -287,7 +287,7 @@ export function matches(e: Evaluated, f: ListFilter, now: Instant, open: boolean
   return true;
 }
 
-/** The list's order: the same as the SQL's ORDER BY in store/tickets-query.ts. */
+/** The list's order: the same as the SQL's ORDER BY in store/sqlite/queries.ts. */
 export function comparator(q: ListQuery): (a: Evaluated, b: Evaluated) => number {
   const byCreated = (a: Evaluated, b: Evaluated): number =>
     a.rec.ticket.createdAt - b.rec.ticket.createdAt || (a.rec.ticket.id < b.rec.ticket.id ? -1 : a.rec.ticket.id > b.rec.ticket.id ? 1 : 0);

@@ -2,7 +2,7 @@
 
 import { METRIC, type Metric } from '../domain/metrics.js';
 import { localTime } from '../render/format.js';
-import { getRecord, recordBreachReason } from '../store/tickets-query.js';
+import { getRecord, recordBreachReason } from '../store/sqlite/queries.js';
 import { clockAt, existing, parseMetric, refuse, writeResult } from './agent-ops.js';
 import type { Context } from './context.js';
 

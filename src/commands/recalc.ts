@@ -8,7 +8,7 @@ import type { Assignment, TicketClock } from '../domain/clock.js';
 import type { Ticket, TicketEvent } from '../domain/ticket.js';
 import type { Instant, Metric } from '../domain/types.js';
 import { formatDuration, isoUtc, localTime, minutes } from '../render/format.js';
-import type { TicketRecord } from '../store/tickets-query.js';
+import type { TicketRecord } from '../store/sqlite/queries.js';
 import { afterEvent, clockAt, configAssignment, isDone, snapshot } from './agent-ops.js';
 import { CliError, type Context } from './context.js';
 import type { Config } from '../config/types.js';
@@ -56,7 +56,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   const zone = config.timezone;
   const now = await ctx.now();
   const store = await ctx.store();
-  const q = await import('../store/tickets-query.js');
+  const q = await import('../store/sqlite/queries.js');
   const actor = ctx.actor();
   const dryRun = Boolean(opts.dryRun);
   if (!dryRun) await ctx.holdsWrites('a recalc');

@@ -21,8 +21,8 @@ import { assigneeAt, type SlaSettings, type TicketEvent } from '../domain/ticket
 import { isoUtc, localTime } from '../render/format.js';
 import {
   overrideAggregates, reportAggregates, staleRecords, type DayIndex, type OverrideRow, type ReportAggregates, type ReportQuery,
-} from '../store/report.js';
-import type { Store } from '../store/store.js';
+} from '../store/sqlite/report.js';
+import type { Store } from '../store/sqlite/store.js';
 import { usageError, type Context } from './context.js';
 
 interface Opts { days?: string; since?: string; until?: string; by?: string; excel?: boolean }

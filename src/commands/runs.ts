@@ -14,7 +14,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   if (!Number.isInteger(limit) || limit < 1) throw usageError(`--limit ${JSON.stringify(opts.limit)} is not a positive whole number`, 'e.g. --limit 50');
   const config = await ctx.config();
   const store = await ctx.store();
-  const [{ AlertStore }, { isoUtc, localTime }] = await Promise.all([import('../store/alerts.js'), import('../render/format.js')]);
+  const [{ AlertStore }, { isoUtc, localTime }] = await Promise.all([import('../store/sqlite/outbox.js'), import('../render/format.js')]);
   const runs = new AlertStore(store).listRuns(limit);
   const rows = runs.map((r) => ({
     id: r.id, startedAt: isoUtc(r.startedAt), finishedAt: isoUtc(r.finishedAt),

@@ -12,7 +12,7 @@ import { METRIC } from '../domain/metrics.js';
 import { clip, formatDuration, isoUtc, localTime, minutes } from '../render/format.js';
 import { auditLine, wrap } from '../render/audit.js';
 import { ticketJson } from '../render/ticket-json.js';
-import type { AlertRow, SlaEventRow } from '../store/tickets-query.js';
+import type { AlertRow, SlaEventRow } from '../store/sqlite/queries.js';
 import { basisPriority, clockAt, configAssignment, isDone, notFound } from './agent-ops.js';
 import type { Context } from './context.js';
 
@@ -36,7 +36,7 @@ export async function run(ctx: Context, id: string): Promise<number> {
   const zone = config.timezone;
   const now = await ctx.now();
   const store = await ctx.store();
-  const q = await import('../store/tickets-query.js');
+  const q = await import('../store/sqlite/queries.js');
   const rec = q.getRecord(store, id);
   if (!rec || rec.ticket.createdAt > now) throw notFound(id);
   const { ticket, breachReasons } = rec;

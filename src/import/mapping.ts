@@ -237,7 +237,7 @@ export function parseMapping(data: unknown, file: string): LoadedMapping {
  * case-insensitively); statuses in rules and `firstResponseAwayFrom` are canonical.
  */
 /** The ready-made mappings sla ships (examples/mappings/ of the install). */
-export const SHIPPED_MAPPINGS_DIR = fileURLToPath(new URL('../../examples/mappings/', import.meta.url));
+export const SHIPPED_MAPPINGS_DIR = fileURLToPath(new URL('../../examples/mappings', import.meta.url));
 
 /** The ready-made mappings: name (the file's, without .json), first sentence of its description, path. */
 export function shippedMappings(): Array<{ name: string; description: string; path: string }> {

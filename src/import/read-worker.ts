@@ -12,7 +12,7 @@ import { CONSUMED, MAX_IN_FLIGHT, STOP, WAITING } from './read-thread.js';
 import { forEachRecord } from './records.js';
 import { ticketEnds, ticketEndsOfPlainCsv } from './ticket-ends.js';
 import { TicketQueue } from './ticket-queue.js';
-import { threadCpuMs, trace, tracing } from '../store/import-trace.js';
+import { threadCpuMs, trace, tracing } from '../import-trace.js';
 import { runAsHelperThread } from '../helper-thread.js';
 import type { DeferredRow, EventRow, ImportRecord, ReaderOptions, ReadReport } from './types.js';
 import { WaitingText } from './waiting.js';

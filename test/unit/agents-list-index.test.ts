@@ -10,9 +10,9 @@ import { fillOpenTickets, LIST_CASES } from '../../bench/open-tickets.mjs';
 import { selectOpen, type Evaluated } from '../../src/commands/list.js';
 import { Calendar } from '../../src/domain/calendar.js';
 import { computeSla } from '../../src/domain/sla.js';
-import { Store } from '../../src/store/store.js';
-import * as tq from '../../src/store/tickets-query.js';
-import type { ListQuery, TicketRecord } from '../../src/store/tickets-query.js';
+import { Store } from '../../src/store/sqlite/store.js';
+import * as tq from '../../src/store/sqlite/queries.js';
+import type { ListQuery, TicketRecord } from '../../src/store/sqlite/queries.js';
 
 describe('list over many open tickets', () => {
   it('answers each filter from the covering index, a page at most', () => {

@@ -13,9 +13,9 @@ import type { PolicyDef } from '../../src/domain/policy.js';
 import { computeSla } from '../../src/domain/sla.js';
 import type { SlaSettings, Ticket, TicketEvent } from '../../src/domain/ticket.js';
 import { DONE_STATUSES, MINUTE, type CalendarSpec, type Metric } from '../../src/domain/types.js';
-import { Store } from '../../src/store/store.js';
-import * as tq from '../../src/store/tickets-query.js';
-import type { ListQuery, SortKey, StatusFilter, TicketRecord } from '../../src/store/tickets-query.js';
+import { Store } from '../../src/store/sqlite/store.js';
+import * as tq from '../../src/store/sqlite/queries.js';
+import type { ListQuery, SortKey, StatusFilter, TicketRecord } from '../../src/store/sqlite/queries.js';
 
 const weekdays = (s: number, e: number) => [[], [{ start: s, end: e }], [{ start: s, end: e }], [{ start: s, end: e }], [{ start: s, end: e }], [{ start: s, end: e }], []];
 const specs: Record<string, CalendarSpec> = {

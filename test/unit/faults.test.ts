@@ -1,7 +1,7 @@
 // Database and disk faults are the user's situation: each is one line saying what and what to do.
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { describeFault, describeHolder } from '../../src/store/faults.js';
+import { describeFault, describeHolder } from '../../src/store/sqlite/faults.js';
 
 const sqlite = (code: string, message: string): Error => new Database.SqliteError(message, code);
 const fs = (code: string, message: string): Error => Object.assign(new Error(message), { code });

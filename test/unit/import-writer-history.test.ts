@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-ignore compiled output, no declarations
-import { beginThreadedImport } from '../../dist/store/import-writer.js';
+import { beginThreadedImport } from '../../dist/store/sqlite/import-writer.js';
 // @ts-ignore
-import { eventsToHistory, Store } from '../../dist/store/store.js';
+import { eventsToHistory, Store } from '../../dist/store/sqlite/store.js';
 import type { ComputedSla, Ticket, TicketEvent } from '../../src/domain/ticket.js';
 import { mulberry32 } from '../prng.js';
 

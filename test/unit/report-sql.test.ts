@@ -24,13 +24,13 @@ import { assignTicket } from '../../dist/domain/ticket.js';
 // @ts-ignore
 import { assembleReport, emptyCounts } from '../../dist/domain/report.js';
 // @ts-ignore
-import { Store } from '../../dist/store/store.js';
+import { Store } from '../../dist/store/sqlite/store.js';
 // @ts-ignore
-import { NO_REASON, NOT_BREACHED, reportAggregates } from '../../dist/store/report.js';
+import { NO_REASON, NOT_BREACHED, reportAggregates } from '../../dist/store/sqlite/report.js';
 // @ts-ignore
 import { countReport, reportWindow } from '../../dist/commands/report.js';
 import type { AggregateRow, GroupField } from '../../src/domain/report.js';
-import type { ReportQuery } from '../../src/store/report.js';
+import type { ReportQuery } from '../../src/store/sqlite/report.js';
 import type { Ticket, TicketEvent } from '../../src/domain/ticket.js';
 import { mulberry32 } from '../prng.js';
 

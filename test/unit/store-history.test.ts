@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ComputedSla, Ticket, TicketEvent } from '../../src/domain/ticket.js';
-import { eventsToHistory, historyToEvents, IdSet, readMigrations, Store } from '../../src/store/store.js';
-import { listOpen, staleOpen } from '../../src/store/tickets-query.js';
+import { eventsToHistory, historyToEvents, IdSet, readMigrations, Store } from '../../src/store/sqlite/store.js';
+import { listOpen, staleOpen } from '../../src/store/sqlite/queries.js';
 
 let dir: string;
 beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'sla-history-')); });

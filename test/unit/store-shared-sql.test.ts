@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ComputedSla, Ticket, TicketEvent } from '../../src/domain/ticket.js';
-import { AlertStore, OPEN_CUSTOMER_INDEX_SQL } from '../../src/store/alerts.js';
-import { staleRecords, type ReportQuery } from '../../src/store/report.js';
-import { MIGRATIONS_DIR, OPEN_SQL, readMigrations, staleSql, Store } from '../../src/store/store.js';
-import { recordBreachReason } from '../../src/store/tickets-query.js';
+import { AlertStore, OPEN_CUSTOMER_INDEX_SQL } from '../../src/store/sqlite/outbox.js';
+import { staleRecords, type ReportQuery } from '../../src/store/sqlite/report.js';
+import { MIGRATIONS_DIR, OPEN_SQL, readMigrations, staleSql, Store } from '../../src/store/sqlite/store.js';
+import { recordBreachReason } from '../../src/store/sqlite/queries.js';
 
 let dir: string;
 let s: Store;

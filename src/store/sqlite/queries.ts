@@ -10,9 +10,9 @@
 // with --at) or paused with a `until` that has run out — are "stale": the
 // caller evaluates those with the clock. All functions take a Store.
 
-import { METRIC, METRICS, type Metric, type MetricNames } from '../domain/metrics.js';
-import type { Ticket, TicketEvent } from '../domain/ticket.js';
-import type { Instant } from '../domain/types.js';
+import { METRIC, METRICS, type Metric, type MetricNames } from '../../domain/metrics.js';
+import type { Ticket, TicketEvent } from '../../domain/ticket.js';
+import type { Instant } from '../../domain/types.js';
 import {
   historyToEvents, OPEN_SQL as OPEN, rowToTicket, SELECT_TICKET_SQL, staleSql, type AuditEntry, type Store, type TicketsTableRow,
 } from './store.js';

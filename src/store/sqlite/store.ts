@@ -7,12 +7,12 @@ import { chmodSync, closeSync, existsSync, openSync, readdirSync, readFileSync, 
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Assignment } from '../domain/clock.js';
-import type { ComputedSla, Ticket, TicketEvent } from '../domain/ticket.js';
-import type { Instant } from '../domain/types.js';
-import { UserError } from '../errors.js';
+import type { Assignment } from '../../domain/clock.js';
+import type { ComputedSla, Ticket, TicketEvent } from '../../domain/ticket.js';
+import type { Instant } from '../../domain/types.js';
+import { UserError } from '../../errors.js';
 import { BUSY_TIMEOUT_MS } from './faults.js';
-import { trace } from './import-trace.js';
+import { trace } from '../../import-trace.js';
 
 // How long a connection waits for another's write transaction: see faults.ts (its message says it).
 export { BUSY_TIMEOUT_MS } from './faults.js';
@@ -23,7 +23,7 @@ export class StoreError extends UserError {
   }
 }
 
-export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
+export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'migrations', 'sqlite');
 
 interface Migration { version: number; name: string; sql: string }
 

@@ -4,7 +4,7 @@
 // transaction) or are one short transaction each; no network I/O ever runs
 // while one is open.
 
-import type { Instant } from '../domain/types.js';
+import type { Instant } from '../../domain/types.js';
 import { OPEN_SQL as OPEN, type Store } from './store.js';
 
 /** The open-customer index (migrations 003, 005), for customerOpenAtLeast rules. */

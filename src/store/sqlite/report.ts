@@ -16,9 +16,9 @@
 import Database from 'better-sqlite3';
 import { availableParallelism } from 'node:os';
 import { isMainThread, Worker } from 'node:worker_threads';
-import { emptyCounts, type AggregateRow, type GroupCounts, type GroupField } from '../domain/report.js';
+import { emptyCounts, type AggregateRow, type GroupCounts, type GroupField } from '../../domain/report.js';
 import { OPEN_SQL, staleSql, type Store } from './store.js';
-import { rowToRecord, type TicketRecord, type TicketRecordRow } from './tickets-query.js';
+import { rowToRecord, type TicketRecord, type TicketRecordRow } from './queries.js';
 
 export interface ReportQuery {
   /** Window [from, to) of created_at; tickets created after `now` are left out. */

@@ -6,12 +6,12 @@
 import Database from 'better-sqlite3';
 import { fdatasync, openSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { runAsHelperThread } from '../helper-thread.js';
+import { runAsHelperThread } from '../../helper-thread.js';
 import {
   FAILED, IN_FLIGHT, INTERNED, NUMERIC_COLUMNS, REPLY, serializeError, SYNC_EVERY_BATCHES, TEXT_COLUMNS,
   type Packed, type Reply, type Request, type WriterData,
 } from './import-writer.js';
-import { threadCpuMs, trace, tracing } from './import-trace.js';
+import { threadCpuMs, trace, tracing } from '../../import-trace.js';
 import {
   BUSY_TIMEOUT_MS, beginImportTransaction, configureConnection, endImportTransaction, INSERT_PAUSE_END_SQL, NUMERIC_SLOTS,
   SELECT_IMPORT_HASH_SQL, SELECT_TICKET_SQL, TEXT_SLOTS, TICKET_COLUMNS, upsertTicketSql, type ImportTransaction, type TicketsTableRow,

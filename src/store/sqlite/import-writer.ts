@@ -17,15 +17,15 @@
 //
 // This file is the client (beginThreadedImport) and the protocol; the worker is import-writer.worker.ts.
 
-import { workerFileExists } from '../helper-thread.js';
+import { workerFileExists } from '../../helper-thread.js';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import type { ComputedSla, Ticket, TicketEvent } from '../domain/ticket.js';
+import type { ComputedSla, Ticket, TicketEvent } from '../../domain/ticket.js';
 import {
   beginBulkJournal, endBulkJournal, eventsToHistory, historyToEvents, pauseEnds,
   IdSet, NUMERIC_SLOTS, rowToTicket, TEXT_SLOTS, TICKET_COLUMNS, ticketNumbers, ticketTexts,
   type ImportBatch, type ImportIndexes, type Store, type TicketsTableRow,
 } from './store.js';
-import { threadCpuMs, trace, tracing } from './import-trace.js';
+import { threadCpuMs, trace, tracing } from '../../import-trace.js';
 
 /**
  * Rows per batch sent to the writer: small, so that a batch's strings die young (kept
