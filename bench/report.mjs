@@ -21,7 +21,7 @@ import { loadConfig } from '../dist/config/load.js';
 import { Calendar } from '../dist/domain/calendar.js';
 import { computeSla } from '../dist/domain/sla.js';
 import { assignTicket } from '../dist/domain/ticket.js';
-import { Store } from '../dist/store/sqlite/store.js';
+import { Store } from '../dist/store/sqlite/tickets.js';
 import { mulberry32 } from './lib.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

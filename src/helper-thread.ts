@@ -9,6 +9,20 @@ import { existsSync, readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
+/** From this many bytes of input on, helper threads pay (below, starting one costs more than it saves). */
+const THREAD_MIN_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Whether an input of `expectedBytes` (null: not known, e.g. standard input) is worth a
+ * helper thread: for big files; always with SLA_IMPORT_THREAD=1, never with =0. Asked by the
+ * import for its reading thread, and by the store engine for its writer.
+ */
+export function threadsPay(expectedBytes: number | null): boolean {
+  const forced = process.env.SLA_IMPORT_THREAD;
+  if (forced === '0' || forced === '1') return forced === '1';
+  return expectedBytes !== null && expectedBytes >= THREAD_MIN_BYTES;
+}
+
 /**
  * Whether a worker's compiled entry file is there to start: not when sla runs from its
  * TypeScript sources (the tests), where the work is then done on the calling thread.

@@ -1,7 +1,7 @@
 // sla alerts [--pending|--failed] [--retry] — the alert outbox, and re-queueing
 // alerts that failed permanently (after the destination was fixed).
 
-import type { OutboxRow, OutboxStatus } from '../store/sqlite/outbox.js';
+import type { OutboxRow, OutboxStatus } from '../store/port.js';
 import { DATA_FORMATS, dataText, isDataFormat } from '../render/output.js';
 import { usageError, type Context } from './context.js';
 
@@ -15,16 +15,15 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   if (opts.pending && opts.failed) throw usageError('--pending and --failed exclude each other', 'give one of them, or neither for every alert');
   const config = await ctx.config();
   const store = await ctx.store();
-  const [{ AlertStore }, { isoUtc, localTime }] = await Promise.all([import('../store/sqlite/outbox.js'), import('../render/format.js')]);
-  const as = new AlertStore(store);
+  const { isoUtc, localTime } = await import('../render/format.js');
   const zone = config.timezone;
 
   if (opts.retry) {
     const now = await ctx.now();
-    const n = as.retryFailed(now);
-    if (n > 0) {
-      store.addAudit({ at: now, actor: ctx.actor(), action: 'alerts-retry', ticketId: null, reason: null, before: { failed: n }, after: { requeued: n } });
-    }
+    const actor = ctx.actor();
+    const n = await store.retryFailed(now, (failed) => (
+      { at: now, actor, action: 'alerts-retry', ticketId: null, reason: null, before: { failed }, after: { requeued: failed } }
+    ));
     if (format !== 'json' && !ctx.globals.quiet) {
       ctx.out(n === 0 ? 'no failed alerts to re-queue' : `re-queued ${n} failed alert${n === 1 ? '' : 's'}; the next \`sla check\` delivers them`);
     }
@@ -38,7 +37,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   const statuses: OutboxStatus[] | undefined = opts.pending ? ['pending', 'sending'] : opts.failed ? ['failed'] : undefined;
   // as of an --at in the past: the alerts queued by then (one queued later is not yet)
   const until = ctx.globals.at !== undefined ? await ctx.now() : undefined;
-  const rows = as.listAlerts({ statuses, limit: format === 'table' ? SHOWN : undefined, until });
+  const rows = await store.listAlerts({ statuses, limit: format === 'table' ? SHOWN : undefined, until });
   const json = (r: OutboxRow) => {
     const p = safeParse(r.payload);
     return {
@@ -68,13 +67,13 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     ]);
     fitColumn(head, cells, head.length - 1, ctx.width);
     ctx.out(renderTable(head, cells.map((c) => c.map((v, i) => (i === 4 ? paint(String(v)) : v))), ctx.color));
-    const total = as.countAlerts(statuses);
+    const total = await store.countAlerts(statuses);
     if (total > rows.length) ctx.out(`… ${total - rows.length} older alerts not shown (--format json lists all)`);
   }
   if (!opts.pending && !opts.failed) {
-    const last = as.lastRun();
-    const pending = as.countAlerts(['pending', 'sending']);
-    const failed = as.countAlerts(['failed']);
+    const last = await store.lastRun();
+    const pending = await store.countAlerts(['pending', 'sending']);
+    const failed = await store.countAlerts(['failed']);
     ctx.out(`${pending} pending, ${failed} failed · last check: ${last ? `${localTime(last.at, zone)} (${last.status})` : 'never'} — \`sla runs\` lists the runs`);
   }
   return 0;

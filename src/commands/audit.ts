@@ -4,7 +4,7 @@
 import { auditLine, changeText } from '../render/audit.js';
 import { isoUtc } from '../render/format.js';
 import { DATA_FORMATS, dataText } from '../render/output.js';
-import type { AuditEntry } from '../store/sqlite/store.js';
+import type { AuditEntry } from '../store/port.js';
 import type { Context } from './context.js';
 
 interface Opts { since?: string; actor?: string }
@@ -19,7 +19,7 @@ export async function run(ctx: Context, id: string | undefined, opts: Opts): Pro
   // alias) names who is acting and must not silently hide other people's entries.
   const actor = opts.actor;
   const store = await ctx.store();
-  const entries: AuditEntry[] = store.listAudit({ ticketId: id, since, actor }).filter((a) => a.at <= now);
+  const entries: AuditEntry[] = (await store.listAudit({ ticketId: id, since, actor })).filter((a) => a.at <= now);
 
   if (format === 'json' || format === 'ndjson') {
     ctx.stdout.write(dataText(format, entries.map((a) => ({ ...a, at: isoUtc(a.at) }))));

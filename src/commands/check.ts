@@ -20,7 +20,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   const config = await ctx.config();
   const now = await ctx.now();
   const store = await ctx.store();
-  const [{ runCheck }, summary] = await Promise.all([import('../alerts/check.js'), import('../alerts/summary.js')]);
+  const [{ runCheck }, summary] = await Promise.all([import('../app/check.js'), import('./check-summary.js')]);
 
   let result;
   try {
@@ -31,7 +31,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   } catch (err) {
     if (typeof (err as { exitCode?: unknown }).exitCode === 'number') throw err;
     // the database or the disk failing: said as such by the CLI (store/faults.ts)
-    const { isFault } = await import('../store/sqlite/faults.js');
+    const { isStoreFault: isFault } = await import('../store/port.js');
     if (isFault(err)) throw err;
     throw new CliError(`check failed: ${(err as Error).message}`, 'the run is recorded as failed (`sla runs`); run again with --verbose for details', 1);
   }

@@ -8,7 +8,8 @@ import type { Config } from '../config/types.js';
 import { UserError } from '../errors.js';
 import { safeText } from '../render/safe-text.js';
 import type { Calendar } from '../domain/calendar.js';
-import type { Store } from '../store/sqlite/store.js';
+import type { Setup } from '../app/setup.js';
+import type { Store } from '../store/port.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -187,13 +188,25 @@ export class Context {
   async store(opts: { create?: boolean } = {}): Promise<Store> {
     if (!this.cachedStore) {
       const config = await this.config();
-      const { Store } = await import('../store/sqlite/store.js');
+      const { openStore } = await import('../store/port.js');
       const path = this.databasePath(config);
       this.openedDatabase = path;
-      this.cachedStore = Store.open(path, opts);
+      this.cachedStore = await openStore(path, opts);
       this.warnIfWorldReadable(path);
     }
     return this.cachedStore;
+  }
+
+  /**
+   * What a use case is given (app/setup.ts): the config, its calendars, the instant the
+   * command acts at, the store and who acts — loaded once. A command checks its own options
+   * first, so that a usage error is told before any database is opened.
+   */
+  async setup(opts: { create?: boolean } = {}): Promise<Setup> {
+    const config = await this.config();
+    const now = await this.now();
+    const store = await this.store(opts);
+    return { config, settings: config, calendar: this.calendarSync, now, store, actor: this.actor(), env: this.env, wall: this.realClock };
   }
 
   /** Ticket data is customer data: say so once when anyone on the machine can read it. */
@@ -214,8 +227,9 @@ export class Context {
    */
   async holdsWrites(what: string): Promise<void> {
     if (!this.openedDatabase || this.openedDatabase === ':memory:') return;
-    const { holderFile } = await import('../store/sqlite/faults.js');
-    const file = holderFile(this.openedDatabase);
+    const { holderNote } = await import('../store/port.js');
+    const file = await holderNote(this.openedDatabase);
+    if (file === null) return;
     try {
       writeFileSync(file, JSON.stringify({ what, pid: process.pid, since: this.wallClock() }));
       this.holderNote = file;

@@ -3,7 +3,7 @@
 import { statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
-import type { ImportSummary } from '../import/service.js';
+import type { ImportSummary } from '../app/import.js';
 import type { SourceFormat } from '../import/types.js';
 import { toCsv } from '../render/csv.js';
 import { safeText } from '../render/safe-text.js';
@@ -42,7 +42,7 @@ export async function run(ctx: Context, file: string | undefined, opts: Opts): P
   const config = await ctx.config();
   const now = await ctx.now();
   const [{ runImport }, readers, { loadMapping, resolveMapping }] = await Promise.all([
-    import('../import/service.js'), import('../import/read.js'), import('../import/mapping.js'),
+    import('../app/import.js'), import('../import/read.js'), import('../import/mapping.js'),
   ]);
   const mapping = opts.mapping ? loadMapping(resolveMapping(opts.mapping, ctx.cwd)) : null;
   const events = Boolean(opts.events) || mapping?.kind === 'events';

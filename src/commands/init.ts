@@ -53,9 +53,9 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
 
   const { loadConfig } = await import('../config/load.js');
   const dbPath = ctx.databasePath(loadConfig({ configPath, env: ctx.env, cwd: ctx.cwd }));
-  const { Store } = await import('../store/sqlite/store.js');
-  const store = Store.open(dbPath, { create: true });
-  const version = store.schemaVersion();
+  const { openStore } = await import('../store/port.js');
+  const store = await openStore(dbPath, { create: true });
+  const version = await store.schemaVersion();
   store.close();
   for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) if (existsSync(f)) chmodSync(f, PRIVATE);
 

@@ -2,16 +2,16 @@
 // instants; only the page shown is evaluated with the clock. `--all` exports
 // every ticket created in a window with its (final) SLA results.
 
-import type { MetricState, TicketClock } from '../domain/clock.js';
-import { assigneeAt, type Ticket } from '../domain/ticket.js';
-import { DONE_STATUSES, type Instant, type Metric } from '../domain/types.js';
+import { firstOf, listTickets, nextMetric, take, type Evaluated } from '../app/open-tickets.js';
+import type { MetricState } from '../domain/clock.js';
+import type { Ticket } from '../domain/ticket.js';
+import type { Instant, Metric } from '../domain/types.js';
 import { METRIC } from '../domain/metrics.js';
 import { clip, formatDuration, isoUtc, localTime, minutes } from '../render/format.js';
 import { DATA_FORMATS } from '../render/output.js';
 import { firstResponseMinutes, ticketJson } from '../render/ticket-json.js';
-import type { Store } from '../store/sqlite/store.js';
-import type { ListFilter, ListQuery, SortKey, StatusFilter, TicketRecord } from '../store/sqlite/queries.js';
-import { clockAt, parseMetric } from './agent-ops.js';
+import type { ListFilter, SortKey, StatusFilter } from '../store/port.js';
+import { parseMetric } from './agent-ops.js';
 import { usageError, type Context } from './context.js';
 import { canonicalPriority } from './priority.js';
 
@@ -24,8 +24,6 @@ const STATUSES: readonly StatusFilter[] = ['on_time', 'at_risk', 'breached', 'pa
 const SORTS: readonly SortKey[] = ['due', 'priority', 'created'];
 /** Rows a table shows when no --limit is given (csv and json give them all). */
 const TABLE_DEFAULT_LIMIT = 100;
-
-export interface Evaluated { rec: TicketRecord; clock: TicketClock }
 
 export async function run(ctx: Context, opts: Opts): Promise<number> {
   const format = ctx.format(['table', ...DATA_FORMATS]);
@@ -66,41 +64,15 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   }
   const now = await ctx.now();
   const filter: ListFilter = { status, metric, priority, tier: opts.tier, assignee: opts.assignee, unassigned: Boolean(opts.unassigned), dueWithinMs };
-  const store = await ctx.store();
-  const q = await import('../store/sqlite/queries.js');
-  // As of an --at in the past, a ticket shows the assignee it had then (a later assign event is not yet).
-  const past = ctx.globals.at !== undefined;
-  const evalRec = (rec: TicketRecord): Evaluated => {
-    const r = past ? { ...rec, ticket: { ...rec.ticket, assignee: assigneeAt(rec.ticket.assignee, rec.events, now) } } : rec;
-    return { rec: r, clock: clockAt(config, ctx.calendarSync, r.ticket, r.events, now) };
-  };
-
-  // Rows are produced lazily (a chunk of tickets at a time) so exports of any size run in bounded memory.
-  let rows: Iterable<Evaluated>;
-  let totalOf: () => number;
-  let drainForTotal = false;
-  if (opts.all) {
-    const since = opts.since !== undefined ? await ctx.parseTime(opts.since, zone, '--since') : null;
-    const until = opts.until !== undefined ? await ctx.parseTime(opts.until, zone, '--until') : null;
-    const created = (function* () {
-      for (const page of q.listCreated(store, since, until, { ...filter, priority: undefined })) {
-        for (const rec of page) if (rec.ticket.createdAt <= now) yield evalRec(rec);
-      }
-    })();
-    ({ rows, total: totalOf } = counted(created, (e) => matches(e, filter, now, false)));
-    drainForTotal = true;
-  } else {
-    if (past && (filter.assignee !== undefined || filter.unassigned)) {
-      // the stored assignee is today's: the filter is applied to the assignee as of --at, after the SQL
-      const stream = openStream(q, store, { ...filter, assignee: undefined, unassigned: false, now, sort, limit: null, priorities: config.priorities }, evalRec);
-      ({ rows, total: totalOf } = counted(stream.rows, (e) => matches(e, filter, now, true)));
-      drainForTotal = true;
-    } else {
-      const stream = openStream(q, store, { ...filter, now, sort, limit, priorities: config.priorities }, evalRec);
-      rows = stream.rows;
-      totalOf = stream.total;
+  const all = opts.all
+    ? {
+      since: opts.since !== undefined ? await ctx.parseTime(opts.since, zone, '--since') : null,
+      until: opts.until !== undefined ? await ctx.parseTime(opts.until, zone, '--until') : null,
     }
-  }
+    : null;
+  const { rows, total: totalOf, totalNeedsAllRows } = await listTickets(await ctx.setup(), {
+    filter, sort, limit, all, past: ctx.globals.at !== undefined,
+  });
 
   if (format !== 'table') {
     // streamed (a list can be every ticket); the CSV is the flat export (CSV_HEADER), the JSON the ticket JSON
@@ -108,15 +80,15 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     const json = (e: Evaluated): string => JSON.stringify({ ...ticketJson(e.rec.ticket, e.clock), breachReasons: e.rec.breachReasons });
     let buf = format === 'json' ? '[' : format === 'csv' ? csvLine(CSV_HEADER, true) : '';
     let n = 0;
-    for (const e of take(rows, limit)) {
+    for await (const e of take(rows, limit)) {
       buf += format === 'json' ? (n ? ',' : '') + json(e) : format === 'ndjson' ? `${json(e)}\n` : csvLine(csvRow(e), true);
       if (++n % 500 === 0) { ctx.stdout.write(buf); buf = ''; }
     }
     ctx.stdout.write(format === 'json' ? buf + ']\n' : buf);
     return 0;
   }
-  const shown = [...take(rows, limit)];
-  if (drainForTotal) for (const _ of rows) { /* count the rest for the footer */ }
+  const shown = await firstOf(rows, limit);
+  if (totalNeedsAllRows) for await (const _ of rows) { /* count the rest for the footer */ }
   const total = totalOf();
   const { fitColumn, makeChalk, renderTable } = await import('../render/table.js');
   const chalk = makeChalk(ctx.color);
@@ -162,158 +134,6 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     ctx.out(`${shown.length} of ${total} tickets shown — use --limit N (0 = all) or --format csv for the rest`);
   }
   return 0;
-}
-
-// ----------------------------------------------------------------------------- the exact filter and order (the SQL's twin)
-
-/**
- * Open tickets at q.now, in the list's order, lazily: the ids the SQL selects on
- * the stored instants (read and evaluated a chunk at a time), merged with the
- * stale rows the clock evaluates. `total()` is exact once the rows are read.
- */
-export function openStream(
-  tq: typeof import('../store/sqlite/queries.js'),
-  store: Store,
-  query: ListQuery,
-  evalRec: (r: TicketRecord) => Evaluated,
-  chunk = 1000,
-): { rows: Generator<Evaluated>; total: () => number } {
-  const cmp = comparator(query);
-  const { ids, total: fastTotal } = tq.listOpenIds(store, query);
-  const stale = tq.staleOpen(store, query).map(evalRec).filter((e) => matches(e, query, query.now, true)).sort(cmp);
-  let dropped = 0;
-  function* rows(): Generator<Evaluated> {
-    let si = 0;
-    for (let i = 0; i < ids.length; i += chunk) {
-      for (const rec of tq.recordsByIds(store, ids.slice(i, i + chunk))) {
-        const e = evalRec(rec);
-        // The SQL and the clock agree (tested); this guards the page all the same.
-        if (!matches(e, query, query.now, true)) { dropped++; continue; }
-        while (si < stale.length && cmp(stale[si], e) < 0) yield stale[si++];
-        yield e;
-      }
-    }
-    while (si < stale.length) yield stale[si++];
-  }
-  return { rows: rows(), total: () => fastTotal - dropped + stale.length };
-}
-
-/** openStream, read into an array (at most query.limit rows). */
-export function selectOpen(
-  tq: typeof import('../store/sqlite/queries.js'),
-  store: Store,
-  query: ListQuery,
-  evalRec: (r: TicketRecord) => Evaluated,
-): { shown: Evaluated[]; total: number } {
-  const s = openStream(tq, store, query, evalRec);
-  const shown = [...take(s.rows, query.limit)];
-  return { shown, total: s.total() };
-}
-
-/** The items of `it` that `keep` keeps, lazily; `total()`: how many so far (all, once read to the end). */
-function counted<T>(it: Iterable<T>, keep: (t: T) => boolean): { rows: Generator<T>; total: () => number } {
-  let n = 0;
-  const rows = (function* () {
-    for (const t of it) {
-      if (!keep(t)) continue;
-      n++;
-      yield t;
-    }
-  })();
-  return { rows, total: () => n };
-}
-
-/** The first n of `it` (all when n is null), leaving `it` open so the rest can still be read. */
-function* take<T>(it: Iterable<T>, n: number | null): Generator<T> {
-  const iter = it[Symbol.iterator]();
-  for (let k = 0; n === null || k < n; k++) {
-    const r = iter.next();
-    if (r.done) return;
-    yield r.value;
-  }
-}
-
-const runningDue = (m: MetricState | null): Instant | null => (m && m.stoppedAt === null ? m.dueAt : null);
-
-function least(a: Instant | null, b: Instant | null): Instant | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return Math.min(a, b);
-}
-
-function statusOf(clock: TicketClock, metric: Metric | undefined): string | null {
-  return metric ? clock.metrics[metric]?.status ?? null : clock.slaStatus;
-}
-
-function dueOf(clock: TicketClock, metric: Metric | undefined): Instant | null {
-  if (metric) return runningDue(clock.metrics[metric]);
-  return least(runningDue(clock.metrics.first_response), runningDue(clock.metrics.resolution));
-}
-
-/** The metric whose deadline a row shows: the asked one, else the running one due first, else resolution. */
-function nextMetric(clock: TicketClock, metric: Metric | undefined): MetricState | null {
-  if (metric) return clock.metrics[metric];
-  const fr = clock.metrics.first_response;
-  const res = clock.metrics.resolution;
-  const frDue = runningDue(fr);
-  const resDue = runningDue(res);
-  if (frDue !== null && (resDue === null || frDue <= resDue)) return fr;
-  if (res && res.stoppedAt === null) return res;
-  if (fr && fr.stoppedAt === null) return fr;
-  return res ?? fr;
-}
-
-const lower = (s: string | null | undefined): string => (s ?? '').toLowerCase();
-
-/** Whether an evaluated ticket passes the filter at `now` (`open`: only tickets open at `now`). */
-export function matches(e: Evaluated, f: ListFilter, now: Instant, open: boolean): boolean {
-  const t = e.rec.ticket;
-  const c = e.clock;
-  if (t.createdAt > now) return false;
-  if (open && DONE_STATUSES.has(c.status)) return false;
-  if (f.priority !== undefined && c.priority !== f.priority) return false;
-  if (f.tier !== undefined && lower(t.tier) !== lower(f.tier)) return false;
-  if (f.assignee !== undefined && lower(t.assignee) !== lower(f.assignee)) return false;
-  if (f.unassigned && t.assignee) return false;
-  if (f.status !== undefined && statusOf(c, f.metric) !== f.status) return false;
-  if (f.dueWithinMs !== undefined) {
-    const within = (m: MetricState | null): boolean => {
-      const d = runningDue(m);
-      return d !== null && d >= now && d <= now + f.dueWithinMs!;
-    };
-    const ok = f.metric ? within(c.metrics[f.metric]) : within(c.metrics.first_response) || within(c.metrics.resolution);
-    if (!ok) return false;
-  }
-  return true;
-}
-
-/** The list's order: the same as the SQL's ORDER BY in store/sqlite/queries.ts. */
-export function comparator(q: ListQuery): (a: Evaluated, b: Evaluated) => number {
-  const byCreated = (a: Evaluated, b: Evaluated): number =>
-    a.rec.ticket.createdAt - b.rec.ticket.createdAt || (a.rec.ticket.id < b.rec.ticket.id ? -1 : a.rec.ticket.id > b.rec.ticket.id ? 1 : 0);
-  const byDue = (a: Evaluated, b: Evaluated): number => {
-    const ba = statusOf(a.clock, q.metric) === 'breached' ? 0 : 1;
-    const bb = statusOf(b.clock, q.metric) === 'breached' ? 0 : 1;
-    if (ba !== bb) return ba - bb;
-    const da = dueOf(a.clock, q.metric);
-    const db = dueOf(b.clock, q.metric);
-    if (da === null || db === null) {
-      if (da !== db) return da === null ? 1 : -1;
-    } else if (da !== db) {
-      return da - db;
-    }
-    return byCreated(a, b);
-  };
-  if (q.sort === 'created') return byCreated;
-  if (q.sort === 'priority') {
-    const rank = (e: Evaluated): number => {
-      const p = e.rec.ticket.priority;
-      const i = p === null ? -1 : q.priorities.indexOf(p);
-      return i < 0 ? q.priorities.length : i;
-    };
-    return (a, b) => rank(a) - rank(b) || byDue(a, b);
-  }
-  return byDue;
 }
 
 // ----------------------------------------------------------------------------- rendering

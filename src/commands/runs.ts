@@ -14,8 +14,8 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   if (!Number.isInteger(limit) || limit < 1) throw usageError(`--limit ${JSON.stringify(opts.limit)} is not a positive whole number`, 'e.g. --limit 50');
   const config = await ctx.config();
   const store = await ctx.store();
-  const [{ AlertStore }, { isoUtc, localTime }] = await Promise.all([import('../store/sqlite/outbox.js'), import('../render/format.js')]);
-  const runs = new AlertStore(store).listRuns(limit);
+  const { isoUtc, localTime } = await import('../render/format.js');
+  const runs = await store.listRuns(limit);
   const rows = runs.map((r) => ({
     id: r.id, startedAt: isoUtc(r.startedAt), finishedAt: isoUtc(r.finishedAt),
     durationMs: r.finishedAt === null ? null : r.finishedAt - r.startedAt, at: isoUtc(r.at),
@@ -31,7 +31,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     return 0;
   }
   const { fitColumn, renderTable, makeChalk } = await import('../render/table.js');
-  const { durationText } = await import('../alerts/summary.js');
+  const { durationText } = await import('./check-summary.js');
   const chalk = makeChalk(ctx.color);
   const zone = config.timezone;
   const head = ['Run', 'Started', 'Took', 'Evaluated at', 'Tickets', 'Events', 'Sent', 'Failed', 'Status'];

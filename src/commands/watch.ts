@@ -23,7 +23,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   const config = await ctx.config();
   const store = await ctx.store({ create: Boolean(opts.import) });
   const [{ runCheck }, summary, { isoUtc }] = await Promise.all([
-    import('../alerts/check.js'), import('../alerts/summary.js'), import('../render/format.js'),
+    import('../app/check.js'), import('./check-summary.js'), import('../render/format.js'),
   ]);
 
   // --at with watch: the first run is evaluated at --at and time moves on from there.
@@ -106,7 +106,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
 async function importer(ctx: Context, file: string, mappingFile: string | undefined) {
   const config = await ctx.config();
   const [{ runImport }, readers, { loadMapping, resolveMapping }] = await Promise.all([
-    import('../import/service.js'), import('../import/read.js'), import('../import/mapping.js'),
+    import('../app/import.js'), import('../import/read.js'), import('../import/mapping.js'),
   ]);
   const mapping = mappingFile ? loadMapping(resolveMapping(mappingFile, ctx.cwd)) : null;
   const source = resolve(ctx.cwd, file);

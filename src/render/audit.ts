@@ -1,7 +1,7 @@
 // An audit entry for people: the head line (when, who, what, why) and the values
 // that changed, wrapped to the terminal width. Used by `sla show` and `sla audit`.
 
-import type { AuditEntry } from '../store/sqlite/store.js';
+import type { AuditEntry } from '../store/port.js';
 import { localTime } from './format.js';
 
 export function auditLine(a: AuditEntry, zone: string, indent = 6, width = 80, prefix = ''): string {

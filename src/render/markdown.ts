@@ -4,7 +4,8 @@
 
 import { reportNotes, type ReportGroup } from '../domain/report.js';
 import { formatDuration } from './format.js';
-import { dailyLine, groupLabel, periodLine, type Report } from '../commands/report.js';
+import type { Report } from '../app/report.js';
+import { dailyLine, groupLabel, periodLine } from './report.js';
 
 /** Escape text for a Markdown table cell. */
 export function mdCell(text: string): string {

@@ -7,15 +7,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { comparator, matches, selectOpen, type Evaluated } from '../../src/commands/list.js';
+import { comparator, matches, selectOpen, type Evaluated } from '../../src/app/open-tickets.js';
 import { Calendar } from '../../src/domain/calendar.js';
 import type { PolicyDef } from '../../src/domain/policy.js';
 import { computeSla } from '../../src/domain/sla.js';
 import type { SlaSettings, Ticket, TicketEvent } from '../../src/domain/ticket.js';
 import { DONE_STATUSES, MINUTE, type CalendarSpec, type Metric } from '../../src/domain/types.js';
-import { Store } from '../../src/store/sqlite/store.js';
+import type { ListQuery, SortKey, StatusFilter, TicketRecord } from '../../src/store/port.js';
+import { SqliteStore } from '../../src/store/sqlite/engine.js';
 import * as tq from '../../src/store/sqlite/queries.js';
-import type { ListQuery, SortKey, StatusFilter, TicketRecord } from '../../src/store/sqlite/queries.js';
+import { Store } from '../../src/store/sqlite/tickets.js';
 
 const weekdays = (s: number, e: number) => [[], [{ start: s, end: e }], [{ start: s, end: e }], [{ start: s, end: e }], [{ start: s, end: e }], [{ start: s, end: e }], []];
 const specs: Record<string, CalendarSpec> = {
@@ -85,13 +86,15 @@ function randomTicket(r: ReturnType<typeof rng>, i: number): { ticket: Ticket; e
   return { ticket, events, writtenAt };
 }
 
-function build(n: number, seed: number): { store: Store; records: TicketRecord[]; writtenAt: Map<string, number> } {
-  const store = Store.open(join(mkdtempSync(join(tmpdir(), 'sla-list-')), 'sla.db'), { create: true });
+function build(n: number, seed: number): { store: Store; port: SqliteStore; records: TicketRecord[]; writtenAt: Map<string, number> } {
+  const path = join(mkdtempSync(join(tmpdir(), 'sla-list-')), 'sla.db');
+  const store = Store.open(path, { create: true });
   const r = rng(seed);
   const all = Array.from({ length: n }, (_, i) => randomTicket(r, i));
   store.saveTickets(all.map((x) => ({ ticket: x.ticket, events: x.events, computed: computeSla(x.ticket, x.events, settings, calendar, x.writtenAt).computed })));
   return {
     store,
+    port: SqliteStore.open(path),
     records: all.map((x) => ({ ticket: x.ticket, events: store.getEvents(x.ticket.id), breachReasons: { first_response: null, resolution: null } })),
     writtenAt: new Map(all.map((x) => [x.ticket.id, x.writtenAt])),
   };
@@ -100,8 +103,8 @@ function build(n: number, seed: number): { store: Store; records: TicketRecord[]
 const evalAt = (now: number) => (rec: TicketRecord): Evaluated => ({ rec, clock: computeSla(rec.ticket, rec.events, settings, calendar, now).clock });
 
 describe('list: SQL on stored instants = the clock on every ticket', () => {
-  it('random histories, filters, sorts and instants', () => {
-    const { store, records, writtenAt } = build(400, 7);
+  it('random histories, filters, sorts and instants', async () => {
+    const { store, port, records, writtenAt } = build(400, 7);
     const r = rng(99);
     // Boundaries matter (breached is *after* dueAt, at risk *at* atRiskAt): a third of the instants are one.
     // The instants at which a stored (not stale) state changes status.
@@ -134,7 +137,7 @@ describe('list: SQL on stored instants = the clock on every ticket', () => {
         // At a boundary instant, look at everything: the ticket on the boundary must be in view.
         Object.assign(query, { priority: undefined, tier: undefined, assignee: undefined, unassigned: false, dueWithinMs: undefined, limit: null });
       }
-      const got = selectOpen(tq, store, query, evalAt(now));
+      const got = await selectOpen(port, query, evalAt(now));
       const expected = records.map(evalAt(now)).filter((e) => matches(e, query, now, true)).sort(comparator(query));
       const page = query.limit === null ? expected : expected.slice(0, query.limit);
       expect(got.shown.map((e) => e.rec.ticket.id), JSON.stringify(query)).toEqual(page.map((e) => e.rec.ticket.id));
@@ -150,11 +153,13 @@ describe('list: SQL on stored instants = the clock on every ticket', () => {
     }
     expect(checked).toBe(200);
     expect(nonEmpty).toBeGreaterThan(60);
+    port.close();
     store.close();
   });
 
-  it('a pause whose `until` passed after the state was stored is seen as ended', () => {
-    const store = Store.open(join(mkdtempSync(join(tmpdir(), 'sla-list-')), 'sla.db'), { create: true });
+  it('a pause whose `until` passed after the state was stored is seen as ended', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'sla-list-')), 'sla.db');
+    const store = Store.open(path, { create: true });
     const created = Date.parse('2025-11-03T14:00:00Z');
     const ticket: Ticket = {
       id: 'P1', subject: null, requester: null, customer: null, tier: 'gold', priority: 'urgent', status: 'open', assignee: null,
@@ -163,13 +168,15 @@ describe('list: SQL on stored instants = the clock on every ticket', () => {
     };
     const events: TicketEvent[] = [{ at: created + 5 * MINUTE, type: 'reply' }, { at: created + 30 * MINUTE, type: 'pause', until: created + 90 * MINUTE }];
     store.saveTickets([{ ticket, events, computed: computeSla(ticket, events, settings, calendar, created + 30 * MINUTE).computed }]);
-    const q = (now: number, status: StatusFilter): string[] =>
-      selectOpen(tq, store, { now, sort: 'due', limit: null, priorities: PRIORITIES, status }, evalAt(now)).shown.map((e) => e.rec.ticket.id);
-    expect(q(created + 60 * MINUTE, 'paused')).toEqual(['P1']);
-    expect(q(created + 100 * MINUTE, 'paused')).toEqual([]);
+    const port = SqliteStore.open(path);
+    const q = async (now: number, status: StatusFilter): Promise<string[]> =>
+      (await selectOpen(port, { now, sort: 'due', limit: null, priorities: PRIORITIES, status }, evalAt(now))).shown.map((e) => e.rec.ticket.id);
+    expect(await q(created + 60 * MINUTE, 'paused')).toEqual(['P1']);
+    expect(await q(created + 100 * MINUTE, 'paused')).toEqual([]);
     // 30 min before the pause + 10 after it ended = 40 of 120 → on time, due at 14:00 + 30 + 60 + 90 = 17:00.
-    const [row] = selectOpen(tq, store, { now: created + 100 * MINUTE, sort: 'due', limit: null, priorities: PRIORITIES, status: 'on_time' }, evalAt(created + 100 * MINUTE)).shown;
+    const [row] = (await selectOpen(port, { now: created + 100 * MINUTE, sort: 'due', limit: null, priorities: PRIORITIES, status: 'on_time' }, evalAt(created + 100 * MINUTE))).shown;
     expect(row.clock.metrics.resolution!.dueAt).toBe(created + 180 * MINUTE);
+    port.close();
     store.close();
   });
 });

@@ -2,9 +2,9 @@
 // and the timeline `sla show` prints.
 
 import { describe, expect, it } from 'vitest';
-import { manualPauseAt } from '../../src/commands/agent-ops.js';
+import { manualPauseAt } from '../../src/app/ticket-ops.js';
 import { storeInstant, withEvent } from '../../src/domain/ticket.js';
-import { timeline } from '../../src/commands/show.js';
+import { timeline } from '../../src/domain/explain.js';
 import { Calendar } from '../../src/domain/calendar.js';
 import { evaluateClock, type ClockEvent } from '../../src/domain/clock.js';
 import type { TicketEvent } from '../../src/domain/ticket.js';

@@ -2,7 +2,7 @@
 // and the retry arithmetic. Pure functions only.
 
 import { describe, expect, it } from 'vitest';
-import { betweenRunsDelay, inRunDelay } from '../../src/alerts/deliver.js';
+import { betweenRunsDelay, inRunDelay } from '../../src/app/deliver.js';
 import { alertId, eventId, routeDestinations, type AlertFacts } from '../../src/alerts/facts.js';
 import { emailDigest, emailMessage, slackDigest, slackEscape, slackMessage, timeLeft } from '../../src/alerts/render.js';
 import { describeNetworkError, parseRetryAfter } from '../../src/alerts/transport.js';

@@ -5,7 +5,7 @@ import { CliError, usageError } from '../../src/commands/context.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { UserError } from '../../src/errors.js';
 import { ImportError } from '../../src/import/errors.js';
-import { StoreError } from '../../src/store/sqlite/store.js';
+import { StoreError } from '../../src/store/port.js';
 
 describe('UserError', () => {
   it('is what the four rooms throw, each with its message, hint and exit code', () => {

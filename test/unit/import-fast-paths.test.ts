@@ -7,7 +7,7 @@ import { assignPolicy, choosePolicy, findPolicy, matchPolicy, policyChooser, typ
 import { TICKET_FIELD_NAMES, ticketFields, type Ticket } from '../../src/domain/ticket.js';
 import { forEachRecord } from '../../src/import/records.js';
 import type { ImportRecord } from '../../src/import/types.js';
-import { rowHash } from '../../src/import/service.js';
+import { rowHash } from '../../src/app/import.js';
 import type { ExportTicketRow } from '../../src/import/types.js';
 import { mulberry32 } from '../prng.js';
 

@@ -14,7 +14,9 @@ import { describe, expect, it } from 'vitest';
 // @ts-ignore compiled output, no declarations
 import { beginThreadedImport } from '../../dist/store/sqlite/import-writer.js';
 // @ts-ignore
-import { eventsToHistory, Store } from '../../dist/store/sqlite/store.js';
+import { eventsToHistory } from '../../dist/store/sqlite/ticket-row.js';
+// @ts-ignore
+import { Store } from '../../dist/store/sqlite/tickets.js';
 import type { ComputedSla, Ticket, TicketEvent } from '../../src/domain/ticket.js';
 import { mulberry32 } from '../prng.js';
 

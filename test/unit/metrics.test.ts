@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { METRIC, METRICS, metricNamed } from '../../src/domain/metrics.js';
-import { readMigrations } from '../../src/store/sqlite/store.js';
+import { readMigrations } from '../../src/store/sqlite/open.js';
 import { transitionsOf } from '../../src/domain/transitions.js';
 
 describe('the metric table', () => {

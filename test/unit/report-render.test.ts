@@ -2,7 +2,9 @@
 // table's group limit, Markdown escaping, JSON names, and the window's local days.
 
 import { describe, expect, it } from 'vitest';
-import { groupObjectName, reportTable, reportWindow, TABLE_MAX_GROUPS, type Report } from '../../src/commands/report.js';
+import type { Report } from '../../src/app/report.js';
+import { reportWindow } from '../../src/domain/report-window.js';
+import { groupObjectName, reportTable, TABLE_MAX_GROUPS } from '../../src/render/report.js';
 import { addCounts, assembleReport, emptyCounts, type AggregateRow, type GroupCounts } from '../../src/domain/report.js';
 import { mdCell, reportMarkdown } from '../../src/render/markdown.js';
 

@@ -24,13 +24,17 @@ import { assignTicket } from '../../dist/domain/ticket.js';
 // @ts-ignore
 import { assembleReport, emptyCounts } from '../../dist/domain/report.js';
 // @ts-ignore
-import { Store } from '../../dist/store/sqlite/store.js';
+import { Store } from '../../dist/store/sqlite/tickets.js';
+// @ts-ignore
+import { SqliteStore } from '../../dist/store/sqlite/engine.js';
 // @ts-ignore
 import { NO_REASON, NOT_BREACHED, reportAggregates } from '../../dist/store/sqlite/report.js';
 // @ts-ignore
-import { countReport, reportWindow } from '../../dist/commands/report.js';
+import { countReport } from '../../dist/app/report.js';
+// @ts-ignore
+import { reportWindow } from '../../dist/domain/report-window.js';
 import type { AggregateRow, GroupField } from '../../src/domain/report.js';
-import type { ReportQuery } from '../../src/store/sqlite/report.js';
+import type { ReportQuery } from '../../src/store/port.js';
 import type { Ticket, TicketEvent } from '../../src/domain/ticket.js';
 import { mulberry32 } from '../prng.js';
 
@@ -73,6 +77,8 @@ const T_REPORT = DateTime.fromISO('2025-11-01T14:00', { zone: ZONE }).toMillis()
 interface Stored { ticket: Ticket; events: TicketEvent[]; frReason: string | null; resReason: string | null; escalations: number[] }
 const stored: Stored[] = [];
 let store: any;
+/** The port over the same file: what the report use case is given. */
+let port: any;
 let file = '';
 
 function pick<T>(rand: () => number, xs: readonly T[]): T { return xs[Math.floor(rand() * xs.length)]; }
@@ -136,9 +142,10 @@ beforeAll(() => {
     }
     stored.push({ ticket: t, events, frReason, resReason, escalations });
   }
+  port = SqliteStore.open(file);
 });
 
-afterAll(() => store?.close());
+afterAll(() => { port?.close(); store?.close(); });
 
 function assigneeAt(s: Stored, now: number): string | null {
   const assigns = s.events.filter((e) => e.type === 'assign');
@@ -226,7 +233,7 @@ describe('report SQL = the clock, ticket by ticket', () => {
   for (const by of ['priority', 'tier', 'policy', 'assignee', 'group', 'customer', 'breach_reason', 'day'] as const) {
     it(`--by ${by}, some stored states later than the report instant (re-evaluated)`, async () => {
       const { q, dates } = query(by, T_REPORT);
-      const { aggregates, reevaluated } = await countReport(store, config, calendar, q);
+      const { aggregates, reevaluated } = await countReport(port, config, calendar, q);
       expect(reevaluated).toBeGreaterThan(20); // written after T_REPORT, or a pause ran out
       const days = q.daily ? dates.length : 0;
       expect(assemble(aggregates.rows, days)).toEqual(assemble(reference(q, dates), days));
@@ -246,14 +253,14 @@ describe('report SQL = the clock, ticket by ticket', () => {
       if (clock.firstResponseAt !== null && clock.firstResponseAt <= fr.stoppedAt) answered++;
     }
     expect(stopped - answered).toBeGreaterThan(5); // resolved or closed before any reply
-    const { aggregates } = await countReport(store, config, calendar, q);
+    const { aggregates } = await countReport(port, config, calendar, q);
     expect(assemble(aggregates.rows, dates.length).total.firstResponseTimes.count).toBe(answered);
   });
 
   it('a report instant after every stored state: the SQL alone moves running clocks to breached / at risk', async () => {
     const later = T_REPORT + 9 * 24 * H;
     const { q, dates } = query('priority', later);
-    const { aggregates, reevaluated } = await countReport(store, config, calendar, q);
+    const { aggregates, reevaluated } = await countReport(port, config, calendar, q);
     // Only paused tickets whose state changes by itself (a pause running out) need their history.
     const got = assemble(aggregates.rows, dates.length);
     expect(reevaluated).toBeLessThan(got.total.tickets / 2);
@@ -292,7 +299,7 @@ describe('report SQL = the clock, ticket by ticket', () => {
     const w = reportWindow(createdAt, createdAt + 1, ZONE);
     const at = async (now: number) => {
       const q: ReportQuery = { from: createdAt, to: createdAt + 1, now, by: 'priority', urgent: 'urgent', daily: false, day: w.day };
-      const { aggregates, reevaluated } = await countReport(store, config, calendar, q);
+      const { aggregates, reevaluated } = await countReport(port, config, calendar, q);
       expect(reevaluated).toBe(0); // the SQL decides, from the stored instants
       const r = assemble(aggregates.rows, 0).total;
       return { fr: r.firstResponse, status: r.statusCounts };

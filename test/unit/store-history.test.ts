@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ComputedSla, Ticket, TicketEvent } from '../../src/domain/ticket.js';
-import { eventsToHistory, historyToEvents, IdSet, readMigrations, Store } from '../../src/store/sqlite/store.js';
+import { IdSet } from '../../src/store/sqlite/id-set.js';
+import { readMigrations } from '../../src/store/sqlite/open.js';
+import { eventsToHistory, historyToEvents } from '../../src/store/sqlite/ticket-row.js';
+import { Store } from '../../src/store/sqlite/tickets.js';
 import { listOpen, staleOpen } from '../../src/store/sqlite/queries.js';
 
 let dir: string;

@@ -8,8 +8,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ComputedSla, Ticket, TicketEvent } from '../../src/domain/ticket.js';
 import { AlertStore, OPEN_CUSTOMER_INDEX_SQL } from '../../src/store/sqlite/outbox.js';
-import { staleRecords, type ReportQuery } from '../../src/store/sqlite/report.js';
-import { MIGRATIONS_DIR, OPEN_SQL, readMigrations, staleSql, Store } from '../../src/store/sqlite/store.js';
+import type { ReportQuery } from '../../src/store/port.js';
+import { staleRecords } from '../../src/store/sqlite/report.js';
+import { MIGRATIONS_DIR, readMigrations } from '../../src/store/sqlite/open.js';
+import { OPEN_SQL, staleSql } from '../../src/store/sqlite/ticket-row.js';
+import { Store } from '../../src/store/sqlite/tickets.js';
 import { recordBreachReason } from '../../src/store/sqlite/queries.js';
 
 let dir: string;

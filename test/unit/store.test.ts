@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ComputedSla, Ticket } from '../../src/domain/ticket.js';
-import { MIGRATIONS_DIR, Store, StoreError, readMigrations } from '../../src/store/sqlite/store.js';
+import { StoreError } from '../../src/store/port.js';
+import { MIGRATIONS_DIR, readMigrations } from '../../src/store/sqlite/open.js';
+import { Store } from '../../src/store/sqlite/tickets.js';
 
 let dir: string;
 beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'sla-store-')); });

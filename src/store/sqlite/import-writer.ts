@@ -20,11 +20,14 @@
 import { workerFileExists } from '../../helper-thread.js';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { ComputedSla, Ticket, TicketEvent } from '../../domain/ticket.js';
+import type { ImportIndexes } from '../port.js';
+import { IdSet } from './id-set.js';
+import { beginBulkJournal, endBulkJournal } from './open.js';
 import {
-  beginBulkJournal, endBulkJournal, eventsToHistory, historyToEvents, pauseEnds,
-  IdSet, NUMERIC_SLOTS, rowToTicket, TEXT_SLOTS, TICKET_COLUMNS, ticketNumbers, ticketTexts,
-  type ImportBatch, type ImportIndexes, type Store, type TicketsTableRow,
-} from './store.js';
+  eventsToHistory, historyToEvents, NUMERIC_SLOTS, pauseEnds, rowToTicket, TEXT_SLOTS, TICKET_COLUMNS, ticketNumbers, ticketTexts,
+  type TicketsTableRow,
+} from './ticket-row.js';
+import type { EngineImportBatch, Store } from './tickets.js';
 import { threadCpuMs, trace, tracing } from '../../import-trace.js';
 
 /**
@@ -131,12 +134,12 @@ const WORKER_URL = new URL('./import-writer.worker.js', import.meta.url);
  * done here (an in-memory database, or running from the TypeScript sources): then
  * use store.beginImport().
  */
-export function beginThreadedImport(store: Store, indexes: ImportIndexes = 'rebuild'): ImportBatch | null {
+export function beginThreadedImport(store: Store, indexes: ImportIndexes = 'rebuild'): EngineImportBatch | null {
   const db = store.db;
   if (db.memory || !db.name || db.name === ':memory:' || db.inTransaction) return null;
   if (!workerFileExists(WORKER_URL)) return null;
 
-  // A first import writes through a rollback journal (store.ts, beginBulkJournal).
+  // A first import writes through a rollback journal (open.ts, beginBulkJournal).
   const j0 = tracing ? performance.now() : 0;
   const bulk = beginBulkJournal(db);
   trace(bulk ? 'journal: rollback (a first import)' : 'journal: write-ahead log', tracing ? performance.now() - j0 : 0);

@@ -12,10 +12,11 @@ import {
   type Packed, type Reply, type Request, type WriterData,
 } from './import-writer.js';
 import { threadCpuMs, trace, tracing } from '../../import-trace.js';
+import { BUSY_TIMEOUT_MS, beginImportTransaction, configureConnection, endImportTransaction, type ImportTransaction } from './open.js';
 import {
-  BUSY_TIMEOUT_MS, beginImportTransaction, configureConnection, endImportTransaction, INSERT_PAUSE_END_SQL, NUMERIC_SLOTS,
-  SELECT_IMPORT_HASH_SQL, SELECT_TICKET_SQL, TEXT_SLOTS, TICKET_COLUMNS, upsertTicketSql, type ImportTransaction, type TicketsTableRow,
-} from './store.js';
+  INSERT_PAUSE_END_SQL, NUMERIC_SLOTS, SELECT_IMPORT_HASH_SQL, SELECT_TICKET_SQL, TEXT_SLOTS, TICKET_COLUMNS, upsertTicketSql,
+  type TicketsTableRow,
+} from './ticket-row.js';
 
 function runWriter(data: WriterData): void {
   runAsHelperThread();

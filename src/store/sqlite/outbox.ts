@@ -5,90 +5,13 @@
 // while one is open.
 
 import type { Instant } from '../../domain/types.js';
-import { OPEN_SQL as OPEN, type Store } from './store.js';
+import type { AlertInsert, Lease, OutboxRow, OutboxStatus, RunRow, RunStats, SlaEventInsert } from '../port.js';
+import { OPEN_SQL as OPEN } from './ticket-row.js';
+import type { Store } from './tickets.js';
 
 /** The open-customer index (migrations 003, 005), for customerOpenAtLeast rules. */
 export const OPEN_CUSTOMER_INDEX_SQL =
   `CREATE INDEX IF NOT EXISTS tickets_open_customer ON tickets(customer, created_at) WHERE ${OPEN} AND customer IS NOT NULL`;
-
-export interface SlaEventInsert {
-  ticketId: string;
-  cycle: number;
-  type: string;
-  rule: string;
-  dueAt: Instant;
-  recordedAt: Instant;
-  announced: boolean;
-  data: unknown;
-  runId: number | null;
-}
-
-export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'unrouted';
-
-export interface AlertInsert {
-  id: string;
-  slaEventSeq: number | null;
-  ticketId: string;
-  destination: string | null;
-  type: string;
-  status: 'pending' | 'unrouted';
-  nextAttemptAt: Instant | null;
-  /** JSON of the alert's facts (never a secret). */
-  payload: string;
-  createdAt: Instant;
-  runId: number | null;
-}
-
-export interface OutboxRow {
-  id: string;
-  slaEventSeq: number | null;
-  ticketId: string;
-  destination: string | null;
-  type: string;
-  status: OutboxStatus;
-  attempts: number;
-  nextAttemptAt: Instant | null;
-  lastError: string | null;
-  payload: string;
-  createdAt: Instant;
-  sentAt: Instant | null;
-  runId: number | null;
-  /** 'sending': until when (real clock) the run that claimed it holds it. */
-  leaseUntil: Instant | null;
-}
-
-/**
- * A delivering run's leases: `owner` (one random id per run) holds what it claimed until
- * `until` (real clock, never --at), renewed while it works. An alert is claimable when it is
- * pending and due by the run's clock (`now`), or 'sending' under a lease that ran out — or
- * that ends further ahead than one lease length: written by a clock that ran fast.
- */
-export interface Lease {
-  owner: string;
-  /** The real clock: read inside each claim's transaction (a time read before waiting for the write lock is stale). */
-  wall: () => Instant;
-  ms: number;
-}
-
-export interface RunRow {
-  id: number;
-  startedAt: Instant;
-  finishedAt: Instant | null;
-  at: Instant;
-  ticketsEvaluated: number;
-  events: number;
-  alertsSent: number;
-  alertsFailed: number;
-  status: string;
-  error: string | null;
-}
-
-export interface RunStats {
-  ticketsEvaluated: number;
-  events: number;
-  alertsSent: number;
-  alertsFailed: number;
-}
 
 interface RawAlert {
   id: string; sla_event_seq: number | null; ticket_id: string; destination: string | null; type: string; status: string;
@@ -218,7 +141,7 @@ export class AlertStore {
   }
 
   /** Insert once: the new row's seq, or null when (ticket, cycle, type, rule) was already recorded. */
-  insertSlaEvent(e: SlaEventInsert): number | null {
+  insertSlaEvent(e: SlaEventInsert & { ticketId: string }): number | null {
     const row = this.s.insertEvent.get(
       e.ticketId, e.cycle, e.type, e.rule, e.dueAt, e.recordedAt, e.announced ? 1 : 0,
       e.data === undefined || e.data === null ? null : JSON.stringify(e.data), e.runId,
@@ -230,7 +153,7 @@ export class AlertStore {
     return this.s.manualCount.get(ticketId, cycle) ?? 0;
   }
 
-  insertAlert(a: AlertInsert): boolean {
+  insertAlert(a: AlertInsert & { ticketId: string; slaEventSeq: number | null }): boolean {
     const r = this.s.insertAlert.run(a.id, a.slaEventSeq, a.ticketId, a.destination, a.type, a.status, a.nextAttemptAt, a.payload, a.createdAt, a.runId);
     return r.changes > 0;
   }

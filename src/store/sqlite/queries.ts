@@ -11,44 +11,10 @@
 // caller evaluates those with the clock. All functions take a Store.
 
 import { METRIC, METRICS, type Metric, type MetricNames } from '../../domain/metrics.js';
-import type { Ticket, TicketEvent } from '../../domain/ticket.js';
 import type { Instant } from '../../domain/types.js';
-import {
-  historyToEvents, OPEN_SQL as OPEN, rowToTicket, SELECT_TICKET_SQL, staleSql, type AuditEntry, type Store, type TicketsTableRow,
-} from './store.js';
-
-export type StatusFilter = 'on_time' | 'at_risk' | 'breached' | 'paused';
-export type SortKey = 'due' | 'priority' | 'created';
-
-export interface ListFilter {
-  status?: StatusFilter;
-  /** Which clock `status` and `dueWithinMs` look at; absent = the ticket as a whole. */
-  metric?: Metric;
-  /** Canonical priority. */
-  priority?: string;
-  tier?: string;
-  assignee?: string;
-  unassigned?: boolean;
-  /** Running clock due in [now, now + dueWithinMs]. */
-  dueWithinMs?: number;
-}
-
-export interface ListQuery extends ListFilter {
-  now: Instant;
-  sort: SortKey;
-  /** null = no limit. */
-  limit: number | null;
-  /** Config priorities, highest first (for --sort priority). */
-  priorities: readonly string[];
-}
-
-export interface BreachReasons { first_response: string | null; resolution: string | null }
-
-export interface TicketRecord {
-  ticket: Ticket;
-  events: TicketEvent[];
-  breachReasons: BreachReasons;
-}
+import type { AlertRow, BreachReasonChange, BreachReasons, ListFilter, ListQuery, SlaEventRow, StatusFilter, TicketRecord } from '../port.js';
+import { historyToEvents, OPEN_SQL as OPEN, rowToTicket, SELECT_TICKET_SQL, staleSql, type TicketsTableRow } from './ticket-row.js';
+import type { Store } from './tickets.js';
 
 /** A whole tickets row (SELECT *). */
 export type TicketRecordRow = TicketsTableRow & { fr_breach_reason: string | null; res_breach_reason: string | null };
@@ -265,13 +231,6 @@ export function getRecord(store: Store, id: string): TicketRecord | null {
   return row ? rowToRecord(row) : null;
 }
 
-export interface BreachReasonChange<R> {
-  /** Set this metric's reason; undefined = refuse (write nothing). */
-  set?: { metric: Metric; reason: string };
-  audit?: AuditEntry[];
-  result: R;
-}
-
 /**
  * Read-check-write of a breach reason in one immediate transaction: `fn` sees the
  * ticket (or null) and returns what to write, or throws to refuse.
@@ -297,12 +256,6 @@ export function inWriteTransaction<R>(store: Store, plan: () => R): R {
   return store.db.transaction(plan).immediate();
 }
 
-
-export interface SlaEventRow {
-  seq: number; cycle: number; type: string; rule: string; dueAt: Instant; recordedAt: Instant; announced: boolean;
-  data: unknown;
-}
-
 /** What `check` recorded for a ticket (warnings, breaches, escalations), oldest first. */
 export function getSlaEvents(store: Store, id: string): SlaEventRow[] {
   const rows = store.db.prepare('SELECT * FROM sla_events WHERE ticket_id = ? ORDER BY due_at, seq').all(id) as Array<{
@@ -312,11 +265,6 @@ export function getSlaEvents(store: Store, id: string): SlaEventRow[] {
     seq: r.seq, cycle: r.cycle, type: r.type, rule: r.rule, dueAt: r.due_at, recordedAt: r.recorded_at,
     announced: r.announced !== 0, data: r.data ? safeJson(r.data) : null,
   }));
-}
-
-export interface AlertRow {
-  id: string; slaEventSeq: number | null; destination: string | null; type: string; status: string; attempts: number;
-  lastError: string | null; createdAt: Instant; sentAt: Instant | null;
 }
 
 /** The alert outbox rows of a ticket (sent? when? where?), oldest first. */

@@ -17,61 +17,12 @@ import Database from 'better-sqlite3';
 import { availableParallelism } from 'node:os';
 import { isMainThread, Worker } from 'node:worker_threads';
 import { emptyCounts, type AggregateRow, type GroupCounts, type GroupField } from '../../domain/report.js';
-import { OPEN_SQL, staleSql, type Store } from './store.js';
-import { rowToRecord, type TicketRecord, type TicketRecordRow } from './queries.js';
-
-export interface ReportQuery {
-  /** Window [from, to) of created_at; tickets created after `now` are left out. */
-  from: number;
-  to: number;
-  now: number;
-  by: GroupField;
-  /** The top priority (config.priorities[0]): "urgent open" counts it. */
-  urgent: string | null;
-  /** Also split rows by local day (day index 0 … days-1). */
-  daily: boolean;
-  /** Local day of an instant: floor((t + offset(t) − localEpoch) / 86 400 000). */
-  day: DayIndex;
-  /** Windows with at least this many tickets are counted in parallel slices (default 150,000; tests lower it). */
-  parallelMinTickets?: number;
-}
-
-export interface DayIndex {
-  /** Date.UTC(y, m, d) of the window's first local date. */
-  localEpoch: number;
-  /** The zone's UTC offset (ms) over the window: `offsetMs` applies to instants before `until` (null = to the end). */
-  offsets: Array<{ until: number | null; offsetMs: number }>;
-}
+import type { DayIndex, OverrideRow, ReportAggregates, ReportQuery, TicketRecord } from '../port.js';
+import { rowToRecord, type TicketRecordRow } from './queries.js';
+import { OPEN_SQL, staleSql } from './ticket-row.js';
+import type { Store } from './tickets.js';
 
 /** The per-ticket state as of `now` of rows that the stored columns cannot classify (see above). */
-export interface OverrideRow {
-  id: string;
-  created_at: number;
-  priority: string | null;
-  tier: string | null;
-  policy: string | null;
-  assignee: string | null;
-  grp: string | null;
-  customer: string | null;
-  status: string;
-  fr_status: string | null;
-  fr_due_at: number | null;
-  fr_at_risk_at: number | null;
-  fr_stopped_at: number | null;
-  fr_elapsed_min: number | null;
-  /** The first agent response (null: never answered). */
-  first_response_at: number | null;
-  res_status: string | null;
-  res_due_at: number | null;
-  res_at_risk_at: number | null;
-  res_stopped_at: number | null;
-  res_elapsed_min: number | null;
-  paused_at: number | null;
-  total_paused_ms: number;
-  computed_at: number;
-  fr_breach_reason: string | null;
-  res_breach_reason: string | null;
-}
 
 const COLUMNS: ReadonlyArray<keyof OverrideRow> = [
   'id', 'created_at', 'priority', 'tier', 'policy', 'assignee', 'grp', 'customer', 'status', 'fr_status', 'fr_due_at',
@@ -330,14 +281,6 @@ function decodeRows(raw: readonly RawRow[]): { rows: AggregateRow[]; stale: numb
 }
 
 // ---- running ----------------------------------------------------------------
-
-export interface ReportAggregates {
-  rows: AggregateRow[];
-  /** Tickets the stored columns cannot classify at `now` (see the top of this file), not in `rows`. */
-  stale: number;
-  /** How many slices ran at the same time (1 = one connection). */
-  slices: number;
-}
 
 function params(q: ReportQuery, from = q.from, to = q.to): Record<string, unknown> {
   // IS @urgent must not match a NULL priority when no priorities are configured.

@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { MMAP_BYTES, type RawRow, type SliceJob } from './report.js';
-import { BUSY_TIMEOUT_MS } from './store.js';
+import { BUSY_TIMEOUT_MS } from './faults.js';
 
 function runSliceJob(job: SliceJob): void {
   try {

@@ -23,11 +23,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Config, DestinationConfig } from '../config/types.js';
 import type { Instant } from '../domain/types.js';
-import type { AlertStore, Lease, OutboxRow } from '../store/sqlite/outbox.js';
-import type { QueuedAlert } from './destination.js';
-import { destinationOf } from './destinations.js';
-import type { AlertFacts } from './facts.js';
-import { sleep, Transport, tuningFromEnv, type Outcome, type Tuning } from './transport.js';
+import type { Lease, OutboxRow, OutboxStore } from '../store/port.js';
+import type { QueuedAlert } from '../alerts/destination.js';
+import { destinationOf } from '../alerts/destinations.js';
+import type { AlertFacts } from '../alerts/facts.js';
+import { sleep, Transport, tuningFromEnv, type Outcome, type Tuning } from '../alerts/transport.js';
 
 export interface DeliveryFailure {
   destination: string | null;
@@ -51,7 +51,7 @@ export interface DeliveryReport {
 }
 
 export interface DeliveryOptions {
-  alerts: AlertStore;
+  alerts: OutboxStore;
   config: Config;
   env: NodeJS.ProcessEnv;
   /** The run's clock: --at (or now) plus the wall time spent since the run began. */
@@ -101,31 +101,36 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
   };
   // Asked of the database right before a send: another run may have taken an alert over
   // (this run stopped for longer than its lease), whatever this run remembers.
-  const holds = (rows: readonly OutboxRow[]): boolean => alerts.holds(rows.map((r) => r.id), owner, opts.wall());
+  const holds = (rows: readonly OutboxRow[]): Promise<boolean> => alerts.holds(rows.map((r) => r.id), owner, opts.wall());
   const release = (rows: readonly OutboxRow[]): void => { for (const r of rows) held.delete(r.id); };
   // Renewed every third of a lease while the run works (between sends and waits).
   const renewal = setInterval(() => {
     if (held.size === 0) return;
-    try {
-      const still = new Set(alerts.renew(lease));
+    alerts.renew(lease).then((ids) => {
+      const still = new Set(ids);
       for (const id of held) if (!still.has(id)) held.delete(id);
-    } catch { /* a busy database: the leases stand until they run out, and are checked before each send */ }
+    }, () => { /* a busy database: the leases stand until they run out, and are checked before each send */ });
   }, Math.max(10, Math.floor(tuning.leaseMs / 3)));
   renewal.unref();
   try {
     if (opts.onlyIds) {
-      const claimed = hold(opts.onlyIds.map((id) => alerts.claimOne(id, opts.now(), lease)).filter((r): r is OutboxRow => r !== null));
+      const one: OutboxRow[] = [];
+      for (const id of opts.onlyIds) {
+        const r = await alerts.claimOne(id, opts.now(), lease);
+        if (r !== null) one.push(r);
+      }
+      const claimed = hold(one);
       const byDest = new Map<string, OutboxRow[]>();
       for (const r of claimed) {
         const list = byDest.get(r.destination ?? '');
         if (list) list.push(r);
         else byDest.set(r.destination ?? '', [r]);
       }
-      await Promise.all([...byDest].map(([name, rows]) => deliverToDestination(name, () => rows.splice(0, rows.length), rows.length)));
+      await Promise.all([...byDest].map(([name, rows]) => deliverToDestination(name, async () => rows.splice(0, rows.length), rows.length)));
     } else {
       // Destinations are independent: deliver them side by side, each in order, claiming as it goes.
-      const due = alerts.dueByDestination(opts.now(), lease);
-      await Promise.all(due.map(({ destination, n }) => deliverToDestination(destination, (limit) => hold(alerts.claim(destination, opts.now(), lease, limit)), n)));
+      const due = await alerts.dueByDestination(opts.now(), lease);
+      await Promise.all(due.map(({ destination, n }) => deliverToDestination(destination, async (limit) => hold(await alerts.claim(destination, opts.now(), lease, limit)), n)));
     }
   } finally {
     clearInterval(renewal);
@@ -134,15 +139,15 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
   return report;
 
   /** Mark the alerts 'failed' (`error` kept on each) and report them (permanent; reported as `shown`). */
-  function fail(name: string, ids: string[], attempts: number, error: string, shown = error): void {
-    alerts.markFailed(ids, attempts, error, owner);
+  async function fail(name: string, ids: string[], attempts: number, error: string, shown = error): Promise<void> {
+    await alerts.markFailed(ids, attempts, error, owner);
     report.failed += ids.length;
     report.failures.push({ destination: name, alertIds: ids, error: shown, permanent: true });
   }
 
   /** Leave the alerts pending until `at` and report them (`permanent`: retrying will not help by itself). */
-  function retryAt(name: string, ids: string[], at: Instant | Instant[], attempts: number, error: string, permanent: boolean, shown = error): void {
-    alerts.markRetry(ids, at, attempts, error, owner);
+  async function retryAt(name: string, ids: string[], at: Instant | Instant[], attempts: number, error: string, permanent: boolean, shown = error): Promise<void> {
+    await alerts.markRetry(ids, at, attempts, error, owner);
     report.retrying += ids.length;
     report.failures.push({ destination: name, alertIds: ids, error: shown, permanent });
   }
@@ -153,17 +158,17 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
    * each until its own next try (`atLeastMs` from now at the soonest), or give up as the one
    * that failed would. Alerts another run holds are left to it.
    */
-  function holdBack(name: string, claimed: OutboxRow[], error: string, atLeastMs: number): void {
-    const rows = [...claimed, ...alerts.due(name, opts.now(), lease)];
+  async function holdBack(name: string, claimed: OutboxRow[], error: string, atLeastMs: number): Promise<void> {
+    const rows = [...claimed, ...(await alerts.due(name, opts.now(), lease))];
     if (rows.length === 0) return;
     const now = opts.now();
     const giveUp = rows.filter((r) => now - r.createdAt > GIVE_UP_AFTER_MS && r.attempts + 1 >= GIVE_UP_ATTEMPTS);
     const wait = rows.filter((r) => !giveUp.includes(r));
     const why = `not sent: the destination failed in this run (${error})`;
-    if (giveUp.length) fail(name, giveUp.map((r) => r.id), 1, `gave up after ${GIVE_UP_ATTEMPTS} attempts over a day: ${why}`, error);
+    if (giveUp.length) await fail(name, giveUp.map((r) => r.id), 1, `gave up after ${GIVE_UP_ATTEMPTS} attempts over a day: ${why}`, error);
     if (wait.length) {
       const at = wait.map((r) => now + Math.max(atLeastMs, betweenRunsDelay((r.attempts + 1) * tuning.inRunAttempts, tuning.inRunAttempts, random)));
-      retryAt(name, wait.map((r) => r.id), at, 1, why, false, error);
+      await retryAt(name, wait.map((r) => r.id), at, 1, why, false, error);
     }
     release(rows);
   }
@@ -172,11 +177,11 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
    * Delivers a destination's alerts: `take(limit)` claims (or hands over) the next ones;
    * `due` of them were due when the run began (a digest when more than digestAbove).
    */
-  async function deliverToDestination(name: string, take: (limit: number) => OutboxRow[], due: number): Promise<void> {
+  async function deliverToDestination(name: string, take: (limit: number) => Promise<OutboxRow[]>, due: number): Promise<void> {
     const dest = config.alerts.destinations[name];
     if (!dest) {
-      for (let rows = take(10_000); rows.length > 0; rows = take(10_000)) {
-        fail(name, rows.map((r) => r.id), 0, `destination "${name}" is not in the config any more`);
+      for (let rows = await take(10_000); rows.length > 0; rows = await take(10_000)) {
+        await fail(name, rows.map((r) => r.id), 0, `destination "${name}" is not in the config any more`);
         release(rows);
       }
       return;
@@ -187,14 +192,14 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
     } catch (err) {
       // Not set in this environment (cron's, a service's): keep them queued, say so loudly.
       const error = (err as Error).message;
-      const rows = take(10_000);
+      const rows = await take(10_000);
       const total = Math.max(0, ...rows.map((r) => r.attempts));
-      retryAt(name, rows.map((r) => r.id), opts.now() + betweenRunsDelay(total, tuning.inRunAttempts, random), 0, error, true);
+      await retryAt(name, rows.map((r) => r.id), opts.now() + betweenRunsDelay(total, tuning.inRunAttempts, random), 0, error, true);
       release(rows);
       return;
     }
     if (destinationOf(dest.type).digest && due > config.alerts.digestAbove) {
-      const rows = take(10_000);
+      const rows = await take(10_000);
       if (rows.length > config.alerts.digestAbove) {
         await deliverUnit(name, dest, target, rows, true);
         return;
@@ -202,7 +207,7 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
       // fewer than thought (another run took some): one by one
       if (await deliverOneByOne(name, dest, target, rows)) return;
     }
-    for (let rows = take(CLAIM_BATCH); rows.length > 0; rows = take(CLAIM_BATCH)) {
+    for (let rows = await take(CLAIM_BATCH); rows.length > 0; rows = await take(CLAIM_BATCH)) {
       if (await deliverOneByOne(name, dest, target, rows)) return;
     }
   }
@@ -213,7 +218,7 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
       const outcome = await deliverUnit(name, dest, target, [rows[i]], false);
       if (outcome.kind === 'retry') {
         // The destination is failing: do not spend this run's time on the others; they wait with it.
-        holdBack(name, rows.slice(i + 1), outcome.error, outcome.delayMs);
+        await holdBack(name, rows.slice(i + 1), outcome.error, outcome.delayMs);
         return true;
       }
     }
@@ -238,14 +243,14 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
     let laterMs = 0;
     while (attempts < tuning.inRunAttempts) {
       // never sent under a lease this run no longer holds (another run may have it now)
-      if (!holds(rows)) {
+      if (!(await holds(rows))) {
         release(rows);
         return { kind: 'lost' };
       }
       last = await sendOnce(dest, target, queued, digest);
       attempts++;
       if (last.ok) {
-        alerts.markSent(ids, opts.now(), attempts);
+        await alerts.markSent(ids, opts.now(), attempts);
         release(rows);
         report.sent += rows.length;
         report.messages++;
@@ -253,7 +258,7 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
         return { kind: 'sent' };
       }
       if (last.permanent) {
-        fail(name, ids, attempts, last.error);
+        await fail(name, ids, attempts, last.error);
         release(rows);
         return { kind: 'failed' };
       }
@@ -271,11 +276,11 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
     const total = Math.max(...rows.map((r) => r.attempts)) + attempts;
     release(rows);
     if (now - oldest > GIVE_UP_AFTER_MS && total >= GIVE_UP_ATTEMPTS) {
-      fail(name, ids, attempts, `gave up after ${total} attempts over ${Math.round((now - oldest) / 3_600_000)}h: ${error}`);
+      await fail(name, ids, attempts, `gave up after ${total} attempts over ${Math.round((now - oldest) / 3_600_000)}h: ${error}`);
       return { kind: 'failed' };
     }
     const delay = Math.max(laterMs, betweenRunsDelay(total, tuning.inRunAttempts, random));
-    retryAt(name, ids, now + delay, attempts, error, false);
+    await retryAt(name, ids, now + delay, attempts, error, false);
     return { kind: 'retry', error, delayMs: laterMs };
   }
 }

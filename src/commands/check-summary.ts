@@ -4,8 +4,8 @@
 
 import { METRIC } from '../domain/metrics.js';
 import { formatDuration, isoUtc, localTime } from '../render/format.js';
-import type { CheckResult, FiredEvent } from './check.js';
-import type { DeliveryReport } from './deliver.js';
+import type { CheckResult, FiredEvent } from '../app/check.js';
+import type { DeliveryReport } from '../app/deliver.js';
 
 const LABEL: Record<string, string> = {
   response_warning: 'at risk', resolution_warning: 'at risk', response_breached: 'breached',

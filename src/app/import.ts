@@ -8,18 +8,18 @@ import { policyChooser } from '../domain/policy.js';
 import { computeSla } from '../domain/sla.js';
 import { TICKET_FIELD_NAMES, ticketFields, type SlaSettings, type Ticket, type TicketEvent } from '../domain/ticket.js';
 import type { Instant } from '../domain/types.js';
-import { beginImport, threadsPay } from '../store/sqlite/import-batch.js';
+import { threadsPay } from '../helper-thread.js';
 import { trace } from '../import-trace.js';
-import type { ImportBatch, Store } from '../store/sqlite/store.js';
-import { allRowsKnown, mergeEventRows, mergeTicketRow, type Merged } from './merge.js';
-import { rowHash } from './row-digest.js';
-import { forEachRecord } from './records.js';
-import { detectFormat, type DeferredEventReader, type PlainTicketPlan } from './read.js';
-import { readFromThread, startReadThread } from './read-thread.js';
-import { groupedByTicket, LineSet, ticketEnds } from './ticket-ends.js';
-import { DECIDE_ROWS, TicketQueue } from './ticket-queue.js';
-import { WaitingText } from './waiting.js';
-import type { DeferredRow, EventRow, ImportRecord, ReaderOptions, ReadReport, ExportTicketRow } from './types.js';
+import type { ImportBatch, Store } from '../store/port.js';
+import { allRowsKnown, mergeEventRows, mergeTicketRow, type Merged } from '../import/merge.js';
+import { rowHash } from '../import/row-digest.js';
+import { forEachRecord } from '../import/records.js';
+import { detectFormat, type DeferredEventReader, type PlainTicketPlan } from '../import/read.js';
+import { readFromThread, startReadThread } from '../import/read-thread.js';
+import { groupedByTicket, LineSet, ticketEnds } from '../import/ticket-ends.js';
+import { DECIDE_ROWS, TicketQueue } from '../import/ticket-queue.js';
+import { WaitingText } from '../import/waiting.js';
+import type { DeferredRow, EventRow, ImportRecord, ReaderOptions, ReadReport, ExportTicketRow } from '../import/types.js';
 
 export interface ImportSummary {
   source: string;
@@ -176,7 +176,7 @@ export async function runImport(
     ? await groupedByTicket(readers.readEventTickets, { ...reader, onHeader: (cells) => { header = cells; } }, DECIDE_ROWS) : undefined;
   const indexes = grouped === false ? 'keep' : 'rebuild';
   const expectedBytes = fileBytes(opts.reader.source);
-  const batch = beginImport(store, indexes, { expectedBytes });
+  const batch = await store.beginImport({ indexes, expectedBytes });
   try {
     if (!opts.events) {
       await forEachRecord(readers.readTickets(reader), (rec) => {
@@ -282,13 +282,13 @@ export async function runImport(
     summary.otherwise = otherwise.slice(0, 10).map(([value, rows]) => ({ value, rows }));
     summary.otherwiseRows = otherwise.reduce((n, [, rows]) => n + rows, 0);
     if (opts.dryRun || (opts.strict && summary.rejected > 0)) {
-      batch.rollback();
+      await batch.rollback();
     } else {
-      batch.commit();
+      await batch.commit();
       summary.committed = true;
     }
   } catch (err) {
-    batch.rollback();
+    await batch.rollback();
     throw err;
   }
   return summary;

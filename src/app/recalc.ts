@@ -1,0 +1,112 @@
+// `sla recalc`: apply the current config to open tickets on purpose. Each open ticket's
+// policy and targets are selected again; where they differ, a `retarget` event records the
+// new assignment, measured from the original start (not a new cycle). The changes are
+// applied in ONE transaction (all or nothing), or only planned (dry run).
+
+import type { Assignment, TicketClock } from '../domain/clock.js';
+import type { ComputedSla, Ticket, TicketEvent } from '../domain/ticket.js';
+import type { Instant, Metric } from '../domain/types.js';
+import { UserError } from '../errors.js';
+import { minutes } from '../render/format.js';
+import type { TicketRecord } from '../store/port.js';
+import type { Setup } from './setup.js';
+import { afterEvent, clockAt, configAssignment, isDone, snapshot } from './ticket-ops.js';
+
+/** What the summary and the audit need of a clock (not the clock: a recalc may move 100,000 tickets). */
+interface Side {
+  slaStatus: string | null;
+  due: Record<Metric, Instant | null>;
+  running: Record<Metric, boolean>;
+  snap: Record<string, unknown>;
+}
+
+export interface Change {
+  id: string;
+  ticket: Ticket;
+  event: TicketEvent;
+  computed: ComputedSla;
+  from: Assignment | null;
+  to: Assignment | null;
+  before: Side | null;
+  after: Side;
+}
+
+function side(c: TicketClock): Side {
+  const fr = c.metrics.first_response;
+  const res = c.metrics.resolution;
+  return {
+    slaStatus: c.slaStatus,
+    due: { first_response: fr?.dueAt ?? null, resolution: res?.dueAt ?? null },
+    running: { first_response: fr !== null && fr.stoppedAt === null, resolution: res !== null && res.stoppedAt === null },
+    snap: snapshot(c),
+  };
+}
+
+export interface Plan { open: number; changes: Change[] }
+
+export interface ShiftStats { moved: number; earlier: number; later: number; minMinutes: number | null; medianMinutes: number | null; maxMinutes: number | null }
+
+/** The plan over every open ticket, applied (all of it, with its audit) unless `dryRun`. */
+export async function recalcOpen(s: Setup, opts: { dryRun: boolean }): Promise<Plan> {
+  const { now, actor } = s;
+  return s.store.mutateOpenTickets((pages) => {
+    const p = makePlan(s, pages);
+    return {
+      writes: p.changes.map((c) => ({ ticket: c.ticket, computed: c.computed, events: [c.event] })),
+      audit: p.changes.map((c) => ({
+        at: now, actor, action: 'recalc', ticketId: c.id, reason: 'config applied by sla recalc',
+        before: c.before ? { ...c.before.snap, targets: c.from?.targets ?? null } : { policy: c.from?.policy ?? null, targets: c.from?.targets ?? null },
+        after: { ...c.after.snap, targets: c.to?.targets ?? null },
+      })),
+      result: p,
+    };
+  }, { write: !opts.dryRun });
+}
+
+function makePlan(s: Setup, pages: Iterable<TicketRecord[]>): Plan {
+  const { config, calendar, now, actor } = s;
+  let open = 0;
+  const changes: Change[] = [];
+  for (const page of pages) for (const { ticket, events } of page) {
+    if (ticket.createdAt > now) continue;
+    let before: TicketClock | null = null;
+    try {
+      before = clockAt(config, calendar, ticket, events, now);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      before = null; // its calendar is gone from the config: retarget it
+    }
+    if (before && isDone(before)) continue;
+    open++;
+    const { to, changed } = configAssignment(config, ticket, events, now, before);
+    if (!changed) continue;
+    const from = before ? before.assignment : ticket.assignment;
+    const event: TicketEvent = { at: now, type: 'retarget', assignment: to, actor, reason: 'sla recalc', source: 'cli' };
+    const { after, stored } = afterEvent(config, calendar, ticket, events, event, now);
+    changes.push({ id: ticket.id, ticket, event, computed: stored.computed, from, to, before: before && side(before), after: side(after.clock) });
+  }
+  return { open, changes };
+}
+
+export function shiftStats(changes: Change[], metric: Metric): ShiftStats {
+  const shifts: number[] = [];
+  for (const c of changes) {
+    const b = c.before;
+    if (!b || !b.running[metric] || b.due[metric] === null || c.after.due[metric] === null) continue;
+    const d = (c.after.due[metric]! - b.due[metric]!) / 60_000;
+    if (d !== 0) shifts.push(d);
+  }
+  shifts.sort((x, y) => x - y);
+  const mid = shifts.length
+    ? shifts.length % 2 ? shifts[(shifts.length - 1) / 2] : (shifts[shifts.length / 2 - 1] + shifts[shifts.length / 2]) / 2
+    : null;
+  return {
+    moved: shifts.length,
+    earlier: shifts.filter((x) => x < 0).length,
+    later: shifts.filter((x) => x > 0).length,
+    minMinutes: shifts.length ? minutes(shifts[0]) : null,
+    medianMinutes: minutes(mid),
+    maxMinutes: shifts.length ? minutes(shifts[shifts.length - 1]) : null,
+  };
+}
+

@@ -1,0 +1,251 @@
+// The SQLite engine behind store/port.ts: one connection (better-sqlite3, synchronous), its
+// operations answered at once. Each coarse operation of the port is one immediate transaction
+// here (or one read), in which the caller's pure decision runs.
+
+import type {
+  AlertRow, AuditEntry, AuditFilter, BreachReasonChange, CheckChange, CheckedTicket, DueTicket, ImportBatch, ImportHint,
+  Lease, ListFilter, ListQuery, OpenOptions, OpenTicketsChange, OutboxRow, OutboxStatus, OverrideRow, ReportAggregates,
+  ReportQuery, RunRow, RunStats, SlaEventRow, Store, StoredTicket, TicketChange, TicketRecord,
+} from '../port.js';
+import type { Instant } from '../../domain/types.js';
+import { beginImport } from './import-batch.js';
+import { AlertStore } from './outbox.js';
+import {
+  allOpen, getAlerts, getRecord, getSlaEvents, inWriteTransaction, listCreated, listOpenIds, recordBreachReason, recordsByIds,
+  staleOpen,
+} from './queries.js';
+import { overrideAggregates, reportAggregates, staleRecords } from './report.js';
+import { Store as Tickets } from './tickets.js';
+
+/** Thrown inside a dry run's transaction to roll it back. */
+class DryRunRollback extends Error {}
+
+export class SqliteStore implements Store {
+  private constructor(private readonly t: Tickets, private readonly o: AlertStore) {}
+
+  static open(path: string, opts: OpenOptions = {}): SqliteStore {
+    const t = Tickets.open(path, opts);
+    return new SqliteStore(t, new AlertStore(t));
+  }
+
+  close(): void {
+    this.t.close();
+  }
+
+  async schemaVersion(): Promise<number> {
+    return this.t.schemaVersion();
+  }
+
+  // ---- tickets ----
+
+  async record(id: string): Promise<TicketRecord | null> {
+    return getRecord(this.t, id);
+  }
+
+  async mutateTicket<R>(id: string, decide: (current: StoredTicket | null) => TicketChange<R>): Promise<R> {
+    return this.t.mutateTicket(id, decide);
+  }
+
+  async mutateBreachReason<R>(id: string, decide: (current: TicketRecord | null) => BreachReasonChange<R>): Promise<R> {
+    return recordBreachReason(this.t, id, decide);
+  }
+
+  async mutateOpenTickets<R>(decide: (open: Iterable<TicketRecord[]>) => OpenTicketsChange<R>, opts: { write?: boolean } = {}): Promise<R> {
+    if (opts.write === false) return decide(allOpen(this.t)).result;
+    return inWriteTransaction(this.t, () => {
+      const change = decide(allOpen(this.t));
+      this.t.saveTickets(change.writes);
+      for (const a of change.audit) this.t.addAudit(a);
+      return change.result;
+    });
+  }
+
+  async listAudit(filter?: AuditFilter): Promise<AuditEntry[]> {
+    return this.t.listAudit(filter);
+  }
+
+  async slaEventsOf(id: string): Promise<SlaEventRow[]> {
+    return getSlaEvents(this.t, id);
+  }
+
+  async alertsOf(id: string): Promise<AlertRow[]> {
+    return getAlerts(this.t, id);
+  }
+
+  async listOpenIds(q: ListQuery): Promise<{ ids: string[]; total: number }> {
+    return listOpenIds(this.t, q);
+  }
+
+  async staleOpen(q: ListQuery): Promise<TicketRecord[]> {
+    return staleOpen(this.t, q);
+  }
+
+  async recordsByIds(ids: readonly string[]): Promise<TicketRecord[]> {
+    return recordsByIds(this.t, ids);
+  }
+
+  async *listCreated(since: Instant | null, until: Instant | null, f: ListFilter): AsyncIterable<TicketRecord[]> {
+    yield* listCreated(this.t, since, until, f);
+  }
+
+  async dueBefore(t: Instant, limit?: number): Promise<DueTicket[]> {
+    return this.t.dueBefore(t, limit);
+  }
+
+  async beginImport(hint: ImportHint): Promise<ImportBatch> {
+    const b = beginImport(this.t, hint.indexes, hint);
+    return {
+      importHash: b.importHash, load: b.load, put: b.put,
+      commit: async () => b.commit(),
+      rollback: async () => b.rollback(),
+    };
+  }
+
+  // ---- check ----
+
+  async recordCheck<R>(
+    ids: readonly string[], decide: (cur: CheckedTicket) => CheckChange<R> | null,
+    opts: { dryRun?: boolean; countOpenIn?: readonly string[] } = {},
+  ): Promise<{ results: R[]; openInStates: number | null }> {
+    const o = this.o;
+    const results: R[] = [];
+    let openInStates: number | null = null;
+    const run = (): void => {
+      for (const id of ids) {
+        const stored = this.t.getTicketWithEvents(id);
+        if (!stored) continue;
+        const change = decide({
+          ticket: stored.ticket, events: stored.events, nextChangeAt: o.nextChangeAt(id) ?? null,
+          fired: (cycle) => o.firedKeys(id, cycle), manualEscalations: (cycle) => o.manualEscalations(id, cycle),
+        });
+        if (!change) continue;
+        for (const { event, alerts } of change.events) {
+          const seq = o.insertSlaEvent({ ticketId: id, ...event });
+          if (seq === null) continue; // recorded by another run: its alerts are queued already
+          for (const a of alerts) o.insertAlert({ ...a, ticketId: id, slaEventSeq: seq });
+        }
+        for (const a of change.audit) this.t.addAudit(a);
+        if (change.write) this.t.saveTicket(change.write.ticket, change.write.computed, change.write.events);
+        results.push(change.result);
+      }
+      if (opts.countOpenIn) openInStates = o.countOpenInStates(opts.countOpenIn);
+    };
+    if (!opts.dryRun) {
+      o.tx(run);
+    } else {
+      try {
+        o.tx(() => {
+          run();
+          throw new DryRunRollback();
+        });
+      } catch (err) {
+        if (!(err instanceof DryRunRollback)) throw err;
+      }
+    }
+    return { results, openInStates };
+  }
+
+  async customersWithOpenAtLeast(n: number): Promise<Array<{ customer: string; n: number }>> {
+    // The index these lookups use, made the first time such a rule is checked — in a dry run
+    // too: it changes no data, and without it each customer's lookup scans the whole table.
+    this.o.ensureOpenCustomerIndex();
+    return this.o.customersWithOpenAtLeast(n);
+  }
+
+  async nthOpenCreated(customer: string, n: number): Promise<Instant | null> {
+    return this.o.nthOpenCreated(customer, n);
+  }
+
+  async unfiredOpenTickets(customer: string, rule: string): Promise<string[]> {
+    return this.o.unfiredOpenTickets(customer, rule);
+  }
+
+  async countOpenInStates(states: readonly string[]): Promise<number> {
+    return this.o.countOpenInStates(states);
+  }
+
+  async startRun(startedAt: Instant, at: Instant): Promise<number> {
+    return this.o.startRun(startedAt, at);
+  }
+
+  async finishRun(id: number, finishedAt: Instant, stats: RunStats, status: 'ok' | 'failed', error: string | null): Promise<void> {
+    this.o.finishRun(id, finishedAt, stats, status, error);
+  }
+
+  async listRuns(limit: number): Promise<RunRow[]> {
+    return this.o.listRuns(limit);
+  }
+
+  async lastRun(): Promise<RunRow | null> {
+    return this.o.lastRun();
+  }
+
+  // ---- outbox ----
+
+  async dueByDestination(now: Instant, lease: Lease): Promise<Array<{ destination: string; n: number }>> {
+    return this.o.dueByDestination(now, lease);
+  }
+
+  async due(destination: string, now: Instant, lease: Lease): Promise<OutboxRow[]> {
+    return this.o.due(destination, now, lease);
+  }
+
+  async claim(destination: string, now: Instant, lease: Lease, limit: number): Promise<OutboxRow[]> {
+    return this.o.claim(destination, now, lease, limit);
+  }
+
+  async claimOne(id: string, now: Instant, lease: Lease): Promise<OutboxRow | null> {
+    return this.o.claimOne(id, now, lease);
+  }
+
+  async holds(ids: readonly string[], owner: string, wall: Instant): Promise<boolean> {
+    return this.o.holds(ids, owner, wall);
+  }
+
+  async renew(lease: Lease): Promise<string[]> {
+    return this.o.renew(lease);
+  }
+
+  async markSent(ids: readonly string[], at: Instant, attempts: number): Promise<void> {
+    this.o.markSent(ids, at, attempts);
+  }
+
+  async markRetry(ids: readonly string[], nextAttemptAt: Instant | readonly Instant[], attempts: number, error: string, owner: string): Promise<void> {
+    this.o.markRetry(ids, nextAttemptAt, attempts, error, owner);
+  }
+
+  async markFailed(ids: readonly string[], attempts: number, error: string, owner: string): Promise<void> {
+    this.o.markFailed(ids, attempts, error, owner);
+  }
+
+  async retryFailed(now: Instant, audit: (n: number) => AuditEntry): Promise<number> {
+    return this.o.tx(() => {
+      const n = this.o.retryFailed(now);
+      if (n > 0) this.t.addAudit(audit(n));
+      return n;
+    });
+  }
+
+  async pendingCount(): Promise<number> {
+    return this.o.pendingCount();
+  }
+
+  async listAlerts(f?: { statuses?: readonly OutboxStatus[]; limit?: number; until?: Instant }): Promise<OutboxRow[]> {
+    return this.o.listAlerts(f);
+  }
+
+  async countAlerts(statuses?: readonly OutboxStatus[]): Promise<number> {
+    return this.o.countAlerts(statuses);
+  }
+
+  // ---- report ----
+
+  async reportCounts(q: ReportQuery, reevaluate: (r: TicketRecord) => OverrideRow): Promise<{ aggregates: ReportAggregates; reevaluated: number }> {
+    const first = await reportAggregates(this.t, q);
+    if (first.stale === 0) return { aggregates: first, reevaluated: 0 };
+    const overrides: OverrideRow[] = [];
+    for (const r of staleRecords(this.t, q)) overrides.push(reevaluate(r));
+    const rows = first.rows.concat(overrideAggregates(this.t, q, overrides));
+    return { aggregates: { ...first, rows }, reevaluated: overrides.length };
+  }
+}

@@ -1,0 +1,242 @@
+// The tickets table's row: how a Ticket, its computed state and its history become the
+// columns every writer sets (the Store's writes and the import writer thread's), and back.
+
+import type { Assignment } from '../../domain/clock.js';
+import type { ComputedSla, Ticket, TicketEvent } from '../../domain/ticket.js';
+
+/** A row of the tickets table, as SQLite gives it (rowToTicket makes a Ticket of it). */
+export interface TicketsTableRow {
+  id: string; subject: string | null; requester: string | null; customer: string | null; tier: string | null;
+  priority: string | null; status: string; assignee: string | null; grp: string | null; channel: string | null;
+  tags: string; custom: string; created_at: number; first_response_at: number | null; resolved_at: number | null;
+  closed_at: number | null; updated_at: number | null; initial_priority: string | null; policy: string | null;
+  calendar: string | null; target_fr_min: number | null; target_res_min: number | null; no_sla_reason: string | null;
+  /** The ticket's events, JSON (see historyToEvents); absent when the query did not select it. */
+  history?: string;
+  /** The digest(s) of what an import last brought; absent when the query did not select it. */
+  import_hash?: string | null;
+}
+
+export function rowToTicket(r: TicketsTableRow): Ticket {
+  const assignment: Assignment | null =
+    r.policy && r.calendar && r.target_fr_min !== null && r.target_res_min !== null
+      ? { policy: r.policy, calendar: r.calendar, targets: { firstResponse: r.target_fr_min, resolution: r.target_res_min } }
+      : null;
+  return {
+    id: r.id, subject: r.subject, requester: r.requester, customer: r.customer, tier: r.tier, priority: r.priority,
+    status: r.status, assignee: r.assignee, group: r.grp, channel: r.channel,
+    tags: JSON.parse(r.tags) as string[], custom: JSON.parse(r.custom) as Record<string, string>,
+    createdAt: r.created_at, firstResponseAt: r.first_response_at, resolvedAt: r.resolved_at, closedAt: r.closed_at,
+    updatedAt: r.updated_at, initialPriority: r.initial_priority, assignment, noSlaReason: r.no_sla_reason,
+  };
+}
+
+// A ticket's history (migration 004): the column `tickets.history` is a JSON array of
+// its events in insertion order, each [at, type, value, source, actor, reason, data]
+// with trailing nulls left out; seq = 1-based position (ties at an instant keep it).
+type EncodedEvent = [number, string, (string | null)?, (string | null)?, (string | null)?, (string | null)?, Record<string, unknown>?];
+
+/** What an event carries besides its columns (until, recalculate, assignment), or null. */
+export function eventData(e: TicketEvent): Record<string, unknown> | null {
+  if ((e.until === undefined || e.until === null) && !e.recalculate && e.assignment === undefined && e.previous === undefined) return null;
+  const d: Record<string, unknown> = {};
+  if (e.until !== undefined && e.until !== null) d.until = e.until;
+  if (e.recalculate) d.recalculate = true;
+  if (e.assignment !== undefined) d.assignment = e.assignment;
+  if (e.previous !== undefined) d.previous = e.previous;
+  return d;
+}
+
+/** One event as stored: [at, type, value, source, actor, reason, data], trailing nulls left out. */
+function encodeEvent(e: TicketEvent): unknown[] {
+  if (!Number.isFinite(e.at)) throw new Error(`event ${e.type} has no valid instant (${String(e.at)})`);
+  const data = eventData(e);
+  if (data !== null) return [e.at, e.type, e.value ?? null, e.source ?? null, e.actor ?? null, e.reason ?? null, data];
+  if (e.reason != null) return [e.at, e.type, e.value ?? null, e.source ?? null, e.actor ?? null, e.reason];
+  if (e.actor != null) return [e.at, e.type, e.value ?? null, e.source ?? null, e.actor];
+  if (e.source != null) return [e.at, e.type, e.value ?? null, e.source];
+  if (e.value != null) return [e.at, e.type, e.value];
+  return [e.at, e.type];
+}
+
+/**
+ * Events as the JSON the history column holds ('[]' for none). The array is pushed, not
+ * preallocated: JSON.stringify has a fast path for packed arrays only (a `new Array(n)`
+ * is holey even once filled).
+ */
+export function eventsToHistory(events: readonly TicketEvent[]): string {
+  if (events.length === 0) return '[]';
+  const a: unknown[][] = [];
+  for (let i = 0; i < events.length; i++) a.push(encodeEvent(events[i]));
+  return JSON.stringify(a);
+}
+
+/** The history column → the ticket's events in time order (ties: insertion order), with seq. */
+export function historyToEvents(history: string | null | undefined): TicketEvent[] {
+  if (!history || history === '[]') return [];
+  const raw = JSON.parse(history) as EncodedEvent[];
+  const out: TicketEvent[] = new Array(raw.length);
+  let sorted = true;
+  for (let i = 0; i < raw.length; i++) {
+    const a = raw[i];
+    const data = a[6];
+    const e: TicketEvent = {
+      ...(data ?? {}), seq: i + 1, at: a[0], type: a[1], value: a[2] ?? null, actor: a[4] ?? null, reason: a[5] ?? null,
+      source: a[3] ?? null,
+    };
+    out[i] = e;
+    if (i > 0 && e.at < out[i - 1].at) sorted = false;
+  }
+  if (!sorted) out.sort((x, y) => x.at - y.at || x.seq! - y.seq!);
+  return out;
+}
+
+/** The columns every ticket write sets, in the order of ticketValues. */
+export const TICKET_COLUMNS = [
+  'id', 'subject', 'requester', 'customer', 'tier', 'priority', 'status', 'assignee', 'grp', 'channel', 'tags', 'custom',
+  'created_at', 'first_response_at', 'resolved_at', 'closed_at', 'updated_at', 'initial_priority', 'policy', 'calendar',
+  'target_fr_min', 'target_res_min', 'no_sla_reason', 'sla_status', 'sla_cycle', 'fr_status', 'fr_at_risk_at',
+  'fr_due_at', 'fr_stopped_at', 'fr_elapsed_min', 'res_status', 'res_at_risk_at', 'res_due_at', 'res_stopped_at',
+  'res_elapsed_min', 'breached_at', 'paused_at', 'total_paused_ms',
+  'next_change_at', 'computed_at', 'import_hash', 'history',
+] as const;
+
+/** Which of TICKET_COLUMNS hold numbers (the others text), for the import writer thread. */
+export const TICKET_NUMERIC: readonly boolean[] = TICKET_COLUMNS.map((c) =>
+  /_at$|_min$|_ms$|^sla_cycle$/.test(c));
+
+/**
+ * One ticket write's values, in TICKET_COLUMNS order, into `out` (reused: a big import
+ * writes millions). `history` = the events to append (JSON, see eventsToHistory).
+ */
+export function ticketValues(out: unknown[], t: Ticket, c: ComputedSla, importHash: string | null, history: string): unknown[] {
+  ticketTexts(out, t, c, importHash, history);
+  ticketNumbers(numberScratch, 0, t, c);
+  for (let i = 0; i < NUMERIC_SLOTS.length; i++) {
+    const v = numberScratch[i];
+    out[NUMERIC_SLOTS[i]] = v !== v ? null : v;
+  }
+  return out;
+}
+
+/** Where (in TICKET_COLUMNS) ticketNumbers' values go, in its order; and the text columns' places. */
+export const NUMERIC_SLOTS: readonly number[] = TICKET_COLUMNS.flatMap((_, i) => (TICKET_NUMERIC[i] ? [i] : []));
+export const TEXT_SLOTS: readonly number[] = TICKET_COLUMNS.flatMap((_, i) => (TICKET_NUMERIC[i] ? [] : [i]));
+const numberScratch = new Float64Array(NUMERIC_SLOTS.length);
+
+/** ticketValues' text columns (strings or null) into their places in `out`; the numeric places are left alone. */
+export function ticketTexts(out: unknown[], t: Ticket, c: ComputedSla, importHash: string | null, history: string): void {
+  const a = t.assignment;
+  out[0] = t.id; out[1] = t.subject; out[2] = t.requester; out[3] = t.customer; out[4] = t.tier; out[5] = t.priority;
+  out[6] = t.status; out[7] = t.assignee; out[8] = t.group; out[9] = t.channel;
+  out[10] = tagsJson(t.tags);
+  out[11] = isEmpty(t.custom) ? '{}' : JSON.stringify(t.custom);
+  out[17] = t.initialPriority; out[18] = a ? a.policy : null; out[19] = a ? a.calendar : null;
+  out[22] = t.noSlaReason; out[23] = c.slaStatus; out[25] = c.frStatus; out[30] = c.resStatus;
+  out[40] = importHash; out[41] = history;
+}
+
+/**
+ * ticketValues' numeric columns, in column order (NUMERIC_SLOTS), into `out` from `at`;
+ * NaN for NULL (null or undefined — never 0, which a Float64Array would make of null).
+ * The import writer thread's rows go straight into a Float64Array: no number boxed on
+ * the way.
+ */
+export function ticketNumbers(out: Float64Array, at: number, t: Ticket, c: ComputedSla): void {
+  const a = t.assignment;
+  out[at] = t.createdAt ?? NaN; out[at + 1] = t.firstResponseAt ?? NaN; out[at + 2] = t.resolvedAt ?? NaN;
+  out[at + 3] = t.closedAt ?? NaN; out[at + 4] = t.updatedAt ?? NaN;
+  out[at + 5] = a ? a.targets.firstResponse ?? NaN : NaN; out[at + 6] = a ? a.targets.resolution ?? NaN : NaN;
+  out[at + 7] = c.cycle ?? NaN; out[at + 8] = c.frAtRiskAt ?? NaN; out[at + 9] = c.frDueAt ?? NaN;
+  out[at + 10] = c.frStoppedAt ?? NaN; out[at + 11] = c.frElapsedMin ?? NaN; out[at + 12] = c.resAtRiskAt ?? NaN;
+  out[at + 13] = c.resDueAt ?? NaN; out[at + 14] = c.resStoppedAt ?? NaN; out[at + 15] = c.resElapsedMin ?? NaN;
+  out[at + 16] = c.breachedAt ?? NaN; out[at + 17] = c.pausedAt ?? NaN; out[at + 18] = c.totalPausedMs ?? NaN;
+  out[at + 19] = c.nextChangeAt ?? NaN; out[at + 20] = c.computedAt ?? NaN;
+}
+
+/**
+ * A tags list as stored (JSON). Lists of one or two short tags are remembered (a few
+ * thousand): a big import repeats a few, and a lookup costs a quarter of JSON.stringify
+ * of a small array. Short: a longer string read from a file can be a slice that keeps
+ * its whole chunk of the file alive (V8 slices strings of 13 characters or more).
+ */
+function tagsJson(tags: readonly string[]): string {
+  if (tags.length === 0) return '[]';
+  const n = tags.length;
+  if (n > 2 || typeof tags[0] !== 'string' || tags[0].length >= 13 || (n === 2 && (typeof tags[1] !== 'string' || tags[1].length >= 13))) {
+    return JSON.stringify(tags);
+  }
+  let byFirst = knownTags.get(tags[0]);
+  if (byFirst === undefined || byFirst.size >= TAGS_REMEMBERED) {
+    if (knownTags.size >= TAGS_REMEMBERED) knownTags.clear();
+    byFirst = new Map();
+    knownTags.set(tags[0], byFirst);
+  }
+  const second = n === 1 ? ONE_TAG : tags[1];
+  let json = byFirst.get(second);
+  if (json === undefined) {
+    json = JSON.stringify(tags);
+    byFirst.set(second, json);
+  }
+  return json;
+}
+const TAGS_REMEMBERED = 4096;
+/** Marks a one-tag list in knownTags (a symbol: no tag equals it). */
+const ONE_TAG = Symbol('one tag');
+const knownTags = new Map<string, Map<string | symbol, string>>();
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
+/**
+ * Insert or update a ticket. A write without an import digest (agents' commands) keeps
+ * the last import's digest; `history` holds the events to append to the stored ones
+ * (JSON arrays joined as text).
+ */
+export function upsertTicketSql(): string {
+  const updates = TICKET_COLUMNS.filter((c) => c !== 'id')
+    .map((c) =>
+      c === 'import_hash' ? `${c} = coalesce(excluded.${c}, ${c})`
+      : c === 'history' ? `history = CASE WHEN excluded.history = '[]' THEN history WHEN history = '[]' THEN excluded.history
+          ELSE substr(history, 1, length(history) - 1) || ',' || substr(excluded.history, 2) END`
+      : `${c} = excluded.${c}`)
+    .join(', ');
+  return `INSERT INTO tickets (${TICKET_COLUMNS.join(', ')}) VALUES (${TICKET_COLUMNS.map(() => '?').join(', ')})
+    ON CONFLICT(id) DO UPDATE SET ${updates}`;
+}
+
+export const INSERT_PAUSE_END_SQL = 'INSERT INTO ticket_pause_ends (ticket_id, until) VALUES (?, ?)';
+/** A ticket's whole row (with its history), by id. */
+export const SELECT_TICKET_SQL = 'SELECT * FROM tickets WHERE id = ?';
+/** The digest of a ticket's last imported row, by id. */
+export const SELECT_IMPORT_HASH_SQL = 'SELECT import_hash FROM tickets WHERE id = ?';
+
+/**
+ * An open ticket (current status neither resolved nor closed). Textually the WHERE of
+ * the partial indexes over open tickets in migrations/ (SQLite uses a partial index
+ * only when the query's condition implies it): keep them equal.
+ */
+export const OPEN_SQL = "status NOT IN ('resolved', 'closed')";
+
+/**
+ * The row `alias` (a table name or alias of tickets' columns) holds a state that
+ * cannot answer for @now from its stored instants: never computed, stored after @now
+ * (a look into the past with --at), or paused with a manual pause whose `until`
+ * passed between its write and @now.
+ */
+export function staleSql(alias: string): string {
+  const a = alias;
+  return `(${a}.computed_at IS NULL OR ${a}.computed_at > @now
+    OR (${a}.paused_at IS NOT NULL AND EXISTS (SELECT 1 FROM main.ticket_pause_ends pe
+      WHERE pe.ticket_id = ${a}.id AND pe.until > ${a}.computed_at AND pe.until <= @now)))`;
+}
+
+/** The manual pauses among `events` that end by themselves: their `until`s. */
+export function pauseEnds(events: readonly TicketEvent[]): number[] {
+  let out: number[] | null = null;
+  for (const e of events) if (e.type === 'pause' && e.until !== undefined && e.until !== null) (out ??= []).push(e.until);
+  return out ?? NO_PAUSE_ENDS;
+}
+const NO_PAUSE_ENDS: number[] = [];
