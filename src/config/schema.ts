@@ -1,5 +1,5 @@
 // The shape of sla.config.json (SPEC §2, §3, §5) as a zod 4 schema. It only validates
-// shapes and single values; resolving names, units and cross-references is load.ts's job.
+// shapes and single values; resolving names, units and cross-references is resolve/'s job.
 // The schema has no transforms, so the same schema yields the JSON Schema for editors
 // (configJsonSchema(); committed as schema/sla.config.schema.json and checked by a test —
 // regenerate with `SLA_UPDATE_SCHEMA=1 npx vitest run test/unit/config-schema`).

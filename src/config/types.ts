@@ -1,4 +1,4 @@
-// The resolved, typed configuration that the rest of `sla` works with (see load.ts).
+// The resolved, typed configuration that the rest of `sla` works with (made by load.ts and resolve/).
 import type { CalendarSpec, Metric, Status, Targets } from '../domain/types.js';
 
 /** SLA event / alert types (SPEC §5). */

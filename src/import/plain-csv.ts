@@ -1,5 +1,5 @@
 // A plain CSV file read as bytes: no quote and no carriage return anywhere, so that a row is
-// a line and a cell lies between two commas — what the text reading (read.ts: papaparse, or
+// a line and a cell lies between two commas — what the text reading (split.ts: papaparse, or
 // its quick path for one cell) would make of it, found without decoding the file. Both passes
 // of the reading thread over an event log in time order use it: the first for each ticket's
 // last line (ticketEndsOfPlainCsv), the second for the rows themselves (read-worker.ts).
@@ -119,7 +119,7 @@ export function plainId(buf: Buffer, s: number, e: number): string | null {
 
 /**
  * Whether bytes [start, end) of `buf` (whole UTF-8 lines) hold a control character that a
- * text field is cleaned of (read.ts CONTROL: C0 but tab, LF and CR; DEL; C1, which UTF-8
+ * text field is cleaned of (rows.ts CONTROL: C0 but tab, LF and CR; DEL; C1, which UTF-8
  * spells C2 80 … C2 9F). Four bytes at a time: a word with no byte below 0x20, no 0x7f and
  * no 0xc2 holds none; the few others (one a line: its LF) are looked at byte by byte.
  */

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { readEvents, readEventsDeferred, readEventTickets, readTickets, detectFormat } from '../../src/import/read.js';
+import { readEvents, readEventsDeferred, readEventTickets, readTickets } from '../../src/import/read.js';
+import { detectFormat } from '../../src/import/source.js';
 import { mergeEventRows } from '../../src/import/merge.js';
 import { loadMapping, parseMapping } from '../../src/import/mapping.js';
 import { ImportError } from '../../src/import/errors.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hasControl, invalidSequences, plainId, scanPlainCsv } from '../../src/import/plain-csv.js';
-import { CONTROL } from '../../src/import/read.js';
+import { CONTROL } from '../../src/import/rows.js';
 import { mulberry32 } from '../prng.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sla-plain-'));

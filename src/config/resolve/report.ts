@@ -1,0 +1,30 @@
+// What every resolver shares: the callback it reports a problem through, and the rule for
+// a list of names that refers to another section (priorities, policies, destinations).
+
+/** A problem at `path` (from the top of the config). parseConfig collects them all. */
+export type Report = (path: PropertyKey[], message: string) => void;
+
+/** A name in a message: `"urgent"`. */
+export const q = (s: string): string => JSON.stringify(s);
+
+/** A value the config may give as one item or a list, as a list. */
+export const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/**
+ * Checks a list of names against a section that an earlier resolver resolved: each value
+ * `find`s its name there, or is reported with `unknown(value)`, at its own index when
+ * `indexed` (by default: when the list has several). Returns the names, each once.
+ */
+export type NameList = (values: string[], path: PropertyKey[], indexed?: boolean) => string[];
+
+export function nameList(find: (value: string) => string | undefined, unknown: (value: string) => string, report: Report): NameList {
+  return (values, path, indexed = values.length > 1) => {
+    const out: string[] = [];
+    values.forEach((v, k) => {
+      const name = find(v);
+      if (name === undefined) report(indexed ? [...path, k] : path, unknown(v));
+      else if (!out.includes(name)) out.push(name);
+    });
+    return out;
+  };
+}
