@@ -6,6 +6,7 @@
 // "counted" wall-clock intervals (running, not paused) and "paused" intervals;
 // the calendar then turns counted intervals into open time and back.
 
+import { METRIC, METRICS } from './metrics.js';
 import { DONE_STATUSES, MINUTE, type Instant, type Metric, type Targets } from './types.js';
 
 /** What a calendar must answer for the clock (see domain/calendar.ts). */
@@ -105,7 +106,7 @@ export interface TicketClock {
   priority: string | null;
   firstResponseAt: Instant | null;
   resolvedAt: Instant | null;
-  metrics: { first_response: MetricState | null; resolution: MetricState | null };
+  metrics: { [M in Metric]: MetricState | null };
   slaStatus: SlaStatus | null;
   /** When the current pause began, if paused now. */
   pausedAt: Instant | null;
@@ -120,11 +121,68 @@ export interface TicketClock {
   nextChangeAt: Instant | null;
 }
 
+/** A metric's clock while the history is walked. */
 interface MetricTrack {
+  startedAt: Instant;
   stoppedAt: Instant | null;
   counted: Interval[];
   pauses: Interval[];
 }
+
+/** The clock starts again at `at`, from nothing. */
+function restart(t: MetricTrack, at: Instant): void {
+  t.startedAt = at;
+  t.counted = [];
+  t.pauses = [];
+  t.stoppedAt = null;
+}
+
+function stop(t: MetricTrack, at: Instant): void {
+  if (t.stoppedAt === null) t.stoppedAt = at;
+}
+
+/**
+ * How a metric's clock starts, stops and restarts (SPEC §1), one rule per metric: what each
+ * change of the ticket does to it. Every clock starts at creation and counts while the
+ * ticket is not paused; the walk calls these as it meets the changes.
+ */
+interface ClockRule {
+  /** A public agent reply. */
+  reply(t: MetricTrack, at: Instant): void;
+  /** The ticket became resolved or closed. */
+  done(t: MetricTrack, at: Instant): void;
+  /** The ticket left resolved or closed. */
+  reopen(t: MetricTrack, at: Instant): void;
+  /** `sla reset` (not --recalculate): `answered` = a first response was given before it; `done` = the ticket is resolved or closed. */
+  reset(t: MetricTrack, at: Instant, answered: boolean, done: boolean): void;
+}
+
+const CLOCK_RULES: { readonly [M in Metric]: ClockRule } = {
+  first_response: {
+    reply: stop,
+    done: stop,
+    reopen() {},
+    // A first response already given is never undone: that clock stays stopped.
+    reset(t, at, answered, done) {
+      if (!answered && !done) restart(t, at);
+    },
+  },
+  resolution: {
+    reply() {},
+    done: stop,
+    // A reopen resumes the clock where it stopped.
+    reopen(t) {
+      t.stoppedAt = null;
+    },
+    // Restarts now with the same target (stopped at once if the ticket is done).
+    reset(t, at, _answered, done) {
+      restart(t, at);
+      if (done) t.stoppedAt = at;
+    },
+  },
+};
+/** The rules in METRICS order, as the walk's tracks are. */
+const RULES: readonly ClockRule[] = METRICS.map((m) => CLOCK_RULES[m]);
 
 /**
  * [a, b) joins the track's paused or counted intervals (extending the last one when it
@@ -150,10 +208,9 @@ const SEVERITY: Record<SlaStatus, number> = { on_time: 0, paused: 1, at_risk: 2,
  * The phase [from, until) goes to each running clock's counted or paused intervals;
  * returns where the walk now is (until, or from when until is not later).
  */
-function advanceTracks(fr: MetricTrack, res: MetricTrack, from: Instant, until: Instant, paused: boolean): Instant {
+function advanceTracks(tracks: readonly MetricTrack[], from: Instant, until: Instant, paused: boolean): Instant {
   if (until <= from) return from;
-  if (fr.stoppedAt === null) pushInterval(fr, paused, from, until);
-  if (res.stoppedAt === null) pushInterval(res, paused, from, until);
+  for (let i = 0; i < tracks.length; i++) if (tracks[i].stoppedAt === null) pushInterval(tracks[i], paused, from, until);
   return until;
 }
 
@@ -187,10 +244,8 @@ export function evaluateClock(input: ClockInput, ctx: ClockContext, now: Instant
   let resolvedAt: Instant | null = null;
   let priorityChanged = false;
 
-  const fr: MetricTrack = { stoppedAt: null, counted: [], pauses: [] };
-  const res: MetricTrack = { stoppedAt: null, counted: [], pauses: [] };
-  let frStart = input.createdAt;
-  let resStart = input.createdAt;
+  const tracks: MetricTrack[] = new Array(METRICS.length);
+  for (let i = 0; i < tracks.length; i++) tracks[i] = { startedAt: input.createdAt, stoppedAt: null, counted: [], pauses: [] };
 
   // The walk: phases [t, next event) closed with the state in force (no closures here —
   // this runs for every ticket of an import, and its locals stay off the heap).
@@ -204,10 +259,10 @@ export function evaluateClock(input: ClockInput, ctx: ClockContext, now: Instant
     if (ev.at < input.createdAt) continue; // nothing counts before creation
     // A manual pause that ran out before this event ends at its `until`.
     if (manual && manual.until !== null && manual.until <= ev.at) {
-      t = advanceTracks(fr, res, t, manual.until, true);
+      t = advanceTracks(tracks, t, manual.until, true);
       manual = null;
     }
-    t = advanceTracks(fr, res, t, ev.at, manual !== null || pauseStatuses.has(status));
+    t = advanceTracks(tracks, t, ev.at, manual !== null || pauseStatuses.has(status));
     switch (ev.type) {
       case 'status': {
         const next = ev.value ?? status;
@@ -215,12 +270,10 @@ export function evaluateClock(input: ClockInput, ctx: ClockContext, now: Instant
         const isDone = DONE_STATUSES.has(next);
         status = next;
         if (isDone && !wasDone) {
-          if (res.stoppedAt === null) res.stoppedAt = ev.at;
+          for (let i = 0; i < tracks.length; i++) RULES[i].done(tracks[i], ev.at);
           resolvedAt = ev.at;
-          if (fr.stoppedAt === null) fr.stoppedAt = ev.at;
         } else if (!isDone && wasDone) {
-          // Reopen: the resolution clock resumes where it stopped.
-          res.stoppedAt = null;
+          for (let i = 0; i < tracks.length; i++) RULES[i].reopen(tracks[i], ev.at);
           resolvedAt = null;
         }
         statusPausedSince = pauseStatuses.has(status) ? (statusPausedSince ?? ev.at) : null;
@@ -228,7 +281,7 @@ export function evaluateClock(input: ClockInput, ctx: ClockContext, now: Instant
       }
       case 'reply':
         if (firstResponseAt === null) firstResponseAt = ev.at;
-        if (fr.stoppedAt === null) fr.stoppedAt = ev.at;
+        for (let i = 0; i < tracks.length; i++) RULES[i].reply(tracks[i], ev.at);
         break;
       case 'priority':
         if (ev.value && ev.value !== priority) {
@@ -251,18 +304,9 @@ export function evaluateClock(input: ClockInput, ctx: ClockContext, now: Instant
           // Same start, new policy/targets from the ticket's current fields.
           if (ev.assignment !== undefined) assignment = ev.assignment;
         } else {
-          // Clocks restart now with the same targets. A first response already
-          // given is never undone, so that clock stays stopped.
-          resStart = ev.at;
-          res.counted = [];
-          res.pauses = [];
-          res.stoppedAt = DONE_STATUSES.has(status) ? ev.at : null;
-          if (firstResponseAt === null && !DONE_STATUSES.has(status)) {
-            frStart = ev.at;
-            fr.counted = [];
-            fr.pauses = [];
-            fr.stoppedAt = null;
-          }
+          // Clocks restart now with the same targets, each by its rule.
+          const done = DONE_STATUSES.has(status);
+          for (let i = 0; i < tracks.length; i++) RULES[i].reset(tracks[i], ev.at, firstResponseAt !== null, done);
         }
         break;
       default:
@@ -270,10 +314,10 @@ export function evaluateClock(input: ClockInput, ctx: ClockContext, now: Instant
     }
   }
   if (manual && manual.until !== null && manual.until <= now) {
-    t = advanceTracks(fr, res, t, manual.until, true);
+    t = advanceTracks(tracks, t, manual.until, true);
     manual = null;
   }
-  advanceTracks(fr, res, t, now, manual !== null || pauseStatuses.has(status));
+  advanceTracks(tracks, t, now, manual !== null || pauseStatuses.has(status));
 
   let targets = assignment?.targets ?? null;
   if (assignment && priorityChanged && ctx.targetsForPriority && priority) {
@@ -287,17 +331,19 @@ export function evaluateClock(input: ClockInput, ctx: ClockContext, now: Instant
     pausedAt = a === null ? statusPausedSince : statusPausedSince === null ? a : Math.min(a, statusPausedSince);
   }
 
-  let first: MetricState | null = null;
-  let resolution: MetricState | null = null;
-  if (assignment && targets) {
-    const cal = ctx.calendar(assignment.calendar);
-    first = metricState('first_response', fr, frStart, targets.firstResponse, cal, ctx.atRiskPercent, now, pausedNow);
-    resolution = metricState('resolution', res, resStart, targets.resolution, cal, ctx.atRiskPercent, now, pausedNow);
-  }
-
-  const slaStatus = worse(worse(null, first), resolution);
+  const metrics = {} as { [M in Metric]: MetricState | null };
+  const cal = assignment && targets ? ctx.calendar(assignment.calendar) : null;
   const pauseUntil = manual?.until ?? null;
-  const nextChangeAt = earliestAfter(soonest(soonest(null, first, now), resolution, now), pauseUntil, now);
+  let slaStatus: SlaStatus | null = null;
+  let nextChangeAt: Instant | null = null;
+  for (let i = 0; i < METRICS.length; i++) {
+    const m = METRICS[i];
+    const state = cal ? metricState(m, tracks[i], targets![METRIC[m].key], cal, ctx.atRiskPercent, now, pausedNow) : null;
+    metrics[m] = state;
+    slaStatus = worse(slaStatus, state);
+    nextChangeAt = soonest(nextChangeAt, state, now);
+  }
+  nextChangeAt = earliestAfter(nextChangeAt, pauseUntil, now);
 
   return {
     now,
@@ -307,10 +353,10 @@ export function evaluateClock(input: ClockInput, ctx: ClockContext, now: Instant
     priority,
     firstResponseAt,
     resolvedAt,
-    metrics: { first_response: first, resolution },
+    metrics,
     slaStatus,
     pausedAt,
-    totalPausedMs: resolution?.pausedMs ?? 0,
+    totalPausedMs: metrics.resolution?.pausedMs ?? 0,
     pauseUntil,
     nextChangeAt,
   };
@@ -344,7 +390,6 @@ function thresholdAt(
 function metricState(
   metric: Metric,
   track: MetricTrack,
-  startedAt: Instant,
   targetMinutes: number,
   cal: BusinessTime,
   atRiskPercent: number,
@@ -401,7 +446,7 @@ function metricState(
     status,
     met,
     breachedAt,
-    startedAt,
+    startedAt: track.startedAt,
     stoppedAt: track.stoppedAt,
     paused: !stopped && pausedNow,
     pausedMs,
