@@ -3,6 +3,7 @@
 import { parseDuration } from '../config/duration.js';
 import { MINUTE } from '../domain/types.js';
 import { isoUtc, localClock, localTime, minutes } from '../render/format.js';
+import { dataText, DOCUMENT_FORMATS } from '../render/output.js';
 import { usageError, type Context } from './context.js';
 
 interface Opts { from?: string; add?: string; to?: string; month?: string }
@@ -10,7 +11,7 @@ interface Opts { from?: string; add?: string; to?: string; month?: string }
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
 export async function run(ctx: Context, name: string, opts: Opts): Promise<number> {
-  const format = ctx.format(['table', 'json']);
+  const format = ctx.format(DOCUMENT_FORMATS);
   const config = await ctx.config();
   const cal = await ctx.calendar(name);
   const spec = config.calendars[name];
@@ -32,8 +33,11 @@ export async function run(ctx: Context, name: string, opts: Opts): Promise<numbe
       throw usageError(`--add ${(e as Error).message}`, 'e.g. --add 4h');
     }
     const due = cal.add(from, add * MINUTE);
+    const doc = { calendar: name, from: isoUtc(from), add, due: isoUtc(due) };
     if (format === 'json') {
-      ctx.data(JSON.stringify({ calendar: name, from: isoUtc(from), add, due: isoUtc(due) }));
+      ctx.data(JSON.stringify(doc));
+    } else if (format === 'csv' || format === 'ndjson') {
+      ctx.stdout.write(dataText(format, [doc]));
     } else {
       ctx.out(`${localTime(from, zone)} + ${add} open minutes on ${name} = ${localTime(due, zone)}  (${isoUtc(due)})`);
     }
@@ -41,8 +45,11 @@ export async function run(ctx: Context, name: string, opts: Opts): Promise<numbe
   }
   const to = await ctx.parseTime(opts.to!, zone, '--to');
   const open = minutes(cal.openBetween(from, to) / MINUTE);
+  const doc = { calendar: name, from: isoUtc(from), to: isoUtc(to), minutes: open };
   if (format === 'json') {
-    ctx.data(JSON.stringify({ calendar: name, from: isoUtc(from), to: isoUtc(to), minutes: open }));
+    ctx.data(JSON.stringify(doc));
+  } else if (format === 'csv' || format === 'ndjson') {
+    ctx.stdout.write(dataText(format, [doc]));
   } else {
     ctx.out(`${open} open minutes on ${name} between ${localTime(from, zone)} and ${localTime(to, zone)}`);
   }
@@ -61,6 +68,14 @@ async function month(ctx: Context, name: string, zone: string, text: string, for
     const day = cal.day(date);
     const open = day.segments.reduce((s, [a, b]) => s + (b - a), 0) / MINUTE;
     list.push({ ...day, minutes: open });
+  }
+  if (format === 'csv' || format === 'ndjson') {
+    // One row per day; its open hours as local text ("09:00-12:00, 13:00-17:00").
+    ctx.stdout.write(dataText(format, list.map((d) => ({
+      calendar: name, date: d.date, weekday: WEEKDAYS[d.weekday], holiday: d.holiday, minutes: minutes(d.minutes),
+      open: d.segments.map(([a, b]) => `${localClock(a, zone, d.date)}-${localClock(b, zone, d.date)}`).join(', '),
+    }))));
+    return 0;
   }
   if (format === 'json') {
     ctx.data(JSON.stringify({

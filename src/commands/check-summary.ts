@@ -68,6 +68,17 @@ export function eventLine(e: FiredEvent, zone: string): string {
   return line;
 }
 
+/** The columns of a recorded SLA event, as `check` lists them. */
+export const EVENT_KEYS = ['ticketId', 'type', 'rule', 'metric', 'at', 'cycle', 'announced', 'destinations', 'unrouted', 'escalation'] as const;
+
+/** The SLA events a check recorded, one object each. */
+export function eventRows(r: CheckResult): Array<Record<(typeof EVENT_KEYS)[number], unknown>> {
+  return r.events.map((e) => ({
+    ticketId: e.ticketId, type: e.type, rule: e.rule || null, metric: e.metric, at: isoUtc(e.at), cycle: e.cycle,
+    announced: e.announced, destinations: e.destinations, unrouted: e.unrouted, escalation: e.escalation ?? null,
+  }));
+}
+
 export function resultJson(r: CheckResult): Record<string, unknown> {
   const d = r.delivery;
   return {
@@ -76,10 +87,7 @@ export function resultJson(r: CheckResult): Record<string, unknown> {
     dryRun: r.dryRun,
     durationMs: r.finishedAt - r.startedAt,
     ticketsEvaluated: r.ticketsEvaluated,
-    events: r.events.map((e) => ({
-      ticketId: e.ticketId, type: e.type, rule: e.rule || null, metric: e.metric, at: isoUtc(e.at), cycle: e.cycle,
-      announced: e.announced, destinations: e.destinations, unrouted: e.unrouted, escalation: e.escalation ?? null,
-    })),
+    events: eventRows(r),
     alerts: {
       queued: r.alertsQueued,
       unrouted: r.unrouted,

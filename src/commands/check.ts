@@ -2,6 +2,7 @@
 // deliver alerts, record the run. Crontab-friendly: nothing on stdout unless
 // something happened; problems on stderr; exit 0 / 1 / 2 / 3 (SPEC §5).
 
+import { DOCUMENT_FORMATS } from '../render/output.js';
 import { CliError, usageError, type Context } from './context.js';
 
 interface Opts { dryRun?: boolean; deliver?: boolean; failOn?: string }
@@ -11,7 +12,7 @@ const FAIL_ON: Record<string, 'breach' | 'at-risk'> = {
 };
 
 export async function run(ctx: Context, opts: Opts): Promise<number> {
-  const format = ctx.format(['table', 'json']);
+  const format = ctx.format(DOCUMENT_FORMATS);
   let failOn: 'breach' | 'at-risk' | undefined;
   if (opts.failOn !== undefined) {
     failOn = FAIL_ON[opts.failOn.trim().toLowerCase()];
@@ -40,6 +41,10 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   const zone = config.timezone;
   if (format === 'json') {
     ctx.data(JSON.stringify(summary.resultJson(result)));
+  } else if (format === 'csv' || format === 'ndjson') {
+    // Its rows: the SLA events recorded (the JSON document's `events`).
+    const { dataText } = await import('../render/output.js');
+    ctx.stdout.write(dataText(format, summary.eventRows(result), summary.EVENT_KEYS));
   } else if (!ctx.globals.quiet) {
     const { localTime } = await import('../render/format.js');
     if (summary.somethingHappened(result) || result.dryRun) {

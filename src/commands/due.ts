@@ -3,7 +3,9 @@
 import { evaluateClock } from '../domain/clock.js';
 import { assignPolicy, type TicketFields } from '../domain/policy.js';
 import { clockContext } from '../domain/ticket.js';
+import { METRICS } from '../domain/metrics.js';
 import { formatDuration, isoUtc, localTime, minutes } from '../render/format.js';
+import { dataText, DOCUMENT_FORMATS } from '../render/output.js';
 import { usageError, type Context } from './context.js';
 import { canonicalPriority } from './priority.js';
 
@@ -12,8 +14,10 @@ interface Opts {
   field?: string[]; created?: string;
 }
 
+const ROW_KEYS = ['priority', 'tier', 'createdAt', 'policy', 'calendar', 'metric', 'target', 'atRiskAt', 'dueAt', 'noSlaReason'] as const;
+
 export async function run(ctx: Context, opts: Opts): Promise<number> {
-  const format = ctx.format(['table', 'json']);
+  const format = ctx.format(DOCUMENT_FORMATS);
   const config = await ctx.config();
   const priority = canonicalPriority(config, opts.priority);
   if (!priority) {
@@ -32,8 +36,13 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   const result = assignPolicy(config.policies, fields, priority, config.tierMultipliers);
   const zone = config.timezone;
 
+  // csv and ndjson: one row per metric (one row with the reason when no policy applies).
+  const row = (r: Partial<Record<(typeof ROW_KEYS)[number], unknown>>) =>
+    ({ priority, tier: fields.tier, createdAt: isoUtc(created), policy: null, calendar: null, metric: null, target: null, atRiskAt: null, dueAt: null, noSlaReason: null, ...r });
   if (!result.ok) {
-    if (format === 'json') {
+    if (format === 'csv' || format === 'ndjson') {
+      ctx.stdout.write(dataText(format, [row({ noSlaReason: result.reason })], ROW_KEYS));
+    } else if (format === 'json') {
       ctx.data(JSON.stringify({ priority, tier: fields.tier, createdAt: isoUtc(created), policy: null, noSlaReason: result.reason, tried: result.match.trace }));
     } else {
       ctx.out(`No SLA: ${result.reason}.`);
@@ -51,6 +60,14 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   const metricJson = (x: typeof m.first_response) => x && {
     target: minutes(x.target), atRiskAt: isoUtc(x.atRiskAt), dueAt: isoUtc(x.dueAt),
   };
+  if (format === 'csv' || format === 'ndjson') {
+    const rows = METRICS.flatMap((k) => {
+      const x = m[k];
+      return x ? [row({ policy: assignment.policy, calendar: assignment.calendar, metric: k, target: minutes(x.target), atRiskAt: isoUtc(x.atRiskAt), dueAt: isoUtc(x.dueAt) })] : [];
+    });
+    ctx.stdout.write(dataText(format, rows, ROW_KEYS));
+    return 0;
+  }
   if (format === 'json') {
     ctx.data(JSON.stringify({
       priority, tier: fields.tier, createdAt: isoUtc(created), policy: assignment.policy, calendar: assignment.calendar,

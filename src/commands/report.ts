@@ -9,7 +9,8 @@ import { DateTime } from 'luxon';
 import { buildReport } from '../app/report.js';
 import { GROUP_FIELDS, type GroupField } from '../domain/report.js';
 import { MAX_DAYS, reportWindow, type ReportWindow } from '../domain/report-window.js';
-import { reportCsv, reportJson, reportTable } from '../render/report.js';
+import { dataText } from '../render/output.js';
+import { reportJson, reportRows, reportTable } from '../render/report.js';
 import { usageError, type Context } from './context.js';
 
 interface Opts { days?: string; since?: string; until?: string; by?: string; excel?: boolean }
@@ -40,7 +41,7 @@ async function windowFromOptions(ctx: Context, opts: Opts, zone: string, now: nu
 }
 
 export async function run(ctx: Context, opts: Opts): Promise<number> {
-  const format = ctx.format(['table', 'csv', 'json', 'markdown']);
+  const format = ctx.format(['table', 'csv', 'json', 'ndjson', 'markdown']);
   if (opts.excel && format !== 'csv') throw usageError('--excel only applies to --format csv', 'add --format csv');
   const config = await ctx.config();
   const by = (opts.by ?? 'priority').trim().toLowerCase().replace('-', '_') as GroupField;
@@ -50,7 +51,10 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   const window = await windowFromOptions(ctx, opts, config.timezone, await ctx.now());
   const report = await buildReport(await ctx.setup(), { by, window, daily: format === 'table' || format === 'markdown' });
   if (format === 'json') ctx.data(JSON.stringify(reportJson(report)));
-  else if (format === 'csv') ctx.stdout.write((opts.excel ? '\uFEFF' : '') + (await reportCsv(report)));
+  else if (format === 'csv' || format === 'ndjson') {
+    const { rows, keys } = reportRows(report);
+    ctx.stdout.write((opts.excel ? '\uFEFF' : '') + dataText(format, rows, keys));
+  }
   else if (format === 'markdown') {
     const { reportMarkdown } = await import('../render/markdown.js');
     ctx.out(reportMarkdown(report));

@@ -8,6 +8,12 @@ import { toCsv } from './csv.js';
 export const DATA_FORMATS = ['json', 'ndjson', 'csv'] as const;
 export type DataFormat = (typeof DATA_FORMATS)[number];
 
+/**
+ * The formats of a command whose JSON is one document (report, show, check, due, calendar):
+ * `json` gives the document; `ndjson` and `csv` give its rows, as every listing does.
+ */
+export const DOCUMENT_FORMATS = ['table', ...DATA_FORMATS] as const;
+
 export function isDataFormat(format: string): format is DataFormat {
   return (DATA_FORMATS as readonly string[]).includes(format);
 }

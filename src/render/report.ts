@@ -114,11 +114,18 @@ function csvValues(g: ReportGroup): Array<number | null> {
   ];
 }
 
-export async function reportCsv(r: Report): Promise<string> {
-  const { toCsv } = await import('./csv.js');
-  const rows = r.data.groups.map((g) => [keyName(g.key), ...csvValues(g)]);
-  rows.push(['TOTAL', ...csvValues(r.data.total)]);
-  return toCsv([r.by, ...CSV_COLUMNS], rows, true);
+const camel = (snake: string): string => snake.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * The report as rows (csv, ndjson): one per group, then TOTAL; the group's name under the
+ * grouping (`priority`, `breachReason` …), then CSV_COLUMNS. In CSV the keys are snake_case.
+ */
+export function reportRows(r: Report): { rows: Array<Record<string, unknown>>; keys: string[] } {
+  const keys = [camel(r.by), ...CSV_COLUMNS.map(camel)];
+  const row = (name: string, g: ReportGroup) => Object.fromEntries([name, ...csvValues(g)].map((v, i) => [keys[i], v]));
+  const rows = r.data.groups.map((g) => row(keyName(g.key), g));
+  rows.push(row('TOTAL', r.data.total));
+  return { rows, keys };
 }
 
 // ---- table --------------------------------------------------------------------

@@ -37,6 +37,24 @@ export function showJson(d: TicketDetails) {
   };
 }
 
+/** The columns of `historyRows`. */
+export const HISTORY_KEYS = ['ticketId', 'at', 'type', 'value', 'until', 'policy', 'actor', 'reason', 'source'] as const;
+
+/**
+ * The ticket's history as rows (csv, ndjson): its creation, then each event up to now; `policy`
+ * is the assignment a reset or retarget gave (`none` for no SLA).
+ */
+export function historyRows(d: TicketDetails): Array<Record<(typeof HISTORY_KEYS)[number], unknown>> {
+  const id = d.ticket.id;
+  return [
+    { ticketId: id, at: isoUtc(d.ticket.createdAt), type: 'created', value: null, until: null, policy: null, actor: null, reason: null, source: null },
+    ...d.events.map((e) => ({
+      ticketId: id, at: isoUtc(e.at), type: e.type, value: e.value ?? null, until: isoUtc(e.until ?? null),
+      policy: e.assignment === undefined ? null : (e.assignment?.policy ?? 'none'), actor: e.actor ?? null, reason: e.reason ?? null, source: e.source ?? null,
+    })),
+  ];
+}
+
 export interface ShowOptions { zone: string; color: boolean; width: number; atRiskThresholdPercent: number }
 
 /** The terminal page, line by line. */

@@ -101,3 +101,46 @@ describe('sla show in a pipe', () => {
     expect(wide).toEqual([]);
   }, 120_000);
 });
+
+describe('report, show, check, due and calendar as data', () => {
+  // Their JSON is one document (SPEC §7 for the report); ndjson and csv give its rows, with
+  // the same keys (snake_case in the CSV header) and formula-like text neutralised.
+  const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  const rowsOf = (nd: string): Array<Record<string, unknown>> => nd.trim().split('\n').map((l) => JSON.parse(l));
+
+  it('give the same rows as ndjson and csv', () => {
+    const dir = tempDir('sla-doc-rows-');
+    writeJson(join(dir, 'sla.config.json'), baseConfig());
+    writeFileSync(join(dir, 't.csv'), 'id,subject,customer,priority,status,created_at\n' +
+      'D1,one,=cmd,urgent,open,2025-11-03T10:00:00Z\nD2,two,acme,high,open,2025-11-03T10:30:00Z\n');
+    const at = ['--at', '2025-11-03T11:00Z'];
+    expect(sla([...at, 'import', 't.csv'], { cwd: dir }).code).toBe(0);
+    expect(sla([...at, 'pause', 'D1', '--reason', '@SUM(A1) on hold'], { cwd: dir }).code).toBe(0);
+    const cases: Array<{ args: string[]; rows: number; first: Record<string, unknown> }> = [
+      { args: ['report', '--days', '1', '--by', 'customer'], rows: 3, first: { customer: '=cmd', tickets: 1 } },
+      { args: ['show', 'D1'], rows: 3, first: { ticketId: 'D1', type: 'created', at: '2025-11-03T10:00:00Z' } },
+      { args: ['check', '--dry-run'], rows: 2, first: { ticketId: 'D1', type: 'response_warning', at: '2025-11-03T10:24:00Z' } },
+      { args: ['due', '--priority', 'urgent', '--created', '2025-11-03T10:00Z'], rows: 2, first: { policy: 'standard', metric: 'first_response', target: 30, dueAt: '2025-11-03T10:30:00Z' } },
+      { args: ['calendar', 'office', '--month', '2025-12'], rows: 31, first: { date: '2025-12-01', weekday: 'Mon', minutes: 480, open: '09:00-17:00' } },
+      { args: ['calendar', 'office', '--from', '2025-11-03T16:00Z', '--add', '2h'], rows: 1, first: { due: '2025-11-04T10:00:00Z' } },
+    ];
+    for (const c of cases) {
+      const name = c.args.join(' ');
+      const nd = sla([...at, ...c.args, '--format', 'ndjson'], { cwd: dir });
+      expect(nd.code, `${name}: ${nd.stderr}`).toBe(0);
+      const rows = rowsOf(nd.stdout);
+      expect(rows.length, name).toBe(c.rows);
+      expect(rows[0], name).toMatchObject(c.first);
+      const csv = cells(sla([...at, ...c.args, '--format', 'csv'], { cwd: dir }).stdout);
+      expect(csv[0], name).toEqual(Object.keys(rows[0]).map(snake));
+      expect(csv.length - 1, name).toBe(rows.length);
+      // The JSON stays the command's one document.
+      const json = JSON.parse(sla([...at, ...c.args, '--format', 'json'], { cwd: dir }).stdout);
+      expect(Array.isArray(json), name).toBe(false);
+    }
+    // Formula-like text from tickets and agents is neutralised in every CSV.
+    expect(cells(sla([...at, 'report', '--days', '1', '--by', 'customer', '--format', 'csv'], { cwd: dir }).stdout).map((r) => r[0])).toContain("'=cmd");
+    const history = cells(sla([...at, 'show', 'D1', '--format', 'csv'], { cwd: dir }).stdout);
+    expect(history[3][7]).toBe("'@SUM(A1) on hold");
+  });
+});

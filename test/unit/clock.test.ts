@@ -18,7 +18,7 @@ function ctx(over: Partial<ClockContext> = {}, cal: BusinessTime = always): Cloc
 }
 const urgent = (calendar = 'always', fr = 15, res = 240): Assignment => ({ policy: 'p', calendar, targets: { firstResponse: fr, resolution: res } });
 
-function run(created: string, events: Array<Partial<ClockEvent> & { at: string; type: string }>, now: string, c = ctx(), a = urgent()) {
+function run(created: string, events: Array<Omit<Partial<ClockEvent>, 'at'> & { at: string; type: string }>, now: string, c = ctx(), a = urgent()) {
   return evaluateClock(
     { createdAt: Z(created), priority: 'urgent', assignment: a, events: events.map((e) => ({ ...e, at: Z(e.at) }) as ClockEvent) },
     c,

@@ -117,7 +117,7 @@ describe('policyChooser (remembers choices per combination of matched fields)', 
         id: `T${i}`, subject: null, requester: null, customer: `Acme ${Math.floor(rnd() * (i < 5000 ? 8 : 6000))}`,
         tier: pick(['enterprise', ' ENTERPRISE ', 'business', null]), priority: pick(['urgent', 'high', 'low', 'medium', null]),
         status: 'open', assignee: null, group: null, channel: pick(['phone', 'email', 'web', null]),
-        tags: pick([[], ['vip'], ['api', ' Vip']]), custom: pick([{}, { region: 'emea' }, { region: 'EMEA' }, { region: 'apac' }]),
+        tags: pick([[], ['vip'], ['api', ' Vip']]), custom: pick<Record<string, string>>([{}, { region: 'emea' }, { region: 'EMEA' }, { region: 'apac' }]),
         createdAt: 0, firstResponseAt: null, resolvedAt: null, closedAt: null, updatedAt: null, initialPriority: null,
         assignment: null, noSlaReason: null,
       };

@@ -4,21 +4,20 @@
 // events, many, events with data, the same id put twice (histories appended), and over
 // many batches (the texts of a batch cross as one string, sliced by lengths).
 //
-// This file imports the COMPILED modules (dist/): the writer thread runs dist/ code.
+// This file runs the COMPILED modules (dist/; test/support/compiled.ts): the writer thread runs dist/ code.
 
 import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-// @ts-ignore compiled output, no declarations
-import { beginThreadedImport } from '../../dist/store/sqlite/import-writer.js';
-// @ts-ignore
-import { eventsToHistory } from '../../dist/store/sqlite/ticket-row.js';
-// @ts-ignore
-import { Store } from '../../dist/store/sqlite/tickets.js';
+import { compiled } from '../support/compiled.js';
 import type { ComputedSla, Ticket, TicketEvent } from '../../src/domain/ticket.js';
 import { mulberry32 } from '../prng.js';
+
+const { beginThreadedImport } = await compiled<typeof import('../../src/store/sqlite/import-writer.js')>('store/sqlite/import-writer.js');
+const { eventsToHistory } = await compiled<typeof import('../../src/store/sqlite/ticket-row.js')>('store/sqlite/ticket-row.js');
+const { Store } = await compiled<typeof import('../../src/store/sqlite/tickets.js')>('store/sqlite/tickets.js');
 
 const T0 = Date.parse('2025-11-03T08:00:00Z');
 
@@ -50,7 +49,7 @@ describe('the writer thread stores the histories eventsToHistory makes', () => {
     const store = Store.open(path, { create: true });
     const expected = new Map<string, string[]>();
     try {
-      const batch = beginThreadedImport(store);
+      const batch = beginThreadedImport(store)!; // null only for :memory: or the sources; this is a file and dist/
       expect(batch).not.toBeNull();
       for (let i = 0; i < 3000; i++) {
         // Some ids come again (their histories are appended).
@@ -100,7 +99,7 @@ describe('the writer thread stores the histories eventsToHistory makes', () => {
     const rnd = mulberry32(11);
     const want = new Map<string, [string | null, string | null, string]>();
     try {
-      const batch = beginThreadedImport(store);
+      const batch = beginThreadedImport(store)!; // null only for :memory: or the sources; this is a file and dist/
       for (let i = 0; i < 2000; i++) {
         // Fresh string objects each row (as read from a file), 1–9 distinct values per column.
         const tier = rnd() < 0.1 ? null : ['gold', 'silver', 'bronze', 'free', 'trial', 'partner', 'internal', 'edu', 'gov'][Math.floor(rnd() * 9)].split('').join('');

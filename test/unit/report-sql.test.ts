@@ -5,7 +5,7 @@
 // them (--at in the past: re-evaluated from history), manual pauses that ran out since,
 // and the parallel slices (table scan and index plans).
 //
-// This file imports the COMPILED modules (dist/, built by `tsc` before the tests) so
+// This file runs the COMPILED modules (dist/, built by `tsc` before the tests; test/support/compiled.ts) so
 // that the worker threads of the parallel slices run the same code as this thread.
 
 import { mkdtempSync } from 'node:fs';
@@ -13,30 +13,22 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
-// @ts-ignore compiled output, no declarations
-import { parseConfig } from '../../dist/config/load.js';
-// @ts-ignore
-import { Calendar } from '../../dist/domain/calendar.js';
-// @ts-ignore
-import { computeSla } from '../../dist/domain/sla.js';
-// @ts-ignore
-import { assignTicket } from '../../dist/domain/ticket.js';
-// @ts-ignore
-import { assembleReport, emptyCounts } from '../../dist/domain/report.js';
-// @ts-ignore
-import { Store } from '../../dist/store/sqlite/tickets.js';
-// @ts-ignore
-import { SqliteStore } from '../../dist/store/sqlite/engine.js';
-// @ts-ignore
-import { NO_REASON, NOT_BREACHED, reportAggregates } from '../../dist/store/sqlite/report.js';
-// @ts-ignore
-import { countReport } from '../../dist/app/report.js';
-// @ts-ignore
-import { reportWindow } from '../../dist/domain/report-window.js';
+import { compiled } from '../support/compiled.js';
 import type { AggregateRow, GroupField } from '../../src/domain/report.js';
 import type { ReportQuery } from '../../src/store/port.js';
 import type { Ticket, TicketEvent } from '../../src/domain/ticket.js';
 import { mulberry32 } from '../prng.js';
+
+const { parseConfig } = await compiled<typeof import('../../src/config/load.js')>('config/load.js');
+const { Calendar } = await compiled<typeof import('../../src/domain/calendar.js')>('domain/calendar.js');
+const { computeSla } = await compiled<typeof import('../../src/domain/sla.js')>('domain/sla.js');
+const { assignTicket } = await compiled<typeof import('../../src/domain/ticket.js')>('domain/ticket.js');
+const { assembleReport, emptyCounts } = await compiled<typeof import('../../src/domain/report.js')>('domain/report.js');
+const { Store } = await compiled<typeof import('../../src/store/sqlite/tickets.js')>('store/sqlite/tickets.js');
+const { SqliteStore } = await compiled<typeof import('../../src/store/sqlite/engine.js')>('store/sqlite/engine.js');
+const { NO_REASON, NOT_BREACHED, reportAggregates } = await compiled<typeof import('../../src/store/sqlite/report.js')>('store/sqlite/report.js');
+const { countReport } = await compiled<typeof import('../../src/app/report.js')>('app/report.js');
+const { reportWindow } = await compiled<typeof import('../../src/domain/report-window.js')>('domain/report-window.js');
 
 const MIN = 60_000;
 const H = 60 * MIN;
@@ -291,7 +283,7 @@ describe('report SQL = the clock, ticket by ticket', () => {
     const t: Ticket = {
       id: 'B1', subject: null, requester: null, customer: null, tier: null, priority: 'high', status: 'new', assignee: null,
       group: null, channel: null, tags: [], custom: {}, createdAt, firstResponseAt: null, resolvedAt: null, closedAt: null,
-      updatedAt: createdAt, initialPriority: 'high', assignment: assignTicket({ priority: 'high', tier: null } as Ticket, config).assignment,
+      updatedAt: createdAt, initialPriority: 'high', assignment: (assignTicket({ priority: 'high', tier: null } as Ticket, config) as { assignment: Ticket['assignment'] }).assignment,
       noSlaReason: null,
     };
     const { computed: c } = computeSla(t, [], config, calendar, createdAt);
