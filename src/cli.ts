@@ -7,6 +7,7 @@ import { safeText } from './render/safe-text.js';
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import type { Context, GlobalOptions } from './commands/context.js';
+import type { Holder } from './store/port.js';
 
 type Action = (ctx: Context, ...args: any[]) => Promise<number>;
 
@@ -28,9 +29,9 @@ export interface MainOptions {
 }
 
 /** The holder note of a database (see Context.holdsWrites), or null. */
-function readHolder(file: string): { what: string; pid: number; since: number } | null {
+function readHolder(file: string): Holder | null {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as { what: string; pid: number; since: number };
+    return JSON.parse(readFileSync(file, 'utf8')) as Holder;
   } catch {
     return null;
   }
@@ -103,9 +104,8 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
         // A full disk, a read-only or damaged database, a lock held too long: the user's
         // situation, said as such (not "a bug in sla"). An error that says itself is left alone.
         if (typeof (err as { exitCode?: unknown } | null)?.exitCode === 'number') throw err;
-        const { BUSY_TIMEOUT_MS, describeFault, describeHolder, holderFile } = await import('./store/sqlite/faults.js');
-        const holder = ctx.openedDatabase ? describeHolder(readHolder(holderFile(ctx.openedDatabase)), pidAlive) : null;
-        const fault = describeFault(err, ctx.openedDatabase, ctx.osUser(), BUSY_TIMEOUT_MS / 1000, holder);
+        const { describeStoreFault } = await import('./store/port.js');
+        const fault = await describeStoreFault(err, ctx.openedDatabase, ctx.osUser(), readHolder, pidAlive);
         if (fault) throw Object.assign(new Error(fault.message), { hint: fault.hint, exitCode: 1, stack: (err as Error)?.stack });
         throw err;
       } finally {

@@ -412,6 +412,22 @@ export async function openStore(location: string, opts: OpenOptions = {}): Promi
  */
 export { isDatabaseDamage, isFault as isStoreFault } from './sqlite/faults.js';
 
+/** A note that a process holds the database's write lock for long (see holderNote). */
+export interface Holder { what: string; pid: number; since: number }
+
+/**
+ * A failure of the database or the disk at `location`, said for the user — what is wrong and
+ * what to do, naming the process that holds the write lock when that is why — or null when
+ * `err` is none of those. `readNote` reads a holder note, `alive` says whether a pid runs.
+ */
+export async function describeStoreFault(
+  err: unknown, location: string | null, osUser: string, readNote: (path: string) => Holder | null, alive: (pid: number) => boolean,
+): Promise<{ message: string; hint: string } | null> {
+  const { BUSY_TIMEOUT_MS, describeFault, describeHolder, holderFile } = await import('./sqlite/faults.js');
+  const holder = location && location !== ':memory:' ? describeHolder(readNote(holderFile(location)), alive) : null;
+  return describeFault(err, location, osUser, BUSY_TIMEOUT_MS / 1000, holder);
+}
+
 /**
  * Says, next to the database, that this process holds its write lock for long (`what`), so a
  * command that waits too long for it can say who holds it: the note's path, or null when the

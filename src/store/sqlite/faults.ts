@@ -3,6 +3,7 @@
 // file are the user's situation, not a bug in sla. Pure: the error, the path and the user in.
 
 import { dirname } from 'node:path';
+import type { Holder } from '../port.js';
 
 /**
  * How long a connection waits for another's write transaction (an import holds one for
@@ -58,10 +59,7 @@ export function describeFault(
   return null;
 }
 
-/** What a long writer (an import, a recalc) leaves next to the database while it works: `<db>-holder`. */
-export interface Holder { what: string; pid: number; since: number }
-
-/** The file that says who holds the database's write lock for long. */
+/** The file that says who holds the database's write lock for long (an import, a recalc): `<db>-holder`. */
 export const holderFile = (dbPath: string): string => `${dbPath}-holder`;
 
 /** "an import of big.csv (pid 4242, since 10:02 UTC)", from a holder note still true (its process alive), else null. */
