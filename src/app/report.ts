@@ -7,6 +7,7 @@
 // code every writer uses) and replace their stored rows.
 
 import type { BusinessTime } from '../domain/clock.js';
+import { perMetric } from '../domain/metrics.js';
 import { assembleReport, type GroupField, type ReportData } from '../domain/report.js';
 import type { ReportWindow } from '../domain/report-window.js';
 import { computeSla } from '../domain/sla.js';
@@ -52,7 +53,7 @@ export async function buildReport(s: Setup, req: ReportRequest): Promise<Report>
   });
   if (by === 'day') {
     // Daily compliance = the rows themselves.
-    data.daily = data.groups.map((g, day) => ({ day, firstResponse: g.firstResponse, resolution: g.resolution }));
+    data.daily = data.groups.map((g, day) => ({ day, ...perMetric((_, k) => g[k]) }));
   }
   return { by, window, now, zone: config.timezone, goal: config.complianceGoalPercent, data, reevaluated, urgentName: config.priorities[0] ?? 'urgent' };
 }

@@ -34,6 +34,19 @@ export const METRIC: { readonly [M in Metric]: MetricNames } = {
   },
 };
 
+/** The metrics' keys in the domain's objects and JSON (`firstResponse`, `resolution`). */
+export type MetricKey = MetricNames['key'];
+
+/** One T per metric, under its key: what reports and JSON carry for each metric. */
+export type PerMetric<T> = { [K in MetricKey]: T };
+
+/** One value per metric, made by `f` (in METRICS order: keys come out in that order in JSON). */
+export function perMetric<T>(f: (m: Metric, key: MetricKey) => T): PerMetric<T> {
+  const out = {} as PerMetric<T>;
+  for (const m of METRICS) out[METRIC[m].key] = f(m, METRIC[m].key);
+  return out;
+}
+
 /** The metric a user's word names (any case; `-` or a space for `_`), or null. */
 export function metricNamed(word: string): Metric | null {
   const w = word.trim().toLowerCase().replace(/[- ]/g, '_');

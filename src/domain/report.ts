@@ -12,7 +12,7 @@
 // - paused share = wall-clock time paused while the resolution clock ran ÷
 //   wall-clock lifetime (created → resolved, or → now while open), over tickets with an SLA.
 
-import { METRIC, METRICS } from './metrics.js';
+import { METRIC, METRICS, perMetric, type MetricKey, type PerMetric } from './metrics.js';
 
 export const GROUP_FIELDS = ['priority', 'tier', 'policy', 'assignee', 'group', 'customer', 'breach_reason', 'day'] as const;
 export type GroupField = (typeof GROUP_FIELDS)[number];
@@ -22,12 +22,10 @@ export interface MetricSummary extends MetricCounts { compliancePercent: number 
 export interface StatusCounts { on_time: number; at_risk: number; breached: number; paused: number }
 
 /** What SQL counts for one group (and one day, and one slice of the window): all additive. */
-export interface GroupCounts {
+export interface GroupCounts extends PerMetric<MetricCounts> {
   tickets: number;
   /** Tickets without an SLA (no policy): counted in `tickets` only. */
   withoutSla: number;
-  firstResponse: MetricCounts;
-  resolution: MetricCounts;
   open: number;
   unassignedOpen: number;
   urgentOpen: number;
@@ -48,12 +46,10 @@ export interface AggregateRow {
   day: number;
   counts: GroupCounts;
   /**
-   * SLA-clock times of first-response clocks stopped by a response, in hundredths of a
-   * minute (any order): a ticket never answered has no first-response time.
+   * Per metric, the SLA-clock times of its stopped clocks, in hundredths of a minute (any
+   * order); first response: clocks stopped by a response (a ticket never answered has none).
    */
-  frTimes: ArrayLike<number>;
-  /** The same for stopped resolution clocks. */
-  resTimes: ArrayLike<number>;
+  times: PerMetric<ArrayLike<number>>;
 }
 
 export interface TimeStats {
@@ -65,14 +61,13 @@ export interface TimeStats {
   p95Minutes: number | null;
 }
 
-export interface ReportGroup {
+/** Per metric, its time statistics under `<key>Times` (firstResponseTimes …). */
+export type PerMetricTimes = { [K in MetricKey as `${K}Times`]: TimeStats };
+
+export interface ReportGroup extends PerMetric<MetricSummary>, PerMetricTimes {
   key: string | null;
   tickets: number;
   withoutSla: number;
-  firstResponse: MetricSummary;
-  resolution: MetricSummary;
-  firstResponseTimes: TimeStats;
-  resolutionTimes: TimeStats;
   open: number;
   unassignedOpen: number;
   urgentOpen: number;
@@ -83,10 +78,8 @@ export interface ReportGroup {
   pausedSharePercent: number | null;
 }
 
-export interface DailyCompliance {
+export interface DailyCompliance extends PerMetric<MetricSummary> {
   day: number;
-  firstResponse: MetricSummary;
-  resolution: MetricSummary;
 }
 
 export interface ReportData {
@@ -99,8 +92,7 @@ export interface ReportData {
 export function emptyCounts(): GroupCounts {
   return {
     tickets: 0, withoutSla: 0,
-    firstResponse: { met: 0, breached: 0, pending: 0 },
-    resolution: { met: 0, breached: 0, pending: 0 },
+    ...perMetric(() => ({ met: 0, breached: 0, pending: 0 })),
     open: 0, unassignedOpen: 0, urgentOpen: 0,
     statusCounts: { on_time: 0, at_risk: 0, breached: 0, paused: 0 },
     breachedTickets: 0, pausedTickets: 0, pausedMs: 0, lifetimeMs: 0, escalations: 0,
@@ -196,11 +188,9 @@ const BUCKET_UNITS: readonly BucketUnit[] = ['day', 'week', 'month', 'quarter', 
 /** At most this many buckets per sparkline, so that the compliance line stays one line within 80 columns. */
 export const SPARKLINE_MAX_BUCKETS = 16;
 
-export interface ComplianceBucket {
+export interface ComplianceBucket extends PerMetric<MetricSummary> {
   /** The first local date of the window in the bucket. */
   from: string;
-  firstResponse: MetricSummary;
-  resolution: MetricSummary;
 }
 
 /** The bucket of a local date (YYYY-MM-DD): weeks start on Monday (ISO), quarters in January. */
@@ -238,19 +228,19 @@ export function complianceBuckets(
     }
     if (n <= max) { unit = u; break; }
   }
-  const out: Array<{ key: string; from: string; fr: MetricCounts; res: MetricCounts }> = [];
+  const out: Array<{ key: string; from: string; counts: PerMetric<MetricCounts> }> = [];
   const add = (a: MetricCounts, b: MetricCounts): void => { a.met += b.met; a.breached += b.breached; a.pending += b.pending; };
   for (let i = 0; i < dates.length; i++) {
     const key = bucketKey(dates[i], unit);
     let b = out[out.length - 1];
     if (!b || b.key !== key) {
-      b = { key, from: dates[i], fr: { met: 0, breached: 0, pending: 0 }, res: { met: 0, breached: 0, pending: 0 } };
+      b = { key, from: dates[i], counts: perMetric(() => ({ met: 0, breached: 0, pending: 0 })) };
       out.push(b);
     }
     const d = daily[i];
-    if (d) { add(b.fr, d.firstResponse); add(b.res, d.resolution); }
+    if (d) for (const m of METRICS) add(b.counts[METRIC[m].key], d[METRIC[m].key]);
   }
-  return { unit, buckets: out.map((b) => ({ from: b.from, firstResponse: metricSummary(b.fr), resolution: metricSummary(b.res) })) };
+  return { unit, buckets: out.map((b) => ({ from: b.from, ...perMetric((_, k) => metricSummary(b.counts[k])) })) };
 }
 
 /** The values of all parts, sorted ascending (hundredths of a minute fit 32 bits: 81 years). */
@@ -289,15 +279,20 @@ export function mergeSorted(arrays: ReadonlyArray<Uint32Array>): Uint32Array {
   return level[0];
 }
 
-function group(key: string | null, c: GroupCounts, fr: Uint32Array, res: Uint32Array): ReportGroup {
+/** Per metric, its time statistics under `<key>Times`. */
+function timesOf(times: PerMetric<Uint32Array>): PerMetricTimes {
+  const out = {} as PerMetricTimes;
+  for (const m of METRICS) out[`${METRIC[m].key}Times`] = timeStats(times[METRIC[m].key]);
+  return out;
+}
+
+function group(key: string | null, c: GroupCounts, times: PerMetric<Uint32Array>): ReportGroup {
   return {
     key,
     tickets: c.tickets,
     withoutSla: c.withoutSla,
-    firstResponse: metricSummary(c.firstResponse),
-    resolution: metricSummary(c.resolution),
-    firstResponseTimes: timeStats(fr),
-    resolutionTimes: timeStats(res),
+    ...perMetric((_, k) => metricSummary(c[k])),
+    ...timesOf(times),
     open: c.open,
     unassignedOpen: c.unassignedOpen,
     urgentOpen: c.urgentOpen,
@@ -323,10 +318,10 @@ export interface AssembleOptions {
  * day and by slices of the window: rows with the same key are added up).
  */
 export function assembleReport(rows: readonly AggregateRow[], opts: AssembleOptions): ReportData {
-  const byKey = new Map<string | null, { counts: GroupCounts; fr: ArrayLike<number>[]; res: ArrayLike<number>[] }>();
+  const byKey = new Map<string | null, { counts: GroupCounts; times: PerMetric<ArrayLike<number>[]> }>();
   const slot = (k: string | null) => {
     let s = byKey.get(k);
-    if (!s) { s = { counts: emptyCounts(), fr: [], res: [] }; byKey.set(k, s); }
+    if (!s) { s = { counts: emptyCounts(), times: perMetric(() => []) }; byKey.set(k, s); }
     return s;
   };
   for (const k of opts.keys ?? []) slot(k);
@@ -336,8 +331,10 @@ export function assembleReport(rows: readonly AggregateRow[], opts: AssembleOpti
     const s = slot(r.key);
     addCounts(s.counts, r.counts);
     addCounts(total, r.counts);
-    if (r.frTimes.length) s.fr.push(r.frTimes);
-    if (r.resTimes.length) s.res.push(r.resTimes);
+    for (const m of METRICS) {
+      const t = r.times[METRIC[m].key];
+      if (t.length) s.times[METRIC[m].key].push(t);
+    }
     if (opts.days && r.day >= 0 && r.day < opts.days) addCounts(days[r.day], r.counts);
   }
   const given = new Map((opts.keys ?? []).map((k, i) => [k, i]));
@@ -352,11 +349,11 @@ export function assembleReport(rows: readonly AggregateRow[], opts: AssembleOpti
     if (kb === null) return -1;
     return ka < kb ? -1 : ka > kb ? 1 : 0;
   });
-  const groups = entries.map(([k, s]) => ({ k, counts: s.counts, fr: sortedTimes(s.fr), res: sortedTimes(s.res) }));
+  const groups = entries.map(([k, s]) => ({ k, counts: s.counts, times: perMetric((_, key) => sortedTimes(s.times[key])) }));
   return {
-    groups: groups.map((g) => group(g.k, g.counts, g.fr, g.res)),
-    total: group(null, total, mergeSorted(groups.map((g) => g.fr)), mergeSorted(groups.map((g) => g.res))),
-    daily: days.map((c, day) => ({ day, firstResponse: metricSummary(c.firstResponse), resolution: metricSummary(c.resolution) })),
+    groups: groups.map((g) => group(g.k, g.counts, g.times)),
+    total: group(null, total, perMetric((_, key) => mergeSorted(groups.map((g) => g.times[key])))),
+    daily: days.map((c, day) => ({ day, ...perMetric((_, k) => metricSummary(c[k])) })),
   };
 }
 

@@ -3,6 +3,7 @@
 // containing `|`, `*`, `_` or a newline cannot break the table.
 
 import { reportNotes, type ReportGroup } from '../domain/report.js';
+import { METRIC, METRICS } from '../domain/metrics.js';
 import { formatDuration } from './format.js';
 import type { Report } from '../app/report.js';
 import { dailyLine, groupLabel, periodLine } from './report.js';
@@ -31,22 +32,24 @@ export function reportMarkdown(r: Report): string {
   const row = (g: ReportGroup, name: string): string[] => [
     name,
     String(g.tickets),
-    pct(g.firstResponse.compliancePercent),
-    `${g.firstResponse.met} / ${g.firstResponse.breached} / ${g.firstResponse.pending}`,
-    pct(g.resolution.compliancePercent),
-    `${g.resolution.met} / ${g.resolution.breached} / ${g.resolution.pending}`,
-    dur(g.firstResponseTimes.p50Minutes),
-    dur(g.firstResponseTimes.p90Minutes),
-    dur(g.resolutionTimes.p50Minutes),
-    dur(g.resolutionTimes.p90Minutes),
+    ...METRICS.flatMap((m) => {
+      const s = g[METRIC[m].key];
+      return [pct(s.compliancePercent), `${s.met} / ${s.breached} / ${s.pending}`];
+    }),
+    ...METRICS.flatMap((m) => {
+      const times = g[`${METRIC[m].key}Times`];
+      return [dur(times.p50Minutes), dur(times.p90Minutes)];
+    }),
     String(g.open),
     String(g.statusCounts.breached),
     String(g.escalations),
   ];
   const head = [
     mdCell(r.by === 'breach_reason' ? 'Breach reason' : r.by[0].toUpperCase() + r.by.slice(1)),
-    'Tickets', 'FR compliance', 'FR met / breached / pending', 'Res compliance', 'Res met / breached / pending',
-    'FR p50', 'FR p90', 'Res p50', 'Res p90', 'Open', 'Open breached', 'Escalations',
+    'Tickets',
+    ...METRICS.flatMap((m) => [`${METRIC[m].short} compliance`, `${METRIC[m].short} met / breached / pending`]),
+    ...METRICS.flatMap((m) => [`${METRIC[m].short} p50`, `${METRIC[m].short} p90`]),
+    'Open', 'Open breached', 'Escalations',
   ];
   const rows = r.data.groups.map((g) => row(g, mdCell(groupLabel(r.by, g.key))));
   rows.push(row(t, '**TOTAL**').map((c, i) => (i === 0 ? c : `**${c}**`)));

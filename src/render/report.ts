@@ -3,7 +3,15 @@
 
 import { complianceBuckets, reportNotes, sparkline, type BucketUnit, type GroupField, type ReportGroup, type TimeStats } from '../domain/report.js';
 import type { Report } from '../app/report.js';
+import { METRIC, METRICS, perMetric, type MetricKey } from '../domain/metrics.js';
 import { isoUtc, localTime } from './format.js';
+
+/** A metric's JSON key as part of a longer name: `avgFirstResponseMinutes`. */
+const inName = (k: MetricKey): string => k[0].toUpperCase() + k.slice(1);
+/** The time statistics of a report's columns, by their names in JSON, CSV and tables. */
+const STATS = [['avg', 'avgMinutes'], ['p50', 'p50Minutes'], ['p90', 'p90Minutes'], ['p95', 'p95Minutes']] as const;
+/** A metric's counts in the report's columns. */
+const COUNTS = ['met', 'breached', 'pending'] as const;
 
 const WITH_TICKET_FIELD: Record<GroupField, string> = {
   priority: 'Priority', tier: 'Tier', policy: 'Policy', assignee: 'Assignee', group: 'Group', customer: 'Customer',
@@ -15,27 +23,21 @@ const WITH_TICKET_FIELD: Record<GroupField, string> = {
 export const NONE = '(none)';
 const keyName = (k: string | null): string => k ?? NONE;
 
-function responseTimesJson(fr: TimeStats, res: TimeStats) {
-  return {
-    avgFirstResponseMinutes: fr.avgMinutes,
-    avgResolutionMinutes: res.avgMinutes,
-    p50FirstResponseMinutes: fr.p50Minutes,
-    p50ResolutionMinutes: res.p50Minutes,
-    p90FirstResponseMinutes: fr.p90Minutes,
-    p90ResolutionMinutes: res.p90Minutes,
-    p95FirstResponseMinutes: fr.p95Minutes,
-    p95ResolutionMinutes: res.p95Minutes,
-    firstResponseMeasured: fr.count,
-    resolutionMeasured: res.count,
-  };
+const timesOf = (g: ReportGroup, k: MetricKey): TimeStats => g[`${k}Times`];
+
+/** avgFirstResponseMinutes, avgResolutionMinutes, p50… (each statistic for every metric), then firstResponseMeasured, … */
+function responseTimesJson(g: ReportGroup): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const [name, stat] of STATS) for (const m of METRICS) out[`${name}${inName(METRIC[m].key)}Minutes`] = timesOf(g, METRIC[m].key)[stat];
+  for (const m of METRICS) out[`${METRIC[m].key}Measured`] = timesOf(g, METRIC[m].key).count;
+  return out;
 }
 
 function groupJson(g: ReportGroup) {
   return {
     tickets: g.tickets,
     ticketsWithoutSla: g.withoutSla,
-    firstResponse: g.firstResponse,
-    resolution: g.resolution,
+    ...perMetric((_, k) => g[k]),
     open: g.open,
     unassignedOpen: g.unassignedOpen,
     urgentOpen: g.urgentOpen,
@@ -57,7 +59,7 @@ export function reportJson(r: Report) {
   const times: Record<string, ReturnType<typeof responseTimesJson>> = {};
   for (const g of r.data.groups) {
     groups[keyName(g.key)] = groupJson(g);
-    times[keyName(g.key)] = responseTimesJson(g.firstResponseTimes, g.resolutionTimes);
+    times[keyName(g.key)] = responseTimesJson(g);
   }
   return {
     period: {
@@ -68,11 +70,10 @@ export function reportJson(r: Report) {
     totalTickets: t.tickets,
     ticketsWithoutSla: t.withoutSla,
     complianceGoalPercent: r.goal,
-    firstResponse: t.firstResponse,
-    resolution: t.resolution,
+    ...perMetric((_, k) => t[k]),
     [groupObjectName(r.by)]: groups,
     responseTimes: times,
-    totalResponseTimes: responseTimesJson(t.firstResponseTimes, t.resolutionTimes),
+    totalResponseTimes: responseTimesJson(t),
     statusCounts: t.statusCounts,
     open: t.open,
     unassignedOpen: t.unassignedOpen,
@@ -88,26 +89,24 @@ export function reportJson(r: Report) {
 
 // ---- CSV ----------------------------------------------------------------------
 
-export const CSV_COLUMNS = [
+/** The columns after the group's name: per metric (its column prefix) its counts and compliance, then its times. */
+export const CSV_COLUMNS: readonly string[] = [
   'tickets', 'tickets_without_sla',
-  'fr_met', 'fr_breached', 'fr_pending', 'fr_compliance_percent',
-  'res_met', 'res_breached', 'res_pending', 'res_compliance_percent',
-  'fr_avg_min', 'fr_p50_min', 'fr_p90_min', 'fr_p95_min',
-  'res_avg_min', 'res_p50_min', 'res_p90_min', 'res_p95_min',
+  ...METRICS.flatMap((m) => [...COUNTS, 'compliance_percent'].map((c) => `${METRIC[m].column}_${c}`)),
+  ...METRICS.flatMap((m) => STATS.map(([name]) => `${METRIC[m].column}_${name}_min`)),
   'open', 'unassigned_open', 'urgent_open',
   'open_on_time', 'open_at_risk', 'open_breached', 'open_paused',
   'breached_tickets', 'escalations', 'paused_tickets', 'paused_share_percent',
-] as const;
+];
 
 function csvValues(g: ReportGroup): Array<number | null> {
-  const f = g.firstResponseTimes;
-  const s = g.resolutionTimes;
   return [
     g.tickets, g.withoutSla,
-    g.firstResponse.met, g.firstResponse.breached, g.firstResponse.pending, g.firstResponse.compliancePercent,
-    g.resolution.met, g.resolution.breached, g.resolution.pending, g.resolution.compliancePercent,
-    f.avgMinutes, f.p50Minutes, f.p90Minutes, f.p95Minutes,
-    s.avgMinutes, s.p50Minutes, s.p90Minutes, s.p95Minutes,
+    ...METRICS.flatMap((m) => {
+      const s = g[METRIC[m].key];
+      return [s.met, s.breached, s.pending, s.compliancePercent];
+    }),
+    ...METRICS.flatMap((m) => STATS.map(([, stat]) => timesOf(g, METRIC[m].key)[stat])),
     g.open, g.unassignedOpen, g.urgentOpen,
     g.statusCounts.on_time, g.statusCounts.at_risk, g.statusCounts.breached, g.statusCounts.paused,
     g.breachedTickets, g.escalations, g.pausedTickets, g.pausedSharePercent,
@@ -155,12 +154,11 @@ export function dailyLine(r: Report, pct: (v: number | null) => string): string[
   const d = r.data.daily;
   if (!d.length) return [];
   const { unit, buckets } = complianceBuckets(r.window.dates, d);
-  const fr = buckets.map((x) => x.firstResponse.compliancePercent);
-  const res = buckets.map((x) => x.resolution.compliancePercent);
-  return [
-    `${BUCKET_LABEL[unit]} compliance  FR ${sparkline(fr)} ${pct(r.data.total.firstResponse.compliancePercent)}` +
-      `  Res ${sparkline(res)} ${pct(r.data.total.resolution.compliancePercent)}`,
-  ];
+  const lines = METRICS.map((m) => {
+    const k = METRIC[m].key;
+    return `${METRIC[m].short} ${sparkline(buckets.map((x) => x[k].compliancePercent))} ${pct(r.data.total[k].compliancePercent)}`;
+  });
+  return [`${BUCKET_LABEL[unit]} compliance  ${lines.join('  ')}`];
 }
 
 /** Groups shown in a terminal table (the biggest first); CSV, JSON and Markdown list all. */
@@ -196,24 +194,21 @@ export async function reportTable(r: Report, color: boolean): Promise<string> {
   }
   out.push('');
   out.push(renderTable(
-    [head, 'Tickets', 'FR met', 'FR breached', 'FR pending', 'FR compliance', 'Res met', 'Res breached', 'Res pending', 'Res compliance', 'Escalations'],
+    [head, 'Tickets', ...METRICS.flatMap((m) => [...COUNTS, 'compliance'].map((c) => `${METRIC[m].short} ${c}`)), 'Escalations'],
     all.map((g) => [
       name(g), g.tickets,
-      g.firstResponse.met, g.firstResponse.breached, g.firstResponse.pending, pct(g.firstResponse.compliancePercent),
-      g.resolution.met, g.resolution.breached, g.resolution.pending, pct(g.resolution.compliancePercent),
+      ...METRICS.flatMap((m) => {
+        const s = g[METRIC[m].key];
+        return [s.met, s.breached, s.pending, pct(s.compliancePercent)];
+      }),
       g.escalations,
     ]),
     color,
   ));
   out.push('', 'Response times (SLA clock, stopped clocks)');
   out.push(renderTable(
-    [head, 'FR avg', 'FR p50', 'FR p90', 'FR p95', 'Res avg', 'Res p50', 'Res p90', 'Res p95'],
-    all.map((g) => {
-      const f = g.firstResponseTimes;
-      const s = g.resolutionTimes;
-      return [name(g), dur(f.avgMinutes), dur(f.p50Minutes), dur(f.p90Minutes), dur(f.p95Minutes),
-        dur(s.avgMinutes), dur(s.p50Minutes), dur(s.p90Minutes), dur(s.p95Minutes)];
-    }),
+    [head, ...METRICS.flatMap((m) => STATS.map(([label]) => `${METRIC[m].short} ${label}`))],
+    all.map((g) => [name(g), ...METRICS.flatMap((m) => STATS.map(([, stat]) => dur(timesOf(g, METRIC[m].key)[stat])))]),
     color,
   ));
   out.push('', 'Open tickets by SLA status');

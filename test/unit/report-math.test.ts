@@ -131,7 +131,7 @@ function counts(over: Partial<GroupCounts>): GroupCounts {
   return addCounts(emptyCounts(), { ...emptyCounts(), ...over });
 }
 const row = (key: string | null, day: number, c: Partial<GroupCounts>, fr: number[] = [], res: number[] = []): AggregateRow =>
-  ({ key, day, counts: counts(c), frTimes: Uint32Array.from(fr), resTimes: Uint32Array.from(res) });
+  ({ key, day, counts: counts(c), times: { firstResponse: Uint32Array.from(fr), resolution: Uint32Array.from(res) } });
 
 describe('assembleReport', () => {
   const rows = [

@@ -15,7 +15,7 @@ function row(key: string, met: number, breached: number): AggregateRow {
     ...emptyCounts(), tickets: met + breached,
     firstResponse: { met, breached, pending: 0 }, resolution: { met, breached, pending: 0 },
   });
-  return { key, day: 0, counts: c, frTimes: Uint32Array.from([12500]), resTimes: Uint32Array.from([30000]) };
+  return { key, day: 0, counts: c, times: { firstResponse: Uint32Array.from([12500]), resolution: Uint32Array.from([30000]) } };
 }
 
 function report(rows: AggregateRow[], by: Report['by'] = 'priority'): Report {

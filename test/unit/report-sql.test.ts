@@ -198,7 +198,7 @@ function reference(q: ReportQuery, dates: string[]): AggregateRow[] {
     const answered = fr && clock.firstResponseAt !== null && fr.stoppedAt !== null && clock.firstResponseAt <= fr.stoppedAt;
     rows.push({
       key: keys[q.by], day: q.daily ? day : 0, counts: c,
-      frTimes: Uint32Array.from(answered ? time(fr) : []), resTimes: Uint32Array.from(time(res)),
+      times: { firstResponse: Uint32Array.from(answered ? time(fr) : []), resolution: Uint32Array.from(time(res)) },
     });
   }
   return rows;

@@ -260,7 +260,7 @@ function decodeRows(raw: readonly RawRow[]): { rows: AggregateRow[]; stale: numb
     const id = rowId(key, day);
     let row = byKeyDay.get(id);
     if (!row) {
-      row = { key, day, counts: emptyCounts(), frTimes: NO_TIMES, resTimes: NO_TIMES };
+      row = { key, day, counts: emptyCounts(), times: { firstResponse: NO_TIMES, resolution: NO_TIMES } };
       byKeyDay.set(id, row);
     }
     decodeClass(c, num(r[3]), row.counts);
@@ -274,8 +274,7 @@ function decodeRows(raw: readonly RawRow[]): { rows: AggregateRow[]; stale: numb
     }
   }
   for (const t of times.values()) {
-    t.row.frTimes = parseIntLists(t.fr);
-    t.row.resTimes = parseIntLists(t.res);
+    t.row.times = { firstResponse: parseIntLists(t.fr), resolution: parseIntLists(t.res) };
   }
   return { rows: [...byKeyDay.values()], stale };
 }
