@@ -6,7 +6,7 @@ import { DateTime } from 'luxon';
 import type { TicketDetails } from '../app/show.js';
 import type { MetricState } from '../domain/clock.js';
 import type { Segment } from '../domain/explain.js';
-import { METRIC, type Metric } from '../domain/metrics.js';
+import { METRIC, METRICS, type Metric } from '../domain/metrics.js';
 import type { TicketEvent } from '../domain/ticket.js';
 import type { AlertRow, SlaEventRow } from '../store/port.js';
 import { auditLine, wrap } from './audit.js';
@@ -111,13 +111,12 @@ export async function showText(d: TicketDetails, o: ShowOptions): Promise<string
       (d.done ? 'sla recalc leaves it as it is (it is not open)' : 'sla recalc applies it'));
   }
 
-  const fr = clock.metrics.first_response;
-  const res = clock.metrics.resolution;
-  if (fr || res) {
+  const states = METRICS.map((m) => clock.metrics[m]);
+  if (states.some((m) => m !== null)) {
     out();
     out(chalk.bold(`Clocks (times in ${zone})`));
     const cell = (m: MetricState | null, f: (m: MetricState) => string): string => (m ? f(m) : '—');
-    const row = (label: string, f: (m: MetricState) => string): string[] => [label, cell(fr, f), cell(res, f)];
+    const row = (label: string, f: (m: MetricState) => string): string[] => [label, ...states.map((m) => cell(m, f))];
     const rows: string[][] = [
       row('target', (m) => formatDuration(m.target)),
       row('elapsed', (m) => formatDuration(m.elapsed)),
@@ -127,22 +126,16 @@ export async function showText(d: TicketDetails, o: ShowOptions): Promise<string
       row('due', (m) => (m.dueAt === null ? 'paused: no deadline' : localTime(m.dueAt, zone))),
       row('status', (m) => paint(m.status)),
     ];
-    if (fr?.stoppedAt != null || res?.stoppedAt != null) rows.push(row('stopped', (m) => localTime(m.stoppedAt, zone)));
-    if (clock.totalPausedMs > 0) rows.push(['paused (wall clock)', cell(fr, (m) => formatDuration(m.pausedMs / 60_000)), cell(res, (m) => formatDuration(m.pausedMs / 60_000))]);
-    if (breachReasons.first_response || breachReasons.resolution) {
-      rows.push(['breach reason', breachReasons.first_response ?? '', breachReasons.resolution ?? '']);
-    }
-    out(renderTable(['', METRIC.first_response.name, METRIC.resolution.name], rows, o.color));
+    if (states.some((m) => m?.stoppedAt != null)) rows.push(row('stopped', (m) => localTime(m.stoppedAt, zone)));
+    if (clock.totalPausedMs > 0) rows.push(row('paused (wall clock)', (m) => formatDuration(m.pausedMs / 60_000)));
+    if (METRICS.some((m) => breachReasons[m])) rows.push(['breach reason', ...METRICS.map((m) => breachReasons[m] ?? '')]);
+    out(renderTable(['', ...METRICS.map((m) => METRIC[m].name)], rows, o.color));
 
-    // The clock whose deadline comes next explains the most; else resolution.
-    const runningDue = (m: MetricState | null) => (m && m.stoppedAt === null && m.dueAt !== null ? m.dueAt : null);
-    const frDue = runningDue(fr);
-    const resDue = runningDue(res);
-    const main: Metric = frDue !== null && (resDue === null || frDue < resDue) ? 'first_response' : res ? 'resolution' : 'first_response';
+    const main = explainedMetric(clock.metrics);
     const segs = segments[main];
     if (segs.length) {
       out();
-      out(chalk.bold(`Timeline of the ${main === 'resolution' ? 'resolution' : 'first-response'} clock (${zone})`));
+      out(chalk.bold(`Timeline of the ${METRIC[main].name.replace(' ', '-')} clock (${zone})`));
       for (const line of timelineLines(segs, zone, paint, ticket.id, o.width)) out(line);
     }
   }
@@ -165,6 +158,22 @@ export async function showText(d: TicketDetails, o: ShowOptions): Promise<string
   if (!audit.length) out('  no manual actions');
   for (const a of audit) out(auditLine(a, zone, 6, o.width, '  '));
   return lines;
+}
+
+/**
+ * The clock whose deadline comes next explains the most (the earliest running deadline, the
+ * later metric on a tie);
+ * else the last metric that has a clock (resolution), else the first.
+ */
+function explainedMetric(metrics: { [M in Metric]: MetricState | null }): Metric {
+  let best: Metric | null = null;
+  for (const m of METRICS) {
+    const s = metrics[m];
+    if (s && s.stoppedAt === null && s.dueAt !== null && (best === null || s.dueAt <= metrics[best]!.dueAt!)) best = m;
+  }
+  if (best !== null) return best;
+  for (let i = METRICS.length - 1; i >= 0; i--) if (metrics[METRICS[i]]) return METRICS[i];
+  return METRICS[0];
 }
 
 /**

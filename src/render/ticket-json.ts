@@ -2,6 +2,7 @@
 
 import type { MetricState, TicketClock } from '../domain/clock.js';
 import type { Ticket } from '../domain/ticket.js';
+import { METRICS } from '../domain/metrics.js';
 import { MINUTE } from '../domain/types.js';
 import { isoUtc, minutes } from './format.js';
 
@@ -66,6 +67,6 @@ export function ticketJson(t: Ticket, c: TicketClock) {
     slaTotalPausedTime: minutes(c.totalPausedMs / MINUTE),
     timeElapsed: res ? minutes(res.elapsed) : null,
     percentElapsed: res ? res.percent : null,
-    metrics: { first_response: metricJson(fr), resolution: metricJson(res) },
+    metrics: Object.fromEntries(METRICS.map((m) => [m, metricJson(c.metrics[m])])),
   };
 }
