@@ -58,6 +58,6 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   else if (format === 'markdown') {
     const { reportMarkdown } = await import('../render/markdown.js');
     ctx.out(reportMarkdown(report));
-  } else ctx.out(await reportTable(report, ctx.color));
+  } else ctx.out(await reportTable(report, ctx.color, ctx.width));
   return 0;
 }

@@ -4,6 +4,7 @@
 import { complianceBuckets, reportNotes, sparkline, type BucketUnit, type GroupField, type ReportGroup, type TimeStats } from '../domain/report.js';
 import type { Report } from '../app/report.js';
 import { METRIC, METRICS, perMetric, type MetricKey } from '../domain/metrics.js';
+import { wrap } from './audit.js';
 import { isoUtc, localTime } from './format.js';
 
 /** A metric's JSON key as part of a longer name: `avgFirstResponseMinutes`. */
@@ -164,8 +165,9 @@ export function dailyLine(r: Report, pct: (v: number | null) => string): string[
 /** Groups shown in a terminal table (the biggest first); CSV, JSON and Markdown list all. */
 export const TABLE_MAX_GROUPS = 40;
 
-export async function reportTable(r: Report, color: boolean): Promise<string> {
-  const [{ renderTable, makeChalk }, { formatDuration }] = await Promise.all([import('./table.js'), import('./format.js')]);
+/** The report for a terminal `width` characters wide: each table is cut by columns to fit it. */
+export async function reportTable(r: Report, color: boolean, width = 80): Promise<string> {
+  const [{ renderFitted, makeChalk }, { formatDuration }] = await Promise.all([import('./table.js'), import('./format.js')]);
   const chalk = makeChalk(color);
   const pctText = (v: number | null): string => (v === null ? '—' : `${v.toFixed(1)} %`);
   const pct = (v: number | null): string => {
@@ -182,8 +184,10 @@ export async function reportTable(r: Report, color: boolean): Promise<string> {
   const name = (g: ReportGroup): string => (g === t ? chalk.bold('TOTAL') : groupLabel(r.by, g.key));
   const head = WITH_TICKET_FIELD[r.by];
   const out: string[] = [];
-  out.push(periodLine(r));
-  out.push(
+  // Prose lines wrap at the width too.
+  const say = (text: string): number => out.push(wrap('', text, width));
+  say(periodLine(r));
+  say(
     `${t.tickets} tickets · open ${t.open} (unassigned ${t.unassignedOpen}, ${r.urgentName} ${t.urgentOpen}) · ` +
       `breached tickets ${t.breachedTickets} · escalations ${t.escalations} · paused share ${pctText(t.pausedSharePercent)}`,
   );
@@ -193,7 +197,7 @@ export async function reportTable(r: Report, color: boolean): Promise<string> {
     return out.join('\n');
   }
   out.push('');
-  out.push(renderTable(
+  out.push(renderFitted(
     [head, 'Tickets', ...METRICS.flatMap((m) => [...COUNTS, 'compliance'].map((c) => `${METRIC[m].short} ${c}`)), 'Escalations'],
     all.map((g) => [
       name(g), g.tickets,
@@ -204,15 +208,19 @@ export async function reportTable(r: Report, color: boolean): Promise<string> {
       g.escalations,
     ]),
     color,
+    width,
+    [...METRICS.map((_, i) => 2 + 4 * i), 2 + 4 * METRICS.length], // each metric's four columns; escalations
   ));
   out.push('', 'Response times (SLA clock, stopped clocks)');
-  out.push(renderTable(
+  out.push(renderFitted(
     [head, ...METRICS.flatMap((m) => STATS.map(([label]) => `${METRIC[m].short} ${label}`))],
     all.map((g) => [name(g), ...METRICS.flatMap((m) => STATS.map(([, stat]) => dur(timesOf(g, METRIC[m].key)[stat])))]),
     color,
+    width,
+    METRICS.map((_, i) => 1 + STATS.length * i),
   ));
   out.push('', 'Open tickets by SLA status');
-  out.push(renderTable(
+  out.push(renderFitted(
     [head, 'Open', 'Unassigned', `${r.urgentName[0].toUpperCase()}${r.urgentName.slice(1)}`, 'On time', 'At risk', 'Breached', 'Paused', 'Paused share'],
     all.map((g) => [
       name(g), g.open, g.unassignedOpen, g.urgentOpen,
@@ -221,16 +229,17 @@ export async function reportTable(r: Report, color: boolean): Promise<string> {
       color ? chalk.dim(g.statusCounts.paused) : g.statusCounts.paused, pctText(g.pausedSharePercent),
     ]),
     color,
+    width,
   ));
   out.push('');
   if (r.reevaluated > 0) {
-    out.push(chalk.dim(`${r.reevaluated} ticket${r.reevaluated === 1 ? ' was' : 's were'} re-evaluated from ${r.reevaluated === 1 ? 'its' : 'their'} history as of ${localTime(r.now, r.zone)}.`));
+    out.push(chalk.dim(wrap('', `${r.reevaluated} ticket${r.reevaluated === 1 ? ' was' : 's were'} re-evaluated from ${r.reevaluated === 1 ? 'its' : 'their'} history as of ${localTime(r.now, r.zone)}.`, width)));
   }
   if (hidden > 0) {
-    out.push(`… and ${hidden} more ${r.by.replace('_', ' ')} groups with fewer tickets, not shown (TOTAL counts them; --format csv or json lists every group).`);
+    say(`… and ${hidden} more ${r.by.replace('_', ' ')} groups with fewer tickets, not shown (TOTAL counts them; --format csv or json lists every group).`);
   }
-  for (const n of reportNotes(t.withoutSla)) out.push(chalk.dim(n));
-  out.push(chalk.dim(`Compliance goal ${r.goal} %: green at or above, red below.`));
+  for (const n of reportNotes(t.withoutSla)) out.push(chalk.dim(wrap('', n, width)));
+  out.push(chalk.dim(wrap('', `Compliance goal ${r.goal} %: green at or above, red below.`, width)));
   return out.join('\n');
 }
 

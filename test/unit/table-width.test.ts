@@ -38,4 +38,30 @@ describe('tables and the terminal width', () => {
     expect(narrow.lines.join('\n')).not.toContain(long);
     expect(narrow.lines.join('\n')).toContain('The printer on the third floor');
   });
+
+  it('report: a table wider than the terminal is cut by columns, a metric kept whole; one table when there is room', async () => {
+    const dir = tempDir('sla-width-report-');
+    writeJson(join(dir, 'sla.config.json'), baseConfig());
+    writeFileSync(join(dir, 't.csv'), 'id,subject,priority,status,created_at\nR1,a,urgent,open,2025-11-03T10:00:00Z\nR2,b,high,resolved,2025-11-03T10:30:00Z\n');
+    expect((await run(dir, ['--at', '2025-11-03T16:00Z', 'import', 't.csv'], null)).code).toBe(0);
+    const heads = (lines: string[]) => lines.filter((l) => l.startsWith('| Priority'));
+    for (const columns of [null, 100, 120, 200]) {
+      const r = await run(dir, ['--at', '2025-11-03T16:00Z', 'report', '--days', '1'], columns);
+      expect(r.code).toBe(0);
+      expect(widest(r.lines), String(columns)).toBeLessThanOrEqual(columns ?? 80);
+      // every column is there once, whatever the cut
+      const names = heads(r.lines).flatMap((l) => l.split('|').slice(2, -1).map((c) => c.trim()));
+      for (const c of ['Tickets', 'FR met', 'FR compliance', 'Res met', 'Res compliance', 'Escalations', 'FR avg', 'Res p95', 'Open', 'Paused share']) {
+        expect(names.filter((n) => n === c), `${c} at ${columns}`).toHaveLength(1);
+      }
+      // the compliance table (141 characters here) fits whole only at 200; cut, it keeps each metric's four columns together
+      for (const h of heads(r.lines).filter((l) => l.includes(' met '))) {
+        expect(h.includes('| FR met') && h.includes('| Res met'), `${columns}: ${h}`).toBe(columns === 200);
+        if (h.includes('| FR met')) expect(h).toContain('| FR compliance');
+        if (h.includes('| Res met')) expect(h).toContain('| Res compliance');
+      }
+    }
+    // 200 columns: the three tables as they were, uncut
+    expect(heads((await run(dir, ['--at', '2025-11-03T16:00Z', 'report', '--days', '1'], 200)).lines)).toHaveLength(3);
+  });
 });
