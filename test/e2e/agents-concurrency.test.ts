@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, baseConfig, childEnv, sla, slaAsync, tempDir, writeJson } from './helpers.js';
+import { BIN, childEnv, sla, slaAsync } from '../support/cli.js';
+import { baseConfig, tempDir, writeJson } from '../support/project.js';
 
 const HEADER = 'id,subject,customer,tier,priority,status,assignee,created_at,first_response_at,resolved_at,updated_at';
 const BIG_ROWS = 25_000;

@@ -5,7 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { baseConfig, sla, tempDir, writeJson, type Result } from './helpers.js';
+import { type Result, sla } from '../support/cli.js';
+import { baseConfig, tempDir, writeJson } from '../support/project.js';
 
 const HEADER = 'id,subject,customer,tier,priority,status,assignee,created_at,first_response_at,resolved_at,updated_at';
 

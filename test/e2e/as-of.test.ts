@@ -5,7 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { baseConfig, sla, tempDir, writeJson } from './helpers.js';
+import { sla } from '../support/cli.js';
+import { baseConfig, tempDir, writeJson } from '../support/project.js';
 
 describe('--at in the past', () => {
   it('list shows the assignee of then, alerts only what was queued by then', () => {

@@ -3,7 +3,8 @@
 // audited as 'system'; the other triggers (unassigned + elapsed, idle, customer count).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertProject, TestServer } from './http-server.js';
+import { alwaysConfig, project } from '../support/project.js';
+import { TestServer } from '../support/servers.js';
 
 let server: TestServer;
 beforeAll(async () => { server = await TestServer.start(); });
@@ -17,22 +18,22 @@ const pager = (path: string) => ({
 
 describe('escalation rules', () => {
   it('raise the priority one step, assign, notify — once per cycle; a reset starts a new cycle', async () => {
-    const p = await alertProject({
-      config: {
+    const p = project({
+      config: alwaysConfig({
         alerts: pager('/esc1'),
         escalations: [{
           name: 'resolution-30m-overdue', when: { metric: 'resolution', overdueMinutes: 30 },
           actions: { notify: ['pager'], raisePriority: true, assignTo: 'duty-manager' },
         }],
-      },
+      }),
       tickets: [{ id: 'H1', priority: 'high', status: 'open', assignee: 'ana', created_at: '2025-11-03T10:00:00Z' }],
     });
     // Resolution 8h → due 18:00; the rule holds from 18:30.
-    const before = await p.sla(['check', '--at', '2025-11-03T18:20:00Z']);
+    const before = await p.slaAsync(['check', '--at', '2025-11-03T18:20:00Z']);
     expect(before.code, before.stderr).toBe(0);
     expect(on('/esc1')).toHaveLength(0);
 
-    const r = await p.sla(['check', '--at', '2025-11-03T18:31:00Z']);
+    const r = await p.slaAsync(['check', '--at', '2025-11-03T18:31:00Z']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/escalated\s+#H1 rule resolution-30m-overdue: priority high → urgent, assigned to duty-manager → pager/);
     const hook = on('/esc1');
@@ -54,14 +55,14 @@ describe('escalation rules', () => {
       { type: 'assign', value: 'duty-manager', actor: 'system', source: 'check' },
     ]);
 
-    const later = await p.sla(['check', '--at', '2025-11-03T20:00:00Z']);
+    const later = await p.slaAsync(['check', '--at', '2025-11-03T20:00:00Z']);
     expect(later.code).toBe(0);
     expect(on('/esc1')).toHaveLength(1); // once per cycle
 
-    const reset = await p.sla(['reset', 'H1', '--reason', 'customer changed the request', '--at', '2025-11-03T20:00:00Z']);
+    const reset = await p.slaAsync(['reset', 'H1', '--reason', 'customer changed the request', '--at', '2025-11-03T20:00:00Z']);
     expect(reset.code, reset.stderr).toBe(0);
     // New cycle: the clocks restart at 20:00 with the same targets → due 04:00, rule at 04:30.
-    const second = await p.sla(['check', '--at', '2025-11-04T04:31:00Z', '--format', 'json']);
+    const second = await p.slaAsync(['check', '--at', '2025-11-04T04:31:00Z', '--format', 'json']);
     expect(second.code, second.stderr).toBe(0);
     const esc = JSON.parse(second.stdout).events.filter((e: any) => e.type === 'escalated');
     expect(esc).toHaveLength(1);
@@ -71,15 +72,15 @@ describe('escalation rules', () => {
   });
 
   it('unassigned + elapsed, idle and customer-count triggers fire at their instants, once', async () => {
-    const p = await alertProject({
-      config: {
+    const p = project({
+      config: alwaysConfig({
         alerts: pager('/esc2'),
         escalations: [
           { name: 'urgent-unassigned', when: { priority: ['urgent'], unassigned: true, elapsedMinutes: 10 }, actions: { notify: ['pager'] } },
           { name: 'idle-2h', when: { idleMinutes: 120 }, actions: { notify: ['pager'] } },
           { name: 'big-customer', when: { customerOpenAtLeast: 3 }, actions: { notify: ['pager'] } },
         ],
-      },
+      }),
       tickets: [
         { id: 'U1', customer: 'A', priority: 'urgent', status: 'open', created_at: '2025-11-03T10:00:00Z' },
         { id: 'U2', customer: 'A', priority: 'urgent', status: 'open', assignee: 'bob', created_at: '2025-11-03T10:00:00Z' },
@@ -91,7 +92,7 @@ describe('escalation rules', () => {
       importAt: '2025-11-03T10:10:00Z',
     });
     const fired = async (at: string): Promise<string[]> => {
-      const r = await p.sla(['check', '--at', at, '--format', 'json']);
+      const r = await p.slaAsync(['check', '--at', at, '--format', 'json']);
       expect(r.code, r.stderr).toBe(0);
       return JSON.parse(r.stdout).events.filter((e: any) => e.type === 'escalated').map((e: any) => `${e.rule}:${e.ticketId}@${e.at.slice(11, 16)}`).sort();
     };
@@ -99,7 +100,7 @@ describe('escalation rules', () => {
     const customerIndex = () => p.query("SELECT count(*) AS n FROM sqlite_master WHERE name = 'tickets_open_customer'")[0].n;
     expect(customerIndex()).toBe(0);
     // A dry run makes it too (no data changes), and records nothing.
-    const dry = await p.sla(['check', '--dry-run', '--at', '2025-11-03T10:30:00Z', '--format', 'json']);
+    const dry = await p.slaAsync(['check', '--dry-run', '--at', '2025-11-03T10:30:00Z', '--format', 'json']);
     expect(dry.code, dry.stderr).toBe(0);
     expect(JSON.parse(dry.stdout).events.filter((e: any) => e.type === 'escalated')).toHaveLength(4);
     expect(customerIndex()).toBe(1);
@@ -108,7 +109,7 @@ describe('escalation rules', () => {
       'big-customer:C1@10:10', 'big-customer:C2@10:10', 'big-customer:C3@10:10', 'urgent-unassigned:U1@10:10',
     ]);
     // I1 is updated at 11:00: its idle time starts again.
-    await p.importTickets([{ id: 'I1', customer: 'B', priority: 'medium', status: 'in_progress', assignee: 'cy', created_at: '2025-11-03T10:00:00Z', updated_at: '2025-11-03T11:00:00Z' }], '2025-11-03T11:00:00Z');
+    p.importTickets([{ id: 'I1', customer: 'B', priority: 'medium', status: 'in_progress', assignee: 'cy', created_at: '2025-11-03T10:00:00Z', updated_at: '2025-11-03T11:00:00Z' }], '2025-11-03T11:00:00Z');
     expect(await fired('2025-11-03T12:30:00Z')).toEqual([
       'idle-2h:C1@12:00', 'idle-2h:C2@12:05', 'idle-2h:C3@12:10', 'idle-2h:U1@12:00', 'idle-2h:U2@12:00',
     ]);
@@ -121,8 +122,8 @@ describe('escalation rules', () => {
 
 describe('sla escalate', () => {
   it('refuses an unknown ticket, an unknown destination or a missing reason, writing nothing', async () => {
-    const p = await alertProject({
-      config: { alerts: pager('/man0') },
+    const p = project({
+      config: alwaysConfig({ alerts: pager('/man0') }),
       tickets: [{ id: 'M0', priority: 'high', status: 'open', created_at: '2025-11-03T10:00:00Z' }],
     });
     const cases: Array<[string[], RegExp]> = [
@@ -131,7 +132,7 @@ describe('sla escalate', () => {
       [['escalate', 'M0', '--reason', 'why', '--notify', 'nowhere'], /unknown alert destination "nowhere".*pager/],
     ];
     for (const [args, msg] of cases) {
-      const r = await p.sla(args);
+      const r = await p.slaAsync(args);
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr).toMatch(msg);
     }
@@ -141,11 +142,11 @@ describe('sla escalate', () => {
   });
 
   it('refuses --at before the ticket was created, like the other writes, writing nothing', async () => {
-    const p = await alertProject({
-      config: { alerts: pager('/man0b') },
+    const p = project({
+      config: alwaysConfig({ alerts: pager('/man0b') }),
       tickets: [{ id: 'M0B', priority: 'high', status: 'open', created_at: '2025-11-03T10:00:00Z' }],
     });
-    const r = await p.sla(['escalate', 'M0B', '--reason', 'why', '--to', 'boss', '--notify', 'pager', '--at', '2025-11-03T09:00:00Z']);
+    const r = await p.slaAsync(['escalate', 'M0B', '--reason', 'why', '--to', 'boss', '--notify', 'pager', '--at', '2025-11-03T09:00:00Z']);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/ticket M0B did not exist yet at 2025-11-03T09:00:00Z/);
     expect(p.query('SELECT count(*) AS n FROM sla_events')[0].n).toBe(0);
@@ -155,11 +156,11 @@ describe('sla escalate', () => {
   });
 
   it('records a manual escalation (several per cycle), reassigns, audits, and notifies at once', async () => {
-    const p = await alertProject({
-      config: { alerts: pager('/man1') },
+    const p = project({
+      config: alwaysConfig({ alerts: pager('/man1') }),
       tickets: [{ id: 'M1', priority: 'high', status: 'open', assignee: 'ana', created_at: '2025-11-03T10:00:00Z' }],
     });
-    const r = await p.sla(['escalate', 'M1', '--reason', 'VIP customer', '--to', 'duty-manager', '--notify', 'pager', '--at', '2025-11-03T10:30:00Z']);
+    const r = await p.slaAsync(['escalate', 'M1', '--reason', 'VIP customer', '--to', 'duty-manager', '--notify', 'pager', '--at', '2025-11-03T10:30:00Z']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/escalated #M1 \(manual:1\) · assigned to duty-manager \(was ana\) · notified pager/);
     expect(on('/man1')).toHaveLength(1);
@@ -167,7 +168,7 @@ describe('sla escalate', () => {
       type: 'escalated', rule: 'manual:1', ticketId: 'M1', assignee: 'duty-manager',
       escalation: { manual: true, reason: 'VIP customer', actor: 'tester', assignee: { from: 'ana', to: 'duty-manager' } },
     });
-    const again = await p.sla(['escalate', 'M1', '--reason', 'still waiting', '--at', '2025-11-03T11:00:00Z', '--format', 'json']);
+    const again = await p.slaAsync(['escalate', 'M1', '--reason', 'still waiting', '--at', '2025-11-03T11:00:00Z', '--format', 'json']);
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ rule: 'manual:2', assignee: null, notified: [] });
     expect(p.query("SELECT rule FROM sla_events WHERE ticket_id = 'M1' ORDER BY seq").map((x) => x.rule)).toEqual(['manual:1', 'manual:2']);

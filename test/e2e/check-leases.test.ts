@@ -6,7 +6,8 @@
 // the real clock were that much ahead), a lease's length by SLA_LEASE_MS.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertProject, TestServer, type Recorded } from './http-server.js';
+import { alwaysConfig, project } from '../support/project.js';
+import { TestServer, type Recorded } from '../support/servers.js';
 
 let server: TestServer;
 beforeAll(async () => { server = await TestServer.start(); });
@@ -17,14 +18,14 @@ const at = (hhmm: string, day = '2025-11-03'): string => `${day}T${hhmm}:00Z`;
 const on = (path: string): Recorded[] => server.requests.filter((r) => r.path.startsWith(path));
 
 /** A webhook destination for breaches at PAGER_URL; `n` urgent tickets created at T0 (breached at 11:00). */
-async function project(path: string, n: number, env: NodeJS.ProcessEnv = {}) {
-  return alertProject({
-    config: {
+function pagerProject(path: string, n: number, env: NodeJS.ProcessEnv = {}) {
+  return project({
+    config: alwaysConfig({
       alerts: {
         destinations: { pager: { type: 'webhook', url: '$PAGER_URL' } },
         routes: [{ when: { type: ['response_breached'] }, to: ['pager'] }],
       },
-    },
+    }),
     env: { PAGER_URL: server.url(path), ...env },
     tickets: Array.from({ length: n }, (_, i) => ({ id: `L${i + 1}`, priority: 'urgent', status: 'open', created_at: T0 })),
   });
@@ -44,8 +45,8 @@ describe('delivery leases', () => {
     // 40 alerts, 150 ms a request: a claim of five outlasts a 400 ms lease unless it is renewed
     server.respond((r) => (r.path.startsWith('/renew') ? { status: 200, delayMs: 150 } : { status: 200 }));
     try {
-      const p = await project('/renew', 40, { SLA_LEASE_MS: '400' });
-      const first = await p.sla(['check', '--at', at('11:05'), '--no-deliver']);
+      const p = pagerProject('/renew', 40, { SLA_LEASE_MS: '400' });
+      const first = await p.slaAsync(['check', '--at', at('11:05'), '--no-deliver']);
       expect(first.code, first.stderr).toBe(0);
       const runs = [];
       for (let k = 0; k < 5; k++) {
@@ -65,14 +66,14 @@ describe('delivery leases', () => {
   it('a run stopped for longer than its lease sends none of what another run took over (only the one in flight twice)', async () => {
     server.respond((r) => (r.path.startsWith('/stop') ? { status: 200, delayMs: 200 } : { status: 200 }));
     try {
-      const p = await project('/stop', 6);
-      expect((await p.sla(['check', '--at', at('11:05'), '--no-deliver'])).code).toBe(0);
+      const p = pagerProject('/stop', 6);
+      expect((await p.slaAsync(['check', '--at', at('11:05'), '--no-deliver'])).code).toBe(0);
       const a = p.spawn(['check', '--at', at('11:05')]);
       await server.waitFor(server.requests.length + 1);
       a.child.kill('SIGSTOP');
       const inFlight = on('/stop')[0].json.ticketId;
       // 70 s later on the real clock: A's 60 s lease ran out, B takes its alerts over
-      const b = await p.sla(['check', '--at', at('11:05')], { SLA_CLOCK_SKEW_MS: '70000' });
+      const b = await p.slaAsync(['check', '--at', at('11:05')], { env: { SLA_CLOCK_SKEW_MS: '70000' } });
       expect(b.code, b.stderr).toBe(0);
       a.child.kill('SIGCONT');
       const ra = await a.done;
@@ -88,11 +89,11 @@ describe('delivery leases', () => {
   it('a check --at in the past beside the real one: leases on the real clock, every alert once', async () => {
     server.respond((r) => (r.path.startsWith('/past') ? { status: 200, delayMs: 150 } : { status: 200 }));
     try {
-      const p = await project('/past', 12);
+      const p = pagerProject('/past', 12);
       const past = p.spawn(['check', '--at', at('11:05')]); // records and delivers its alerts slowly
       await server.waitFor(server.requests.length + 2);
       // cron's check, a day later by --at: the past run's claims (leased until its --at + a lease, before) are not lapsed
-      const real = await p.sla(['check', '--at', at('11:05', '2025-11-04')]);
+      const real = await p.slaAsync(['check', '--at', at('11:05', '2025-11-04')]);
       expect(real.code, real.stderr).toBe(0);
       expect((await past.done).code).toBe(0);
       const got = deliveries('/past', true);
@@ -106,14 +107,14 @@ describe('delivery leases', () => {
   it('a lease from a clock that ran a year fast is not believed once the clock is right', async () => {
     server.respond((r) => (r.path.startsWith('/fast') ? 'stall' : { status: 200 }));
     try {
-      const p = await project('/fast', 3, { SLA_HTTP_TIMEOUT_MS: '30000' });
-      const fast = p.spawn(['check', '--at', at('11:05')], { SLA_CLOCK_SKEW_MS: String(365 * 86_400_000) });
+      const p = pagerProject('/fast', 3, { SLA_HTTP_TIMEOUT_MS: '30000' });
+      const fast = p.spawn(['check', '--at', at('11:05')], { env: { SLA_CLOCK_SKEW_MS: String(365 * 86_400_000) } });
       await server.waitFor(server.requests.length + 1);
       fast.child.kill('SIGKILL');
       await fast.done;
       const inFlight = on('/fast')[0].json.ticketId;
       server.respond({ status: 200 });
-      const next = await p.sla(['check', '--at', at('11:06')]);
+      const next = await p.slaAsync(['check', '--at', at('11:06')]);
       expect(next.code, next.stderr).toBe(0);
       const got = deliveries('/fast');
       expect([...got.keys()].sort()).toEqual(ids(3));
@@ -126,10 +127,10 @@ describe('delivery leases', () => {
   it('each alert of a failing destination keeps its own attempts and schedule, and each gives up after a day', async () => {
     server.respond((r) => (r.path.startsWith('/down') ? { status: 503 } : { status: 200 }));
     try {
-      const p = await project('/down', 4);
+      const p = pagerProject('/down', 4);
       const state = () => p.query<{ ticket_id: string; status: string; attempts: number; next_attempt_at: number | null; last_error: string }>(
         "SELECT ticket_id, status, attempts, next_attempt_at, last_error FROM alerts WHERE destination = 'pager' ORDER BY ticket_id");
-      const r0 = await p.sla(['check', '--at', at('11:05')]);
+      const r0 = await p.slaAsync(['check', '--at', at('11:05')]);
       expect(r0.code, r0.stderr).toBe(0);
       expect(r0.stderr).toMatch(/4 alerts to "pager" not delivered yet: HTTP 503/);
       let s = state();
@@ -141,12 +142,12 @@ describe('delivery leases', () => {
       // outage: a run every 20 minutes (past every backoff) for three hours
       for (let k = 1; k <= 9; k++) {
         const t = new Date(Date.parse(at('11:05')) + k * 20 * 60_000).toISOString();
-        expect((await p.sla(['check', '--at', t])).code).toBe(0);
+        expect((await p.slaAsync(['check', '--at', t])).code).toBe(0);
       }
       s = state();
       expect(s.every((a) => a.status === 'pending' && a.attempts >= 10), JSON.stringify(s)).toBe(true);
       // a day after they were queued, still down: every one gives up (not only the head)
-      const r1 = await p.sla(['check', '--at', at('11:30', '2025-11-04')]);
+      const r1 = await p.slaAsync(['check', '--at', at('11:30', '2025-11-04')]);
       expect(r1.code).toBe(1);
       s = state();
       expect(s.map((a) => a.status)).toEqual(['failed', 'failed', 'failed', 'failed']);

@@ -5,11 +5,11 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { cliEnv } from '../env.js';
-import { ROOT } from './helpers.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertProject, SmtpSink, TestServer } from './http-server.js';
+import { childEnv } from '../support/cli.js';
+import { compiledUrl } from '../support/compiled.js';
+import { alwaysConfig, project } from '../support/project.js';
+import { SmtpSink, TestServer } from '../support/servers.js';
 
 let server: TestServer;
 let smtp: SmtpSink;
@@ -22,8 +22,8 @@ const on = (path: string) => server.requests.filter((r) => r.path.startsWith(pat
 describe('alert messages', () => {
   it('Slack: ticket text cannot ping or forge links; webhook: event fields with a stable id; redaction applies to both', async () => {
     const nasty = '<!channel> call me <http://evil.example|click here> & <@U123>';
-    const p = await alertProject({
-      config: {
+    const p = project({
+      config: alwaysConfig({
         alerts: {
           destinations: {
             chat: { type: 'slack', url: '$CHAT_URL' },
@@ -33,11 +33,11 @@ describe('alert messages', () => {
           ticketUrl: 'https://support.example.com/t/{id}',
           redact: ['requester'],
         },
-      },
+      }),
       env: { CHAT_URL: server.url('/esc/chat'), HOOK_URL: server.url('/esc/hook') },
       tickets: [{ id: 'E1', subject: nasty, customer: 'Acme <Corp>', tier: 'gold', priority: 'high', status: 'open', assignee: 'ana', created_at: T0 }],
     });
-    const r = await p.sla(['check', '--at', '2025-11-03T12:30:00Z']); // first response (2h) overdue 30m
+    const r = await p.slaAsync(['check', '--at', '2025-11-03T12:30:00Z']); // first response (2h) overdue 30m
     expect(r.code, r.stderr).toBe(0);
     const chat = on('/esc/chat');
     expect(chat).toHaveLength(1);
@@ -78,12 +78,12 @@ describe('alert messages', () => {
     expect(JSON.parse(stored).id).toBe(ev.id);
 
     // Redacting the subject removes it everywhere, from then on.
-    const p2 = await alertProject({
-      config: { alerts: { destinations: { chat: { type: 'slack', url: '$CHAT_URL' }, hook: { type: 'webhook', url: '$HOOK_URL' } }, routes: [{ to: ['chat', 'hook'] }], redact: ['subject', 'customer'] } },
+    const p2 = project({
+      config: alwaysConfig({ alerts: { destinations: { chat: { type: 'slack', url: '$CHAT_URL' }, hook: { type: 'webhook', url: '$HOOK_URL' } }, routes: [{ to: ['chat', 'hook'] }], redact: ['subject', 'customer'] } }),
       env: { CHAT_URL: server.url('/red/chat'), HOOK_URL: server.url('/red/hook') },
       tickets: [{ id: 'R1', subject: 'Top secret merger', customer: 'Hidden Inc', priority: 'high', status: 'open', created_at: T0 }],
     });
-    expect((await p2.sla(['check', '--at', '2025-11-03T12:30:00Z'])).code).toBe(0);
+    expect((await p2.slaAsync(['check', '--at', '2025-11-03T12:30:00Z'])).code).toBe(0);
     expect(on('/red/chat')).toHaveLength(1);
     expect(on('/red/hook')).toHaveLength(1);
     for (const req of on('/red')) {
@@ -93,18 +93,18 @@ describe('alert messages', () => {
   });
 
   it('more than digestAbove alerts for one Slack destination in a run become one digest; a webhook still gets each', async () => {
-    const p = await alertProject({
-      config: {
+    const p = project({
+      config: alwaysConfig({
         alerts: {
           destinations: { chat: { type: 'slack', url: '$CHAT_URL' }, hook: { type: 'webhook', url: '$HOOK_URL' } },
           routes: [{ when: { type: ['response_breached'] }, to: ['chat', 'hook'] }],
           digestAbove: 10,
         },
-      },
+      }),
       env: { CHAT_URL: server.url('/dig/chat'), HOOK_URL: server.url('/dig/hook') },
       tickets: Array.from({ length: 12 }, (_, i) => ({ id: `D${i + 1}`, subject: `Issue <${i}>`, priority: 'urgent', status: 'open', created_at: T0 })),
     });
-    const r = await p.sla(['check', '--at', '2025-11-03T11:05:00Z', '--format', 'json']);
+    const r = await p.slaAsync(['check', '--at', '2025-11-03T11:05:00Z', '--format', 'json']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.alerts).toMatchObject({ queued: 24, sent: 24, digests: 1, messages: 13 });
@@ -121,17 +121,17 @@ describe('alert messages', () => {
   });
 
   it('e-mail over SMTP: one message per alert, the subject says what happened, no credentials anywhere', async () => {
-    const p = await alertProject({
-      config: {
+    const p = project({
+      config: alwaysConfig({
         alerts: {
           destinations: { leads: { type: 'email', smtp: '$SLA_SMTP_URL', from: 'sla@example.com', to: ['leads@example.com', 'boss@example.com'] } },
           routes: [{ to: ['leads'] }],
         },
-      },
+      }),
       env: { SLA_SMTP_URL: smtp.url() },
       tickets: [{ id: '1234', subject: 'VPN down', customer: 'Acme', priority: 'urgent', status: 'open', created_at: T0 }],
     });
-    const r = await p.sla(['check', '--at', '2025-11-03T11:35:00Z']);
+    const r = await p.slaAsync(['check', '--at', '2025-11-03T11:35:00Z']);
     expect(r.code, r.stderr).toBe(0);
     expect(smtp.mails).toHaveLength(1); // the warning was overtaken by the breach: only the breach
     const m = smtp.mails[0];
@@ -146,7 +146,7 @@ describe('alert messages', () => {
     // A refused recipient (5xx) is permanent: reported, exit 1.
     smtp.rcptCode = 550;
     try {
-      const r2 = await p.sla(['check', '--at', '2025-11-03T14:05:00Z']);
+      const r2 = await p.slaAsync(['check', '--at', '2025-11-03T14:05:00Z']);
       expect(r2.code).toBe(1);
       expect(r2.stderr).toMatch(/to "leads" failed: SMTP/);
       expect(r2.stderr).not.toContain('secret-password');
@@ -157,18 +157,18 @@ describe('alert messages', () => {
 
   it('an SMTP password with "#", "@" and a backslash logs in as it is, and is printed nowhere (a Node warning printed the whole URL)', async () => {
     const secret = 'pa#ss@w\\rd';
-    const p = await alertProject({
-      config: {
+    const p = project({
+      config: alwaysConfig({
         alerts: {
           destinations: { leads: { type: 'email', smtp: '$SMTP_URL', from: 'sla@example.com', to: ['leads@example.com'] } },
           routes: [{ to: ['leads'] }],
         },
-      },
+      }),
       env: { SMTP_URL: `smtp://sla:${secret}@127.0.0.1:${smtp.port}` },
       tickets: [{ id: 'S1', subject: 'VPN down', customer: 'Acme', priority: 'urgent', status: 'open', created_at: T0 }],
     });
     const before = smtp.mails.length;
-    const r = await p.sla(['check', '--at', '2025-11-03T11:35:00Z', '--verbose']);
+    const r = await p.slaAsync(['check', '--at', '2025-11-03T11:35:00Z', '--verbose']);
     expect(r.code, r.stderr).toBe(0);
     expect(smtp.mails.length).toBe(before + 1);
     expect(smtp.logins.at(-1)).toBe(`sla:${secret}`);
@@ -178,24 +178,24 @@ describe('alert messages', () => {
 
   it('a warning a library prints with a URL shows it without its password', () => {
     // what nodemailer did with a URL holding "#" or a backslash: Node's url.parse warns with the whole URL
-    const script = `import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'cli.js')).href)}).then(async (m) => {
+    const script = `import(${JSON.stringify(compiledUrl('cli.js'))}).then(async (m) => {
       await m.main(['node', 'sla', '--version']);
       (await import('node:url')).parse('smtp://sla:pa#ss\\\\x@127.0.0.1:25');
     });`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: cliEnv() });
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: childEnv() });
     expect(r.stderr).toMatch(/^sla: warning: DeprecationWarning \[DEP0170\]: The URL smtp:\/\/sla:\*\*\*@127\.0\.0\.1:25 is invalid/m);
     expect(r.stderr).not.toContain('pa#ss');
   });
 
   it('an unset secret keeps alerts queued and says which variable (exit 1), then delivers once it is set', async () => {
-    const p = await alertProject({
-      config: { alerts: { destinations: { chat: { type: 'slack', url: '$NOT_SET_URL' } }, routes: [{ to: ['chat'] }] } },
+    const p = project({
+      config: alwaysConfig({ alerts: { destinations: { chat: { type: 'slack', url: '$NOT_SET_URL' } }, routes: [{ to: ['chat'] }] } }),
       tickets: [{ id: 'S1', priority: 'urgent', status: 'open', created_at: T0 }],
     });
-    const r = await p.sla(['check', '--at', '2025-11-03T11:05:00Z']);
+    const r = await p.slaAsync(['check', '--at', '2025-11-03T11:05:00Z']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/\$NOT_SET_URL/);
-    const ok = await p.sla(['check', '--at', '2025-11-03T11:30:00Z'], { NOT_SET_URL: server.url('/unset') });
+    const ok = await p.slaAsync(['check', '--at', '2025-11-03T11:30:00Z'], { env: { NOT_SET_URL: server.url('/unset') } });
     expect(ok.code, ok.stderr).toBe(0);
     expect(on('/unset')).toHaveLength(1);
   });

@@ -5,7 +5,8 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertProject, TestServer, ticketsCsv } from './http-server.js';
+import { alwaysConfig, project, ticketsCsv } from '../support/project.js';
+import { TestServer } from '../support/servers.js';
 
 let server: TestServer;
 beforeAll(async () => { server = await TestServer.start(); });
@@ -21,15 +22,15 @@ async function until(cond: () => boolean, what: string, timeoutMs = 15_000): Pro
 
 describe('sla watch', () => {
   it('checks at start and every second, re-imports, logs each run, survives a failing run, and stops cleanly on SIGTERM mid-run', async () => {
-    const p = await alertProject({
-      config: { alerts: { destinations: { pager: { type: 'webhook', url: server.url('/watch') } }, routes: [{ when: { type: ['response_breached'] }, to: ['pager'] }] } },
+    const p = project({
+      config: alwaysConfig({ alerts: { destinations: { pager: { type: 'webhook', url: server.url('/watch') } }, routes: [{ when: { type: ['response_breached'] }, to: ['pager'] }] } }),
     });
     const csv = join(p.dir, 'export.csv');
     const ticket = (id: string) => ({ id, priority: 'urgent', status: 'open', created_at: '2025-11-03T10:00:00Z' });
     writeFileSync(csv, ticketsCsv([ticket('W1')]));
     server.respond({ status: 200 });
 
-    const { child, done } = p.spawn(['watch', '--schedule', '* * * * * *', '--import', csv, '--at', '2025-11-03T11:05:00Z'], { SLA_HTTP_TIMEOUT_MS: '5000' });
+    const { child, done } = p.spawn(['watch', '--schedule', '* * * * * *', '--import', csv, '--at', '2025-11-03T11:05:00Z'], { env: { SLA_HTTP_TIMEOUT_MS: '5000' } });
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     const okRuns = () => out.split('\n').filter((l) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z run \d+ ok: /.test(l));
@@ -66,8 +67,8 @@ describe('sla watch', () => {
   });
 
   it('refuses a bad schedule (exit 2)', async () => {
-    const p = await alertProject({});
-    const r = await p.sla(['watch', '--schedule', 'every minute']);
+    const p = project({ config: alwaysConfig() });
+    const r = await p.slaAsync(['watch', '--schedule', 'every minute']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--schedule "every minute" is not a cron expression/);
   });

@@ -6,8 +6,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from './helpers.js';
-import { alertProject, runSla, TestServer } from './http-server.js';
+import { ROOT, slaAsync } from '../support/cli.js';
+import { alwaysConfig, project } from '../support/project.js';
+import { TestServer } from '../support/servers.js';
 
 let server: TestServer;
 beforeAll(async () => { server = await TestServer.start(); });
@@ -20,7 +21,7 @@ const at = (hhmm: string, day = '2025-11-03'): string => `${day}T${hhmm}:00Z`;
 /** Slack destinations for warnings and breaches (URLs from the environment), plus a webhook. */
 function slackConfig(prefix: string): { config: Record<string, unknown>; env: NodeJS.ProcessEnv } {
   return {
-    config: {
+    config: alwaysConfig({
       alerts: {
         destinations: {
           warnings: { type: 'slack', url: '$SLACK_WARN' },
@@ -32,18 +33,18 @@ function slackConfig(prefix: string): { config: Record<string, unknown>; env: No
         ],
         ticketUrl: 'https://support.example.com/tickets/{id}',
       },
-    },
+    }),
     env: { SLACK_WARN: server.url(`/${prefix}/warn/${SECRET}`), SLACK_BREACH: server.url(`/${prefix}/breach/${SECRET}`) },
   };
 }
 
 function webhookConfig(): Record<string, unknown> {
-  return {
+  return alwaysConfig({
     alerts: {
       destinations: { pager: { type: 'webhook', url: '$PAGER_URL', headers: { Authorization: 'Bearer $PAGER_TOKEN' } } },
       routes: [{ when: { type: ['response_breached', 'resolution_breached'] }, to: ['pager'] }],
     },
-  };
+  });
 }
 
 const on = (path: string) => server.requests.filter((r) => r.path.startsWith(path));
@@ -51,14 +52,14 @@ const on = (path: string) => server.requests.filter((r) => r.path.startsWith(pat
 describe('sla check', () => {
   it('announces the warning, then the breach, on later runs; says nothing when nothing is new; keeps secrets out', async () => {
     const { config, env } = slackConfig('seq');
-    const p = await alertProject({ config, env, tickets: [{ id: '1001', subject: 'Printer on fire', customer: 'Acme', tier: 'gold', priority: 'urgent', status: 'open', created_at: T0 }] });
+    const p = project({ config, env, tickets: [{ id: '1001', subject: 'Printer on fire', customer: 'Acme', tier: 'gold', priority: 'urgent', status: 'open', created_at: T0 }] });
 
-    const quiet = await p.sla(['check', '--at', at('10:30')]);
+    const quiet = await p.slaAsync(['check', '--at', at('10:30')]);
     expect(quiet.code, quiet.stderr).toBe(0);
     expect(quiet.stdout).toBe('');
     expect(on('/seq')).toHaveLength(0);
 
-    const warn = await p.sla(['check', '--at', at('10:50')]);
+    const warn = await p.slaAsync(['check', '--at', at('10:50')]);
     expect(warn.code, warn.stderr).toBe(0);
     expect(warn.stdout).toMatch(/1 at risk · 1 alert sent/);
     expect(on('/seq/warn')).toHaveLength(1);
@@ -68,12 +69,12 @@ describe('sla check', () => {
     expect(w.json.text).toContain('#1001');
     expect(JSON.stringify(w.json.blocks)).toContain('<https://support.example.com/tickets/1001|#1001>');
 
-    const again = await p.sla(['check', '--at', at('10:55')]);
+    const again = await p.slaAsync(['check', '--at', at('10:55')]);
     expect(again.code).toBe(0);
     expect(again.stdout).toBe('');
     expect(on('/seq')).toHaveLength(1);
 
-    const breach = await p.sla(['check', '--at', at('11:05')]);
+    const breach = await p.slaAsync(['check', '--at', at('11:05')]);
     expect(breach.code, breach.stderr).toBe(0);
     expect(breach.stdout).toMatch(/1 breached/);
     expect(on('/seq/breach')).toHaveLength(1);
@@ -88,10 +89,10 @@ describe('sla check', () => {
       { type: 'response_warning', due_at: Date.parse(at('10:48')), announced: 1 },
       { type: 'response_breached', due_at: Date.parse(at('11:00')), announced: 1 },
     ]);
-    const runs = JSON.parse((await p.sla(['runs', '--format', 'json'])).stdout);
+    const runs = JSON.parse((await p.slaAsync(['runs', '--format', 'json'])).stdout);
     expect(runs).toHaveLength(4);
     expect(runs.map((r: any) => [r.events, r.alertsSent, r.status])).toEqual([[1, 1, 'ok'], [0, 0, 'ok'], [1, 1, 'ok'], [0, 0, 'ok']]);
-    const alerts = JSON.parse((await p.sla(['alerts', '--format', 'json'])).stdout);
+    const alerts = JSON.parse((await p.slaAsync(['alerts', '--format', 'json'])).stdout);
     expect(alerts.map((a: any) => [a.type, a.destination, a.status])).toEqual([
       ['response_breached', 'breaches', 'sent'], ['response_warning', 'warnings', 'sent'],
     ]);
@@ -104,8 +105,8 @@ describe('sla check', () => {
 
   it('catches up after a gap: the warning is recorded, only the breach is announced', async () => {
     const { config, env } = slackConfig('gap');
-    const p = await alertProject({ config, env, tickets: [{ id: 'G1', priority: 'urgent', status: 'open', created_at: T0 }] });
-    const r = await p.sla(['check', '--at', at('11:30'), '--format', 'json']);
+    const p = project({ config, env, tickets: [{ id: 'G1', priority: 'urgent', status: 'open', created_at: T0 }] });
+    const r = await p.slaAsync(['check', '--at', at('11:30'), '--format', 'json']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.events.map((e: any) => [e.type, e.announced, e.at])).toEqual([
@@ -116,11 +117,11 @@ describe('sla check', () => {
   });
 
   it('fires each alert exactly once under 10 concurrent checks', async () => {
-    const p = await alertProject({
+    const p = project({
       config: webhookConfig(), env: { PAGER_URL: server.url('/many'), PAGER_TOKEN: 'tok' },
       tickets: Array.from({ length: 6 }, (_, i) => ({ id: `C${i}`, priority: 'urgent', status: 'open', created_at: T0 })),
     });
-    const runs = await Promise.all(Array.from({ length: 10 }, () => p.sla(['check', '--at', at('11:10')])));
+    const runs = await Promise.all(Array.from({ length: 10 }, () => p.slaAsync(['check', '--at', at('11:10')])));
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     const got = on('/many');
     expect(got).toHaveLength(6);
@@ -139,27 +140,27 @@ describe('sla check', () => {
     let phase = 'down';
     server.respond((r) => (!r.path.startsWith('/outage') ? { status: 200 } : phase === 'down' ? { status: 500 } : { status: 200 }));
     try {
-      const p = await alertProject({
+      const p = project({
         config: webhookConfig(), env: { PAGER_URL: server.url('/outage'), PAGER_TOKEN: 'tok' },
         tickets: [{ id: 'O1', priority: 'urgent', status: 'open', created_at: T0 }, { id: 'O2', priority: 'urgent', status: 'open', created_at: T0 }],
       });
-      const first = await p.sla(['check', '--at', at('11:05')]);
+      const first = await p.slaAsync(['check', '--at', at('11:05')]);
       expect(first.code, first.stderr).toBe(0); // a passing failure is not a failed run
       expect(first.stderr).toMatch(/2 alerts? to "pager" not delivered yet: HTTP 500/);
       expect(on('/outage')).toHaveLength(3); // 3 attempts within the run; the other alert waits with it
-      const pending = JSON.parse((await p.sla(['alerts', '--pending', '--format', 'json'])).stdout);
+      const pending = JSON.parse((await p.slaAsync(['alerts', '--pending', '--format', 'json'])).stdout);
       expect(pending.map((a: any) => a.status)).toEqual(['pending', 'pending']);
 
-      const tooSoon = await p.sla(['check', '--at', at('11:05')]); // backing off: not yet
+      const tooSoon = await p.slaAsync(['check', '--at', at('11:05')]); // backing off: not yet
       expect(tooSoon.code).toBe(0);
       expect(on('/outage')).toHaveLength(3);
-      const second = await p.sla(['check', '--at', at('12:00')]);
+      const second = await p.slaAsync(['check', '--at', at('12:00')]);
       expect(second.code).toBe(0);
       expect(on('/outage')).toHaveLength(6);
 
       phase = 'up';
       server.script('drop', { status: 429, headers: { 'retry-after': '1' } });
-      const third = await p.sla(['check', '--at', at('13:00')]);
+      const third = await p.slaAsync(['check', '--at', at('13:00')]);
       expect(third.code, third.stderr).toBe(0);
       expect(third.stdout).toMatch(/2 alerts sent/);
       const reqs = on('/outage');
@@ -169,10 +170,10 @@ describe('sla check', () => {
       const i429 = reqs.findIndex((r) => r.answer === 429);
       expect(reqs[i429 + 1].at - reqs[i429].at).toBeGreaterThanOrEqual(900);
 
-      const after = await p.sla(['check', '--at', at('13:30')]);
+      const after = await p.slaAsync(['check', '--at', at('13:30')]);
       expect(after.code).toBe(0);
       expect(on('/outage').filter((r) => r.answer === 200)).toHaveLength(2); // nothing sent twice
-      const all = JSON.parse((await p.sla(['alerts', '--format', 'json'])).stdout);
+      const all = JSON.parse((await p.slaAsync(['alerts', '--format', 'json'])).stdout);
       expect(all.filter((a: any) => a.type === 'response_breached').map((a: any) => a.status)).toEqual(['sent', 'sent']);
     } finally {
       server.reset();
@@ -182,27 +183,27 @@ describe('sla check', () => {
   it('a permanent 4xx is reported with exit 1, not retried, and re-queued by `alerts --retry`', async () => {
     server.respond((r) => (r.path.startsWith('/perm') ? { status: 400, body: 'invalid_payload' } : { status: 200 }));
     try {
-      const p = await alertProject({
+      const p = project({
         config: webhookConfig(), env: { PAGER_URL: server.url('/perm'), PAGER_TOKEN: 'tok' },
         tickets: [{ id: 'P1', priority: 'urgent', status: 'open', created_at: T0 }],
       });
-      const r = await p.sla(['check', '--at', at('11:05')]);
+      const r = await p.slaAsync(['check', '--at', at('11:05')]);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/1 alert to "pager" failed: HTTP 400 \(invalid_payload\) — .*--retry/);
       expect(r.stderr).not.toContain(server.url('/perm'));
       expect(on('/perm')).toHaveLength(1);
 
-      const later = await p.sla(['check', '--at', at('12:05')]);
+      const later = await p.slaAsync(['check', '--at', at('12:05')]);
       expect(later.code).toBe(0);
       expect(on('/perm')).toHaveLength(1);
-      const failed = JSON.parse((await p.sla(['alerts', '--failed', '--format', 'json'])).stdout);
+      const failed = JSON.parse((await p.slaAsync(['alerts', '--failed', '--format', 'json'])).stdout);
       expect(failed).toHaveLength(1);
       expect(failed[0].lastError).toBe('HTTP 400 (invalid_payload)');
 
       server.respond({ status: 200 });
-      const retry = await p.sla(['alerts', '--retry', '--at', at('12:10')]);
+      const retry = await p.slaAsync(['alerts', '--retry', '--at', at('12:10')]);
       expect(retry.stdout).toMatch(/re-queued 1 failed alert/);
-      const again = await p.sla(['check', '--at', at('12:10')]);
+      const again = await p.slaAsync(['check', '--at', at('12:10')]);
       expect(again.code, again.stderr).toBe(0);
       expect(on('/perm').filter((x) => x.answer === 200)).toHaveLength(1);
     } finally {
@@ -213,7 +214,7 @@ describe('sla check', () => {
   it('after a SIGKILL during delivery the next run sends what was not acknowledged (only the in-flight one twice)', async () => {
     server.respond((r) => (r.path.startsWith('/kill') ? 'stall' : { status: 200 }));
     try {
-      const p = await alertProject({
+      const p = project({
         config: webhookConfig(), env: { PAGER_URL: server.url('/kill'), PAGER_TOKEN: 'tok', SLA_HTTP_TIMEOUT_MS: '30000' },
         tickets: ['K1', 'K2', 'K3'].map((id) => ({ id, priority: 'urgent', status: 'open', created_at: T0 })),
       });
@@ -227,17 +228,17 @@ describe('sla check', () => {
       server.respond({ status: 200 });
       // The dead run's lease (60 s, on the real clock, not --at) still holds its claims:
       // a run right away, even at a later --at, leaves them alone.
-      const soon = await p.sla(['check', '--at', at('11:20')], { SLA_CLOCK_SKEW_MS: '30000' });
+      const soon = await p.slaAsync(['check', '--at', at('11:20')], { env: { SLA_CLOCK_SKEW_MS: '30000' } });
       expect(soon.code, soon.stderr).toBe(0);
       expect(on('/kill')).toHaveLength(1);
-      const next = await p.sla(['check', '--at', at('11:06')], { SLA_CLOCK_SKEW_MS: '70000' }); // 70 s later: the lease ran out
+      const next = await p.slaAsync(['check', '--at', at('11:06')], { env: { SLA_CLOCK_SKEW_MS: '70000' } }); // 70 s later: the lease ran out
       expect(next.code, next.stderr).toBe(0);
       const byTicket = new Map<string, number>();
       for (const r of on('/kill')) byTicket.set(r.json.ticketId, (byTicket.get(r.json.ticketId) ?? 0) + 1);
       expect([...byTicket.keys()].sort()).toEqual(['K1', 'K2', 'K3']);
       for (const [id, n] of byTicket) expect(n).toBe(id === inFlight ? 2 : 1);
       // The dead run is visible as such.
-      const runs = JSON.parse((await p.sla(['runs', '--format', 'json'])).stdout);
+      const runs = JSON.parse((await p.slaAsync(['runs', '--format', 'json'])).stdout);
       expect(runs.map((r: any) => r.status)).toEqual(['ok', 'ok', 'running']);
     } finally {
       server.reset();
@@ -245,33 +246,33 @@ describe('sla check', () => {
   });
 
   it('--fail-on breach|at-risk exits 3 while tickets are in that state; --dry-run records nothing', async () => {
-    const p = await alertProject({ tickets: [{ id: 'F1', priority: 'urgent', status: 'open', created_at: T0 }] });
-    expect((await p.sla(['check', '--at', at('10:30'), '--fail-on', 'at-risk'])).code).toBe(0);
-    const dry = await p.sla(['check', '--at', at('10:50'), '--dry-run', '--fail-on', 'at-risk']);
+    const p = project({ config: alwaysConfig(), tickets: [{ id: 'F1', priority: 'urgent', status: 'open', created_at: T0 }] });
+    expect((await p.slaAsync(['check', '--at', at('10:30'), '--fail-on', 'at-risk'])).code).toBe(0);
+    const dry = await p.slaAsync(['check', '--at', at('10:50'), '--dry-run', '--fail-on', 'at-risk']);
     expect(dry.code).toBe(3);
     expect(dry.stdout).toMatch(/dry run .*1 at risk/);
     expect(p.query('SELECT count(*) AS n FROM sla_events')[0].n).toBe(0);
     expect(p.query('SELECT count(*) AS n FROM runs')[0].n).toBe(1);
-    const risk = await p.sla(['check', '--at', at('10:50'), '--fail-on', 'breach']);
+    const risk = await p.slaAsync(['check', '--at', at('10:50'), '--fail-on', 'breach']);
     expect(risk.code).toBe(0);
-    const breach = await p.sla(['check', '--at', at('11:05'), '--fail-on', 'breach']);
+    const breach = await p.slaAsync(['check', '--at', at('11:05'), '--fail-on', 'breach']);
     expect(breach.code).toBe(3);
     expect(breach.stderr).toMatch(/1 open ticket is breached/);
     // Without a route, alerts are kept as 'unrouted' (not lost) and shown by `sla alerts`.
-    const list = await p.sla(['alerts']);
+    const list = await p.slaAsync(['alerts']);
     expect(list.stdout).toMatch(/\(no route\).*unrouted/);
-    const bad = await p.sla(['check', '--fail-on', 'late']);
+    const bad = await p.slaAsync(['check', '--fail-on', 'late']);
     expect(bad.code).toBe(2);
   });
 
   it('from cron with --quiet: alerts fire and nothing is printed (cron would mail it); check --help gives the README\'s crontab line', async () => {
-    const p = await alertProject({
-      config: { alerts: { destinations: { log: { type: 'file', path: 'alerts.ndjson' } }, routes: [{ to: ['log'] }] } },
+    const p = project({
+      config: alwaysConfig({ alerts: { destinations: { log: { type: 'file', path: 'alerts.ndjson' } }, routes: [{ to: ['log'] }] } }),
       tickets: [{ id: 'Q1', priority: 'urgent', status: 'open', created_at: T0 }],
     });
-    const loud = await p.sla(['check', '--at', at('10:50')]);
+    const loud = await p.slaAsync(['check', '--at', at('10:50')]);
     expect(loud.stdout).toMatch(/1 at risk/); // without --quiet: a summary (a mail from cron)
-    const quiet = await p.sla(['check', '--quiet', '--at', at('11:05')]);
+    const quiet = await p.slaAsync(['check', '--quiet', '--at', at('11:05')]);
     expect(quiet.code, quiet.stderr).toBe(0);
     expect(quiet.stdout).toBe('');
     expect(quiet.stderr).toBe('');
@@ -279,17 +280,17 @@ describe('sla check', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const cronLine = readme.split('\n').find((l) => /^\*\/5 \* \* \* \* sla .*check/.test(l));
     expect(cronLine).toMatch(/check --quiet$/);
-    const help = await runSla(['check', '--help'], { cwd: p.dir });
+    const help = await slaAsync(['check', '--help'], { cwd: p.dir });
     expect(help.stdout).toContain(cronLine);
     expect(help.stdout).toContain('MAILTO');
   });
 
   it('works from cron: empty environment, working directory /, absolute --config', async () => {
-    const p = await alertProject({
-      config: { alerts: { destinations: { log: { type: 'file', path: 'alerts.ndjson' } }, routes: [{ to: ['log'] }] } },
+    const p = project({
+      config: alwaysConfig({ alerts: { destinations: { log: { type: 'file', path: 'alerts.ndjson' } }, routes: [{ to: ['log'] }] } }),
       tickets: [{ id: 'CR1', priority: 'urgent', status: 'open', created_at: T0 }],
     });
-    const r = await runSla(['--config', p.configPath, 'check', '--at', at('11:05')], { cwd: '/', clean: true, env: { PATH: '/usr/bin:/bin', HOME: p.dir } });
+    const r = await slaAsync(['--config', p.configPath, 'check', '--at', at('11:05')], { cwd: '/', clean: true, env: { PATH: '/usr/bin:/bin', HOME: p.dir } });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/1 breached/);

@@ -6,7 +6,8 @@ import { chmodSync, existsSync, rmSync, openSync, readFileSync, statSync, writeS
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { BIN, baseConfig, childEnv, sla, tempDir, writeJson } from './helpers.js';
+import { BIN, childEnv, sla } from '../support/cli.js';
+import { baseConfig, tempDir, writeJson } from '../support/project.js';
 
 let dir: string;
 beforeEach(() => {

@@ -1,7 +1,8 @@
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, baseConfig, sla, tempDir, writeJson } from './helpers.js';
+import { ROOT, sla } from '../support/cli.js';
+import { baseConfig, tempDir, writeJson } from '../support/project.js';
 
 describe('the program', () => {
   it('--help lists the commands with examples; --version prints the package version', () => {

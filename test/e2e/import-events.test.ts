@@ -5,7 +5,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ROOT, baseConfig, sla, tempDir, writeJson } from './helpers.js';
+import { ROOT, sla } from '../support/cli.js';
+import { baseConfig, tempDir, writeJson } from '../support/project.js';
 
 let dir: string;
 beforeEach(() => {

@@ -8,7 +8,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { BIN, baseConfig, childEnv, sla, tempDir, writeJson } from './helpers.js';
+import { BIN, childEnv, sla } from '../support/cli.js';
+import { baseConfig, tempDir, writeJson } from '../support/project.js';
 
 const HEADER = 'id,subject,customer,priority,status,created_at,first_response_at,resolved_at,updated_at';
 const rows = (from: number, n: number): string[] =>

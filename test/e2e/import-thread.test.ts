@@ -7,8 +7,9 @@ import Database from 'better-sqlite3';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { baseConfig, sla, tempDir, writeJson } from './helpers.js';
-import { mulberry32 } from '../prng.js';
+import { sla } from '../support/cli.js';
+import { baseConfig, tempDir, writeJson } from '../support/project.js';
+import { mulberry32 } from '../support/build.js';
 
 
 const HEADER = 'id,subject,customer,tier,priority,status,assignee,tags,created_at,first_response_at,resolved_at,updated_at,region';

@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { BIN, ROOT, baseConfig, childEnv, sla, tempDir, writeJson } from './helpers.js';
+import { BIN, childEnv, ROOT, sla } from '../support/cli.js';
+import { baseConfig, tempDir, writeJson } from '../support/project.js';
 
 const HEADER = 'id,subject,customer,tier,priority,status,assignee,tags,created_at,first_response_at,resolved_at,updated_at,region';
 

@@ -4,7 +4,8 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, sla, tempDir } from './helpers.js';
+import { ROOT, sla } from '../support/cli.js';
+import { tempDir } from '../support/project.js';
 
 const readJson = (f: string) => JSON.parse(readFileSync(f, 'utf8')) as Record<string, any>;
 

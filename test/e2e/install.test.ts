@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, baseConfig, sla, tempDir, writeJson } from './helpers.js';
+import { ROOT, sla } from '../support/cli.js';
+import { baseConfig, tempDir, writeJson } from '../support/project.js';
 
 describe('npm pack', () => {
   it('ships the sources, the examples and the schema, never what running the demo leaves in examples/', () => {

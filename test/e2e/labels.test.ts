@@ -7,7 +7,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sla, tempDir, writeJson } from './helpers.js';
+import { sla } from '../support/cli.js';
+import { tempDir, writeJson } from '../support/project.js';
 
 const HEADER = 'id,subject,priority,status,created_at,first_response_at,resolved_at,closed_at,updated_at';
 

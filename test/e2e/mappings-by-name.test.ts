@@ -5,7 +5,8 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { baseConfig, ROOT, sla, tempDir, writeJson } from './helpers.js';
+import { ROOT, sla } from '../support/cli.js';
+import { baseConfig, tempDir, writeJson } from '../support/project.js';
 
 const FIX = join(ROOT, 'test', 'fixtures', 'import');
 

@@ -4,8 +4,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { baseConfig, ROOT, sla, tempDir, writeJson } from './helpers.js';
-import { alertProject } from './http-server.js';
+import { ROOT, sla } from '../support/cli.js';
+import { alwaysConfig, baseConfig, project, tempDir, writeJson } from '../support/project.js';
 
 const T0 = '2025-11-03T10:00:00Z';
 
@@ -15,32 +15,32 @@ const cells = (csv: string): string[][] => csv.trim().split('\r\n').map((l) => l
 describe('alerts and runs as data', () => {
   it('speak json, ndjson and csv alike: snake_case headers, formulas neutralised', async () => {
     // no destination: the alerts are kept as unrouted, one a ticket whose id reads as a formula
-    const p = await alertProject({ tickets: [
+    const p = project({ config: alwaysConfig(), tickets: [
       { id: '=HYPERLINK("x")', priority: 'urgent', status: 'open', created_at: T0 },
       { id: 'N2', priority: 'urgent', status: 'open', created_at: T0 },
     ] });
-    expect((await p.sla(['check', '--at', '2025-11-03T10:50:00Z'])).code).toBe(0);
+    expect((await p.slaAsync(['check', '--at', '2025-11-03T10:50:00Z'])).code).toBe(0);
 
-    const json = JSON.parse((await p.sla(['alerts', '--format', 'json'])).stdout) as Array<Record<string, unknown>>;
+    const json = JSON.parse((await p.slaAsync(['alerts', '--format', 'json'])).stdout) as Array<Record<string, unknown>>;
     expect(json.length).toBe(2);
-    const ndjson = (await p.sla(['alerts', '--format', 'ndjson'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const ndjson = (await p.slaAsync(['alerts', '--format', 'ndjson'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(ndjson).toEqual(json);
-    const csv = cells((await p.sla(['alerts', '--format', 'csv'])).stdout);
+    const csv = cells((await p.slaAsync(['alerts', '--format', 'csv'])).stdout);
     expect(csv[0]).toEqual(['id', 'event_id', 'ticket_id', 'type', 'destination', 'status', 'attempts', 'next_attempt_at',
       'last_error', 'created_at', 'sent_at', 'run']);
     const ids = csv.slice(1).map((r) => r[2]);
     expect(ids).toContain('"\'=HYPERLINK(""x"")"'); // a leading ' keeps a spreadsheet from running it
     expect(ids).toContain('N2');
 
-    const runs = JSON.parse((await p.sla(['runs', '--format', 'json'])).stdout) as Array<Record<string, unknown>>;
+    const runs = JSON.parse((await p.slaAsync(['runs', '--format', 'json'])).stdout) as Array<Record<string, unknown>>;
     expect(runs.length).toBe(1);
-    const runsCsv = cells((await p.sla(['runs', '--format', 'csv'])).stdout);
+    const runsCsv = cells((await p.slaAsync(['runs', '--format', 'csv'])).stdout);
     expect(runsCsv[0]).toEqual(['id', 'started_at', 'finished_at', 'duration_ms', 'at', 'tickets_evaluated', 'events',
       'alerts_sent', 'alerts_failed', 'status', 'error']);
     expect(runsCsv[1][5]).toBe(String(runs[0].ticketsEvaluated));
-    expect((await p.sla(['runs', '--format', 'ndjson'])).stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual(runs);
+    expect((await p.slaAsync(['runs', '--format', 'ndjson'])).stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual(runs);
     // a format the command does not speak is a usage error
-    expect((await p.sla(['runs', '--format', 'markdown'])).code).toBe(2);
+    expect((await p.slaAsync(['runs', '--format', 'markdown'])).code).toBe(2);
   });
 });
 

@@ -9,8 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliEnv } from '../env.js';
-import { BIN, ROOT, baseConfig, sla, tempDir, writeJson } from './helpers.js';
+import { BIN, childEnv, ROOT, sla } from '../support/cli.js';
+import { baseConfig, tempDir, writeJson } from '../support/project.js';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
@@ -70,7 +70,7 @@ writeFileSync(f, JSON.stringify(c, null, 2));
     `export EDITOR="${process.execPath} ${edit}"`,
     text,
   ].join('\n');
-  const r = spawnSync('bash', ['-c', script], { cwd, env: cliEnv(env), encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync('bash', ['-c', script], { cwd, env: childEnv(env), encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -61,7 +61,8 @@
 
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, sla, tempDir, writeJson } from './helpers.js';
+import { ROOT, sla } from '../support/cli.js';
+import { tempDir, writeJson } from '../support/project.js';
 
 const NOW = '2025-11-14T20:00:00Z';
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'report', 'tickets.csv');

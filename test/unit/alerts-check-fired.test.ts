@@ -2,24 +2,14 @@
 // gives the same state as the Set of that cycle's keys (the old form still works).
 
 import { describe, expect, it } from 'vitest';
-import { Calendar } from '../../src/domain/calendar.js';
-import type { Assignment } from '../../src/domain/clock.js';
 import { computeSla } from '../../src/domain/sla.js';
-import type { SlaSettings, Ticket } from '../../src/domain/ticket.js';
+import * as build from '../support/build.js';
+import { Z } from '../support/build.js';
 
-const Z = (s: string): number => Date.parse(s);
-const always = new Calendar({ name: 'always', timezone: 'UTC', always: true, weekly: [], holidays: [] });
+const always = build.calendar();
 const cal = () => always;
-const settings: SlaSettings = {
-  policies: [], tierMultipliers: {}, pauseOnCustomerWaiting: true, pauseStatuses: ['pending', 'waiting_customer'],
-  atRiskThresholdPercent: 80, recalculateOnPriorityChange: false, escalations: [],
-};
-const assignment: Assignment = { policy: 'p', calendar: 'always', targets: { firstResponse: 60, resolution: 240 } };
-const ticket: Ticket = {
-  id: 'T', subject: null, requester: null, customer: null, tier: null, priority: 'high', status: 'open', assignee: null,
-  group: null, channel: null, tags: [], custom: {}, createdAt: Z('2025-11-03T10:00:00Z'), firstResponseAt: null, resolvedAt: null,
-  closedAt: null, updatedAt: null, initialPriority: 'high', assignment, noSlaReason: null,
-};
+const settings = build.settings();
+const ticket = build.ticket();
 
 describe('computeSla fired option', () => {
   it('a function of the cycle is called once with the clock cycle and matches the Set form', () => {

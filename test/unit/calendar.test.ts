@@ -2,7 +2,8 @@ import { describe, it, expect } from 'vitest';
 import {
   Calendar, civilFromDays, daysFromCivil, localToInstant, parseInterval,
 } from '../../src/domain/calendar.js';
-import type { DayInterval, HolidayDef } from '../../src/domain/types.js';
+import type { HolidayDef } from '../../src/domain/types.js';
+import { calendar, everyDay, intervals, weekdays, type Week } from '../support/build.js';
 
 // ------------------------------------------------------------------ helpers
 const H = 3_600_000;
@@ -13,18 +14,10 @@ const Z = (s: string): number => {
   return t;
 };
 const iso = (t: number): string => new Date(t).toISOString().replace('.000Z', 'Z');
-const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
-type Week = Partial<Record<(typeof DAYS)[number], string[]>>;
-const ivs = (list: string[]): DayInterval[] =>
-  list.map(parseInterval).filter((x): x is DayInterval => x !== null);
 function makeCal(timezone: string, week: Week, holidays: HolidayDef[] = [],
   holidayProvider?: (year: number) => HolidayDef[]): Calendar {
-  return new Calendar({
-    name: 'test', timezone, always: false, weekly: DAYS.map((d) => ivs(week[d] ?? [])), holidays, holidayProvider,
-  });
+  return calendar({ name: 'test', timezone, hours: week, holidays, holidayProvider });
 }
-const weekdays = (h: string[]): Week => ({ mon: h, tue: h, wed: h, thu: h, fri: h });
-const everyDay = (h: string[]): Week => ({ ...weekdays(h), sat: h, sun: h });
 const isoSegs = (segs: Array<[number, number]>): string[][] => segs.map(([a, b]) => [iso(a), iso(b)]);
 
 // ------------------------------------------------------------------ pure helpers
@@ -202,8 +195,8 @@ describe('Calendar: holidays', () => {
 
   it('a holiday with its own hours replaces the weekly hours and can open a weekend day', () => {
     const cal = makeCal('UTC', weekdays(['09:00-17:00']), [
-      { date: '2025-11-01', name: 'Saturday shift', hours: ivs(['10:00-12:00']) },
-      { date: '2025-11-05', hours: ivs(['09:00-11:00']) },
+      { date: '2025-11-01', name: 'Saturday shift', hours: intervals(['10:00-12:00']) },
+      { date: '2025-11-05', hours: intervals(['09:00-11:00']) },
     ]);
     // 30 min Friday + 2 h Saturday + 1.5 h Monday
     expect(iso(cal.add(Z('2025-10-31T16:30:00Z'), 4 * H))).toBe('2025-11-03T10:30:00Z');
@@ -225,7 +218,7 @@ describe('Calendar: holidays', () => {
       ];
     };
     const cal = makeCal('America/New_York', weekdays(['09:00-17:00']),
-      [{ date: '2026-12-24', hours: ivs(['09:00-12:00']) }], provider);
+      [{ date: '2026-12-24', hours: intervals(['09:00-12:00']) }], provider);
     expect(calls).toEqual([]); // nothing until asked
     // Thu 2026-12-24: hand-typed 09:00–12:00 EST wins over the provider's closed day; Fri 25 closed
     expect(cal.openBetween(Z('2026-12-24T05:00:00Z'), Z('2026-12-26T05:00:00Z'))).toBe(3 * H);
@@ -457,7 +450,7 @@ describe('Calendar: table extension, guards and 24x7', () => {
     expect(() => none.add(Z('2025-01-01T00:00:00Z'), H)).toThrow('calendar test has no open hours');
     expect(() => none.nextOpen(Z('2025-01-01T00:00:00Z'))).toThrow(/no open hours/);
     // open only on a past holiday: time before it is reachable, time after it is not
-    const once = makeCal('UTC', {}, [{ date: '2025-06-02', hours: ivs(['09:00-10:00']) }]);
+    const once = makeCal('UTC', {}, [{ date: '2025-06-02', hours: intervals(['09:00-10:00']) }]);
     expect(iso(once.add(Z('2025-01-01T00:00:00Z'), 30 * M))).toBe('2025-06-02T09:30:00Z');
     expect(iso(once.add(Z('2025-01-01T00:00:00Z'), H))).toBe('2025-06-02T10:00:00Z');
     expect(() => once.add(Z('2025-01-01T00:00:00Z'), H + 1)).toThrow(/no open hours/);

@@ -6,6 +6,7 @@ import { ConfigError } from '../../src/config/errors.js';
 import { UserError } from '../../src/errors.js';
 import { ImportError } from '../../src/import/errors.js';
 import { StoreError } from '../../src/store/port.js';
+import { slaInProcess } from '../support/cli.js';
 
 describe('UserError', () => {
   it('is what the four rooms throw, each with its message, hint and exit code', () => {
@@ -23,13 +24,8 @@ describe('UserError', () => {
   });
 
   it('reaches the user as one line with its hint, and its exit code', async () => {
-    // the built CLI (dist/, built before the tests run): its commands load lazily by file name
-    const { main } = await import(new URL('../../dist/cli.js', import.meta.url).href) as typeof import('../../src/cli.js');
-    let err = '';
     // a missing config file: a ConfigError from loading (exit 2)
-    const code = await main(['node', 'sla', '--config', '/nonexistent/sla.config.json', 'list'], {
-      stdout: { write: () => true, isTTY: false }, stderr: { write: (s: string) => { err += s; return true; }, isTTY: false },
-    } as never);
+    const { code, stderr: err } = await slaInProcess(['--config', '/nonexistent/sla.config.json', 'list']);
     expect(code).toBe(2);
     expect(err).toMatch(/^sla: .*sla\.config\.json/);
     expect(err.trim().split('\n')).toHaveLength(1);

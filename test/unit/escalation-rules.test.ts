@@ -2,36 +2,23 @@
 // catch-up), and the next instant `check` must look at (ComputedSla.nextChangeAt).
 
 import { describe, expect, it } from 'vitest';
-import { Calendar } from '../../src/domain/calendar.js';
-import type { Assignment } from '../../src/domain/clock.js';
+import type { Calendar } from '../../src/domain/calendar.js';
 import { lastActivity, raisedPriority, ruleInstant, type EscalationRuleDef } from '../../src/domain/escalation.js';
 import { computeSla } from '../../src/domain/sla.js';
 import { evaluateTicket, type SlaSettings, type Ticket, type TicketEvent } from '../../src/domain/ticket.js';
 import { dueTransitions, nextCheckAt, transitionKey, transitionsOf, type TransitionInput } from '../../src/domain/transitions.js';
-import type { CalendarSpec } from '../../src/domain/types.js';
+import * as build from '../support/build.js';
+import { assignment, office, Z } from '../support/build.js';
 
-const Z = (s: string): number => Date.parse(s);
 const MIN = 60_000;
-const weekdays = (start: number, end: number) => [[], [{ start, end }], [{ start, end }], [{ start, end }], [{ start, end }], [{ start, end }], []];
-const officeSpec: CalendarSpec = { name: 'office', timezone: 'UTC', always: false, weekly: weekdays(9 * 60, 17 * 60), holidays: [] };
-const calendars: Record<string, Calendar> = {
-  office: new Calendar(officeSpec),
-  always: new Calendar({ name: 'always', timezone: 'UTC', always: true, weekly: [], holidays: [] }),
-};
+const calendars: Record<string, Calendar> = { office: office(), always: build.calendar() };
 const cal = (name: string) => calendars[name];
 
-const settings = (escalations: EscalationRuleDef[] = []): SlaSettings => ({
-  policies: [], tierMultipliers: {}, pauseOnCustomerWaiting: true, pauseStatuses: ['pending', 'waiting_customer'],
-  atRiskThresholdPercent: 80, recalculateOnPriorityChange: false, escalations,
-});
+const settings = (escalations: EscalationRuleDef[] = []): SlaSettings => build.settings({ escalations });
 
+/** build.ticket on `calendar` with those targets; its initial priority stays high whatever `over` sets. */
 function ticket(over: Partial<Ticket> = {}, calendar = 'always', fr = 60, res = 240): Ticket {
-  const assignment: Assignment = { policy: 'p', calendar, targets: { firstResponse: fr, resolution: res } };
-  return {
-    id: 'T', subject: null, requester: null, customer: null, tier: null, priority: 'high', status: 'open', assignee: null,
-    group: null, channel: null, tags: [], custom: {}, createdAt: Z('2025-11-03T10:00:00Z'), firstResponseAt: null, resolvedAt: null,
-    closedAt: null, updatedAt: null, initialPriority: 'high', assignment, noSlaReason: null, ...over,
-  };
+  return build.ticket({ initialPriority: 'high', assignment: assignment({ calendar, firstResponse: fr, resolution: res }), ...over });
 }
 
 function input(t: Ticket, events: TicketEvent[], now: string, rules: EscalationRuleDef[] = [], fired: string[] = []): TransitionInput {

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
+import { compiledUrl } from '../support/compiled.js';
 
 /** The nice value of the calling thread (field 19 of its stat). */
 const niceOfThisThread = (): number => Number(readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1].split(' ')[16]);
@@ -10,7 +11,7 @@ const niceOfThisThread = (): number => Number(readFileSync('/proc/thread-self/st
 describe('a helper thread of an import', () => {
   it.runIf(process.platform === 'linux')('runs at a lower priority than the thread that started it', async () => {
     // the built module (dist/, built before the tests run): a worker runs plain JavaScript
-    const url = new URL('../../dist/helper-thread.js', import.meta.url).href;
+    const url = compiledUrl('helper-thread.js');
     // the worker reads its own nice value before and after (field 19 of /proc/thread-self/stat)
     const code = `
       const { readFileSync } = require('node:fs');

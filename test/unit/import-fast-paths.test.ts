@@ -9,7 +9,7 @@ import { forEachRecord } from '../../src/import/records.js';
 import type { ImportRecord } from '../../src/import/types.js';
 import { rowHash } from '../../src/app/import.js';
 import type { ExportTicketRow } from '../../src/import/types.js';
-import { mulberry32 } from '../prng.js';
+import { mulberry32 } from '../support/build.js';
 
 
 const base: ExportTicketRow = {

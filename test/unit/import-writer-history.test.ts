@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compiled } from '../support/compiled.js';
 import type { ComputedSla, Ticket, TicketEvent } from '../../src/domain/ticket.js';
-import { mulberry32 } from '../prng.js';
+import { mulberry32 } from '../support/build.js';
 
 const { beginThreadedImport } = await compiled<typeof import('../../src/store/sqlite/import-writer.js')>('store/sqlite/import-writer.js');
 const { eventsToHistory } = await compiled<typeof import('../../src/store/sqlite/ticket-row.js')>('store/sqlite/ticket-row.js');

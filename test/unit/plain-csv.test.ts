@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hasControl, invalidSequences, plainId, scanPlainCsv } from '../../src/import/plain-csv.js';
 import { CONTROL } from '../../src/import/rows.js';
-import { mulberry32 } from '../prng.js';
+import { mulberry32 } from '../support/build.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sla-plain-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

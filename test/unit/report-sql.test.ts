@@ -17,7 +17,7 @@ import { compiled } from '../support/compiled.js';
 import type { AggregateRow, GroupField } from '../../src/domain/report.js';
 import type { ReportQuery } from '../../src/store/port.js';
 import type { Ticket, TicketEvent } from '../../src/domain/ticket.js';
-import { mulberry32 } from '../prng.js';
+import { mulberry32 } from '../support/build.js';
 
 const { parseConfig } = await compiled<typeof import('../../src/config/load.js')>('config/load.js');
 const { Calendar } = await compiled<typeof import('../../src/domain/calendar.js')>('domain/calendar.js');

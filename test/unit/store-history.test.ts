@@ -7,31 +7,17 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ComputedSla, Ticket, TicketEvent } from '../../src/domain/ticket.js';
+import type { TicketEvent } from '../../src/domain/ticket.js';
 import { IdSet } from '../../src/store/sqlite/id-set.js';
 import { readMigrations } from '../../src/store/sqlite/open.js';
 import { eventsToHistory, historyToEvents } from '../../src/store/sqlite/ticket-row.js';
 import { Store } from '../../src/store/sqlite/tickets.js';
 import { listOpen, staleOpen } from '../../src/store/sqlite/queries.js';
+import { computed, storedTicket as ticket } from '../support/build.js';
 
 let dir: string;
 beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'sla-history-')); });
 
-function ticket(id: string, over: Partial<Ticket> = {}): Ticket {
-  return {
-    id, subject: `subject ${id}`, requester: null, customer: 'acme', tier: null, priority: 'high', status: 'open',
-    assignee: null, group: null, channel: null, tags: [], custom: {}, createdAt: 1000, firstResponseAt: null, resolvedAt: null,
-    closedAt: null, updatedAt: null, initialPriority: 'high',
-    assignment: { policy: 'p', calendar: 'always', targets: { firstResponse: 15, resolution: 240 } }, noSlaReason: null, ...over,
-  };
-}
-function computed(over: Partial<ComputedSla> = {}): ComputedSla {
-  return {
-    slaStatus: 'on_time', cycle: 0, frStatus: 'on_time', frAtRiskAt: null, frDueAt: null, frStoppedAt: null, frElapsedMin: 0,
-    resStatus: 'on_time', resAtRiskAt: null, resDueAt: null, resStoppedAt: null, resElapsedMin: 0, breachedAt: null,
-    pausedAt: null, totalPausedMs: 0, nextChangeAt: null, computedAt: 0, ...over,
-  };
-}
 
 describe('history encoding', () => {
   it('round-trips every field, odd text included, in time order with ties in insertion order', () => {

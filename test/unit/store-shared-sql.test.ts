@@ -14,6 +14,7 @@ import { MIGRATIONS_DIR, readMigrations } from '../../src/store/sqlite/open.js';
 import { OPEN_SQL, staleSql } from '../../src/store/sqlite/ticket-row.js';
 import { Store } from '../../src/store/sqlite/tickets.js';
 import { recordBreachReason } from '../../src/store/sqlite/queries.js';
+import * as build from '../support/build.js';
 
 let dir: string;
 let s: Store;
@@ -23,21 +24,15 @@ beforeEach(() => {
 });
 afterEach(() => s.close());
 
+/** An urgent enterprise ticket (build.storedTicket otherwise). */
 function ticket(id: string, over: Partial<Ticket> = {}): Ticket {
-  return {
-    id, subject: `subject ${id}`, requester: null, customer: 'acme', tier: 'enterprise', priority: 'urgent', status: 'open',
-    assignee: null, group: null, channel: null, tags: [], custom: {}, createdAt: 1000,
-    firstResponseAt: null, resolvedAt: null, closedAt: null, updatedAt: null, initialPriority: 'urgent',
-    assignment: { policy: 'p', calendar: 'always', targets: { firstResponse: 15, resolution: 240 } }, noSlaReason: null,
-    ...over,
-  };
+  return build.storedTicket(id, { tier: 'enterprise', priority: 'urgent', initialPriority: 'urgent', ...over });
 }
+/** Computed at `computedAt`: first response at risk at 5000 and due at 9000, resolution at 50 000 and 90 000. */
 function computed(computedAt: number | null, over: Partial<ComputedSla> = {}): ComputedSla {
-  return {
-    slaStatus: 'on_time', cycle: 0, frStatus: 'on_time', frAtRiskAt: 5000, frDueAt: 9000, frStoppedAt: null,
-    frElapsedMin: 0, resStatus: 'on_time', resAtRiskAt: 50_000, resDueAt: 90_000, resStoppedAt: null, resElapsedMin: 0,
-    breachedAt: null, pausedAt: null, totalPausedMs: 0, nextChangeAt: 5000, computedAt: computedAt as number, ...over,
-  };
+  return build.computed({
+    frAtRiskAt: 5000, frDueAt: 9000, resAtRiskAt: 50_000, resDueAt: 90_000, nextChangeAt: 5000, computedAt: computedAt as number, ...over,
+  });
 }
 const ev = (at: number, type: string, over: Partial<TicketEvent> = {}): TicketEvent =>
   ({ at, type, value: null, actor: null, reason: null, source: 'cli', ...over });

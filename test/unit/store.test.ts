@@ -8,26 +8,20 @@ import type { ComputedSla, Ticket } from '../../src/domain/ticket.js';
 import { StoreError } from '../../src/store/port.js';
 import { MIGRATIONS_DIR, readMigrations } from '../../src/store/sqlite/open.js';
 import { Store } from '../../src/store/sqlite/tickets.js';
+import * as build from '../support/build.js';
 
 let dir: string;
 beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'sla-store-')); });
 afterEach(() => { /* temp dirs are left to the OS */ });
 
+/** An urgent enterprise ticket with tags and a custom field (build.storedTicket otherwise). */
 function ticket(id: string, over: Partial<Ticket> = {}): Ticket {
-  return {
-    id, subject: `subject ${id}`, requester: null, customer: 'acme', tier: 'enterprise', priority: 'urgent', status: 'open',
-    assignee: null, group: null, channel: null, tags: ['a', 'b'], custom: { region: 'emea' }, createdAt: 1000,
-    firstResponseAt: null, resolvedAt: null, closedAt: null, updatedAt: null, initialPriority: 'urgent',
-    assignment: { policy: 'p', calendar: 'always', targets: { firstResponse: 15, resolution: 240 } }, noSlaReason: null,
-    ...over,
-  };
+  return build.storedTicket(id, {
+    tier: 'enterprise', priority: 'urgent', initialPriority: 'urgent', tags: ['a', 'b'], custom: { region: 'emea' }, ...over,
+  });
 }
-function computed(next: number | null): ComputedSla {
-  return {
-    slaStatus: 'on_time', cycle: 0, frStatus: 'on_time', frAtRiskAt: null, frDueAt: null, frStoppedAt: null,
-    frElapsedMin: 0, resStatus: 'on_time', resAtRiskAt: null, resDueAt: next, resStoppedAt: null, resElapsedMin: 0, breachedAt: null, pausedAt: null, totalPausedMs: 0, nextChangeAt: next, computedAt: 0,
-  };
-}
+/** Resolution due, and the next change, at `next`. */
+const computed = (next: number | null): ComputedSla => build.computed({ resDueAt: next, nextChangeAt: next });
 
 describe('store', () => {
   it('creates the schema from the numbered migrations, tracked by user_version, in WAL mode', () => {

@@ -1,33 +1,25 @@
 // Tables fit the terminal's real width (process.stdout.columns): the column of free text (a
 // subject, an error) takes what the others leave; 80 characters when not on a terminal.
 
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { baseConfig, tempDir, writeJson } from '../e2e/helpers.js';
+import { slaInProcess } from '../support/cli.js';
+import { project } from '../support/project.js';
 
-// The built CLI (dist/, built before the tests run): its commands load lazily by file name.
-const cli = new URL('../../dist/cli.js', import.meta.url).href;
-
+/** The table lines `sla ARGS` prints on a terminal of `columns` (null: in a pipe). */
 async function run(dir: string, args: string[], columns: number | null) {
-  const { main } = (await import(/* @vite-ignore */ cli)) as typeof import('../../src/cli.js');
-  let text = '';
-  const stream = { write: (s: string) => { text += s; return true; }, isTTY: columns !== null, columns: columns ?? undefined };
-  const code = await main(['node', 'sla', ...args], {
-    cwd: dir, env: { SLA_ACTOR: 't', NO_COLOR: '1' }, stdout: stream as never, stderr: { write: () => true, isTTY: false } as never,
-  });
-  return { code, lines: text.split('\n').filter((l) => l.startsWith('|') || l.startsWith('+') || l.startsWith('│') || l.startsWith('┌')) };
+  const r = await slaInProcess(args, { cwd: dir, env: { NO_COLOR: '1' }, terminal: columns ?? false });
+  return { code: r.code, lines: r.stdout.split('\n').filter((l) => l.startsWith('|') || l.startsWith('+') || l.startsWith('│') || l.startsWith('┌')) };
 }
 
 const widest = (lines: string[]): number => Math.max(...lines.map((l) => [...l].length));
 
 describe('tables and the terminal width', () => {
   it('list: the subject takes what the terminal leaves; 80 off a terminal', async () => {
-    const dir = tempDir('sla-width-');
-    writeJson(join(dir, 'sla.config.json'), baseConfig());
     const long = 'The printer on the third floor prints every page twice and then jams on the last one';
-    writeFileSync(join(dir, 't.csv'), `id,subject,priority,status,created_at\nW1,${long},urgent,open,2025-11-03T10:00:00Z\nW2,short,high,open,2025-11-03T10:30:00Z\n`);
-    expect((await run(dir, ['--at', '2025-11-03T11:00Z', 'import', 't.csv'], null)).code).toBe(0);
+    const { dir } = project({
+      prefix: 'sla-width-', importAt: '2025-11-03T11:00Z',
+      tickets: `id,subject,priority,status,created_at\nW1,${long},urgent,open,2025-11-03T10:00:00Z\nW2,short,high,open,2025-11-03T10:30:00Z\n`,
+    });
     const pipe = await run(dir, ['--at', '2025-11-03T11:00Z', 'list'], null);
     const wide = await run(dir, ['--at', '2025-11-03T11:00Z', 'list'], 160);
     const narrow = await run(dir, ['--at', '2025-11-03T11:00Z', 'list'], 100);
@@ -40,10 +32,10 @@ describe('tables and the terminal width', () => {
   });
 
   it('report: a table wider than the terminal is cut by columns, a metric kept whole; one table when there is room', async () => {
-    const dir = tempDir('sla-width-report-');
-    writeJson(join(dir, 'sla.config.json'), baseConfig());
-    writeFileSync(join(dir, 't.csv'), 'id,subject,priority,status,created_at\nR1,a,urgent,open,2025-11-03T10:00:00Z\nR2,b,high,resolved,2025-11-03T10:30:00Z\n');
-    expect((await run(dir, ['--at', '2025-11-03T16:00Z', 'import', 't.csv'], null)).code).toBe(0);
+    const { dir } = project({
+      prefix: 'sla-width-report-', importAt: '2025-11-03T16:00Z',
+      tickets: 'id,subject,priority,status,created_at\nR1,a,urgent,open,2025-11-03T10:00:00Z\nR2,b,high,resolved,2025-11-03T10:30:00Z\n',
+    });
     const heads = (lines: string[]) => lines.filter((l) => l.startsWith('| Priority'));
     for (const columns of [null, 100, 120, 200]) {
       const r = await run(dir, ['--at', '2025-11-03T16:00Z', 'report', '--days', '1'], columns);

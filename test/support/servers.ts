@@ -5,17 +5,11 @@
 // - SmtpSink: just enough SMTP (EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT) to
 //   receive mail from nodemailer.
 // The CLI under test runs as a child process: spawn it asynchronously (never
-// spawnSync) so this process can answer.
+// spawnSync) so this process can answer (Project.slaAsync, ./project.ts).
 
-import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { cliEnv } from '../env.js';
-import { BIN, tempDir } from './helpers.js';
 
 export type Behavior =
   | { status: number; body?: string; headers?: Record<string, string>; delayMs?: number }
@@ -248,91 +242,4 @@ export class SmtpSink {
   async close(): Promise<void> {
     await new Promise<void>((r) => this.server.close(() => r()));
   }
-}
-
-// ---------------------------------------------------------------------------
-// Running the CLI asynchronously (so the servers above can answer), with the child
-// at hand for signals.
-
-
-export interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
-
-export function spawnSla(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; clean?: boolean }): { child: ChildProcess; done: Promise<Run> } {
-  const env: NodeJS.ProcessEnv = opts.clean ? { ...opts.env } : cliEnv(opts.env);
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const done = new Promise<Run>((r) => child.on('close', (code, signal) => r({ code, signal, stdout, stderr })));
-  return { child, done };
-}
-
-export function runSla(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; clean?: boolean }): Promise<Run> {
-  return spawnSla(args, opts).done;
-}
-
-// ---------------------------------------------------------------------------
-// A project for alert tests: a config with a 24×7 policy (urgent: first response
-// 1h, resolution 4h; high: 2h / 8h; at risk at 80 %), tickets imported from CSV.
-
-
-export interface TicketSpec {
-  id: string; subject?: string; customer?: string; tier?: string; priority?: string; status?: string; assignee?: string;
-  created_at: string; updated_at?: string; first_response_at?: string;
-}
-
-const COLS = ['id', 'subject', 'customer', 'tier', 'priority', 'status', 'assignee', 'created_at', 'updated_at', 'first_response_at'] as const;
-const cell = (v: string | undefined): string => (v === undefined ? '' : /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-
-export function ticketsCsv(list: TicketSpec[]): string {
-  return [COLS.join(','), ...list.map((t) => COLS.map((c) => cell(c === 'updated_at' ? t.updated_at ?? t.created_at : (t as any)[c])).join(','))].join('\n') + '\n';
-}
-
-export interface Project {
-  dir: string;
-  configPath: string;
-  env: NodeJS.ProcessEnv;
-  sla(args: string[], env?: NodeJS.ProcessEnv): Promise<Run>;
-  spawn(args: string[], env?: NodeJS.ProcessEnv): ReturnType<typeof spawnSla>;
-  query<T = any>(sql: string, ...params: unknown[]): T[];
-  importTickets(list: TicketSpec[], at: string): Promise<void>;
-}
-
-/** Fast retries and short timeouts for tests (SLA_* tuning variables). */
-export const FAST: NodeJS.ProcessEnv = { SLA_RETRY_BASE_MS: '5', SLA_SLACK_INTERVAL_MS: '0', SLA_HTTP_TIMEOUT_MS: '1500' };
-
-export async function alertProject(opts: { config?: Record<string, unknown>; env?: NodeJS.ProcessEnv; tickets?: TicketSpec[]; importAt?: string }): Promise<Project> {
-  const dir = tempDir('sla-check-');
-  const configPath = join(dir, 'sla.config.json');
-  const config = {
-    database: 'sla.db',
-    timezone: 'UTC',
-    priorities: ['urgent', 'high', 'medium', 'low'],
-    calendars: { always: '24x7' },
-    policies: [{ name: 'p247', calendar: 'always', targets: {
-      urgent: { firstResponse: '1h', resolution: '4h' }, high: { firstResponse: '2h', resolution: '8h' },
-      medium: { firstResponse: '4h', resolution: '16h' },
-    } }],
-    ...opts.config,
-  };
-  writeFileSync(configPath, JSON.stringify(config, null, 2));
-  const env = { ...FAST, ...opts.env };
-  const p: Project = {
-    dir, configPath, env,
-    sla: (args, extra) => runSla(['--config', configPath, ...args], { cwd: dir, env: { ...env, ...extra } }),
-    spawn: (args, extra) => spawnSla(['--config', configPath, ...args], { cwd: dir, env: { ...env, ...extra } }),
-    query: (sql, ...params) => {
-      const db = new Database(join(dir, 'sla.db'), { readonly: true, fileMustExist: true });
-      try { return db.prepare(sql).all(...params) as any[]; } finally { db.close(); }
-    },
-    importTickets: async (list, at) => {
-      const file = join(dir, `tickets-${Math.random().toString(36).slice(2)}.csv`);
-      writeFileSync(file, ticketsCsv(list));
-      const r = await p.sla(['import', file, '--at', at]);
-      if (r.code !== 0) throw new Error(`import failed: ${r.stderr}`);
-    },
-  };
-  if (opts.tickets) await p.importTickets(opts.tickets, opts.importAt ?? opts.tickets[0].created_at);
-  return p;
 }
