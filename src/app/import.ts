@@ -86,13 +86,15 @@ export interface Readers {
   plainTicketPlan?(opts: ReaderOptions, header: string[]): PlainTicketPlan;
 }
 
-export async function runImport(
-  store: Store,
-  settings: SlaSettings,
-  calendar: (name: string) => BusinessTime,
-  readers: Readers,
-  opts: ImportOptions,
-): Promise<ImportSummary> {
+/** What an import is given of the command's setup (app/setup.ts). */
+export interface ImportSetup {
+  store: Store;
+  settings: SlaSettings;
+  calendar: (name: string) => BusinessTime;
+}
+
+export async function runImport(s: ImportSetup, readers: Readers, opts: ImportOptions): Promise<ImportSummary> {
+  const { store, settings, calendar } = s;
   const summary: ImportSummary = {
     source: opts.reader.source, mode: opts.events ? 'events' : 'tickets', rowsRead: 0, ticketsNew: 0, ticketsUpdated: 0,
     ticketsUnchanged: 0, rowsStale: 0, eventsAdded: 0, rejected: 0, withoutPolicy: 0, withoutPolicyReasons: {},

@@ -13,14 +13,11 @@ const CSV_KEYS = ['id', 'eventId', 'ticketId', 'type', 'destination', 'status', 
 export async function run(ctx: Context, opts: Opts): Promise<number> {
   const format = ctx.format(['table', ...DATA_FORMATS]);
   if (opts.pending && opts.failed) throw usageError('--pending and --failed exclude each other', 'give one of them, or neither for every alert');
-  const config = await ctx.config();
-  const store = await ctx.store();
+  const { config, store, now, actor } = await ctx.setup();
   const { isoUtc, localTime } = await import('../render/format.js');
   const zone = config.timezone;
 
   if (opts.retry) {
-    const now = await ctx.now();
-    const actor = ctx.actor();
     const n = await store.retryFailed(now, (failed) => (
       { at: now, actor, action: 'alerts-retry', ticketId: null, reason: null, before: { failed }, after: { requeued: failed } }
     ));
@@ -36,7 +33,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
 
   const statuses: OutboxStatus[] | undefined = opts.pending ? ['pending', 'sending'] : opts.failed ? ['failed'] : undefined;
   // as of an --at in the past: the alerts queued by then (one queued later is not yet)
-  const until = ctx.globals.at !== undefined ? await ctx.now() : undefined;
+  const until = ctx.globals.at !== undefined ? now : undefined;
   const rows = await store.listAlerts({ statuses, limit: format === 'table' ? SHOWN : undefined, until });
   const json = (r: OutboxRow) => {
     const p = safeParse(r.payload);

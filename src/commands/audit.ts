@@ -11,14 +11,12 @@ interface Opts { since?: string; actor?: string }
 
 export async function run(ctx: Context, id: string | undefined, opts: Opts): Promise<number> {
   const format = ctx.format(['table', ...DATA_FORMATS]);
-  const config = await ctx.config();
-  const zone = config.timezone;
-  const now = await ctx.now();
+  const zone = (await ctx.config()).timezone;
   const since = opts.since !== undefined ? await ctx.parseTime(opts.since, zone, '--since') : undefined;
+  const { now, store } = await ctx.setup();
   // Only `sla audit --actor NAME` filters; a global `sla --actor me audit` (e.g. from a shell
   // alias) names who is acting and must not silently hide other people's entries.
   const actor = opts.actor;
-  const store = await ctx.store();
   const entries: AuditEntry[] = (await store.listAudit({ ticketId: id, since, actor })).filter((a) => a.at <= now);
 
   if (format === 'json' || format === 'ndjson') {

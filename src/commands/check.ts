@@ -18,17 +18,13 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     failOn = FAIL_ON[opts.failOn.trim().toLowerCase()];
     if (!failOn) throw usageError(`--fail-on ${JSON.stringify(opts.failOn)} is not a state`, 'use --fail-on breach or --fail-on at-risk');
   }
-  const config = await ctx.config();
-  const now = await ctx.now();
-  const store = await ctx.store();
+  const s = await ctx.setup();
+  const { config, now } = s;
   const [{ runCheck }, summary] = await Promise.all([import('../app/check.js'), import('./check-summary.js')]);
 
   let result;
   try {
-    result = await runCheck({
-      store, config, calendar: ctx.calendarSync, env: ctx.env, now, wall: ctx.realClock,
-      dryRun: Boolean(opts.dryRun), deliver: opts.deliver !== false, failOn,
-    });
+    result = await runCheck({ ...s, dryRun: Boolean(opts.dryRun), deliver: opts.deliver !== false, failOn });
   } catch (err) {
     if (typeof (err as { exitCode?: unknown }).exitCode === 'number') throw err;
     // the database or the disk failing: said as such by the CLI (store/faults.ts)

@@ -40,7 +40,6 @@ export async function run(ctx: Context, file: string | undefined, opts: Opts): P
   // without pretenuring it never does.
   setFlagsFromString('--no-allocation-site-pretenuring');
   const config = await ctx.config();
-  const now = await ctx.now();
   const [{ runImport }, readers, { loadMapping, resolveMapping }] = await Promise.all([
     import('../app/import.js'), import('../import/read.js'), import('../import/mapping.js'),
   ]);
@@ -49,7 +48,7 @@ export async function run(ctx: Context, file: string | undefined, opts: Opts): P
   const source = file === '-' ? '-' : resolve(ctx.cwd, file);
   const shownName = file === '-' ? '<stdin>' : file;
 
-  const store = await ctx.store({ create: true });
+  const s = await ctx.setup({ create: true });
   await ctx.holdsWrites(`an import of ${shownName}`); // a dry run holds the write lock too, until it rolls back
   const rejects: Array<{ line: number; raw: Record<string, string>; reason: string }> = [];
   let shown = 0;
@@ -61,13 +60,13 @@ export async function run(ctx: Context, file: string | undefined, opts: Opts): P
   const bar = await progressBar(ctx, source);
   let summary;
   try {
-    summary = await runImport(store, config, ctx.calendarSync, readers, {
+    summary = await runImport(s, readers, {
       reader: {
         source, format: opts.inputFormat as SourceFormat | undefined, mapping,
         vocab: { statusMap: config.statusMap, priorityAliases: config.priorityAliases, priorities: config.priorities, timezone: config.timezone },
         onProgress: bar?.update,
       },
-      events, dryRun: Boolean(opts.dryRun), strict: Boolean(opts.strict), now, onReject,
+      events, dryRun: Boolean(opts.dryRun), strict: Boolean(opts.strict), now: s.now, onReject,
     });
   } finally {
     bar?.stop();

@@ -12,8 +12,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   const format = ctx.format(['table', ...DATA_FORMATS]);
   const limit = Number(opts.limit ?? '20');
   if (!Number.isInteger(limit) || limit < 1) throw usageError(`--limit ${JSON.stringify(opts.limit)} is not a positive whole number`, 'e.g. --limit 50');
-  const config = await ctx.config();
-  const store = await ctx.store();
+  const { config, store } = await ctx.setup();
   const { isoUtc, localTime } = await import('../render/format.js');
   const runs = await store.listRuns(limit);
   const rows = runs.map((r) => ({

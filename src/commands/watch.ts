@@ -113,7 +113,7 @@ async function importer(ctx: Context, file: string, mappingFile: string | undefi
   const events = mapping?.kind === 'events';
   return async (now: number) => {
     const store = await ctx.store({ create: true });
-    return runImport(store, config, ctx.calendarSync, readers, {
+    return runImport({ store, settings: config, calendar: ctx.calendarSync }, readers, {
       reader: {
         source, mapping,
         vocab: { statusMap: config.statusMap, priorityAliases: config.priorityAliases, priorities: config.priorities, timezone: config.timezone },

@@ -1,4 +1,4 @@
-// Public holidays from date-holidays, loaded lazily: the library (≈75 ms to load) is only
+// Public holidays from date-holidays, loaded lazily: the library (big, slow to load) is only
 // required when a calendar has a `holidayCountry`, and a country's rules are only built the
 // first time a year's holidays are asked for.
 import { readFileSync } from 'node:fs';

@@ -32,7 +32,7 @@ export async function ticketEnds(
 
 /**
  * ticketEnds for a plain CSV file, read as bytes: each line's ticket cell is hashed where it
- * lies (no text decoded, no record made) — a few times faster than reading the file as text,
+ * lies (no text decoded, no record made) — much cheaper than reading the file as text,
  * and this pass is all the import waits for before it merges. Only for a file the text
  * reading would split the same way and whose ids it would read as the same bytes: no quote,
  * no carriage return, and ids of printable ASCII without spaces at their ends (trimmed there);

@@ -84,7 +84,7 @@ function switchJournal(db: Database.Database, mode: 'delete' | 'wal'): boolean {
  * The start of an import's write transaction, on `db` (the Store's connection or the
  * import writer thread's): BEGIN IMMEDIATE, a larger page cache, and — into an empty
  * tickets table — its indexes dropped, to be built once by endImportTransaction. Loading rows and
- * then building each index once is several times faster than updating every index per
+ * then building each index once costs much less than updating every index per
  * row. Same transaction: all or nothing, and other connections keep seeing the indexes
  * of the last commit.
  */
