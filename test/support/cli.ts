@@ -66,7 +66,8 @@ function command(args: string[], opts: RunOptions): { file: string; argv: string
 /** A synchronous run: args after `sla`. */
 export function sla(args: string[], opts: RunOptions): Result {
   const c = command(args, opts);
-  const r = spawnSync(c.file, c.argv, { cwd: opts.cwd, env: c.env, input: opts.input, encoding: 'utf8', timeout: 60_000 });
+  // maxBuffer: a listing of thousands of tickets is more than the default 1 MiB of output
+  const r = spawnSync(c.file, c.argv, { cwd: opts.cwd, env: c.env, input: opts.input, encoding: 'utf8', timeout: 60_000, maxBuffer: 256 << 20 });
   return { code: r.status ?? -1, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
