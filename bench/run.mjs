@@ -1,7 +1,7 @@
 // `npm run bench`: every benchmark in one go on generated (seeded) data; one table on
 // stdout, and the same table with the machine's CPU and memory in BENCHMARKS.md.
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './lib.mjs';
@@ -41,5 +41,9 @@ const doc = `# Benchmarks\n\nMeasured by \`npm run bench\` on ${new Date().toISO
   `Data is generated with seeded generators (bench/*.mjs), so the numbers can be reproduced; each comparison\n` +
   `(the "baseline" column) was measured in the same run on the same machine.\n\n${table}\n`;
 process.stdout.write(`${table}\n\n${machine}\n`);
-if (only.length === 0) writeFileSync(join(ROOT, 'BENCHMARKS.md'), doc);
+// The notes below the table (what was compared by hand, tried and dropped) are kept.
+const file = join(ROOT, 'BENCHMARKS.md');
+const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
+const notes = previous.indexOf('\nNotes (');
+if (only.length === 0) writeFileSync(file, notes >= 0 ? `${doc}${previous.slice(notes)}` : doc);
 process.exitCode = rows.some((r) => r.error || r.pass === false) ? 1 : 0;
