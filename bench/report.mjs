@@ -161,15 +161,17 @@ function generate() {
           t.updatedAt = e.at;
         }
         const c = computeSla(t, events, cfg, calendar, NOW).computed;
-        const frReason = c.frStatus === 'breached' && rand() < 0.3 ? reasons[Math.floor(rand() * reasons.length)] : null;
-        const resReason = c.resStatus === 'breached' && rand() < 0.3 ? reasons[Math.floor(rand() * reasons.length)] : null;
+        const fr = c.metrics.first_response;
+        const res = c.metrics.resolution;
+        const frReason = fr.status === 'breached' && rand() < 0.3 ? reasons[Math.floor(rand() * reasons.length)] : null;
+        const resReason = res.status === 'breached' && rand() < 0.3 ? reasons[Math.floor(rand() * reasons.length)] : null;
         insTicket.run(
           t.id, t.subject, t.requester, t.customer, t.tier, t.priority, t.status, t.assignee, t.group, t.channel, '[]', '{}',
           t.createdAt, t.firstResponseAt, t.resolvedAt, t.closedAt, t.updatedAt, t.initialPriority,
           t.assignment?.policy ?? null, t.assignment?.calendar ?? null, t.assignment?.targets.firstResponse ?? null,
-          t.assignment?.targets.resolution ?? null, t.noSlaReason, c.slaStatus, c.cycle, c.frStatus, c.frAtRiskAt,
-          c.frDueAt, c.frStoppedAt, c.frElapsedMin, c.resStatus, c.resAtRiskAt, c.resDueAt, c.resStoppedAt,
-          c.resElapsedMin, c.breachedAt, c.pausedAt, c.totalPausedMs, c.nextChangeAt, c.computedAt, frReason, resReason,
+          t.assignment?.targets.resolution ?? null, t.noSlaReason, c.slaStatus, c.cycle, fr.status, fr.atRiskAt,
+          fr.dueAt, fr.stoppedAt, fr.elapsedMin, res.status, res.atRiskAt, res.dueAt, res.stoppedAt,
+          res.elapsedMin, c.breachedAt, c.pausedAt, c.totalPausedMs, c.nextChangeAt, c.computedAt, frReason, resReason,
           // The history column (migration 004): [at, type, value, source] per event.
           JSON.stringify(events.map((e) => [e.at, e.type, e.value, 'import'])),
         );

@@ -4,6 +4,7 @@
 
 import { UserError } from './errors.js';
 import { safeText } from './render/safe-text.js';
+import { METRICS } from './domain/metrics.js';
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import type { Context, GlobalOptions } from './commands/context.js';
@@ -256,7 +257,7 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
     .description('record why a breached metric was breached (for the post-mortem)')
     .argument('<id>', 'ticket id')
     .argument('<text>', 'the reason')
-    .option('--metric <metric>', 'first_response or resolution (default: the breached one; resolution if both)')
+    .option('--metric <metric>', `${METRICS.join(' or ')} (default: the breached one; of several, the last named here)`)
     .addHelpText('after', examples('sla reason 1234 "waiting on engineering fix" --metric resolution'))
     .action(lazy('reason'));
   program
@@ -275,7 +276,7 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
     .command('list')
     .description('open tickets, most urgent first (or --all: every ticket created in a window, with final results)')
     .option('--status <status>', 'on_time, at_risk, breached or paused')
-    .option('--metric <metric>', 'first_response or resolution (which clock --status and --due-within look at)')
+    .option('--metric <metric>', `${METRICS.join(' or ')} (which clock --status and --due-within look at)`)
     .option('--priority <p>', 'priority')
     .option('--tier <t>', 'tier')
     .option('--assignee <a>', 'assignee')

@@ -5,6 +5,7 @@
 
 import type { MetricState, TicketClock } from '../domain/clock.js';
 import { assigneeAt } from '../domain/ticket.js';
+import { METRICS } from '../domain/metrics.js';
 import { DONE_STATUSES, type Instant, type Metric } from '../domain/types.js';
 import type { ListFilter, ListQuery, SortKey, TicketRecord, TicketStore } from '../store/port.js';
 import type { Setup } from './setup.js';
@@ -136,20 +137,25 @@ function statusOf(clock: TicketClock, metric: Metric | undefined): string | null
 
 function dueOf(clock: TicketClock, metric: Metric | undefined): Instant | null {
   if (metric) return runningDue(clock.metrics[metric]);
-  return least(runningDue(clock.metrics.first_response), runningDue(clock.metrics.resolution));
+  return METRICS.map((m) => runningDue(clock.metrics[m])).reduce(least);
 }
 
-/** The metric whose deadline a row shows: the asked one, else the running one due first, else resolution. */
+/**
+ * The metric whose deadline a row shows: the asked one, else the running one due first
+ * (a tie: the earlier in METRICS), else a running one without a deadline (paused), else
+ * any — the later in METRICS first (resolution before first response).
+ */
 export function nextMetric(clock: TicketClock, metric: Metric | undefined): MetricState | null {
   if (metric) return clock.metrics[metric];
-  const fr = clock.metrics.first_response;
-  const res = clock.metrics.resolution;
-  const frDue = runningDue(fr);
-  const resDue = runningDue(res);
-  if (frDue !== null && (resDue === null || frDue <= resDue)) return fr;
-  if (res && res.stoppedAt === null) return res;
-  if (fr && fr.stoppedAt === null) return fr;
-  return res ?? fr;
+  let first: MetricState | null = null;
+  let firstDue: Instant | null = null;
+  for (const m of METRICS) {
+    const due = runningDue(clock.metrics[m]);
+    if (due !== null && (firstDue === null || due < firstDue)) { first = clock.metrics[m]; firstDue = due; }
+  }
+  if (first) return first;
+  const later = [...METRICS].reverse().map((m) => clock.metrics[m]);
+  return later.find((s) => s !== null && s.stoppedAt === null) ?? later.find((s) => s !== null) ?? null;
 }
 
 const lower = (s: string | null | undefined): string => (s ?? '').toLowerCase();
@@ -170,7 +176,7 @@ export function matches(e: Evaluated, f: ListFilter, now: Instant, open: boolean
       const d = runningDue(m);
       return d !== null && d >= now && d <= now + f.dueWithinMs!;
     };
-    const ok = f.metric ? within(c.metrics[f.metric]) : within(c.metrics.first_response) || within(c.metrics.resolution);
+    const ok = f.metric ? within(c.metrics[f.metric]) : METRICS.some((m) => within(c.metrics[m]));
     if (!ok) return false;
   }
   return true;

@@ -5,6 +5,7 @@
 
 import type { Assignment, TicketClock } from '../domain/clock.js';
 import type { ComputedSla, Ticket, TicketEvent } from '../domain/ticket.js';
+import { byMetric } from '../domain/metrics.js';
 import type { Instant, Metric } from '../domain/types.js';
 import { UserError } from '../errors.js';
 import { minutes } from '../render/format.js';
@@ -32,12 +33,10 @@ export interface Change {
 }
 
 function side(c: TicketClock): Side {
-  const fr = c.metrics.first_response;
-  const res = c.metrics.resolution;
   return {
     slaStatus: c.slaStatus,
-    due: { first_response: fr?.dueAt ?? null, resolution: res?.dueAt ?? null },
-    running: { first_response: fr !== null && fr.stoppedAt === null, resolution: res !== null && res.stoppedAt === null },
+    due: byMetric((m) => c.metrics[m]?.dueAt ?? null),
+    running: byMetric((m) => { const s = c.metrics[m]; return s !== null && s.stoppedAt === null; }),
     snap: snapshot(c),
   };
 }

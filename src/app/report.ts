@@ -7,7 +7,7 @@
 // code every writer uses) and replace their stored rows.
 
 import type { BusinessTime } from '../domain/clock.js';
-import { perMetric } from '../domain/metrics.js';
+import { byMetric, perMetric } from '../domain/metrics.js';
 import { assembleReport, type GroupField, type ReportData } from '../domain/report.js';
 import type { ReportWindow } from '../domain/report-window.js';
 import { computeSla } from '../domain/sla.js';
@@ -74,17 +74,12 @@ export async function countReport(
   return store.reportCounts(q, ({ ticket, events, breachReasons }: TicketRecord): OverrideRow => {
     const { clock, computed: c } = computeSla(ticket, events, settings, calendar, now);
     return {
-      id: ticket.id, created_at: ticket.createdAt, priority: clock.priority ?? ticket.priority, tier: ticket.tier,
+      id: ticket.id, createdAt: ticket.createdAt, priority: clock.priority ?? ticket.priority, tier: ticket.tier,
       policy: clock.assignment?.policy ?? null, assignee: assigneeAt(ticket.assignee, events, now),
-      grp: ticket.group, customer: ticket.customer, status: clock.status,
-      fr_status: c.frStatus, fr_due_at: c.frDueAt, fr_at_risk_at: c.frAtRiskAt, fr_stopped_at: c.frStoppedAt, fr_elapsed_min: c.frElapsedMin,
-      first_response_at: clock.firstResponseAt,
-      res_status: c.resStatus, res_due_at: c.resDueAt, res_at_risk_at: c.resAtRiskAt, res_stopped_at: c.resStoppedAt, res_elapsed_min: c.resElapsedMin,
-      // The state is exact at `now`: nothing is stale, no pause time to add.
-      paused_at: c.pausedAt, total_paused_ms: c.totalPausedMs, computed_at: now,
+      group: ticket.group, customer: ticket.customer, status: clock.status, firstResponseAt: clock.firstResponseAt,
+      computed: c,
       // A reason recorded later for a breach that had not happened yet at `now` does not apply.
-      fr_breach_reason: c.frStatus === 'breached' ? breachReasons.first_response : null,
-      res_breach_reason: c.resStatus === 'breached' ? breachReasons.resolution : null,
+      breachReasons: byMetric((m) => (c.metrics[m].status === 'breached' ? breachReasons[m] : null)),
     };
   });
 }

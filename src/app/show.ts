@@ -5,7 +5,7 @@
 import { matchPolicy, type PolicyTrace } from '../domain/policy.js';
 import type { Assignment, TicketClock } from '../domain/clock.js';
 import { closedSince, timeline, type Segment } from '../domain/explain.js';
-import type { Metric } from '../domain/metrics.js';
+import { byMetric, type Metric } from '../domain/metrics.js';
 import { ticketFields, type Ticket, type TicketEvent } from '../domain/ticket.js';
 import type { Instant } from '../domain/types.js';
 import type { AlertRow, AuditEntry, BreachReasons, SlaEventRow } from '../store/port.js';
@@ -46,10 +46,10 @@ export async function ticketDetails(s: Setup, id: string): Promise<TicketDetails
   const trace = matchPolicy(config.policies, { ...ticketFields(ticket), priority: basis }).trace;
   const current = configAssignment(config, ticket, events, now, clock);
   const cal = clock.assignment ? s.calendar(clock.assignment.calendar) : null;
-  const segments = {
-    first_response: cal && clock.metrics.first_response ? timeline(clock.metrics.first_response, cal, events, now) : [],
-    resolution: cal && clock.metrics.resolution ? timeline(clock.metrics.resolution, cal, events, now) : [],
-  };
+  const segments = byMetric((m) => {
+    const state = clock.metrics[m];
+    return cal && state ? timeline(state, cal, events, now) : [];
+  });
   return {
     now, ticket, breachReasons, events, clock, closedAt: closedSince(events, ticket.createdAt), basis, trace,
     current, done: isDone(clock), segments,

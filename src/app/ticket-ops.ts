@@ -6,7 +6,7 @@
 
 import type { Config } from '../config/types.js';
 import type { Assignment, BusinessTime, TicketClock } from '../domain/clock.js';
-import { METRIC, type Metric } from '../domain/metrics.js';
+import { METRIC, METRICS, type Metric } from '../domain/metrics.js';
 import { computeSla, type ComputeOptions, type SlaState } from '../domain/sla.js';
 import { assignTicket, evaluateTicket, storeInstant, withEvent, type Ticket, type TicketEvent } from '../domain/ticket.js';
 import { DONE_STATUSES, type Instant } from '../domain/types.js';
@@ -73,10 +73,8 @@ export function basisPriority(config: Config, t: Ticket, events: readonly Ticket
 function same(c: TicketClock, to: Assignment | null): boolean {
   const a = c.assignment;
   if (!a || !to) return !a && !to;
-  const frT = c.metrics.first_response?.target ?? a.targets.firstResponse;
-  const resT = c.metrics.resolution?.target ?? a.targets.resolution;
   return a.policy === to.policy && a.calendar === to.calendar &&
-    Math.abs(frT - to.targets.firstResponse) < 1e-9 && Math.abs(resT - to.targets.resolution) < 1e-9;
+    METRICS.every((m) => Math.abs((c.metrics[m]?.target ?? a.targets[METRIC[m].key]) - to.targets[METRIC[m].key]) < 1e-9);
 }
 
 export interface ManualPause { since: Instant; until: Instant | null; reason: string | null; actor: string | null }
@@ -99,18 +97,22 @@ export function isDone(clock: TicketClock): boolean {
   return DONE_STATUSES.has(clock.status);
 }
 
+/** The breached metric a reason is for by default: the later in METRICS (resolution before first response). */
+function lastBreached(breached: (m: Metric) => boolean): Metric | null {
+  for (let i = METRICS.length - 1; i >= 0; i--) if (breached(METRICS[i])) return METRICS[i];
+  return null;
+}
+
 /** The values an audit entry keeps before and after a change. */
 export function snapshot(clock: TicketClock): Record<string, unknown> {
-  const fr = clock.metrics.first_response;
-  const res = clock.metrics.resolution;
   return {
     slaStatus: clock.slaStatus,
     policy: clock.assignment?.policy ?? null,
     cycle: clock.cycle,
-    firstResponseDue: isoUtc(fr?.dueAt),
-    firstResponseStatus: fr?.status ?? null,
-    resolutionDue: isoUtc(res?.dueAt),
-    resolutionStatus: res?.status ?? null,
+    ...Object.fromEntries(METRICS.flatMap((m) => {
+      const s = clock.metrics[m];
+      return [[`${METRIC[m].key}Due`, isoUtc(s?.dueAt)], [`${METRIC[m].key}Status`, s?.status ?? null]];
+    })),
     pausedAt: isoUtc(clock.pausedAt),
     pausedMinutes: minutes(clock.totalPausedMs / 60_000),
   };
@@ -243,7 +245,7 @@ export async function resetTicket(s: Setup, id: string, p: { reason: string; rec
     }
     const { after, stored } = afterEvent(config, calendar, cur.ticket, cur.events, ev, now);
     const targets = (c: TicketClock) => c.assignment
-      ? { firstResponseTarget: c.metrics.first_response?.target ?? null, resolutionTarget: c.metrics.resolution?.target ?? null }
+      ? Object.fromEntries(METRICS.map((m) => [`${METRIC[m].key}Target`, c.metrics[m]?.target ?? null]))
       : {};
     return {
       write: { ticket: cur.ticket, computed: stored.computed, events: [ev] },
@@ -278,10 +280,8 @@ export async function recordBreachReason(
         throw refuse(`ticket ${id}'s ${METRIC[p.metric].name} has not breached (it is ${st} at ${localTime(now, zone)})`, 'a reason is recorded only for a breached metric; nothing was changed');
       }
       metric = p.metric;
-    } else if (breached('resolution')) {
-      metric = 'resolution';
-    } else if (breached('first_response')) {
-      metric = 'first_response';
+    } else if (lastBreached(breached) !== null) {
+      metric = lastBreached(breached)!;
     } else {
       throw refuse(`ticket ${id} has not breached (it is ${clock.slaStatus ?? 'without SLA'} at ${localTime(now, zone)})`, 'a reason is recorded only for a breached metric; nothing was changed');
     }

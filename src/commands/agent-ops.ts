@@ -52,7 +52,7 @@ export async function parseUntil(text: string, zone: string, now: Instant): Prom
 /** "resolution due 2025-11-03 19:30 UTC (3h 00m left)" for the one-line results of writes. */
 export function dueLine(clock: TicketClock, zone: string): string {
   const parts: string[] = [];
-  for (const m of [clock.metrics.first_response, clock.metrics.resolution]) {
+  for (const m of METRICS.map((k) => clock.metrics[k])) {
     if (!m) continue;
     const name = METRIC[m.metric].name;
     if (m.stoppedAt !== null) parts.push(`${name} ${m.status}`);

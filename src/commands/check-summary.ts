@@ -7,10 +7,8 @@ import { formatDuration, isoUtc, localTime } from '../render/format.js';
 import type { CheckResult, FiredEvent } from '../app/check.js';
 import type { DeliveryReport } from '../app/deliver.js';
 
-const LABEL: Record<string, string> = {
-  response_warning: 'at risk', resolution_warning: 'at risk', response_breached: 'breached',
-  resolution_breached: 'breached', escalated: 'escalated',
-};
+const label = (type: string): string =>
+  type.endsWith('_warning') ? 'at risk' : type.endsWith('_breached') ? 'breached' : type;
 
 /** Did anything happen that a person should hear about (crontab: stdout stays empty otherwise)? */
 export function somethingHappened(r: CheckResult): boolean {
@@ -53,7 +51,7 @@ export function summaryLine(r: CheckResult): string {
 
 export function eventLine(e: FiredEvent, zone: string): string {
   const metric = e.metric ? METRIC[e.metric].name : '';
-  let line = `  ${(e.announced ? LABEL[e.type] : 'recorded').padEnd(9)}  #${e.ticketId}`;
+  let line = `  ${(e.announced ? label(e.type) : 'recorded').padEnd(9)}  #${e.ticketId}`;
   if (e.type === 'escalated') {
     line += ` rule ${e.rule}`;
     const x = e.escalation;

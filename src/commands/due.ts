@@ -3,7 +3,7 @@
 import { evaluateClock } from '../domain/clock.js';
 import { assignPolicy, type TicketFields } from '../domain/policy.js';
 import { clockContext } from '../domain/ticket.js';
-import { METRICS } from '../domain/metrics.js';
+import { METRICS, perMetric } from '../domain/metrics.js';
 import { formatDuration, isoUtc, localTime, minutes } from '../render/format.js';
 import { dataText, DOCUMENT_FORMATS } from '../render/output.js';
 import { usageError, type Context } from './context.js';
@@ -71,7 +71,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   if (format === 'json') {
     ctx.data(JSON.stringify({
       priority, tier: fields.tier, createdAt: isoUtc(created), policy: assignment.policy, calendar: assignment.calendar,
-      matched: result.match.trace, firstResponse: metricJson(m.first_response), resolution: metricJson(m.resolution),
+      matched: result.match.trace, ...perMetric((k) => metricJson(m[k])),
     }));
     return 0;
   }
@@ -86,9 +86,10 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   for (const t of result.match.trace.slice(0, -1)) ctx.out(`  skipped ${t.name}: ${t.reason}`);
   ctx.out(renderTable(
     ['Metric', 'Target', `At risk (${config.atRiskThresholdPercent}%)`, 'Due'],
-    [m.first_response, m.resolution].map((x) => [
-      x!.metric, formatDuration(x!.target), localTime(x!.atRiskAt, zone), localTime(x!.dueAt, zone),
-    ]),
+    METRICS.flatMap((k) => {
+      const x = m[k];
+      return x ? [[x.metric, formatDuration(x.target), localTime(x.atRiskAt, zone), localTime(x.dueAt, zone)]] : [];
+    }),
     ctx.color,
   ));
   return 0;

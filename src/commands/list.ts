@@ -6,7 +6,7 @@ import { firstOf, listTickets, nextMetric, take, type Evaluated } from '../app/o
 import type { MetricState } from '../domain/clock.js';
 import type { Ticket } from '../domain/ticket.js';
 import type { Instant, Metric } from '../domain/types.js';
-import { METRIC } from '../domain/metrics.js';
+import { METRIC, METRICS } from '../domain/metrics.js';
 import { clip, formatDuration, isoUtc, localTime, minutes } from '../render/format.js';
 import { DATA_FORMATS } from '../render/output.js';
 import { firstResponseMinutes, ticketJson } from '../render/ticket-json.js';
@@ -109,11 +109,10 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   if (opts.all) {
     const rows = shown.map((e) => [
       e.rec.ticket.id, when(e.rec.ticket.createdAt), e.clock.priority ?? '',
-      metricCell(e.clock.metrics.first_response, when, firstResponseMinutes(e.clock) === null),
-      metricCell(e.clock.metrics.resolution, when),
+      ...METRICS.map((m) => metricCell(e.clock.metrics[m], when, m === 'first_response' && firstResponseMinutes(e.clock) === null)),
       paint(e.clock.slaStatus, e.clock.slaStatus ?? 'no SLA'),
     ]);
-    ctx.out(renderTable(['ID', 'Created', 'Pri', METRIC.first_response.label, METRIC.resolution.label, 'SLA'], rows, ctx.color));
+    ctx.out(renderTable(['ID', 'Created', 'Pri', ...METRICS.map((m) => METRIC[m].label), 'SLA'], rows, ctx.color));
   } else {
     const rows = shown.map((e) => {
       const m = nextMetric(e.clock, metric);
@@ -152,8 +151,7 @@ function shownInstants(e: Evaluated, all: boolean, metric: Metric | undefined): 
   };
   if (all) {
     out.push(e.rec.ticket.createdAt);
-    add(e.clock.metrics.first_response);
-    add(e.clock.metrics.resolution);
+    for (const m of METRICS) add(e.clock.metrics[m]);
   } else {
     const m = nextMetric(e.clock, metric);
     if (m && m.dueAt !== null) out.push(m.dueAt);
@@ -178,7 +176,7 @@ const CSV_HEADER = [
   'sla_status', 'first_response_status', 'first_response_due', 'first_response_at', 'first_response_minutes',
   'first_response_met', 'resolution_status', 'resolution_due', 'resolved_at', 'resolution_elapsed_minutes',
   'resolution_remaining_minutes', 'resolution_percent', 'resolution_met', 'breached_at', 'paused_at', 'paused_minutes',
-  'first_response_breach_reason', 'resolution_breach_reason',
+  ...METRICS.map((m) => `${m}_breach_reason`),
 ];
 
 function csvRow(e: Evaluated): unknown[] {
@@ -186,7 +184,7 @@ function csvRow(e: Evaluated): unknown[] {
   const c = e.clock;
   const fr = c.metrics.first_response;
   const res = c.metrics.resolution;
-  const breaches = [fr?.breachedAt ?? null, res?.breachedAt ?? null].filter((x): x is number => x !== null);
+  const breaches = METRICS.flatMap((m) => c.metrics[m]?.breachedAt ?? []);
   return [
     t.id, t.subject, t.customer, t.tier, c.priority, c.status, t.assignee, t.group, isoUtc(t.createdAt),
     c.assignment?.policy ?? null, c.assignment?.calendar ?? null, c.slaStatus,
@@ -194,6 +192,6 @@ function csvRow(e: Evaluated): unknown[] {
     fr?.met ?? null, res?.status ?? null, isoUtc(res?.dueAt), isoUtc(c.resolvedAt), res ? minutes(res.elapsed) : null,
     res ? minutes(res.remaining) : null, res?.percent ?? null, res?.met ?? null,
     isoUtc(breaches.length ? Math.min(...breaches) : null), isoUtc(c.pausedAt), minutes(c.totalPausedMs / 60_000),
-    e.rec.breachReasons.first_response, e.rec.breachReasons.resolution,
+    ...METRICS.map((m) => e.rec.breachReasons[m]),
   ];
 }

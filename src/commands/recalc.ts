@@ -3,6 +3,7 @@
 // transaction (all or nothing) unless --dry-run.
 
 import { recalcOpen, shiftStats, type Change, type ShiftStats } from '../app/recalc.js';
+import { byMetric, METRIC, METRICS, perMetric } from '../domain/metrics.js';
 import { formatDuration, isoUtc, localTime } from '../render/format.js';
 import type { Context } from './context.js';
 
@@ -18,8 +19,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   if (!dryRun) await ctx.holdsWrites('a recalc');
   const plan = await recalcOpen(s, { dryRun });
 
-  const res = shiftStats(plan.changes, 'resolution');
-  const fr = shiftStats(plan.changes, 'first_response');
+  const shifts = byMetric((m) => shiftStats(plan.changes, m));
   const groups = new Map<string, Change[]>();
   for (const c of plan.changes) {
     const k = `${c.from?.policy ?? 'no SLA'} → ${c.to?.policy ?? 'no SLA'}`;
@@ -33,14 +33,13 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   if (format === 'json') {
     ctx.data(JSON.stringify({
       at: isoUtc(now), dryRun, applied: !dryRun, openTickets: plan.open, changed: plan.changes.length,
-      resolution: res, firstResponse: fr,
+      ...perMetric((m) => shifts[m]),
       byPolicy: [...groups].map(([k, cs]) => ({ from: cs[0].from?.policy ?? null, to: cs[0].to?.policy ?? null, key: k, tickets: cs.length, resolution: shiftStats(cs, 'resolution') })),
       statusChanges: statusChanges.length,
       losingSla: losing.length,
       tickets: plan.changes.map((c) => ({
         id: c.id, from: c.from, to: c.to,
-        firstResponseDue: { before: isoUtc(c.before?.due.first_response), after: isoUtc(c.after.due.first_response) },
-        resolutionDue: { before: isoUtc(c.before?.due.resolution), after: isoUtc(c.after.due.resolution) },
+        ...Object.fromEntries(METRICS.map((m) => [`${METRIC[m].key}Due`, { before: isoUtc(c.before?.due[m]), after: isoUtc(c.after.due[m]) }])),
         slaStatus: { before: c.before?.slaStatus ?? null, after: c.after.slaStatus },
       })),
     }));
@@ -50,8 +49,8 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   const n = (x: number): string => x.toLocaleString('en-US');
   ctx.out(`sla recalc at ${localTime(now, zone)}: ${n(plan.open)} open tickets; ${n(plan.changes.length)} ${dryRun ? 'would get' : 'get'} a new policy or targets`);
   if (plan.changes.length) {
-    ctx.out(`  resolution deadlines: ${statsText(res)}`);
-    ctx.out(`  first-response deadlines: ${statsText(fr)}`);
+    // The later metrics first (resolution, then first response), as this summary always read.
+    for (const m of [...METRICS].reverse()) ctx.out(`  ${METRIC[m].name.replace(' ', '-')} deadlines: ${statsText(shifts[m])}`);
     for (const [k, cs] of groups) ctx.out(`  ${k}: ${n(cs.length)} ticket(s); resolution ${statsText(shiftStats(cs, 'resolution'))}`);
     if (statusChanges.length) {
       const counts = new Map<string, number>();

@@ -4,6 +4,7 @@
 // (configJsonSchema(); committed as schema/sla.config.schema.json and checked by a test —
 // regenerate with `SLA_UPDATE_SCHEMA=1 npx vitest run test/unit/config-schema`).
 import { z } from 'zod';
+import { METRIC, type MetricKey } from '../domain/metrics.js';
 import { CANONICAL_STATUSES, METRICS } from '../domain/types.js';
 import { DURATION_PATTERN, parseDuration } from './duration.js';
 import { parseInterval } from './hours.js';
@@ -103,10 +104,10 @@ const NameListSchema = z.union([z.string().min(1), z.array(z.string().min(1)).mi
   error: 'expected a name or a list of names',
 });
 
-const TargetPairSchema = z.strictObject({
-  firstResponse: DurationSchema,
-  resolution: DurationSchema,
-});
+/** A priority's targets: one duration per metric, under its key (from the metric table). */
+const TargetPairSchema = z.strictObject(
+  Object.fromEntries(METRICS.map((m) => [METRIC[m].key, DurationSchema])) as Record<MetricKey, typeof DurationSchema>,
+);
 
 export const PolicySchema = z.strictObject({
   name: z.string().min(1),
@@ -115,7 +116,7 @@ export const PolicySchema = z.strictObject({
     .meta({ description: 'Ticket field → value or list of values; absent = matches every ticket' }),
   calendar: z.string().min(1),
   targets: z.record(z.string(), TargetPairSchema)
-    .meta({ description: 'Priority → {firstResponse, resolution}' }),
+    .meta({ description: `Priority → {${METRICS.map((m) => METRIC[m].key).join(', ')}}` }),
 });
 
 const SlackSchema = z.strictObject({

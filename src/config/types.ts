@@ -1,11 +1,11 @@
 // The resolved, typed configuration that the rest of `sla` works with (made by load.ts and resolve/).
+import { METRIC_EVENT_TYPES, type MetricEventType } from '../domain/metrics.js';
 import type { CalendarSpec, Metric, Status, Targets } from '../domain/types.js';
 
-/** SLA event / alert types (SPEC §5). */
-export const ALERT_TYPES = [
-  'response_warning', 'response_breached', 'resolution_warning', 'resolution_breached', 'escalated',
-] as const;
-export type AlertType = (typeof ALERT_TYPES)[number];
+/** SLA event / alert types (SPEC §5): each metric's (the metric table's), and escalations. */
+export type AlertType = MetricEventType | 'escalated';
+// A non-empty tuple for z.enum; 'escalated' makes it non-empty whatever the metrics are.
+export const ALERT_TYPES = [...METRIC_EVENT_TYPES, 'escalated'] as unknown as readonly [AlertType, ...AlertType[]];
 
 /** Ticket fields an alert may leave out (`alerts.redact`). */
 export const REDACTABLE_FIELDS = [

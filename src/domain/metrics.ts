@@ -17,6 +17,8 @@ export interface MetricNames {
   readonly name: string;
   /** As a heading: "First response". */
   readonly label: string;
+  /** In a list of targets: "response 2h, resolution 16h". */
+  readonly brief: string;
   /** In a narrow column: "FR". */
   readonly short: string;
   /** What a user may type for it (its name first). */
@@ -25,14 +27,19 @@ export interface MetricNames {
 
 export const METRIC: { readonly [M in Metric]: MetricNames } = {
   first_response: {
-    key: 'firstResponse', column: 'fr', event: 'response', name: 'first response', label: 'First response', short: 'FR',
+    key: 'firstResponse', column: 'fr', event: 'response', name: 'first response', label: 'First response', brief: 'response', short: 'FR',
     aliases: ['first_response', 'response', 'fr'],
   },
   resolution: {
-    key: 'resolution', column: 'res', event: 'resolution', name: 'resolution', label: 'Resolution', short: 'Res',
+    key: 'resolution', column: 'res', event: 'resolution', name: 'resolution', label: 'Resolution', brief: 'resolution', short: 'Res',
     aliases: ['resolution', 'res'],
   },
 };
+
+/** The SLA events of the metrics' clocks: `<event>_warning` (at risk) and `<event>_breached`. */
+export type MetricEventType = `${MetricNames['event']}_warning` | `${MetricNames['event']}_breached`;
+export const METRIC_EVENT_TYPES: readonly MetricEventType[] =
+  METRICS.flatMap((m) => [`${METRIC[m].event}_warning` as const, `${METRIC[m].event}_breached` as const]);
 
 /** The metrics' keys in the domain's objects and JSON (`firstResponse`, `resolution`). */
 export type MetricKey = MetricNames['key'];
@@ -44,6 +51,16 @@ export type PerMetric<T> = { [K in MetricKey]: T };
 export function perMetric<T>(f: (m: Metric, key: MetricKey) => T): PerMetric<T> {
   const out = {} as PerMetric<T>;
   for (const m of METRICS) out[METRIC[m].key] = f(m, METRIC[m].key);
+  return out;
+}
+
+/** One T per metric, under its name (`first_response`, `resolution`): what the clock and the stored state carry. */
+export type ByMetric<T> = { [M in Metric]: T };
+
+/** One value per metric, made by `f`, under the metric's name (in METRICS order). */
+export function byMetric<T>(f: (m: Metric) => T): ByMetric<T> {
+  const out = {} as ByMetric<T>;
+  for (const m of METRICS) out[m] = f(m);
   return out;
 }
 

@@ -1,6 +1,7 @@
 // Policy matching and target selection (SPEC §3). Pure.
 
 import type { Assignment } from './clock.js';
+import { perMetric } from './metrics.js';
 import type { Targets } from './types.js';
 
 export interface PolicyDef {
@@ -104,7 +105,7 @@ export function findPolicy(policies: readonly PolicyDef[], fields: TicketFields)
 /** Targets × the tier's multiplier (minutes; multiplier 1 when the tier has none). */
 export function applyMultiplier(t: Targets, tier: string | null | undefined, multipliers: Record<string, number>): Targets {
   const m = tier ? multipliers[tier] ?? multipliers[norm(tier)] ?? 1 : 1;
-  return { firstResponse: t.firstResponse * m, resolution: t.resolution * m };
+  return perMetric((_metric, key) => t[key] * m);
 }
 
 export type AssignResult =

@@ -1,6 +1,7 @@
 // A ticket, its history, and the SLA state derived from them. Pure.
 
-import { evaluateClock, type Assignment, type BusinessTime, type ClockContext, type ClockEvent, type TicketClock } from './clock.js';
+import { evaluateClock, type Assignment, type BusinessTime, type ClockContext, type ClockEvent, type MetricState, type TicketClock } from './clock.js';
+import { byMetric, METRICS, type ByMetric } from './metrics.js';
 import type { EscalationRuleDef } from './escalation.js';
 import { applyMultiplier, assignPolicy, type AssignResult, type PolicyDef, type TicketFields } from './policy.js';
 import type { Instant, Targets } from './types.js';
@@ -133,20 +134,25 @@ export function evaluateTicket(
   );
 }
 
+/** A metric's clock as stored beside the ticket (null fields: the ticket has no such clock). */
+export interface StoredMetric {
+  status: string | null;
+  atRiskAt: Instant | null;
+  dueAt: Instant | null;
+  stoppedAt: Instant | null;
+  elapsedMin: number | null;
+}
+
+/** The stored state of a metric that has no clock. */
+export const NO_STORED_METRIC: StoredMetric = Object.freeze({ status: null, atRiskAt: null, dueAt: null, stoppedAt: null, elapsedMin: null });
+
 /** The derived instants stored beside a ticket so that `check` finds what is due by index. */
 export interface ComputedSla {
   slaStatus: string | null;
   cycle: number;
-  frStatus: string | null;
-  frAtRiskAt: Instant | null;
-  frDueAt: Instant | null;
-  frStoppedAt: Instant | null;
-  frElapsedMin: number | null;
-  resStatus: string | null;
-  resAtRiskAt: Instant | null;
-  resDueAt: Instant | null;
-  resStoppedAt: Instant | null;
-  resElapsedMin: number | null;
+  /** Each metric's clock, in the metric table's order. */
+  metrics: ByMetric<StoredMetric>;
+  /** The earliest breach of any metric. */
   breachedAt: Instant | null;
   pausedAt: Instant | null;
   totalPausedMs: number;
@@ -154,25 +160,21 @@ export interface ComputedSla {
   computedAt: Instant;
 }
 
+function storedMetric(s: MetricState | null): StoredMetric {
+  return s ? { status: s.status, atRiskAt: s.atRiskAt, dueAt: s.dueAt, stoppedAt: s.stoppedAt, elapsedMin: s.elapsed } : NO_STORED_METRIC;
+}
+
 export function computedFromClock(c: TicketClock): ComputedSla {
-  const fr = c.metrics.first_response;
-  const res = c.metrics.resolution;
-  const b1 = fr?.breachedAt ?? null;
-  const b2 = res?.breachedAt ?? null;
+  let breachedAt: Instant | null = null;
+  for (const m of METRICS) {
+    const b = c.metrics[m]?.breachedAt ?? null;
+    if (b !== null && (breachedAt === null || b < breachedAt)) breachedAt = b;
+  }
   return {
     slaStatus: c.slaStatus,
     cycle: c.cycle,
-    frStatus: fr?.status ?? null,
-    frAtRiskAt: fr?.atRiskAt ?? null,
-    frDueAt: fr?.dueAt ?? null,
-    frStoppedAt: fr?.stoppedAt ?? null,
-    frElapsedMin: fr ? fr.elapsed : null,
-    resStatus: res?.status ?? null,
-    resAtRiskAt: res?.atRiskAt ?? null,
-    resDueAt: res?.dueAt ?? null,
-    resStoppedAt: res?.stoppedAt ?? null,
-    resElapsedMin: res ? res.elapsed : null,
-    breachedAt: b1 === null ? b2 : b2 === null ? b1 : Math.min(b1, b2),
+    metrics: byMetric((m) => storedMetric(c.metrics[m])),
+    breachedAt,
     pausedAt: c.pausedAt,
     totalPausedMs: c.totalPausedMs,
     nextChangeAt: c.nextChangeAt,

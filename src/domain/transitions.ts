@@ -13,12 +13,11 @@
 import type { BusinessTime, TicketClock } from './clock.js';
 import { needsCustomerCount, ruleInstant, ruleMetric, type EscalationRuleDef } from './escalation.js';
 import type { Ticket, TicketEvent } from './ticket.js';
-import { METRIC, METRICS, type Metric } from './metrics.js';
+import { METRIC, METRICS, type Metric, type MetricEventType } from './metrics.js';
 import type { Instant } from './types.js';
 
-/** SLA event types (config/types.ts ALERT_TYPES). */
-export type SlaEventType =
-  | 'response_warning' | 'response_breached' | 'resolution_warning' | 'resolution_breached' | 'escalated';
+/** SLA event types: each metric's warning and breach (the metric table's), and escalations. */
+export type SlaEventType = MetricEventType | 'escalated';
 
 export interface Transition {
   /** `${type}|${rule}`: the identity within a cycle. */
@@ -61,11 +60,11 @@ export function transitionsOf(input: TransitionInput): Transition[] {
     if (!m || m.stoppedAt !== null) continue;
     const breachHolds = m.dueAt !== null && now > m.dueAt;
     if (m.atRiskAt !== null) {
-      const type = `${METRIC[metric].event}_warning` as SlaEventType;
+      const type: SlaEventType = `${METRIC[metric].event}_warning`;
       out.push({ key: transitionKey(type, ''), type, rule: '', metric, at: m.atRiskAt, holdsFrom: m.atRiskAt, announced: !breachHolds, escalation: null });
     }
     if (m.dueAt !== null) {
-      const type = `${METRIC[metric].event}_breached` as SlaEventType;
+      const type: SlaEventType = `${METRIC[metric].event}_breached`;
       out.push({ key: transitionKey(type, ''), type, rule: '', metric, at: m.dueAt, holdsFrom: m.dueAt + 1, announced: true, escalation: null });
     }
   }

@@ -7,6 +7,8 @@ export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
+import type { PerMetric } from './metrics.js';
+
 export { METRICS, type Metric } from './metrics.js';
 
 export const CANONICAL_STATUSES = [
@@ -49,5 +51,5 @@ export interface CalendarSpec {
   holidayProvider?: (year: number) => HolidayDef[];
 }
 
-/** Targets in minutes for the two metrics. */
-export interface Targets { firstResponse: number; resolution: number }
+/** Targets in minutes, one per metric under its key (`firstResponse`, `resolution`). */
+export type Targets = PerMetric<number>;

@@ -8,6 +8,7 @@ import type { MetricState } from '../domain/clock.js';
 import type { Segment } from '../domain/explain.js';
 import { METRIC, METRICS, type Metric } from '../domain/metrics.js';
 import type { TicketEvent } from '../domain/ticket.js';
+import type { Targets } from '../domain/types.js';
 import type { AlertRow, SlaEventRow } from '../store/port.js';
 import { auditLine, wrap } from './audit.js';
 import { clip, formatDuration, isoUtc, localTime, minutes } from './format.js';
@@ -280,7 +281,7 @@ function alertText(a: AlertRow, zone: string): string {
   return `→ ${where}: ${a.status}${a.attempts ? ` (${a.attempts} attempt(s)${a.lastError ? `, last: ${a.lastError}` : ''})` : ''}`;
 }
 
-function targetsText(t: { firstResponse: number; resolution: number }): string {
-  return `response ${formatDuration(t.firstResponse)}, resolution ${formatDuration(t.resolution)}`;
+function targetsText(t: Targets): string {
+  return METRICS.map((m) => `${METRIC[m].brief} ${formatDuration(t[METRIC[m].key])}`).join(', ');
 }
 

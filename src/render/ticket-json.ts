@@ -60,9 +60,7 @@ export function ticketJson(t: Ticket, c: TicketClock) {
     slaResolutionDue: isoUtc(res?.dueAt),
     slaResolutionMet: res?.met ?? null,
     resolutionTime: res && res.stoppedAt !== null ? minutes(res.elapsed) : null,
-    slaBreachedAt: isoUtc(
-      [fr?.breachedAt ?? null, res?.breachedAt ?? null].filter((x): x is number => x !== null).sort((a, b) => a - b)[0] ?? null,
-    ),
+    slaBreachedAt: isoUtc(METRICS.flatMap((m) => c.metrics[m]?.breachedAt ?? []).sort((a, b) => a - b)[0] ?? null),
     slaPausedAt: isoUtc(c.pausedAt),
     slaTotalPausedTime: minutes(c.totalPausedMs / MINUTE),
     timeElapsed: res ? minutes(res.elapsed) : null,

@@ -10,7 +10,7 @@
 
 import type { AggregateRow, GroupField } from '../domain/report.js';
 import type { DayIndex } from '../domain/report-window.js';
-import type { Metric } from '../domain/metrics.js';
+import type { ByMetric, Metric } from '../domain/metrics.js';
 import type { ComputedSla, Ticket, TicketEvent } from '../domain/ticket.js';
 import type { Instant } from '../domain/types.js';
 import { UserError } from '../errors.js';
@@ -50,7 +50,8 @@ export interface TicketChange<R> {
   result: R;
 }
 
-export interface BreachReasons { first_response: string | null; resolution: string | null }
+/** Per metric, the reason recorded for its breach (null: none). */
+export type BreachReasons = ByMetric<string | null>;
 
 /** A ticket with its history and its breach reasons. */
 export interface TicketRecord {
@@ -344,31 +345,21 @@ export interface ReportQuery {
 /** The per-ticket state as of `now` of a ticket that the stored columns cannot classify. */
 export interface OverrideRow {
   id: string;
-  created_at: number;
+  createdAt: Instant;
+  /** The priority, policy and assignee as of `now`. */
   priority: string | null;
   tier: string | null;
   policy: string | null;
   assignee: string | null;
-  grp: string | null;
+  group: string | null;
   customer: string | null;
   status: string;
-  fr_status: string | null;
-  fr_due_at: number | null;
-  fr_at_risk_at: number | null;
-  fr_stopped_at: number | null;
-  fr_elapsed_min: number | null;
   /** The first agent response (null: never answered). */
-  first_response_at: number | null;
-  res_status: string | null;
-  res_due_at: number | null;
-  res_at_risk_at: number | null;
-  res_stopped_at: number | null;
-  res_elapsed_min: number | null;
-  paused_at: number | null;
-  total_paused_ms: number;
-  computed_at: number;
-  fr_breach_reason: string | null;
-  res_breach_reason: string | null;
+  firstResponseAt: Instant | null;
+  /** The clocks as of `now` (computedAt = now: nothing is stale, no pause time to add). */
+  computed: ComputedSla;
+  /** Per metric, its recorded breach reason if it had breached by `now`, else null. */
+  breachReasons: BreachReasons;
 }
 
 export interface ReportAggregates {

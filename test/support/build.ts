@@ -4,7 +4,8 @@
 
 import type { Assignment } from '../../src/domain/clock.js';
 import { Calendar, parseInterval } from '../../src/domain/calendar.js';
-import type { ComputedSla, SlaSettings, Ticket } from '../../src/domain/ticket.js';
+import { byMetric, type ByMetric } from '../../src/domain/metrics.js';
+import type { ComputedSla, SlaSettings, StoredMetric, Ticket } from '../../src/domain/ticket.js';
 import type { CalendarSpec, DayInterval, HolidayDef } from '../../src/domain/types.js';
 
 /** An instant from its ISO text. */
@@ -40,13 +41,22 @@ export function storedTicket(id: string, over: Partial<Ticket> = {}): Ticket {
   return ticket({ id, subject: `subject ${id}`, customer: 'acme', createdAt: 1000, assignment: assignment({ firstResponse: 15 }), ...over });
 }
 
-/** Stored SLA columns: both clocks on time, nothing due, nothing paused, computed at 0 — then `over`. */
-export function computed(over: Partial<ComputedSla> = {}): ComputedSla {
+/** What a test changes of `computed`'s state: any field, and any metric's stored fields. */
+export type ComputedOver = Partial<Omit<ComputedSla, 'metrics'>> & { metrics?: Partial<ByMetric<Partial<StoredMetric>>> };
+
+/** Stored SLA columns: every clock on time, nothing due, nothing paused, computed at 0 — then `over`. */
+export function computed(over: ComputedOver = {}): ComputedSla {
+  const { metrics, ...rest } = over;
   return {
-    slaStatus: 'on_time', cycle: 0, frStatus: 'on_time', frAtRiskAt: null, frDueAt: null, frStoppedAt: null, frElapsedMin: 0,
-    resStatus: 'on_time', resAtRiskAt: null, resDueAt: null, resStoppedAt: null, resElapsedMin: 0, breachedAt: null,
-    pausedAt: null, totalPausedMs: 0, nextChangeAt: null, computedAt: 0, ...over,
+    slaStatus: 'on_time', cycle: 0,
+    metrics: byMetric((m) => ({ status: 'on_time', atRiskAt: null, dueAt: null, stoppedAt: null, elapsedMin: 0, ...metrics?.[m] })),
+    breachedAt: null, pausedAt: null, totalPausedMs: 0, nextChangeAt: null, computedAt: 0, ...rest,
   };
+}
+
+/** `over` with every metric's stored status `status` (e.g. all paused). */
+export function allMetrics(status: string): ComputedOver['metrics'] {
+  return byMetric(() => ({ status }));
 }
 
 /** No policies, no multipliers, paused while pending or waiting for the customer, at risk at 80 % — then `over`. */

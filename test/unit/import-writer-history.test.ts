@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compiled } from '../support/compiled.js';
-import type { ComputedSla, Ticket, TicketEvent } from '../../src/domain/ticket.js';
+import { byMetric } from '../../src/domain/metrics.js';
+import { NO_STORED_METRIC, type ComputedSla, type Ticket, type TicketEvent } from '../../src/domain/ticket.js';
 import { mulberry32 } from '../support/build.js';
 
 const { beginThreadedImport } = await compiled<typeof import('../../src/store/sqlite/import-writer.js')>('store/sqlite/import-writer.js');
@@ -30,8 +31,7 @@ function ticket(id: string): Ticket {
 }
 
 const computed: ComputedSla = {
-  slaStatus: null, cycle: 0, frStatus: null, frAtRiskAt: null, frDueAt: null, frStoppedAt: null, frElapsedMin: null,
-  resStatus: null, resAtRiskAt: null, resDueAt: null, resStoppedAt: null, resElapsedMin: null, breachedAt: null,
+  slaStatus: null, cycle: 0, metrics: byMetric(() => NO_STORED_METRIC), breachedAt: null,
   pausedAt: null, totalPausedMs: 0, nextChangeAt: null, computedAt: T0,
 };
 

@@ -119,8 +119,8 @@ beforeAll(() => {
     const { computed } = computeSla(t, events, config, calendar, writtenAt);
     store.saveTicket(t, computed, events);
     // `sla reason` on some breached metrics (as stored).
-    const frReason = computed.frStatus === 'breached' && rand() < 0.5 ? pick(rand, ['late reply', 'understaffed']) : null;
-    const resReason = computed.resStatus === 'breached' && rand() < 0.5 ? pick(rand, ['engineering', 'understaffed']) : null;
+    const frReason = computed.metrics.first_response.status === 'breached' && rand() < 0.5 ? pick(rand, ['late reply', 'understaffed']) : null;
+    const resReason = computed.metrics.resolution.status === 'breached' && rand() < 0.5 ? pick(rand, ['engineering', 'understaffed']) : null;
     if (frReason || resReason) {
       store.db.prepare('UPDATE tickets SET fr_breach_reason = ?, res_breach_reason = ? WHERE id = ?').run(frReason, resReason, t.id);
     }
@@ -296,9 +296,9 @@ describe('report SQL = the clock, ticket by ticket', () => {
       const r = assemble(aggregates.rows, 0).total;
       return { fr: r.firstResponse, status: r.statusCounts };
     };
-    expect((await at(c.frDueAt!)).fr).toMatchObject({ breached: 0, pending: 1 });
-    expect((await at(c.frDueAt! + 1)).fr).toMatchObject({ breached: 1, pending: 0 });
-    expect((await at(c.frAtRiskAt!)).status).toMatchObject({ at_risk: 1, on_time: 0 });
-    expect((await at(c.frAtRiskAt! - 1)).status).toMatchObject({ at_risk: 0, on_time: 1 });
+    expect((await at(c.metrics.first_response.dueAt!)).fr).toMatchObject({ breached: 0, pending: 1 });
+    expect((await at(c.metrics.first_response.dueAt! + 1)).fr).toMatchObject({ breached: 1, pending: 0 });
+    expect((await at(c.metrics.first_response.atRiskAt!)).status).toMatchObject({ at_risk: 1, on_time: 0 });
+    expect((await at(c.metrics.first_response.atRiskAt! - 1)).status).toMatchObject({ at_risk: 0, on_time: 1 });
   });
 });

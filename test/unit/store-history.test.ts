@@ -13,7 +13,7 @@ import { readMigrations } from '../../src/store/sqlite/open.js';
 import { eventsToHistory, historyToEvents } from '../../src/store/sqlite/ticket-row.js';
 import { Store } from '../../src/store/sqlite/tickets.js';
 import { listOpen, staleOpen } from '../../src/store/sqlite/queries.js';
-import { computed, storedTicket as ticket } from '../support/build.js';
+import { allMetrics, computed, storedTicket as ticket } from '../support/build.js';
 
 let dir: string;
 beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'sla-history-')); });
@@ -67,9 +67,9 @@ describe('store: history in the ticket row', () => {
   it('a paused ticket whose manual pause ran out since it was stored is stale for list', () => {
     const s = Store.open(join(dir, 'b.db'), { create: true });
     const q = { now: 10_000, sort: 'due' as const, limit: null, priorities: ['high'] };
-    s.saveTicket(ticket('P', { status: 'open' }), computed({ pausedAt: 2500, computedAt: 3000, frStatus: 'paused', resStatus: 'paused' }),
+    s.saveTicket(ticket('P', { status: 'open' }), computed({ pausedAt: 2500, computedAt: 3000, metrics: allMetrics('paused') }),
       [{ at: 2500, type: 'pause', until: 8000, actor: 'ana' }]);
-    s.saveTicket(ticket('Q'), computed({ pausedAt: 2500, computedAt: 3000, frStatus: 'paused', resStatus: 'paused' }),
+    s.saveTicket(ticket('Q'), computed({ pausedAt: 2500, computedAt: 3000, metrics: allMetrics('paused') }),
       [{ at: 2500, type: 'pause', until: 20_000, actor: 'ana' }]);
     expect(staleOpen(s, q).map((r) => r.ticket.id)).toEqual(['P']);
     expect(staleOpen(s, q)[0].events.map((e) => e.until)).toEqual([8000]);

@@ -29,9 +29,10 @@ function ticket(id: string, over: Partial<Ticket> = {}): Ticket {
   return build.storedTicket(id, { tier: 'enterprise', priority: 'urgent', initialPriority: 'urgent', ...over });
 }
 /** Computed at `computedAt`: first response at risk at 5000 and due at 9000, resolution at 50 000 and 90 000. */
-function computed(computedAt: number | null, over: Partial<ComputedSla> = {}): ComputedSla {
+function computed(computedAt: number | null, over: build.ComputedOver = {}): ComputedSla {
   return build.computed({
-    frAtRiskAt: 5000, frDueAt: 9000, resAtRiskAt: 50_000, resDueAt: 90_000, nextChangeAt: 5000, computedAt: computedAt as number, ...over,
+    metrics: { first_response: { atRiskAt: 5000, dueAt: 9000 }, resolution: { atRiskAt: 50_000, dueAt: 90_000 } },
+    nextChangeAt: 5000, computedAt: computedAt as number, ...over,
   });
 }
 const ev = (at: number, type: string, over: Partial<TicketEvent> = {}): TicketEvent =>
@@ -71,8 +72,8 @@ describe('staleSql', () => {
   it('is stale: never computed, stored after now, or paused with a manual pause that ran out since its write', () => {
     s.saveTicket(ticket('fresh'), computed(100));
     s.saveTicket(ticket('later'), computed(500));
-    s.saveTicket(ticket('ranOut'), computed(100, { pausedAt: 100, frStatus: 'paused', resStatus: 'paused' }), [ev(100, 'pause', { until: 200 })]);
-    s.saveTicket(ticket('stillPaused'), computed(100, { pausedAt: 100, frStatus: 'paused', resStatus: 'paused' }), [ev(100, 'pause', { until: 400 })]);
+    s.saveTicket(ticket('ranOut'), computed(100, { pausedAt: 100, metrics: build.allMetrics('paused') }), [ev(100, 'pause', { until: 200 })]);
+    s.saveTicket(ticket('stillPaused'), computed(100, { pausedAt: 100, metrics: build.allMetrics('paused') }), [ev(100, 'pause', { until: 400 })]);
     s.saveTicket(ticket('never'), computed(100));
     s.db.prepare("UPDATE tickets SET computed_at = NULL WHERE id = 'never'").run();
     expect(staleIds(300)).toEqual(['later', 'never', 'ranOut']);

@@ -13,8 +13,10 @@ const ticket: Ticket = {
   assignment: { policy: 'std', calendar: 'office', targets: { firstResponse: 60, resolution: 480.5 } }, noSlaReason: null,
 };
 const computed: ComputedSla = {
-  slaStatus: 'at_risk', cycle: 2, frStatus: 'met', frAtRiskAt: 11, frDueAt: 12, frStoppedAt: 13, frElapsedMin: 14.5,
-  resStatus: 'at_risk', resAtRiskAt: 21, resDueAt: 22, resStoppedAt: null, resElapsedMin: 24.25, breachedAt: null,
+  slaStatus: 'at_risk', cycle: 2, metrics: {
+    first_response: { status: 'met', atRiskAt: 11, dueAt: 12, stoppedAt: 13, elapsedMin: 14.5 },
+    resolution: { status: 'at_risk', atRiskAt: 21, dueAt: 22, stoppedAt: null, elapsedMin: 24.25 },
+  }, breachedAt: null,
   pausedAt: 31, totalPausedMs: 32, nextChangeAt: 33, computedAt: 34,
 };
 

@@ -21,7 +21,7 @@ function ticket(id: string, over: Partial<Ticket> = {}): Ticket {
   });
 }
 /** Resolution due, and the next change, at `next`. */
-const computed = (next: number | null): ComputedSla => build.computed({ resDueAt: next, nextChangeAt: next });
+const computed = (next: number | null): ComputedSla => build.computed({ metrics: { resolution: { dueAt: next } }, nextChangeAt: next });
 
 describe('store', () => {
   it('creates the schema from the numbered migrations, tracked by user_version, in WAL mode', () => {

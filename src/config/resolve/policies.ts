@@ -1,5 +1,6 @@
 // The SLA policies, in file order (the first that matches a ticket wins): what each one
 // matches, its calendar, and its targets per priority.
+import { perMetric } from '../../domain/metrics.js';
 import type { CalendarSpec, Targets } from '../../domain/types.js';
 import { parseDuration } from '../duration.js';
 import type { RawConfig } from '../schema.js';
@@ -49,7 +50,7 @@ export function resolvePolicies(
       from.set(priority, key);
       const pair = p.targets[key];
       try {
-        targets[priority] = { firstResponse: parseDuration(pair.firstResponse), resolution: parseDuration(pair.resolution) };
+        targets[priority] = perMetric((_m, key) => parseDuration(pair[key]));
       } catch (e) {
         report(path, (e as Error).message); // not reached: the schema checked the durations
       }

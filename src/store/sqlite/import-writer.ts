@@ -19,9 +19,11 @@
 
 import { workerFileExists } from '../../helper-thread.js';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { METRICS } from '../../domain/metrics.js';
 import type { ComputedSla, Ticket, TicketEvent } from '../../domain/ticket.js';
 import type { ImportIndexes } from '../port.js';
 import { IdSet } from './id-set.js';
+import { metricColumn } from './metric-columns.js';
 import { beginBulkJournal, endBulkJournal } from './open.js';
 import {
   eventsToHistory, historyToEvents, NUMERIC_SLOTS, pauseEnds, rowToTicket, TEXT_SLOTS, TICKET_COLUMNS, ticketNumbers, ticketTexts,
@@ -67,7 +69,7 @@ export const TEXT_COLUMNS = TEXT_SLOTS.length;
  */
 const INTERNED_COLUMNS: ReadonlySet<string> = new Set([
   'tier', 'priority', 'status', 'assignee', 'grp', 'channel', 'tags', 'custom', 'initial_priority', 'policy', 'calendar',
-  'no_sla_reason', 'sla_status', 'fr_status', 'res_status',
+  'no_sla_reason', 'sla_status', ...METRICS.map((m) => metricColumn(m, 'status')),
 ]);
 export const INTERNED = TEXT_SLOTS.map((i) => INTERNED_COLUMNS.has(TICKET_COLUMNS[i]));
 /** Dictionary entries at most (then interned columns' new values are sent as text). */

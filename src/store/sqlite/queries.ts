@@ -10,14 +10,15 @@
 // with --at) or paused with a `until` that has run out — are "stale": the
 // caller evaluates those with the clock. All functions take a Store.
 
-import { METRIC, METRICS, type Metric, type MetricNames } from '../../domain/metrics.js';
+import { byMetric, METRIC, METRICS, type Metric, type MetricNames } from '../../domain/metrics.js';
 import type { Instant } from '../../domain/types.js';
 import type { AlertRow, BreachReasonChange, BreachReasons, ListFilter, ListQuery, SlaEventRow, StatusFilter, TicketRecord } from '../port.js';
 import { historyToEvents, OPEN_SQL as OPEN, rowToTicket, SELECT_TICKET_SQL, staleSql, type TicketsTableRow } from './ticket-row.js';
+import { metricColumn, type BreachReasonColumns } from './metric-columns.js';
 import type { Store } from './tickets.js';
 
 /** A whole tickets row (SELECT *). */
-export type TicketRecordRow = TicketsTableRow & { fr_breach_reason: string | null; res_breach_reason: string | null };
+export type TicketRecordRow = TicketsTableRow & BreachReasonColumns;
 type Row = TicketRecordRow;
 
 // Per-metric predicates on the stored instants (`p`: a metric's column prefix), for rows that
@@ -213,7 +214,7 @@ export function explainList(store: Store, q: ListQuery): string {
 }
 
 function reasonsOf(r: Row): BreachReasons {
-  return { first_response: r.fr_breach_reason ?? null, resolution: r.res_breach_reason ?? null };
+  return byMetric((m) => r[metricColumn(m, 'breach_reason')] ?? null);
 }
 
 /** A whole tickets row (read with its `history` column) as a record. */

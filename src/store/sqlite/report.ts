@@ -16,7 +16,9 @@
 import Database from 'better-sqlite3';
 import { availableParallelism } from 'node:os';
 import { isMainThread, Worker } from 'node:worker_threads';
+import { METRIC, METRICS, perMetric, type ByMetric, type Metric } from '../../domain/metrics.js';
 import { emptyCounts, type AggregateRow, type GroupCounts, type GroupField } from '../../domain/report.js';
+import { metricColumn, STATE_COLUMNS, STATE_SUFFIXES, stateValue } from './metric-columns.js';
 import type { DayIndex, OverrideRow, ReportAggregates, ReportQuery, TicketRecord } from '../port.js';
 import { rowToRecord, type TicketRecordRow } from './queries.js';
 import { OPEN_SQL, staleSql } from './ticket-row.js';
@@ -24,14 +26,28 @@ import type { Store } from './tickets.js';
 
 /** The per-ticket state as of `now` of rows that the stored columns cannot classify (see above). */
 
-const COLUMNS: ReadonlyArray<keyof OverrideRow> = [
-  'id', 'created_at', 'priority', 'tier', 'policy', 'assignee', 'grp', 'customer', 'status', 'fr_status', 'fr_due_at',
-  'fr_at_risk_at', 'fr_stopped_at', 'fr_elapsed_min', 'first_response_at', 'res_status', 'res_due_at', 'res_at_risk_at', 'res_stopped_at',
-  'res_elapsed_min', 'paused_at', 'total_paused_ms', 'computed_at', 'fr_breach_reason', 'res_breach_reason',
+const COLUMNS: readonly string[] = [
+  'id', 'created_at', 'priority', 'tier', 'policy', 'assignee', 'grp', 'customer', 'status', 'first_response_at',
+  'paused_at', 'total_paused_ms', 'computed_at', ...STATE_COLUMNS, ...METRICS.map((m) => metricColumn(m, 'breach_reason')),
 ];
 
+/** A re-evaluated row as the TEMP table's columns (named like main.tickets'). */
+function overrideValues(r: OverrideRow): Record<string, unknown> {
+  const c = r.computed;
+  const v: Record<string, unknown> = {
+    id: r.id, created_at: r.createdAt, priority: r.priority, tier: r.tier, policy: r.policy, assignee: r.assignee,
+    grp: r.group, customer: r.customer, status: r.status, first_response_at: r.firstResponseAt,
+    paused_at: c.pausedAt, total_paused_ms: c.totalPausedMs, computed_at: c.computedAt,
+  };
+  for (const m of METRICS) {
+    for (const suffix of STATE_SUFFIXES) v[metricColumn(m, suffix)] = stateValue(c.metrics[m], suffix);
+    v[metricColumn(m, 'breach_reason')] = r.breachReasons[m];
+  }
+  return v;
+}
+
 const OVERRIDE_TABLE = 'temp.sla_report_override';
-const columnType = (c: keyof OverrideRow): string =>
+const columnType = (c: string): string =>
   c.endsWith('_min') ? 'REAL' : c.endsWith('_at') || c === 'total_paused_ms' ? 'INTEGER' : 'TEXT';
 const DAY_MS = 86_400_000;
 /** Below this many tickets in the window, one connection is quicker than starting workers. */
@@ -48,13 +64,13 @@ export const MMAP_BYTES = 1 << 30;
 // records that small (and each CASE evaluated once per row) is what makes a million
 // tickets take about a second.
 //
-//   bits 0-4    first-response code: class + 4 × (severity + 1), see metricCode
-//   bits 5-9    resolution code
-//   bit  10     open (status not resolved/closed)
-//   bit  11     unassigned
-//   bit  12     priority = the top priority
-//   bit  13     resolution clock ever paused
-//   bit  14     stale (see the top of this file)
+//   bits 5i … 5i+4  the code of metric i (METRICS order): class + 4 × (severity + 1), see metricCode
+//   then, from bit F = 5 × the number of metrics:
+//   bit  F      open (status not resolved/closed)
+//   bit  F+1    unassigned
+//   bit  F+2    priority = the top priority
+//   bit  F+3    resolution clock ever paused
+//   bit  F+4    stale (see the top of this file)
 //
 // No term may be NULL (a NULL would make the whole class NULL).
 
@@ -77,23 +93,37 @@ const metricCode = (m: string): string => `(CASE
  * transitions that check has not recorded.) The rows are aliased `t`.
  */
 const STALE = staleSql('t');
-const CLASS = `(${metricCode('fr')} + 32 * ${metricCode('res')}
-    + 1024 * (${OPEN_SQL})
-    + 2048 * (assignee IS NULL OR assignee = '')
-    + 4096 * (priority IS @urgent)
-    + 8192 * (res_status IS NOT NULL AND (total_paused_ms > 0 OR paused_at IS NOT NULL))
-    + 16384 * ${STALE})`;
+const CODE_BITS = 5;
+const FLAGS = CODE_BITS * METRICS.length;
+const OPEN_BIT = 2 ** FLAGS;
+const UNASSIGNED_BIT = 2 ** (FLAGS + 1);
+const URGENT_BIT = 2 ** (FLAGS + 2);
+const PAUSED_BIT = 2 ** (FLAGS + 3);
+const STALE_BIT = 2 ** (FLAGS + 4);
+const CLASS = `(${METRICS.map((m, i) => `${2 ** (CODE_BITS * i)} * ${metricCode(METRIC[m].column)}`).join(' + ')}
+    + ${OPEN_BIT} * (${OPEN_SQL})
+    + ${UNASSIGNED_BIT} * (assignee IS NULL OR assignee = '')
+    + ${URGENT_BIT} * (priority IS @urgent)
+    + ${PAUSED_BIT} * (res_status IS NOT NULL AND (total_paused_ms > 0 OR paused_at IS NOT NULL))
+    + ${STALE_BIT} * ${STALE})`;
 /** Breached (class 2) as of @now, for the breach_reason key. */
 const metricBreached = (m: string): string =>
   `(${m}_status IS NOT NULL AND ((${m}_stopped_at IS NOT NULL AND ${m}_status <> 'met') OR (${m}_stopped_at IS NULL AND ${m}_due_at < @now)))`;
 /**
- * A stopped clock's SLA-clock time in hundredths of a minute (the precision the report
- * prints). A first-response time only when a response stopped the clock: not for a
+ * Per metric, what else a stopped clock needs to count as a measured time (SQL ANDed to
+ * "stopped"). A first-response time only when a response stopped the clock: not for a
  * ticket never answered, nor one answered only after a resolution had stopped it
  * (ticket JSON's firstResponseTime is null for those too).
  */
-const stoppedTime = (m: string): string =>
-  `CASE WHEN ${m}_stopped_at IS NOT NULL${m === 'fr' ? ' AND first_response_at <= fr_stopped_at' : ''} THEN CAST(${m}_elapsed_min * 100 + 0.5 AS INTEGER) END`;
+const MEASURED_WHEN: ByMetric<string> = {
+  first_response: 'first_response_at <= fr_stopped_at',
+  resolution: '1',
+};
+/** A stopped clock's SLA-clock time in hundredths of a minute (the precision the report prints). */
+const stoppedTime = (m: Metric): string => {
+  const p = METRIC[m].column;
+  return `CASE WHEN ${p}_stopped_at IS NOT NULL AND ${MEASURED_WHEN[m]} THEN CAST(${p}_elapsed_min * 100 + 0.5 AS INTEGER) END`;
+};
 /** Wall-clock ms paused while the resolution clock ran, up to @now. */
 const PAUSED_MS = `CASE WHEN res_status IS NOT NULL THEN total_paused_ms +
     (CASE WHEN paused_at IS NOT NULL AND res_stopped_at IS NULL AND computed_at < @now THEN @now - computed_at ELSE 0 END) END`;
@@ -112,11 +142,14 @@ function keyExpr(q: ReportQuery): string {
     case 'assignee': return `nullif(assignee, '')`;
     case 'group': return `nullif(grp, '')`;
     case 'customer': return `nullif(customer, '')`;
-    case 'breach_reason':
-      return `(CASE WHEN res_breach_reason IS NOT NULL AND res_breach_reason <> '' THEN res_breach_reason
-        WHEN fr_breach_reason IS NOT NULL AND fr_breach_reason <> '' THEN fr_breach_reason
-        WHEN ${metricBreached('fr')} OR ${metricBreached('res')} THEN '${NO_REASON}'
+    case 'breach_reason': {
+      // A ticket's reason: the last metric's recorded one first (resolution before first response).
+      const reasons = [...METRICS].reverse().map((m) => metricColumn(m, 'breach_reason'))
+        .map((r) => `WHEN ${r} IS NOT NULL AND ${r} <> '' THEN ${r}`).join(' ');
+      return `(CASE ${reasons}
+        WHEN ${METRICS.map((m) => metricBreached(METRIC[m].column)).join(' OR ')} THEN '${NO_REASON}'
         ELSE '${NOT_BREACHED}' END)`;
+    }
     case 'day': return dayExpr(q.day);
   }
 }
@@ -156,9 +189,9 @@ export function aggregateSql(q: ReportQuery, source: Source): string {
   const where = source === 'table' ? `rowid >= @lo AND rowid < @hi AND ${WINDOW}` : WINDOW;
   // LIMIT -1 keeps the inner query from being flattened into the outer one, so the
   // GROUP BY sorter stores these few small values per ticket, not the columns.
-  return `SELECT k, d, c, count(*), total(pm), total(lt), group_concat(f), group_concat(r) FROM (
+  return `SELECT k, d, c, count(*), total(pm), total(lt), ${METRICS.map((_, i) => `group_concat(t${i})`).join(', ')} FROM (
     SELECT ${keyExpr(q)} AS k, ${day} AS d, ${CLASS} AS c,
-      ${stoppedTime('fr')} AS f, ${stoppedTime('res')} AS r, ${PAUSED_MS} AS pm, ${LIFETIME_MS} AS lt
+      ${METRICS.map((m, i) => `${stoppedTime(m)} AS t${i}`).join(', ')}, ${PAUSED_MS} AS pm, ${LIFETIME_MS} AS lt
     FROM ${fromClause(source)} WHERE ${where}
     LIMIT -1)
   GROUP BY k, d, c`;
@@ -207,38 +240,44 @@ export function parseIntLists(lists: readonly string[]): Uint32Array {
 const num = (x: unknown): number => (typeof x === 'number' ? x : typeof x === 'bigint' ? Number(x) : 0);
 const SEVERITY_NAMES = [null, 'on_time', 'paused', 'at_risk', 'breached'] as const;
 
-const STALE_BIT = 16384;
+const bit = (c: number, b: number): boolean => Math.floor(c / b) % 2 === 1;
 
 /** Adds `n` tickets of class `c` (see CLASS) to `counts`. */
 export function decodeClass(c: number, n: number, counts: GroupCounts): void {
-  const fr = c & 31;
-  const res = (c >> 5) & 31;
-  const metric = (code: number, m: GroupCounts['firstResponse']): void => {
+  counts.tickets += n;
+  let anyClock = false;
+  let anyBreached = false;
+  let worst = 0;
+  for (let i = 0; i < METRICS.length; i++) {
+    const code = Math.floor(c / 2 ** (CODE_BITS * i)) % 32;
+    const m = counts[METRIC[METRICS[i]].key];
     const cls = code & 3;
     if (cls === 1) m.met += n;
     else if (cls === 2) m.breached += n;
     else if (cls === 3) m.pending += n;
-  };
-  counts.tickets += n;
-  if (fr === 0 && res === 0) counts.withoutSla += n;
-  metric(fr, counts.firstResponse);
-  metric(res, counts.resolution);
-  if ((c >> 10) & 1) {
+    if (code !== 0) anyClock = true;
+    if (cls === 2) anyBreached = true;
+    worst = Math.max(worst, code >> 2);
+  }
+  if (!anyClock) counts.withoutSla += n;
+  if (bit(c, OPEN_BIT)) {
     counts.open += n;
-    if ((c >> 11) & 1) counts.unassignedOpen += n;
-    if ((c >> 12) & 1) counts.urgentOpen += n;
+    if (bit(c, UNASSIGNED_BIT)) counts.unassignedOpen += n;
+    if (bit(c, URGENT_BIT)) counts.urgentOpen += n;
     // slaStatus = the worst metric (SPEC §1); a ticket without an SLA has none.
-    const severity = SEVERITY_NAMES[Math.max(fr >> 2, res >> 2)] ?? null;
+    const severity = SEVERITY_NAMES[worst] ?? null;
     if (severity) counts.statusCounts[severity] += n;
   }
-  if ((fr & 3) === 2 || (res & 3) === 2) counts.breachedTickets += n;
-  if ((c >> 13) & 1) counts.pausedTickets += n;
+  if (anyBreached) counts.breachedTickets += n;
+  if (bit(c, PAUSED_BIT)) counts.pausedTickets += n;
 }
 
 const keyOf = (k: unknown): string | null => (k === null || k === undefined ? null : String(k));
 const rowId = (key: string | null, day: number): string => `${day}\u0000${key === null ? '\u0001' : key}`;
 
 const NO_TIMES = new Uint32Array(0);
+/** Where an aggregate row's time lists start (one per metric; see aggregateSql). */
+const TIMES_AT = 6;
 
 /**
  * (key, day, class) rows → one AggregateRow per (key, day), and the number of stale
@@ -247,11 +286,11 @@ const NO_TIMES = new Uint32Array(0);
  */
 function decodeRows(raw: readonly RawRow[]): { rows: AggregateRow[]; stale: number } {
   const byKeyDay = new Map<string, AggregateRow>();
-  const times = new Map<string | null, { row: AggregateRow; fr: string[]; res: string[] }>();
+  const times = new Map<string | null, { row: AggregateRow; lists: string[][] }>();
   let stale = 0;
   for (const r of raw) {
     const c = num(r[2]);
-    if (c & STALE_BIT) {
+    if (bit(c, STALE_BIT)) {
       stale += num(r[3]); // counted again once re-evaluated
       continue;
     }
@@ -260,21 +299,22 @@ function decodeRows(raw: readonly RawRow[]): { rows: AggregateRow[]; stale: numb
     const id = rowId(key, day);
     let row = byKeyDay.get(id);
     if (!row) {
-      row = { key, day, counts: emptyCounts(), times: { firstResponse: NO_TIMES, resolution: NO_TIMES } };
+      row = { key, day, counts: emptyCounts(), times: perMetric(() => NO_TIMES) };
       byKeyDay.set(id, row);
     }
     decodeClass(c, num(r[3]), row.counts);
     row.counts.pausedMs += num(r[4]);
     row.counts.lifetimeMs += num(r[5]);
-    if (r[6] || r[7]) {
+    for (let i = 0; i < METRICS.length; i++) {
+      const list = r[TIMES_AT + i];
+      if (!list) continue;
       let t = times.get(key);
-      if (!t) { t = { row, fr: [], res: [] }; times.set(key, t); }
-      if (r[6]) t.fr.push(r[6] as string);
-      if (r[7]) t.res.push(r[7] as string);
+      if (!t) { t = { row, lists: METRICS.map(() => []) }; times.set(key, t); }
+      t.lists[i].push(list as string);
     }
   }
   for (const t of times.values()) {
-    t.row.times = { firstResponse: parseIntLists(t.fr), resolution: parseIntLists(t.res) };
+    t.row.times = perMetric((m) => parseIntLists(t.lists[METRICS.indexOf(m)]));
   }
   return { rows: [...byKeyDay.values()], stale };
 }
@@ -322,7 +362,7 @@ export function overrideAggregates(store: Store, q: ReportQuery, overrides: read
   db.exec(`CREATE TABLE ${OVERRIDE_TABLE} (${COLUMNS.map((c) => (c === 'id' ? 'id TEXT PRIMARY KEY' : `${c} ${columnType(c)}`)).join(', ')})`);
   try {
     const ins = db.prepare(`INSERT INTO ${OVERRIDE_TABLE} (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => '@' + c).join(', ')})`);
-    db.transaction(() => { for (const o of overrides) ins.run(o); })();
+    db.transaction(() => { for (const o of overrides) ins.run(overrideValues(o)); })();
     const { rows } = decodeRows(db.prepare(aggregateSql(q, 'override')).raw().all(params(q)) as RawRow[]);
     addEscalations(rows, db.prepare(escalationSql(q, 'override')).raw().all(params(q)) as RawRow[]);
     return rows;

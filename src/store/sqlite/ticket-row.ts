@@ -2,15 +2,17 @@
 // columns every writer sets (the Store's writes and the import writer thread's), and back.
 
 import type { Assignment } from '../../domain/clock.js';
+import { METRIC, METRICS, perMetric } from '../../domain/metrics.js';
 import type { ComputedSla, Ticket, TicketEvent } from '../../domain/ticket.js';
+import { metricColumn, STATE_COLUMNS, targetColumn, type TargetColumns } from './metric-columns.js';
 
 /** A row of the tickets table, as SQLite gives it (rowToTicket makes a Ticket of it). */
-export interface TicketsTableRow {
+export interface TicketsTableRow extends TargetColumns {
   id: string; subject: string | null; requester: string | null; customer: string | null; tier: string | null;
   priority: string | null; status: string; assignee: string | null; grp: string | null; channel: string | null;
   tags: string; custom: string; created_at: number; first_response_at: number | null; resolved_at: number | null;
   closed_at: number | null; updated_at: number | null; initial_priority: string | null; policy: string | null;
-  calendar: string | null; target_fr_min: number | null; target_res_min: number | null; no_sla_reason: string | null;
+  calendar: string | null; no_sla_reason: string | null;
   /** The ticket's events, JSON (see historyToEvents); absent when the query did not select it. */
   history?: string;
   /** The digest(s) of what an import last brought; absent when the query did not select it. */
@@ -19,8 +21,8 @@ export interface TicketsTableRow {
 
 export function rowToTicket(r: TicketsTableRow): Ticket {
   const assignment: Assignment | null =
-    r.policy && r.calendar && r.target_fr_min !== null && r.target_res_min !== null
-      ? { policy: r.policy, calendar: r.calendar, targets: { firstResponse: r.target_fr_min, resolution: r.target_res_min } }
+    r.policy && r.calendar && METRICS.every((m) => r[targetColumn(m)] !== null)
+      ? { policy: r.policy, calendar: r.calendar, targets: perMetric((m) => r[targetColumn(m)] as number) }
       : null;
   return {
     id: r.id, subject: r.subject, requester: r.requester, customer: r.customer, tier: r.tier, priority: r.priority,
@@ -91,15 +93,23 @@ export function historyToEvents(history: string | null | undefined): TicketEvent
   return out;
 }
 
-/** The columns every ticket write sets, in the order of ticketValues. */
-export const TICKET_COLUMNS = [
+/**
+ * The columns every ticket write sets, in the order of ticketValues; each metric's come
+ * from the metric table (target_fr_min …, fr_status … res_elapsed_min).
+ */
+export const TICKET_COLUMNS: readonly string[] = [
   'id', 'subject', 'requester', 'customer', 'tier', 'priority', 'status', 'assignee', 'grp', 'channel', 'tags', 'custom',
   'created_at', 'first_response_at', 'resolved_at', 'closed_at', 'updated_at', 'initial_priority', 'policy', 'calendar',
-  'target_fr_min', 'target_res_min', 'no_sla_reason', 'sla_status', 'sla_cycle', 'fr_status', 'fr_at_risk_at',
-  'fr_due_at', 'fr_stopped_at', 'fr_elapsed_min', 'res_status', 'res_at_risk_at', 'res_due_at', 'res_stopped_at',
-  'res_elapsed_min', 'breached_at', 'paused_at', 'total_paused_ms',
-  'next_change_at', 'computed_at', 'import_hash', 'history',
-] as const;
+  ...METRICS.map(targetColumn), 'no_sla_reason', 'sla_status', 'sla_cycle', ...STATE_COLUMNS,
+  'breached_at', 'paused_at', 'total_paused_ms', 'next_change_at', 'computed_at', 'import_hash', 'history',
+];
+const slot = (column: string): number => TICKET_COLUMNS.indexOf(column);
+const NO_SLA_REASON = slot('no_sla_reason');
+const SLA_STATUS = slot('sla_status');
+const METRIC_STATUS = METRICS.map((m) => slot(metricColumn(m, 'status')));
+const IMPORT_HASH = slot('import_hash');
+const HISTORY = slot('history');
+const KEYS = METRICS.map((m) => METRIC[m].key);
 
 /** Which of TICKET_COLUMNS hold numbers (the others text), for the import writer thread. */
 export const TICKET_NUMERIC: readonly boolean[] = TICKET_COLUMNS.map((c) =>
@@ -132,26 +142,31 @@ export function ticketTexts(out: unknown[], t: Ticket, c: ComputedSla, importHas
   out[10] = tagsJson(t.tags);
   out[11] = isEmpty(t.custom) ? '{}' : JSON.stringify(t.custom);
   out[17] = t.initialPriority; out[18] = a ? a.policy : null; out[19] = a ? a.calendar : null;
-  out[22] = t.noSlaReason; out[23] = c.slaStatus; out[25] = c.frStatus; out[30] = c.resStatus;
-  out[40] = importHash; out[41] = history;
+  out[NO_SLA_REASON] = t.noSlaReason; out[SLA_STATUS] = c.slaStatus;
+  for (let i = 0; i < METRICS.length; i++) out[METRIC_STATUS[i]] = c.metrics[METRICS[i]].status;
+  out[IMPORT_HASH] = importHash; out[HISTORY] = history;
 }
 
 /**
  * ticketValues' numeric columns, in column order (NUMERIC_SLOTS), into `out` from `at`;
  * NaN for NULL (null or undefined — never 0, which a Float64Array would make of null).
+ * Each metric's numbers follow STATE_SUFFIXES (at_risk_at, due_at, stopped_at, elapsed_min).
  * The import writer thread's rows go straight into a Float64Array: no number boxed on
  * the way.
  */
 export function ticketNumbers(out: Float64Array, at: number, t: Ticket, c: ComputedSla): void {
   const a = t.assignment;
-  out[at] = t.createdAt ?? NaN; out[at + 1] = t.firstResponseAt ?? NaN; out[at + 2] = t.resolvedAt ?? NaN;
-  out[at + 3] = t.closedAt ?? NaN; out[at + 4] = t.updatedAt ?? NaN;
-  out[at + 5] = a ? a.targets.firstResponse ?? NaN : NaN; out[at + 6] = a ? a.targets.resolution ?? NaN : NaN;
-  out[at + 7] = c.cycle ?? NaN; out[at + 8] = c.frAtRiskAt ?? NaN; out[at + 9] = c.frDueAt ?? NaN;
-  out[at + 10] = c.frStoppedAt ?? NaN; out[at + 11] = c.frElapsedMin ?? NaN; out[at + 12] = c.resAtRiskAt ?? NaN;
-  out[at + 13] = c.resDueAt ?? NaN; out[at + 14] = c.resStoppedAt ?? NaN; out[at + 15] = c.resElapsedMin ?? NaN;
-  out[at + 16] = c.breachedAt ?? NaN; out[at + 17] = c.pausedAt ?? NaN; out[at + 18] = c.totalPausedMs ?? NaN;
-  out[at + 19] = c.nextChangeAt ?? NaN; out[at + 20] = c.computedAt ?? NaN;
+  let k = at;
+  out[k++] = t.createdAt ?? NaN; out[k++] = t.firstResponseAt ?? NaN; out[k++] = t.resolvedAt ?? NaN;
+  out[k++] = t.closedAt ?? NaN; out[k++] = t.updatedAt ?? NaN;
+  for (let i = 0; i < KEYS.length; i++) out[k++] = a ? a.targets[KEYS[i]] ?? NaN : NaN;
+  out[k++] = c.cycle ?? NaN;
+  for (let i = 0; i < METRICS.length; i++) {
+    const s = c.metrics[METRICS[i]];
+    out[k++] = s.atRiskAt ?? NaN; out[k++] = s.dueAt ?? NaN; out[k++] = s.stoppedAt ?? NaN; out[k++] = s.elapsedMin ?? NaN;
+  }
+  out[k++] = c.breachedAt ?? NaN; out[k++] = c.pausedAt ?? NaN; out[k++] = c.totalPausedMs ?? NaN;
+  out[k++] = c.nextChangeAt ?? NaN; out[k] = c.computedAt ?? NaN;
 }
 
 /**
