@@ -270,7 +270,7 @@ function slaEventText(e: SlaEventRow, zone: string): string {
     return parts.join(' ');
   }
   const late = e.recordedAt > e.dueAt ? ` (recorded ${localTime(e.recordedAt, zone)})` : '';
-  return `${e.type.replace('_', ' ')}${e.cycle ? ` (cycle ${e.cycle})` : ''}${e.announced ? '' : ', not announced'}${late}`;
+  return `${e.type.replace(/_/g, ' ')}${e.cycle ? ` (cycle ${e.cycle})` : ''}${e.announced ? '' : ', not announced'}${late}`;
 }
 
 function alertText(a: AlertRow, zone: string): string {
