@@ -20,7 +20,7 @@ import { readFromThread, startReadThread } from '../import/read-thread.js';
 import { groupedByTicket, LineSet, ticketEnds } from '../import/ticket-ends.js';
 import { DECIDE_ROWS, TicketQueue } from '../import/ticket-queue.js';
 import { WaitingText } from '../import/waiting.js';
-import type { DeferredRow, EventRow, ImportRecord, ReaderOptions, ReadReport, ExportTicketRow } from '../import/types.js';
+import type { DeferredRow, EventRow, ImportRecord, ReaderOptions, ReadReport, ExportTicketRow, Vocabulary } from '../import/types.js';
 
 export interface ImportSummary {
   source: string;
@@ -91,6 +91,11 @@ export interface ImportSetup {
   store: Store;
   settings: SlaSettings;
   calendar: (name: string) => BusinessTime;
+}
+
+/** The words a source is read with, from the config (status map, priority aliases, zone). */
+export function configVocabulary(c: Pick<Vocabulary, 'statusMap' | 'priorityAliases' | 'priorities'> & { timezone: string }): Vocabulary {
+  return { statusMap: c.statusMap, priorityAliases: c.priorityAliases, priorities: c.priorities, timezone: c.timezone };
 }
 
 export async function runImport(s: ImportSetup, readers: Readers, opts: ImportOptions): Promise<ImportSummary> {

@@ -40,7 +40,7 @@ export async function run(ctx: Context, file: string | undefined, opts: Opts): P
   // without pretenuring it never does.
   setFlagsFromString('--no-allocation-site-pretenuring');
   const config = await ctx.config();
-  const [{ runImport }, readers, { loadMapping, resolveMapping }] = await Promise.all([
+  const [{ configVocabulary, runImport }, readers, { loadMapping, resolveMapping }] = await Promise.all([
     import('../app/import.js'), import('../import/read.js'), import('../import/mapping.js'),
   ]);
   const mapping = opts.mapping ? loadMapping(resolveMapping(opts.mapping, ctx.cwd)) : null;
@@ -63,7 +63,7 @@ export async function run(ctx: Context, file: string | undefined, opts: Opts): P
     summary = await runImport(s, readers, {
       reader: {
         source, format: opts.inputFormat as SourceFormat | undefined, mapping,
-        vocab: { statusMap: config.statusMap, priorityAliases: config.priorityAliases, priorities: config.priorities, timezone: config.timezone },
+        vocab: configVocabulary(config),
         onProgress: bar?.update,
       },
       events, dryRun: Boolean(opts.dryRun), strict: Boolean(opts.strict), now: s.now, onReject,

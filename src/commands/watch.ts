@@ -8,6 +8,7 @@
 // the schedule stops, the database is closed, and the command returns 0.
 
 import { resolve } from 'node:path';
+import type { Setup } from '../app/setup.js';
 import { usageError, type Context } from './context.js';
 
 interface Opts { schedule?: string; import?: string; mapping?: string }
@@ -20,18 +21,18 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     throw usageError(`--schedule ${JSON.stringify(schedule)} is not a cron expression`, 'e.g. "*/5 * * * *" (every 5 minutes) or "*/30 * * * * *" (every 30 seconds)');
   }
   if (opts.mapping && !opts.import) throw usageError('--mapping needs --import FILE', 'e.g. --import /srv/exports/tickets.csv --mapping zendesk.json');
-  const config = await ctx.config();
-  const store = await ctx.store({ create: Boolean(opts.import) });
+  const s = await ctx.setup({ create: Boolean(opts.import) });
+  const { config } = s;
   const [{ runCheck }, summary, { isoUtc }] = await Promise.all([
     import('../app/check.js'), import('./check-summary.js'), import('../render/format.js'),
   ]);
 
-  // --at with watch: the first run is evaluated at --at and time moves on from there.
-  const atBase = ctx.globals.at ? await ctx.now() : null;
-  const wall0 = ctx.realClock();
-  const clock = (): number => (atBase === null ? ctx.realClock() : atBase + (ctx.realClock() - wall0));
+  // Each run acts at its own instant: the wall clock's; with --at, the first run is
+  // evaluated at --at and time moves on from there.
+  const wall0 = s.wall();
+  const clock = (): number => (ctx.globals.at ? s.now + (s.wall() - wall0) : s.wall());
 
-  const reimport = opts.import ? await importer(ctx, opts.import, opts.mapping) : null;
+  const reimport = opts.import ? await importer(ctx, s, opts.import, opts.mapping) : null;
 
   const log = (line: string, json: Record<string, unknown>): void => {
     if (format === 'json') ctx.data(JSON.stringify({ time: isoUtc(Date.now()), ...json }));
@@ -52,7 +53,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
         imported = ` · import: ${s.rowsRead} rows, ${s.ticketsNew} new, ${s.ticketsUpdated} updated${s.rejected ? `, ${s.rejected} rejected` : ''}`;
         importJson = s;
       }
-      const r = await runCheck({ store, config, calendar: ctx.calendarSync, env: ctx.env, now, wall: ctx.realClock, deliver: true });
+      const r = await runCheck({ ...s, now, deliver: true });
       for (const line of summary.failureLines(r.delivery)) ctx.warn(line);
       log(`run ${r.runId} ok: ${summary.summaryLine(r)}${imported} (${summary.durationText(Date.now() - started)})`, {
         ok: true, ...summary.resultJson(r), import: importJson,
@@ -103,22 +104,17 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
 }
 
 /** The re-import before each check: the import service in-process, as `sla import` runs it. */
-async function importer(ctx: Context, file: string, mappingFile: string | undefined) {
-  const config = await ctx.config();
-  const [{ runImport }, readers, { loadMapping, resolveMapping }] = await Promise.all([
+async function importer(ctx: Context, s: Setup, file: string, mappingFile: string | undefined) {
+  const { config } = s;
+  const [{ configVocabulary, runImport }, readers, { loadMapping, resolveMapping }] = await Promise.all([
     import('../app/import.js'), import('../import/read.js'), import('../import/mapping.js'),
   ]);
   const mapping = mappingFile ? loadMapping(resolveMapping(mappingFile, ctx.cwd)) : null;
   const source = resolve(ctx.cwd, file);
   const events = mapping?.kind === 'events';
-  return async (now: number) => {
-    const store = await ctx.store({ create: true });
-    return runImport({ store, settings: config, calendar: ctx.calendarSync }, readers, {
-      reader: {
-        source, mapping,
-        vocab: { statusMap: config.statusMap, priorityAliases: config.priorityAliases, priorities: config.priorities, timezone: config.timezone },
-      },
+  return async (now: number) =>
+    runImport(s, readers, {
+      reader: { source, mapping, vocab: configVocabulary(config) },
       events, dryRun: false, strict: false, now, onReject: () => undefined,
     });
-  };
 }
