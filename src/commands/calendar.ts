@@ -87,7 +87,7 @@ async function month(ctx: Context, name: string, zone: string, text: string, for
     }));
     return 0;
   }
-  const { renderTable } = await import('../render/table.js');
+  const { fitColumn, renderTable } = await import('../render/table.js');
   const { formatDuration } = await import('../config/duration.js');
   const rows = list.map((d) => [
     d.date,
@@ -96,8 +96,10 @@ async function month(ctx: Context, name: string, zone: string, text: string, for
     d.minutes ? formatDuration(d.minutes) : '—',
     d.holiday ?? '',
   ]);
+  const head = ['Date', 'Day', 'Open hours (local)', 'Open', 'Holiday'];
+  fitColumn(head, rows, head.length - 1, ctx.width); // a holiday's name takes what is left
   ctx.out(`Calendar ${name} (${zone}), ${text}`);
-  ctx.out(renderTable(['Date', 'Day', 'Open hours (local)', 'Open', 'Holiday'], rows, ctx.color));
+  ctx.out(renderTable(head, rows, ctx.color));
   const total = list.reduce((s, d) => s + d.minutes, 0);
   ctx.out(`Open time in the month: ${formatDuration(total)}`);
   return 0;

@@ -4,6 +4,7 @@ import { evaluateClock } from '../domain/clock.js';
 import { assignPolicy, type TicketFields } from '../domain/policy.js';
 import { clockContext } from '../domain/ticket.js';
 import { METRICS, perMetric } from '../domain/metrics.js';
+import type { Instant } from '../domain/types.js';
 import { formatDuration, isoUtc, localTime, minutes } from '../render/format.js';
 import { dataText, DOCUMENT_FORMATS } from '../render/output.js';
 import { usageError, type Context } from './context.js';
@@ -75,20 +76,25 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     }));
     return 0;
   }
-  const { renderPairs, renderTable } = await import('../render/table.js');
+  const [{ renderTable }, { wrap }] = await Promise.all([import('../render/table.js'), import('../render/audit.js')]);
   const why = result.match.trace[result.match.trace.length - 1];
-  ctx.out(renderPairs([
+  // Label: value lines, a long value (the policy's reason) wrapped under itself.
+  const pairs: Array<[string, string]> = [
     ['Priority', `${priority}${fields.tier ? ` (tier ${fields.tier})` : ''}`],
     ['Created', localTime(created, zone)],
     ['Policy', `${assignment.policy} — ${why.reason}`],
     ['Calendar', assignment.calendar],
-  ]));
-  for (const t of result.match.trace.slice(0, -1)) ctx.out(`  skipped ${t.name}: ${t.reason}`);
+  ];
+  const labelWidth = Math.max(...pairs.map(([k]) => k.length)) + 2;
+  for (const [k, v] of pairs) ctx.out(wrap(`${k}:`.padEnd(labelWidth), v, ctx.width));
+  for (const t of result.match.trace.slice(0, -1)) ctx.out(wrap('  skipped ', `${t.name}: ${t.reason}`, ctx.width));
   ctx.out(renderTable(
-    ['Metric', 'Target', `At risk (${config.atRiskThresholdPercent}%)`, 'Due'],
+    // Times in the zone of Created above, without it: the table fits 80 columns whatever the zone's name.
+    ['Metric', 'Target', `At risk (${config.atRiskThresholdPercent}%, local)`, 'Due (local)'],
     METRICS.flatMap((k) => {
       const x = m[k];
-      return x ? [[x.metric, formatDuration(x.target), localTime(x.atRiskAt, zone), localTime(x.dueAt, zone)]] : [];
+      const local = (t: Instant | null): string => localTime(t, zone).slice(0, 16);
+      return x ? [[x.metric, formatDuration(x.target), local(x.atRiskAt), local(x.dueAt)]] : [];
     }),
     ctx.color,
   ));

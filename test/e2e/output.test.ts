@@ -102,6 +102,39 @@ describe('sla show in a pipe', () => {
   }, 120_000);
 });
 
+describe('due and calendar in a pipe', () => {
+  it('fit 80 characters: a zone without an abbreviation, a long holiday name and a policy reason that wraps', () => {
+    const dir = tempDir('sla-due-width-');
+    const office = {
+      timezone: 'America/Argentina/ComodRivadavia',
+      hours: { mon: ['08:00-12:30', '13:30-17:00'], tue: ['08:00-12:30', '13:30-17:00'], wed: ['09:00-17:00'], thu: ['09:00-17:00'], fri: ['09:00-17:00'] },
+      holidays: [{ date: '2025-12-08', name: 'Día de la Inmaculada Concepción de María, fiesta nacional y día no laborable' }],
+    };
+    writeJson(join(dir, 'sla.config.json'), baseConfig({
+      timezone: 'America/Argentina/ComodRivadavia',
+      calendars: { office, always: '24x7' },
+      policies: [
+        { name: 'enterprise-accounts-with-a-premium-support-contract', match: { tier: ['enterprise'], channel: ['email', 'phone', 'chat'] },
+          calendar: 'office', targets: { urgent: { firstResponse: '30m', resolution: '8h' } } },
+        { name: 'standard', calendar: 'office', targets: { urgent: { firstResponse: '30m', resolution: '4h' } } },
+      ],
+    }));
+    const runs = [
+      sla(['due', '--priority', 'urgent', '--tier', 'enterprise', '--channel', 'email', '--created', '2025-12-05T15:00'], { cwd: dir }),
+      sla(['due', '--priority', 'urgent', '--tier', 'gold', '--created', '2025-12-05T15:00'], { cwd: dir }),
+      sla(['calendar', 'office', '--month', '2025-12'], { cwd: dir }),
+    ];
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    const lines = runs.flatMap((r) => r.stdout.split('\n'));
+    expect(lines.filter((l) => [...l].length > 80)).toEqual([]);
+    // What was fitted is still there (enterprise: targets × 0.5; Monday the 8th closed): the due
+    // instants, the skipped policy's name, the holiday's start.
+    expect(runs[0].stdout).toMatch(/resolution\s+\|\s+4h 00m\s+\|\s+2025-12-09 09:12\s+\|\s+2025-12-09 10:00/);
+    expect(runs[1].stdout).toMatch(/skipped enterprise-accounts-with-a-premium-support-contract:/);
+    expect(runs[2].stdout).toMatch(/2025-12-08 \| Mon \| closed .*\| Día de la Inmaculada/);
+  });
+});
+
 describe('report, show, check, due and calendar as data', () => {
   // Their JSON is one document (SPEC §7 for the report); ndjson and csv give its rows, with
   // the same keys (snake_case in the CSV header) and formula-like text neutralised.
