@@ -187,6 +187,15 @@ export async function runImport(s: ImportSetup, readers: Readers, opts: ImportOp
   const batch = await store.beginImport({ indexes, expectedBytes });
   try {
     if (!opts.events) {
+      // Each chunk's tickets are made ready first (the store's prepare) and decided after.
+      const prepareChunk = (chunk: ReadonlyArray<ImportRecord<ExportTicketRow>>): Promise<void> => {
+        const ids: string[] = [];
+        for (let i = 0; i < chunk.length; i++) {
+          const rec = chunk[i];
+          if (rec.kind === 'row') ids.push(rec.row.id);
+        }
+        return batch.prepare(ids);
+      };
       await forEachRecord(readers.readTickets(reader), (rec) => {
         summary.rowsRead++;
         if (rec.kind === 'reject') { reject(rec); return; }
@@ -195,7 +204,7 @@ export async function runImport(s: ImportSetup, readers: Readers, opts: ImportOp
         if (known === hash) { summary.ticketsUnchanged++; return; }
         const stored = known === undefined ? null : batch.load(rec.row.id);
         finish(batch, mergeTicketRow(stored?.ticket ?? null, rec.row, opts.now), stored, hash);
-      });
+      }, { before: prepareChunk });
     } else {
       // When is a ticket's last row read? A file is first read for its tickets only
       // (ticketEnds): in a log grouped by ticket, a ticket's rows end when the next ticket's
@@ -251,7 +260,9 @@ export async function runImport(s: ImportSetup, readers: Readers, opts: ImportOp
         const from = await firstInstant(readers.readEvents, reader) ?? opts.now;
         for (const name of new Set(settings.policies.map((p) => p.calendar))) calendar(name).openBetween(from, from + 60_000);
       }
-      if (thread) await readFromThread(thread, reader, readers.deferredEventReader!, summary, report, reject, mergeTicket);
+      if (thread) {
+        await readFromThread(thread, reader, readers.deferredEventReader!, summary, report, reject, mergeTicket, (ids) => batch.prepare(ids));
+      }
       else {
         // null: grouped by ticket; undefined: not known (standard input, told by the queue from its first rows)
         const ends = grouped ? null : grouped === undefined || !readers.readEventTickets ? undefined : await ticketEnds(readers.readEventTickets, reader);
@@ -272,14 +283,23 @@ export async function runImport(s: ImportSetup, readers: Readers, opts: ImportOp
           }
           return out;
         };
-        const queue = new TicketQueue<EventRow | number>(ends, (id, queued, last) => mergeTicket(id, readRows(queued), last), (id) => rounds.has(id));
+        // The tickets the queue hands over while a chunk is read are merged after it, in the
+        // order handed over, once the store has made them ready (prepare).
+        const handed: Array<{ id: string; rows: EventRow[]; last: boolean }> = [];
+        const mergeHanded = async (): Promise<void> => {
+          if (handed.length === 0) return;
+          await batch.prepare(handed.map((h) => h.id));
+          for (const h of handed.splice(0)) mergeTicket(h.id, h.rows, h.last);
+        };
+        const queue = new TicketQueue<EventRow | number>(ends, (id, queued, last) => { handed.push({ id, rows: readRows(queued), last }); }, (id) => rounds.has(id));
         await forEachRecord<EventRow | DeferredRow>(deferred?.records ?? readers.readEvents(reader), (rec) => {
           summary.rowsRead++;
           if (rec.kind === 'reject') { reject(rec); queue.skip(); return; }
           const row = rec.row;
           queue.row(row.ticketId, 'cells' in row ? (waiting as WaitingText).put(row.sep, row.cells, rec.line) : row, rec.line);
-        });
+        }, { after: mergeHanded });
         queue.end();
+        await mergeHanded();
       }
     }
     summary.implicitColumns = opts.reader.mapping ? report.implicitColumns : [];

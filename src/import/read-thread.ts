@@ -135,6 +135,7 @@ export async function readFromThread(
   report: ReadReport,
   reject: (r: Reject) => void,
   merge: (id: string, rows: EventRow[], last: boolean) => void,
+  prepare: (ids: readonly string[]) => Promise<void>,
 ): Promise<void> {
   try {
     let reader: DeferredEventReader | null = null;
@@ -147,6 +148,7 @@ export async function readFromThread(
         if (msg.controls && !controls) { controls = true; (reader as DeferredEventReader).controls(); }
         let r = 0;
         const bytes = Buffer.from(msg.bytes.buffer, msg.bytes.byteOffset, msg.bytes.byteLength);
+        await prepare(msg.ids);
         let row = 0;
         let at = 0;
         for (let t = 0; t <= msg.ids.length; t++) {

@@ -114,10 +114,19 @@ export interface AlertRow {
 /**
  * An import's write transaction, open from beginImport to commit or rollback: nobody else
  * sees any of it until commit, and a crash leaves the database as it was. Its per-ticket
- * calls answer at once (an import makes millions); the engine decides how it writes (the
- * SQLite engine on a thread of its own when the file is big enough to pay for one).
+ * calls answer at once (an import makes millions): the import first hands each round of
+ * tickets to `prepare`, awaited, and then asks importHash and load only about those. The
+ * engine decides how it writes (the SQLite engine on a thread of its own when the file is
+ * big enough to pay for one).
  */
 export interface ImportBatch {
+  /**
+   * Makes the stored state of `ids` ready for importHash and load. An engine that reads
+   * asynchronously (a database server) reads them here, one round trip per round, and
+   * answers from what it read; the SQLite engine answers any id at once, and only checks
+   * the contract when SLA_CHECK_PREPARE is set (the tests set it).
+   */
+  prepare(ids: readonly string[]): Promise<void>;
   /** The digest of the ticket's last imported row; undefined when there is no such ticket. */
   importHash(id: string): string | null | undefined;
   /** The stored ticket, its history and its import digest (see importHash). */

@@ -35,9 +35,9 @@ export function hermeticEnv(base: NodeJS.ProcessEnv, set: NodeJS.ProcessEnv = {}
   return env;
 }
 
-/** The environment of a CLI child process: hermetic, no colours, actor "tester", then `set`. */
+/** The environment of a CLI child process: hermetic, no colours, actor "tester", the import's prepare contract checked (engine.ts), then `set`. */
 export function childEnv(set: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return hermeticEnv(process.env, { NO_COLOR: '1', SLA_ACTOR: 'tester', ...set });
+  return hermeticEnv(process.env, { NO_COLOR: '1', SLA_ACTOR: 'tester', SLA_CHECK_PREPARE: '1', ...set });
 }
 
 /** How a run ended: its exit code (-1 when a signal ended it), the signal, and what it wrote. */

@@ -17,6 +17,6 @@ describe('the environment tests run in', () => {
     expect(Object.keys(process.env).filter((k) => /^(SLA_|NO_COLOR$|FORCE_COLOR$)/.test(k) && k !== 'SLA_UPDATE_SCHEMA')).toEqual([]);
     const r = spawnSync(process.execPath, ['-e', 'console.log(JSON.stringify(Object.keys(process.env).filter((k) => /^(SLA_|NO_COLOR|FORCE_COLOR)/.test(k)).sort()))'],
       { env: childEnv({ SLA_AT: '2025-01-01T00:00Z' }), encoding: 'utf8' });
-    expect(JSON.parse(r.stdout)).toEqual(['NO_COLOR', 'SLA_ACTOR', 'SLA_AT']);
+    expect(JSON.parse(r.stdout)).toEqual(['NO_COLOR', 'SLA_ACTOR', 'SLA_AT', 'SLA_CHECK_PREPARE']);
   });
 });

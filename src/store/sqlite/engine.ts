@@ -94,11 +94,14 @@ export class SqliteStore implements Store {
 
   async beginImport(hint: ImportHint): Promise<ImportBatch> {
     const b = beginImport(this.t, hint.indexes, hint);
-    return {
+    const batch: ImportBatch = {
+      // SQLite reads a ticket when asked: nothing to make ready.
+      prepare: async () => undefined,
       importHash: b.importHash, load: b.load, put: b.put,
       commit: async () => b.commit(),
       rollback: async () => b.rollback(),
     };
+    return process.env.SLA_CHECK_PREPARE === '1' ? checkedPrepare(batch) : batch;
   }
 
   // ---- check ----
@@ -248,4 +251,22 @@ export class SqliteStore implements Store {
     const rows = first.rows.concat(overrideAggregates(this.t, q, overrides));
     return { aggregates: { ...first, rows }, reevaluated: overrides.length };
   }
+}
+
+/**
+ * The batch, refusing importHash and load for a ticket not handed to prepare in the current
+ * round (a round ends at the next prepare): the contract an asynchronous engine relies on,
+ * held by the tests on this engine (SLA_CHECK_PREPARE=1).
+ */
+function checkedPrepare(b: ImportBatch): ImportBatch {
+  let ready = new Set<string>();
+  const check = (id: string): void => {
+    if (!ready.has(id)) throw new Error(`import asked about ticket ${id} without preparing it first (this is a bug)`);
+  };
+  return {
+    ...b,
+    prepare: async (ids) => { ready = new Set(ids); },
+    importHash: (id) => { check(id); return b.importHash(id); },
+    load: (id) => { check(id); return b.load(id); },
+  };
 }
