@@ -287,7 +287,7 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
     .option('--all', 'every ticket created in the window, resolved and closed ones too', false)
     .option('--since <date>', 'with --all: created at or after')
     .option('--until <date>', 'with --all: created before')
-    .addHelpText('after', examples('sla list --status at_risk', 'sla list --unassigned --due-within 2h', 'sla list --all --since 2026-11-01 --format csv > november.csv'))
+    .addHelpText('after', examples('sla list --status at_risk', 'sla list --unassigned --due-within 2h', 'sla list --status breached --format markdown', 'sla list --all --since 2026-11-01 --format csv > november.csv'))
     .action(lazy('list'));
   program
     .command('audit')
@@ -373,7 +373,7 @@ const GLOBAL_OPTIONS: Array<[string, string]> = [
   ['--config <path>', 'config file (else $SLA_CONFIG, else ./sla.config.json)'],
   ['--db <path>', 'database file (else $SLA_DB, else the config\'s "database")'],
   ['--at <time>', 'evaluate as of this instant instead of now (ISO 8601; local to the config timezone without an offset)'],
-  ['--format <format>', 'output format: table, json, ndjson, csv (per command)'],
+  ['--format <format>', 'output format: table, json, ndjson, csv, markdown (per command)'],
   ['--no-color', 'no colour (also NO_COLOR=1; colour is only used on a terminal)'],
   ['--quiet', 'print only errors'],
   ['--verbose', 'stack traces and details on errors'],

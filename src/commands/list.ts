@@ -26,7 +26,7 @@ const SORTS: readonly SortKey[] = ['due', 'priority', 'created'];
 const TABLE_DEFAULT_LIMIT = 100;
 
 export async function run(ctx: Context, opts: Opts): Promise<number> {
-  const format = ctx.format(['table', ...DATA_FORMATS]);
+  const format = ctx.format(['table', 'markdown', ...DATA_FORMATS]);
   const config = await ctx.config();
   const zone = config.timezone;
 
@@ -47,7 +47,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   if (opts.limit !== undefined) {
     if (!/^\d+$/.test(opts.limit.trim())) throw usageError(`--limit ${JSON.stringify(opts.limit)} is not a number`, 'give a whole number (0 = no limit)');
     limit = Number(opts.limit) || null;
-  } else if (format === 'table') {
+  } else if (format === 'table' || format === 'markdown') {
     limit = TABLE_DEFAULT_LIMIT;
   }
   let dueWithinMs: number | undefined;
@@ -74,7 +74,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     filter, sort, limit, all, past: ctx.globals.at !== undefined,
   });
 
-  if (format !== 'table') {
+  if (format !== 'table' && format !== 'markdown') {
     // streamed (a list can be every ticket); the CSV is the flat export (CSV_HEADER), the JSON the ticket JSON
     const { csvLine } = await import('../render/csv.js');
     const json = (e: Evaluated): string => JSON.stringify({ ...ticketJson(e.rec.ticket, e.clock), breachReasons: e.rec.breachReasons });
@@ -90,16 +90,22 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   const shown = await firstOf(rows, limit);
   if (totalNeedsAllRows) for await (const _ of rows) { /* count the rest for the footer */ }
   const total = totalOf();
-  const { fitColumn, makeChalk, renderTable } = await import('../render/table.js');
-  const chalk = makeChalk(ctx.color);
+  const [{ fitColumn, makeChalk, renderTable }, { markdownTable, mdCell }] = await Promise.all([
+    import('../render/table.js'), import('../render/markdown.js'),
+  ]);
+  const md = format === 'markdown';
+  const chalk = makeChalk(ctx.color && !md);
   const paint = (s: string | null, text: string): string =>
     s === 'breached' ? chalk.red(text) : s === 'at_risk' ? chalk.yellow(text) : s === 'paused' ? chalk.dim(text) : text;
   const what = opts.all
     ? `Tickets created ${opts.since ? `from ${opts.since} ` : ''}${opts.until ? `until ${opts.until} ` : ''}(as of ${localTime(now, zone)})`
     : `Open tickets as of ${localTime(now, zone)}`;
-  if (!ctx.globals.quiet) ctx.out(`${what} — times in ${zone}`);
+  if (!ctx.globals.quiet) {
+    ctx.out(md ? `**${mdCell(`${what} — times in ${zone}`)}**` : `${what} — times in ${zone}`);
+    if (md) ctx.out(); // a Markdown table starts after a blank line
+  }
   if (shown.length === 0) {
-    ctx.out('no tickets match');
+    ctx.out(md ? '_no tickets match_' : 'no tickets match');
     return 0;
   }
   // Dates without the year while every one shown is in the year of `now`; else with it.
@@ -112,7 +118,8 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
       ...METRICS.map((m) => metricCell(e.clock.metrics[m], when, m === 'first_response' && firstResponseMinutes(e.clock) === null)),
       paint(e.clock.slaStatus, e.clock.slaStatus ?? 'no SLA'),
     ]);
-    ctx.out(renderTable(['ID', 'Created', 'Pri', ...METRICS.map((m) => METRIC[m].label), 'SLA'], rows, ctx.color));
+    const head = ['ID', 'Created', 'Pri', ...METRICS.map((m) => METRIC[m].label), 'SLA'];
+    ctx.out(md ? markdownTable(head, rows) : renderTable(head, rows, ctx.color));
   } else {
     const rows = shown.map((e) => {
       const m = nextMetric(e.clock, metric);
@@ -126,11 +133,16 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
       return cells;
     });
     const head = ['ID', 'Pri', 'SLA', 'Next due', 'Left', 'Assignee', 'Subject'];
-    fitColumn(head, rows, head.length - 1, ctx.width);
-    ctx.out(renderTable(head, rows.map((r) => r.map((c, i) => (i === 2 ? paint(String(c), String(c)) : c))), ctx.color));
+    // Markdown is pasted into a chat or a wiki, which wraps: the subject stays whole there.
+    if (md) ctx.out(markdownTable(head, rows));
+    else {
+      fitColumn(head, rows, head.length - 1, ctx.width);
+      ctx.out(renderTable(head, rows.map((r) => r.map((c, i) => (i === 2 ? paint(String(c), String(c)) : c))), ctx.color));
+    }
   }
   if (shown.length < total && !ctx.globals.quiet) {
-    ctx.out(`${shown.length} of ${total} tickets shown — use --limit N (0 = all) or --format csv for the rest`);
+    const more = `${shown.length} of ${total} tickets shown — use --limit N (0 = all) or --format csv for the rest`;
+    ctx.out(md ? `\n_${mdCell(more)}_` : more);
   }
   return 0;
 }

@@ -15,6 +15,12 @@ export function mdCell(text: string): string {
     .replace(/([\\`*_[\]<>|#~])/g, '\\$1');
 }
 
+/** A Markdown table of plain cells (escaped here), every column left-aligned. */
+export function markdownTable(head: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
+  const line = (cells: ReadonlyArray<string | number>): string => `| ${cells.map((c) => mdCell(String(c))).join(' | ')} |`;
+  return [line(head), `| ${head.map(() => ':---').join(' | ')} |`, ...rows.map(line)].join('\n');
+}
+
 function table(head: string[], rows: string[][]): string {
   const right = head.map((_, i) => i > 0);
   const lines = [

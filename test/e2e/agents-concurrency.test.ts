@@ -23,7 +23,9 @@ function writeLocked(path: string): boolean {
     db.exec('ROLLBACK');
     return false;
   } catch (e) {
-    if ((e as { code?: string }).code === 'SQLITE_BUSY') return true;
+    // SQLITE_BUSY, or an extended code of it (SQLITE_BUSY_RECOVERY while the import's
+    // connection opens the WAL, SQLITE_BUSY_SNAPSHOT …): another connection has the lock.
+    if ((e as { code?: string }).code?.startsWith('SQLITE_BUSY')) return true;
     throw e;
   } finally {
     db.close();

@@ -44,6 +44,32 @@ describe('alerts and runs as data', () => {
   });
 });
 
+describe('sla list --format markdown', () => {
+  it('is the table to paste: a bold heading, a blank line, escaped cells, the whole subject, the footer in italics', async () => {
+    const long = 'Printer | scanner *both* down_after the update of the office firmware to version 4.2 (all floors)';
+    const p = project({ config: alwaysConfig(), tickets: [
+      { id: 'M1', subject: long, priority: 'urgent', status: 'open', created_at: T0 },
+      { id: 'M2', subject: 'second', priority: 'high', status: 'open', created_at: T0 },
+    ] });
+    const r = await p.slaAsync(['--at', '2025-11-03T10:30:00Z', 'list', '--format', 'markdown', '--limit', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^\*\*Open tickets as of 2025-11-03 10:30 UTC — times in UTC\*\*$/);
+    expect(lines[1]).toBe('');
+    expect(lines[2]).toBe('| ID | Pri | SLA | Next due | Left | Assignee | Subject |');
+    expect(lines[3]).toBe('| :--- | :--- | :--- | :--- | :--- | :--- | :--- |');
+    // urgent first response due 11:00 (1h on 24×7): 30m left; the subject not clipped, its | * _ escaped
+    expect(lines[4]).toBe('| M1 | urgent | on\\_time | 11-03 11:00 FR | 30m | — | Printer \\| scanner \\*both\\* down\\_after the update of the office firmware to version 4.2 (all floors) |');
+    expect(lines[5]).toBe('');
+    expect(lines[6]).toBe('_1 of 2 tickets shown — use --limit N (0 = all) or --format csv for the rest_');
+    expect(lines).toHaveLength(7);
+    // --all: the final results table, no colour codes
+    const all = await p.slaAsync(['--at', '2025-11-03T10:30:00Z', 'list', '--all', '--format', 'markdown']);
+    expect(all.stdout).toMatch(/^\| ID \| Created \| Pri \| First response \| Resolution \| SLA \|$/m);
+    expect(all.stdout).not.toMatch(/\x1b\[/);
+  });
+});
+
 describe('the --rejects file of an import', () => {
   it('neutralises a formula-like cell, as every CSV sla writes', () => {
     const dir = tempDir('sla-rejects-');
