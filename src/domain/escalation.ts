@@ -16,29 +16,9 @@
 
 import { reachedWithin, type BusinessTime, type MetricState, type TicketClock } from './clock.js';
 import type { Ticket, TicketEvent } from './ticket.js';
-import { DONE_STATUSES, MINUTE, type Instant, type Metric } from './types.js';
+import { DONE_STATUSES, MINUTE, type EscalationRuleDef, type Instant, type Metric } from './types.js';
 
-/** The part of a config escalation rule the domain needs (config/types.ts EscalationRule fits). */
-export interface EscalationRuleDef {
-  name: string;
-  when: {
-    metric?: Metric;
-    elapsedMinutes?: number;
-    atPercent?: number;
-    overdueMinutes?: number;
-    idleMinutes?: number;
-    customerOpenAtLeast?: number;
-    unassigned?: boolean;
-    priority?: readonly string[];
-    tier?: readonly string[];
-    policy?: readonly string[];
-  };
-  actions?: {
-    notify?: readonly string[];
-    raisePriority?: boolean;
-    assignTo?: string | null;
-  };
-}
+export type { EscalationRuleDef } from './types.js';
 
 export interface RuleContext {
   ticket: Ticket;

@@ -2,9 +2,8 @@
 
 import { evaluateClock, type Assignment, type BusinessTime, type ClockContext, type ClockEvent, type MetricState, type TicketClock } from './clock.js';
 import { byMetric, METRICS, type ByMetric } from './metrics.js';
-import type { EscalationRuleDef } from './escalation.js';
 import { applyMultiplier, assignPolicy, type AssignResult, type PolicyDef, type TicketFields } from './policy.js';
-import type { Instant, Targets } from './types.js';
+import type { EscalationRuleDef, Instant, Targets } from './types.js';
 
 export interface Ticket {
   id: string;

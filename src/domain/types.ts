@@ -7,7 +7,7 @@ export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
-import type { PerMetric } from './metrics.js';
+import type { Metric, PerMetric } from './metrics.js';
 
 export { METRICS, type Metric } from './metrics.js';
 
@@ -53,3 +53,25 @@ export interface CalendarSpec {
 
 /** Targets in minutes, one per metric under its key (`firstResponse`, `resolution`). */
 export type Targets = PerMetric<number>;
+
+/** The part of a config escalation rule the domain needs (config/types.ts EscalationRule fits). */
+export interface EscalationRuleDef {
+  name: string;
+  when: {
+    metric?: Metric;
+    elapsedMinutes?: number;
+    atPercent?: number;
+    overdueMinutes?: number;
+    idleMinutes?: number;
+    customerOpenAtLeast?: number;
+    unassigned?: boolean;
+    priority?: readonly string[];
+    tier?: readonly string[];
+    policy?: readonly string[];
+  };
+  actions?: {
+    notify?: readonly string[];
+    raisePriority?: boolean;
+    assignTo?: string | null;
+  };
+}

@@ -6,7 +6,7 @@ import type {
   AlertRow, AuditEntry, AuditFilter, BreachReasonChange, CheckChange, CheckedTicket, DueTicket, ImportBatch, ImportHint,
   Lease, ListFilter, ListQuery, OpenOptions, OpenTicketsChange, OutboxRow, OutboxStatus, OverrideRow, ReportAggregates,
   ReportQuery, RunRow, RunStats, SlaEventRow, Store, StoredTicket, TicketChange, TicketRecord,
-} from '../port.js';
+} from '../contract.js';
 import type { Instant } from '../../domain/types.js';
 import { beginImport } from './import-batch.js';
 import { AlertStore } from './outbox.js';

@@ -3,7 +3,7 @@
 // file are the user's situation, not a bug in sla. Pure: the error, the path and the user in.
 
 import { dirname } from 'node:path';
-import type { Holder } from '../port.js';
+import type { Holder } from '../contract.js';
 
 /**
  * How long a connection waits for another's write transaction (an import holds one for

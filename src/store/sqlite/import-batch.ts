@@ -3,7 +3,7 @@
 // else on the import's own thread (Store.beginImport).
 
 import { threadsPay } from '../../helper-thread.js';
-import type { ImportIndexes } from '../port.js';
+import type { ImportIndexes } from '../contract.js';
 import { beginThreadedImport } from './import-writer.js';
 import type { EngineImportBatch, Store } from './tickets.js';
 

@@ -21,7 +21,7 @@ import { workerFileExists } from '../../helper-thread.js';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { METRICS } from '../../domain/metrics.js';
 import type { ComputedSla, Ticket, TicketEvent } from '../../domain/ticket.js';
-import type { ImportIndexes } from '../port.js';
+import type { ImportIndexes } from '../contract.js';
 import { IdSet } from './id-set.js';
 import { metricColumn } from './metric-columns.js';
 import { beginBulkJournal, endBulkJournal } from './open.js';

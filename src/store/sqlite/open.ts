@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { trace } from '../../import-trace.js';
-import { StoreError, type ImportIndexes } from '../port.js';
+import { StoreError, type ImportIndexes } from '../contract.js';
 import { BUSY_TIMEOUT_MS } from './faults.js';
 
 // How long a connection waits for another's write transaction: see faults.ts (its message says it).

@@ -5,7 +5,7 @@
 // while one is open.
 
 import type { Instant } from '../../domain/types.js';
-import type { AlertInsert, Lease, OutboxRow, OutboxStatus, RunRow, RunStats, SlaEventInsert } from '../port.js';
+import type { AlertInsert, Lease, OutboxRow, OutboxStatus, RunRow, RunStats, SlaEventInsert } from '../contract.js';
 import { OPEN_SQL as OPEN } from './ticket-row.js';
 import type { Store } from './tickets.js';
 

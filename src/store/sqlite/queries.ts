@@ -12,7 +12,7 @@
 
 import { byMetric, METRIC, METRICS, type Metric, type MetricNames } from '../../domain/metrics.js';
 import type { Instant } from '../../domain/types.js';
-import type { AlertRow, BreachReasonChange, BreachReasons, ListFilter, ListQuery, SlaEventRow, StatusFilter, TicketRecord } from '../port.js';
+import type { AlertRow, BreachReasonChange, BreachReasons, ListFilter, ListQuery, SlaEventRow, StatusFilter, TicketRecord } from '../contract.js';
 import { historyToEvents, OPEN_SQL as OPEN, rowToTicket, SELECT_TICKET_SQL, staleSql, type TicketsTableRow } from './ticket-row.js';
 import { metricColumn, type BreachReasonColumns } from './metric-columns.js';
 import type { Store } from './tickets.js';

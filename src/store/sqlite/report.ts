@@ -19,7 +19,7 @@ import { isMainThread, Worker } from 'node:worker_threads';
 import { METRIC, METRICS, perMetric, type ByMetric, type Metric } from '../../domain/metrics.js';
 import { emptyCounts, type AggregateRow, type GroupCounts, type GroupField } from '../../domain/report.js';
 import { metricColumn, STATE_COLUMNS, STATE_SUFFIXES, stateValue } from './metric-columns.js';
-import type { DayIndex, OverrideRow, ReportAggregates, ReportQuery, TicketRecord } from '../port.js';
+import type { DayIndex, OverrideRow, ReportAggregates, ReportQuery, TicketRecord } from '../contract.js';
 import { rowToRecord, type TicketRecordRow } from './queries.js';
 import { OPEN_SQL, staleSql } from './ticket-row.js';
 import type { Store } from './tickets.js';

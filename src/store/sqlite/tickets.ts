@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { ComputedSla, Ticket, TicketEvent } from '../../domain/ticket.js';
 import type { Instant } from '../../domain/types.js';
-import type { AuditEntry, AuditFilter, DueTicket, ImportBatch, ImportIndexes, StoredTicket, TicketChange } from '../port.js';
+import type { AuditEntry, AuditFilter, DueTicket, ImportBatch, ImportIndexes, StoredTicket, TicketChange } from '../contract.js';
 
 /** An import's batch on this connection or the writer thread's: ImportBatch, answered at once. */
 export interface EngineImportBatch extends Omit<ImportBatch, 'prepare' | 'commit' | 'rollback'> {
