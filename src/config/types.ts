@@ -1,6 +1,6 @@
 // The resolved, typed configuration that the rest of `sla` works with (made by load.ts and resolve/).
 import { METRIC_EVENT_TYPES, type MetricEventType } from '../domain/metrics.js';
-import type { CalendarSpec, Metric, Status, Targets } from '../domain/types.js';
+import type { CalendarSpec, EscalationRuleDef, Metric, Status, Targets } from '../domain/types.js';
 
 /** SLA event / alert types (SPEC §5): each metric's (the metric table's), and escalations. */
 export type AlertType = MetricEventType | 'escalated';
@@ -83,19 +83,11 @@ export interface EscalationRule {
    * At least one trigger (elapsedMinutes, atPercent, overdueMinutes, idleMinutes,
    * customerOpenAtLeast) is present (checked at load).
    */
-  when: {
+  when: EscalationRuleDef['when'] & {
     /** The clock elapsedMinutes / atPercent / overdueMinutes are measured on. Default resolution. */
     metric: Metric;
-    elapsedMinutes?: number;
-    atPercent?: number;
-    overdueMinutes?: number;
-    idleMinutes?: number;
-    customerOpenAtLeast?: number;
-    unassigned?: boolean;
     /** canonical priorities */
-    priority?: string[];
-    tier?: string[];
-    policy?: string[];
+    priority?: readonly string[];
   };
   actions: {
     /** destination names (checked at load) */
