@@ -48,25 +48,28 @@ export interface ShiftStats { moved: number; earlier: number; later: number; min
 /** The plan over every open ticket, applied (all of it, with its audit) unless `dryRun`. */
 export async function recalcOpen(s: Setup, opts: { dryRun: boolean }): Promise<Plan> {
   const { now, actor } = s;
-  return s.store.mutateOpenTickets((pages) => {
-    const p = makePlan(s, pages);
-    return {
-      writes: p.changes.map((c) => ({ ticket: c.ticket, computed: c.computed, events: [c.event] })),
-      audit: p.changes.map((c) => ({
-        at: now, actor, action: 'recalc', ticketId: c.id, reason: 'config applied by sla recalc',
-        before: c.before ? { ...c.before.snap, targets: c.from?.targets ?? null } : { policy: c.from?.policy ?? null, targets: c.from?.targets ?? null },
-        after: { ...c.after.snap, targets: c.to?.targets ?? null },
-      })),
-      result: p,
-    };
+  const plan: Plan = { open: 0, changes: [] };
+  return s.store.mutateOpenTickets({
+    page: (records) => {
+      const changes = planPage(s, records, plan);
+      return {
+        writes: changes.map((c) => ({ ticket: c.ticket, computed: c.computed, events: [c.event] })),
+        audit: changes.map((c) => ({
+          at: now, actor, action: 'recalc', ticketId: c.id, reason: 'config applied by sla recalc',
+          before: c.before ? { ...c.before.snap, targets: c.from?.targets ?? null } : { policy: c.from?.policy ?? null, targets: c.from?.targets ?? null },
+          after: { ...c.after.snap, targets: c.to?.targets ?? null },
+        })),
+      };
+    },
+    result: () => plan,
   }, { write: !opts.dryRun });
 }
 
-function makePlan(s: Setup, pages: Iterable<TicketRecord[]>): Plan {
+/** One page of open tickets into `plan` (counted, and their changes added); its changes. */
+function planPage(s: Setup, records: readonly TicketRecord[], plan: Plan): Change[] {
   const { config, calendar, now, actor } = s;
-  let open = 0;
   const changes: Change[] = [];
-  for (const page of pages) for (const { ticket, events } of page) {
+  for (const { ticket, events } of records) {
     if (ticket.createdAt > now) continue;
     let before: TicketClock | null = null;
     try {
@@ -76,7 +79,7 @@ function makePlan(s: Setup, pages: Iterable<TicketRecord[]>): Plan {
       before = null; // its calendar is gone from the config: retarget it
     }
     if (before && isDone(before)) continue;
-    open++;
+    plan.open++;
     const { to, changed } = configAssignment(config, ticket, events, now, before);
     if (!changed) continue;
     const from = before ? before.assignment : ticket.assignment;
@@ -84,7 +87,8 @@ function makePlan(s: Setup, pages: Iterable<TicketRecord[]>): Plan {
     const { after, stored } = afterEvent(config, calendar, ticket, events, event, now);
     changes.push({ id: ticket.id, ticket, event, computed: stored.computed, from, to, before: before && side(before), after: side(after.clock) });
   }
-  return { open, changes };
+  plan.changes.push(...changes);
+  return changes;
 }
 
 export function shiftStats(changes: Change[], metric: Metric): ShiftStats {

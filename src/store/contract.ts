@@ -63,10 +63,20 @@ export interface BreachReasonChange<R> {
 }
 
 /** What a decision over every open ticket writes (recalc): all or nothing. */
-export interface OpenTicketsChange<R> {
+/** What to write for one page of open tickets. */
+export interface OpenTicketsPageChange {
   writes: readonly TicketWrite[];
   audit: readonly AuditEntry[];
-  result: R;
+}
+
+/**
+ * A decision over every open ticket, a page at a time: `page` says what to write for each
+ * page as it is read (it may keep what it needs across pages: no I/O), `result` what the
+ * whole comes to after the last page. An engine awaits each page's read, and hands it over.
+ */
+export interface OpenTicketsDecision<R> {
+  page(records: readonly TicketRecord[]): OpenTicketsPageChange;
+  result(): R;
 }
 
 export interface DueTicket { id: string; nextChangeAt: Instant }
@@ -157,9 +167,10 @@ export interface TicketStore {
   mutateBreachReason<R>(id: string, decide: (current: TicketRecord | null) => BreachReasonChange<R>): Promise<R>;
   /**
    * Every open ticket, a page at a time, to `decide` in one transaction whose writes are all
-   * or nothing (`recalc`); `{ write: false }` reads the same without holding the write lock.
+   * or nothing (`recalc`); `{ write: false }` reads the same and writes nothing, without
+   * holding the write lock.
    */
-  mutateOpenTickets<R>(decide: (open: Iterable<TicketRecord[]>) => OpenTicketsChange<R>, opts?: { write?: boolean }): Promise<R>;
+  mutateOpenTickets<R>(decide: OpenTicketsDecision<R>, opts?: { write?: boolean }): Promise<R>;
   listAudit(filter?: AuditFilter): Promise<AuditEntry[]>;
   /** What `check` recorded for a ticket and the alerts it queued, oldest first. */
   slaEventsOf(id: string): Promise<SlaEventRow[]>;

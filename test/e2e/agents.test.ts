@@ -252,6 +252,32 @@ describe('recalc', () => {
   });
 });
 
+describe('recalc over many pages of open tickets', () => {
+  it('retargets every one of them in one go (the store reads them 2,000 at a time), and nothing twice', () => {
+    const rows: string[] = [];
+    for (let i = 0; i < 4_500; i++) rows.push(`P${String(i).padStart(4, '0')},t,acme,,urgent,open,ana,2025-11-03T09:00:00Z,,,`);
+    rows.push('PZ,done,acme,,urgent,resolved,ana,2025-11-03T09:00:00Z,2025-11-03T09:10:00Z,2025-11-03T10:00:00Z,');
+    const dir = setup(rows, '2025-11-03T10:00Z');
+    const config = baseConfig() as any;
+    config.policies[1].targets.urgent.resolution = '6h';
+    writeJson(join(dir, 'sla.config.json'), config);
+
+    const dry = json(dir, ['--at', '2025-11-03T10:30Z', 'recalc', '--dry-run']);
+    expect(dry).toMatchObject({ openTickets: 4_500, changed: 4_500, applied: false });
+    const apply = json(dir, ['--at', '2025-11-03T10:30Z', 'recalc']);
+    expect(apply).toMatchObject({ openTickets: 4_500, changed: 4_500, applied: true });
+    expect(new Set(apply.tickets.map((t: any) => t.id)).size).toBe(4_500);
+    // the first, a middle and the last page's tickets all carry the new deadline, once retargeted
+    for (const id of ['P0000', 'P2345', 'P4499']) {
+      const t = show(dir, id, '2025-11-03T10:30Z');
+      expect(t.slaResolutionDue, id).toBe('2025-11-03T15:00:00Z');
+      expect(t.events.filter((e: any) => e.type === 'retarget'), id).toHaveLength(1);
+    }
+    expect(show(dir, 'PZ', '2025-11-03T10:30Z').slaResolutionDue).toBe('2025-11-03T13:00:00Z'); // resolved: untouched
+    expect(json(dir, ['--at', '2025-11-03T10:31Z', 'recalc', '--dry-run'])).toMatchObject({ openTickets: 4_500, changed: 0 });
+  }, 60_000);
+});
+
 describe('show', () => {
   it('explains the policy, the clocks and the segments behind the deadline, in 80 columns', () => {
     // standard (office Mon–Fri 09–17 UTC, 2025-12-25 holiday), low: 16h first response.

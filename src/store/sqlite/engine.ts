@@ -4,7 +4,7 @@
 
 import type {
   AlertRow, AuditEntry, AuditFilter, BreachReasonChange, CheckChange, CheckedTicket, DueTicket, ImportBatch, ImportHint,
-  Lease, ListFilter, ListQuery, OpenOptions, OpenTicketsChange, OutboxRow, OutboxStatus, OverrideRow, ReportAggregates,
+  Lease, ListFilter, ListQuery, OpenOptions, OpenTicketsDecision, OutboxRow, OutboxStatus, OverrideRow, ReportAggregates,
   ReportQuery, RunRow, RunStats, SlaEventRow, Store, StoredTicket, TicketChange, TicketRecord,
 } from '../contract.js';
 import type { Instant } from '../../domain/types.js';
@@ -50,13 +50,18 @@ export class SqliteStore implements Store {
     return recordBreachReason(this.t, id, decide);
   }
 
-  async mutateOpenTickets<R>(decide: (open: Iterable<TicketRecord[]>) => OpenTicketsChange<R>, opts: { write?: boolean } = {}): Promise<R> {
-    if (opts.write === false) return decide(allOpen(this.t)).result;
+  async mutateOpenTickets<R>(decide: OpenTicketsDecision<R>, opts: { write?: boolean } = {}): Promise<R> {
+    if (opts.write === false) {
+      for (const page of allOpen(this.t)) decide.page(page);
+      return decide.result();
+    }
     return inWriteTransaction(this.t, () => {
-      const change = decide(allOpen(this.t));
-      this.t.saveTickets(change.writes);
-      for (const a of change.audit) this.t.addAudit(a);
-      return change.result;
+      for (const page of allOpen(this.t)) {
+        const change = decide.page(page);
+        this.t.saveTickets(change.writes);
+        for (const a of change.audit) this.t.addAudit(a);
+      }
+      return decide.result();
     });
   }
 
