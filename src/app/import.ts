@@ -94,7 +94,7 @@ export interface ImportSetup {
 }
 
 /** The words a source is read with, from the config (status map, priority aliases, zone). */
-export function configVocabulary(c: Pick<Vocabulary, 'statusMap' | 'priorityAliases' | 'priorities'> & { timezone: string }): Vocabulary {
+export function configVocabulary(c: Vocabulary): Vocabulary {
   return { statusMap: c.statusMap, priorityAliases: c.priorityAliases, priorities: c.priorities, timezone: c.timezone };
 }
 

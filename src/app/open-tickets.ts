@@ -5,7 +5,7 @@
 
 import type { MetricState, TicketClock } from '../domain/clock.js';
 import { assigneeAt } from '../domain/ticket.js';
-import { METRICS } from '../domain/metrics.js';
+import { METRICS, METRICS_LATER_FIRST } from '../domain/metrics.js';
 import { DONE_STATUSES, type Instant, type Metric } from '../domain/types.js';
 import type { ListFilter, ListQuery, SortKey, TicketRecord, TicketStore } from '../store/port.js';
 import type { Setup } from './setup.js';
@@ -154,7 +154,7 @@ export function nextMetric(clock: TicketClock, metric: Metric | undefined): Metr
     if (due !== null && (firstDue === null || due < firstDue)) { first = clock.metrics[m]; firstDue = due; }
   }
   if (first) return first;
-  const later = [...METRICS].reverse().map((m) => clock.metrics[m]);
+  const later = METRICS_LATER_FIRST.map((m) => clock.metrics[m]);
   return later.find((s) => s !== null && s.stoppedAt === null) ?? later.find((s) => s !== null) ?? null;
 }
 

@@ -6,7 +6,7 @@
 
 import type { Config } from '../config/types.js';
 import type { Assignment, BusinessTime, TicketClock } from '../domain/clock.js';
-import { METRIC, METRICS, type Metric } from '../domain/metrics.js';
+import { METRIC, METRICS, METRICS_LATER_FIRST, type Metric } from '../domain/metrics.js';
 import { computeSla, type ComputeOptions, type SlaState } from '../domain/sla.js';
 import { assignTicket, evaluateTicket, storeInstant, withEvent, type Ticket, type TicketEvent } from '../domain/ticket.js';
 import { DONE_STATUSES, type Instant } from '../domain/types.js';
@@ -95,12 +95,6 @@ export function manualPauseAt(events: readonly TicketEvent[], now: Instant): Man
 /** The clock's status (as of the instant it was evaluated at) is a done one: its clocks have stopped. */
 export function isDone(clock: TicketClock): boolean {
   return DONE_STATUSES.has(clock.status);
-}
-
-/** The breached metric a reason is for by default: the later in METRICS (resolution before first response). */
-function lastBreached(breached: (m: Metric) => boolean): Metric | null {
-  for (let i = METRICS.length - 1; i >= 0; i--) if (breached(METRICS[i])) return METRICS[i];
-  return null;
 }
 
 /** The values an audit entry keeps before and after a change. */
@@ -280,10 +274,12 @@ export async function recordBreachReason(
         throw refuse(`ticket ${id}'s ${METRIC[p.metric].name} has not breached (it is ${st} at ${localTime(now, zone)})`, 'a reason is recorded only for a breached metric; nothing was changed');
       }
       metric = p.metric;
-    } else if (lastBreached(breached) !== null) {
-      metric = lastBreached(breached)!;
     } else {
-      throw refuse(`ticket ${id} has not breached (it is ${clock.slaStatus ?? 'without SLA'} at ${localTime(now, zone)})`, 'a reason is recorded only for a breached metric; nothing was changed');
+      const later = METRICS_LATER_FIRST.find(breached);
+      if (later === undefined) {
+        throw refuse(`ticket ${id} has not breached (it is ${clock.slaStatus ?? 'without SLA'} at ${localTime(now, zone)})`, 'a reason is recorded only for a breached metric; nothing was changed');
+      }
+      metric = later;
     }
     const previous = cur.breachReasons[metric];
     return {

@@ -94,6 +94,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     import('../render/table.js'), import('../render/markdown.js'),
   ]);
   const md = format === 'markdown';
+  const mdCells = (rows: Array<Array<string | number>>): string[][] => rows.map((r) => r.map((c) => mdCell(String(c))));
   const chalk = makeChalk(ctx.color && !md);
   const paint = (s: string | null, text: string): string =>
     s === 'breached' ? chalk.red(text) : s === 'at_risk' ? chalk.yellow(text) : s === 'paused' ? chalk.dim(text) : text;
@@ -119,7 +120,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
       paint(e.clock.slaStatus, e.clock.slaStatus ?? 'no SLA'),
     ]);
     const head = ['ID', 'Created', 'Pri', ...METRICS.map((m) => METRIC[m].label), 'SLA'];
-    ctx.out(md ? markdownTable(head, rows) : renderTable(head, rows, ctx.color));
+    ctx.out(md ? markdownTable(head, mdCells(rows)) : renderTable(head, rows, ctx.color));
   } else {
     const rows = shown.map((e) => {
       const m = nextMetric(e.clock, metric);
@@ -134,7 +135,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     });
     const head = ['ID', 'Pri', 'SLA', 'Next due', 'Left', 'Assignee', 'Subject'];
     // Markdown is pasted into a chat or a wiki, which wraps: the subject stays whole there.
-    if (md) ctx.out(markdownTable(head, rows));
+    if (md) ctx.out(markdownTable(head, mdCells(rows)));
     else {
       fitColumn(head, rows, head.length - 1, ctx.width);
       ctx.out(renderTable(head, rows.map((r) => r.map((c, i) => (i === 2 ? paint(String(c), String(c)) : c))), ctx.color));

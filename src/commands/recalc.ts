@@ -3,7 +3,7 @@
 // transaction (all or nothing) unless --dry-run.
 
 import { recalcOpen, shiftStats, type Change, type ShiftStats } from '../app/recalc.js';
-import { byMetric, METRIC, METRICS, perMetric } from '../domain/metrics.js';
+import { byMetric, METRIC, METRICS, METRICS_LATER_FIRST, perMetric } from '../domain/metrics.js';
 import { formatDuration, isoUtc, localTime } from '../render/format.js';
 import type { Context } from './context.js';
 
@@ -49,8 +49,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   const n = (x: number): string => x.toLocaleString('en-US');
   ctx.out(`sla recalc at ${localTime(now, zone)}: ${n(plan.open)} open tickets; ${n(plan.changes.length)} ${dryRun ? 'would get' : 'get'} a new policy or targets`);
   if (plan.changes.length) {
-    // The later metrics first (resolution, then first response), as this summary always read.
-    for (const m of [...METRICS].reverse()) ctx.out(`  ${METRIC[m].name.replace(' ', '-')} deadlines: ${statsText(shifts[m])}`);
+    for (const m of METRICS_LATER_FIRST) ctx.out(`  ${METRIC[m].name.replace(' ', '-')} deadlines: ${statsText(shifts[m])}`);
     for (const [k, cs] of groups) ctx.out(`  ${k}: ${n(cs.length)} ticket(s); resolution ${statsText(shiftStats(cs, 'resolution'))}`);
     if (statusChanges.length) {
       const counts = new Map<string, number>();

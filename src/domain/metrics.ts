@@ -41,6 +41,14 @@ export type MetricEventType = `${MetricNames['event']}_warning` | `${MetricNames
 export const METRIC_EVENT_TYPES: readonly MetricEventType[] =
   METRICS.flatMap((m) => [`${METRIC[m].event}_warning` as const, `${METRIC[m].event}_breached` as const]);
 
+/**
+ * The metrics, the later in the table first (resolution before first response): the order in
+ * which a ticket-level answer picks one metric when several qualify — whose breach reason a
+ * report groups by, which breach `sla reason` explains by default, which clock a row shows
+ * when none runs to a deadline, and the order recalc's summary reads in.
+ */
+export const METRICS_LATER_FIRST: readonly Metric[] = [...METRICS].reverse();
+
 /** The metrics' keys in the domain's objects and JSON (`firstResponse`, `resolution`). */
 export type MetricKey = MetricNames['key'];
 

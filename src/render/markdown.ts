@@ -15,20 +15,13 @@ export function mdCell(text: string): string {
     .replace(/([\\`*_[\]<>|#~])/g, '\\$1');
 }
 
-/** A Markdown table of plain cells (escaped here), every column left-aligned. */
-export function markdownTable(head: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
-  const line = (cells: ReadonlyArray<string | number>): string => `| ${cells.map((c) => mdCell(String(c))).join(' | ')} |`;
-  return [line(head), `| ${head.map(() => ':---').join(' | ')} |`, ...rows.map(line)].join('\n');
-}
-
-function table(head: string[], rows: string[][]): string {
-  const right = head.map((_, i) => i > 0);
-  const lines = [
-    `| ${head.join(' | ')} |`,
-    `| ${head.map((_, i) => (right[i] ? '---:' : ':---')).join(' | ')} |`,
-    ...rows.map((r) => `| ${r.join(' | ')} |`),
-  ];
-  return lines.join('\n');
+/**
+ * A Markdown table of cells already in Markdown (plain text goes through mdCell first);
+ * the columns from `rightFrom` on are right-aligned (numbers), the others left-aligned.
+ */
+export function markdownTable(head: readonly string[], rows: ReadonlyArray<ReadonlyArray<string>>, rightFrom = head.length): string {
+  const line = (cells: ReadonlyArray<string>): string => `| ${cells.join(' | ')} |`;
+  return [line(head), line(head.map((_, i) => (i >= rightFrom ? '---:' : ':---'))), ...rows.map(line)].join('\n');
 }
 
 export function reportMarkdown(r: Report): string {
@@ -62,7 +55,7 @@ export function reportMarkdown(r: Report): string {
   const out = [`**${mdCell(periodLine(r))}**`, ''];
   const daily = dailyLine(r, pct);
   if (daily.length) out.push(...daily.map((l) => mdCell(l)), '');
-  out.push(table(head, rows), '');
+  out.push(markdownTable(head, rows, 1), '');
   out.push(`_Goal ${r.goal}%. ${reportNotes(t.withoutSla).map(mdCell).join(' ')}_`);
   return out.join('\n');
 }

@@ -16,7 +16,7 @@
 import Database from 'better-sqlite3';
 import { availableParallelism } from 'node:os';
 import { isMainThread, Worker } from 'node:worker_threads';
-import { METRIC, METRICS, perMetric, type ByMetric, type Metric } from '../../domain/metrics.js';
+import { METRIC, METRICS, METRICS_LATER_FIRST, perMetric, type ByMetric, type Metric } from '../../domain/metrics.js';
 import { emptyCounts, type AggregateRow, type GroupCounts, type GroupField } from '../../domain/report.js';
 import { metricColumn, STATE_COLUMNS, STATE_SUFFIXES, stateValue } from './metric-columns.js';
 import type { DayIndex, OverrideRow, ReportAggregates, ReportQuery, TicketRecord } from '../contract.js';
@@ -144,7 +144,7 @@ function keyExpr(q: ReportQuery): string {
     case 'customer': return `nullif(customer, '')`;
     case 'breach_reason': {
       // A ticket's reason: the last metric's recorded one first (resolution before first response).
-      const reasons = [...METRICS].reverse().map((m) => metricColumn(m, 'breach_reason'))
+      const reasons = METRICS_LATER_FIRST.map((m) => metricColumn(m, 'breach_reason'))
         .map((r) => `WHEN ${r} IS NOT NULL AND ${r} <> '' THEN ${r}`).join(' ');
       return `(CASE ${reasons}
         WHEN ${METRICS.map((m) => metricBreached(METRIC[m].column)).join(' OR ')} THEN '${NO_REASON}'
