@@ -12,6 +12,7 @@ import { Calendar } from '../../src/domain/calendar.js';
 import { computeSla } from '../../src/domain/sla.js';
 import type { ListQuery, TicketRecord } from '../../src/store/port.js';
 import { SqliteStore } from '../../src/store/sqlite/engine.js';
+import { countOpenInStatesSql } from '../../src/store/sqlite/outbox.js';
 import * as tq from '../../src/store/sqlite/queries.js';
 import { Store } from '../../src/store/sqlite/tickets.js';
 
@@ -28,6 +29,10 @@ describe('list over many open tickets', () => {
       expect(r.total, JSON.stringify(c)).toBeGreaterThanOrEqual(r.shown.length);
     }
     expect(tq.explainList(store, { ...query, status: 'breached' })).toMatch(/COVERING INDEX tickets_open_list/);
+    // `check --fail-on`'s count of open tickets in some SLA states: the same index, no table rows.
+    const plan = (store.db.prepare(`EXPLAIN QUERY PLAN ${countOpenInStatesSql(2)}`).all('at_risk', 'breached') as Array<{ detail: string }>)
+      .map((r) => r.detail).join('\n');
+    expect(plan).toMatch(/COVERING INDEX tickets_open_list/);
     port.close();
     store.close();
   }, 60_000);
