@@ -19,7 +19,7 @@
 import type { Mode } from './columns.js';
 import { ImportError } from './errors.js';
 import type { RecordSource } from './records.js';
-import { CELL_SEP, CONTROL, Converter } from './rows.js';
+import { CELL_SEP, Converter } from './rows.js';
 import { detectFormat, openSource, sourceName } from './source.js';
 import type { TextSource } from './source.js';
 import { CsvSplitter, JsonArraySplitter, NdjsonSplitter, WS } from './split.js';
@@ -143,7 +143,7 @@ class RecordIterator<T> implements AsyncIterator<ImportRecord<T>> {
   private feed(text: string, final: boolean): void {
     const conv = this.converter as Converter<T>;
     if (conv.deferring && text.includes(CELL_SEP)) conv.deferring = false;
-    if (!conv.controls && !this.opts.ticketsOnly && CONTROL.test(text)) conv.controls = true;
+    if (!conv.controls && !this.opts.ticketsOnly && (this.source as TextSource).controls) conv.controls = true;
     (this.splitter as Splitter).push(text, final);
     if (conv.out.length > 0) {
       if (this.pos >= this.buf.length) {

@@ -7,7 +7,8 @@ import type { FileHandle } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { ImportError } from './errors.js';
-import { invalidSequences } from './plain-csv.js';
+import { hasControl, invalidSequences } from './plain-csv.js';
+import { CONTROL } from './rows.js';
 import type { ReaderOptions, SourceFormat } from './types.js';
 
 /**
@@ -39,6 +40,18 @@ export interface TextSource {
   bytes: number;
   /** Byte sequences that were not UTF-8, decoded as U+FFFD so far. */
   invalid: number;
+  /**
+   * Whether the text read so far may hold a control character (rows.ts CONTROL): looked for
+   * in each chunk's bytes, four at a time, before they are decoded (a regular expression over
+   * the decoded text took several times as long). May say so when there is none (a chunk
+   * that ends in the first byte of a two-byte sequence), never the other way round.
+   */
+  controls: boolean;
+}
+
+/** What TextSource.controls says of one chunk of bytes (a trailing C2 may begin a C1 control). */
+function chunkMayHoldControls(bytes: Buffer): boolean {
+  return hasControl(bytes, 0, bytes.length) || (bytes.length > 0 && bytes[bytes.length - 1] === 0xc2);
 }
 
 /** The source `opts` names: standard input (opts.stdin, else process.stdin) for '-', else the file. */
@@ -73,6 +86,7 @@ async function openFile(path: string): Promise<TextSource> {
   const src: TextSource = {
     bytes: 0,
     invalid: 0,
+    controls: false,
     async read() {
       if (done) return null;
       pending ??= start();
@@ -88,6 +102,7 @@ async function openFile(path: string): Promise<TextSource> {
       pending = start(); // into the other buffer
       src.bytes += bytesRead;
       const bytes = cur.subarray(0, bytesRead);
+      if (!src.controls && chunkMayHoldControls(bytes)) src.controls = true;
       const text = decoder.write(bytes);
       src.invalid += invalidSequences(bytes, text);
       return text;
@@ -110,6 +125,7 @@ function openStream(stream: NodeJS.ReadableStream): TextSource {
   const src: TextSource = {
     bytes: 0,
     invalid: 0,
+    controls: false,
     async read() {
       if (done) return null;
       const r = await it.next();
@@ -119,8 +135,13 @@ function openStream(stream: NodeJS.ReadableStream): TextSource {
         return tail.length > 0 ? tail : null;
       }
       const chunk = r.value;
-      if (typeof chunk === 'string') { src.bytes += Buffer.byteLength(chunk); return chunk; }
+      if (typeof chunk === 'string') {
+        src.bytes += Buffer.byteLength(chunk);
+        if (!src.controls && CONTROL.test(chunk)) src.controls = true;
+        return chunk;
+      }
       src.bytes += chunk.length;
+      if (!src.controls && chunkMayHoldControls(chunk)) src.controls = true;
       const text = decoder.write(chunk);
       src.invalid += invalidSequences(chunk, text);
       return text;

@@ -169,6 +169,28 @@ describe('readTickets: canonical CSV', () => {
     expect(seen[seen.length - 1]).toBe(statSync(path).size);
     expect([...seen].sort((a, b) => a - b)).toEqual(seen);
   });
+  it('cleans a control character wherever the reads of the file split it (a C1 control across two)', async () => {
+    // Control characters are looked for in the bytes of each 64 KiB read; U+0085 is C2 85 in
+    // UTF-8. Put its C2 as the last byte of the first read, its 85 as the first of the next.
+    const head = 'id,subject,created_at\n';
+    const filler = (k: number) => `f${k},${'x'.repeat(40)},2025-01-01T00:00:00Z\n`;
+    let text = head;
+    let k = 0;
+    while (Buffer.byteLength(text) + filler(k).length < 65536 - 40) text += filler(k++);
+    const pad = 65536 - Buffer.byteLength(text) - 'c1,ab'.length - 1;
+    text += `c1,ab${'y'.repeat(pad)}`;
+    const bytes = Buffer.concat([Buffer.from(text), Buffer.from([0xc2, 0x85]), Buffer.from('cd,2025-01-01T00:00:00Z\n')]);
+    expect(bytes[65535]).toBe(0xc2);
+    const report = { implicitColumns: [], ruleRows: new Map(), otherwise: new Map() } as NonNullable<ReaderOptions['report']>;
+    const recs = rowsOf(await tickets({ source: file('c1-split.csv', bytes), report }));
+    const row = recs.find((r) => r.id === 'c1')!;
+    expect(row.subject).toBe(`ab${'y'.repeat(pad)}\ufffdcd`);
+    expect(report.controlChars).toBe(1);
+    // no control character anywhere: nothing cleaned, nothing counted
+    const clean = { implicitColumns: [], ruleRows: new Map(), otherwise: new Map() } as NonNullable<ReaderOptions['report']>;
+    await tickets({ source: file('clean.csv', text.replace(/y+$/, '') + '\n'), report: clean });
+    expect(clean.controlChars ?? 0).toBe(0);
+  });
 });
 
 // ------------------------------------------------------------------ rejects
