@@ -7,11 +7,11 @@ import { zodIssues } from './issues.js';
 import { parseJsonText } from './json.js';
 import { resolveAlerts } from './resolve/alerts.js';
 import { checkZone, resolveCalendars } from './resolve/calendars.js';
-import { resolveEscalations } from './resolve/escalations.js';
 import { resolvePolicies } from './resolve/policies.js';
 import type { Report } from './resolve/report.js';
 import { resolveVocabulary } from './resolve/vocabulary.js';
 import { ConfigSchema, type RawConfig } from './schema.js';
+import { resolveSections } from './sections.js';
 import type { Config, ConfigIssue } from './types.js';
 
 export { ConfigError } from './errors.js';
@@ -81,7 +81,7 @@ function resolveRaw(raw: RawConfig, configPath: string, report: Report): Config 
   const calendars = resolveCalendars(raw.calendars, raw.timezone, report);
   const { policies, policyNames } = resolvePolicies(raw.policies, calendars, priorityNames, report);
   const { alerts, destinationNames } = resolveAlerts(raw.alerts, configDir, { priorityNames, policyNames }, report);
-  const escalations = resolveEscalations(raw.escalations, { priorityNames, policyNames, destinationNames }, report);
+  const sections = resolveSections(raw, { configDir, priorityNames, policyNames, destinationNames, report });
 
   const database = raw.database === ':memory:' ? raw.database : resolve(configDir, raw.database);
   return {
@@ -100,6 +100,6 @@ function resolveRaw(raw: RawConfig, configPath: string, report: Report): Config 
     calendars,
     policies,
     alerts,
-    escalations,
+    ...sections,
   };
 }

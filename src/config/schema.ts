@@ -8,6 +8,8 @@ import { METRIC, type MetricKey } from '../domain/metrics.js';
 import { CANONICAL_STATUSES, METRICS } from '../domain/types.js';
 import { DURATION_PATTERN, parseDuration } from './duration.js';
 import { parseInterval } from './hours.js';
+import { NameListSchema } from './schema-parts.js';
+import { SECTION_SCHEMAS } from './sections.js';
 import { ALERT_TYPES, REDACTABLE_FIELDS } from './types.js';
 
 /** Turns a throwing parser into a zod refinement whose message is the parser's. */
@@ -100,9 +102,6 @@ const MatchValueSchema = z.union([z.string(), z.number(), z.boolean()]);
 const MatchValuesSchema = z.union([MatchValueSchema, z.array(MatchValueSchema).min(1)], {
   error: 'expected a value or a list of values',
 });
-const NameListSchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
-  error: 'expected a name or a list of names',
-});
 
 /** A priority's targets: one duration per metric, under its key (from the metric table). */
 const TargetPairSchema = z.strictObject(
@@ -161,28 +160,6 @@ export const AlertsSchema = z.strictObject({
   digestAbove: z.int().min(1).default(10),
 });
 
-export const EscalationSchema = z.strictObject({
-  name: z.string().min(1),
-  description: z.string().optional(),
-  when: z.strictObject({
-    metric: z.enum(METRICS).default('resolution'),
-    elapsedMinutes: z.number().min(0).optional(),
-    atPercent: z.number().gt(0).optional(),
-    overdueMinutes: z.number().min(0).optional(),
-    idleMinutes: z.number().gt(0).optional(),
-    customerOpenAtLeast: z.int().min(1).optional(),
-    unassigned: z.boolean().optional(),
-    priority: NameListSchema.optional(),
-    tier: NameListSchema.optional(),
-    policy: NameListSchema.optional(),
-  }),
-  actions: z.strictObject({
-    notify: NameListSchema.optional(),
-    raisePriority: z.boolean().default(false),
-    assignTo: z.string().min(1).optional(),
-  }),
-});
-
 export const ConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   database: z.string().min(1).default('sla.db').meta({ description: 'SQLite file, relative to the config file' }),
@@ -201,7 +178,8 @@ export const ConfigSchema = z.strictObject({
   calendars: z.record(z.string(), CalendarSchema).default(DEFAULT_CALENDARS),
   policies: z.array(PolicySchema).min(1),
   alerts: AlertsSchema.optional(),
-  escalations: z.array(EscalationSchema).default([]),
+  // the sections that plug in (sections.ts): escalations, …
+  ...SECTION_SCHEMAS,
 }).meta({ title: 'sla configuration', description: 'sla.config.json: priorities, calendars, SLA policies, alerts and escalations of the sla support SLA monitor' });
 
 export type RawConfig = z.output<typeof ConfigSchema>;

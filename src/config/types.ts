@@ -1,6 +1,9 @@
 // The resolved, typed configuration that the rest of `sla` works with (made by load.ts and resolve/).
 import { METRIC_EVENT_TYPES, type MetricEventType } from '../domain/metrics.js';
-import type { CalendarSpec, EscalationRuleDef, Metric, Status, Targets } from '../domain/types.js';
+import type { CalendarSpec, Metric, Status, Targets } from '../domain/types.js';
+import type { SectionValues } from './sections.js';
+
+export type { EscalationRule } from './sections/escalations.js';
 
 /** SLA event / alert types (SPEC §5): each metric's (the metric table's), and escalations. */
 export type AlertType = MetricEventType | 'escalated';
@@ -74,30 +77,7 @@ export interface AlertsConfig {
   digestAbove: number;
 }
 
-export interface EscalationRule {
-  name: string;
-  /** Position in the file (0-based). */
-  index: number;
-  /**
-   * All present conditions must hold; the rule fires at the instant they first all hold.
-   * At least one trigger (elapsedMinutes, atPercent, overdueMinutes, idleMinutes,
-   * customerOpenAtLeast) is present (checked at load).
-   */
-  when: EscalationRuleDef['when'] & {
-    /** The clock elapsedMinutes / atPercent / overdueMinutes are measured on. Default resolution. */
-    metric: Metric;
-    /** canonical priorities */
-    priority?: readonly string[];
-  };
-  actions: {
-    /** destination names (checked at load) */
-    notify: string[];
-    raisePriority: boolean;
-    assignTo: string | null;
-  };
-}
-
-export interface Config {
+export interface Config extends SectionValues {
   /** Absolute path of the file this was loaded from. */
   configPath: string;
   /** Absolute path of the SQLite file (relative paths resolved against the config's directory; ":memory:" kept). */
@@ -120,7 +100,6 @@ export interface Config {
   calendars: Record<string, CalendarSpec>;
   policies: PolicyConfig[];
   alerts: AlertsConfig;
-  escalations: EscalationRule[];
 }
 
 export interface ConfigIssue { path: string; message: string }

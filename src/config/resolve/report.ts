@@ -17,6 +17,28 @@ export const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] 
  */
 export type NameList = (values: string[], path: PropertyKey[], indexed?: boolean) => string[];
 
+/** The config's priorities, for the sections that name them (resolve/vocabulary.ts makes it). */
+export interface PriorityNames {
+  /** The priority `word` names, if any. */
+  canonical(word: string): string | undefined;
+  /** What is wrong with a word that names no priority. */
+  unknown(word: string): string;
+  /** The priorities a list of words names (an unknown word is reported). */
+  list: NameList;
+}
+
+/**
+ * What a section that plugs in (sections.ts) is resolved with: the names the sections before it
+ * define, the config file's folder (for paths), and where to report a problem.
+ */
+export interface SectionContext {
+  configDir: string;
+  priorityNames: PriorityNames;
+  policyNames: NameList;
+  destinationNames: NameList;
+  report: Report;
+}
+
 export function nameList(find: (value: string) => string | undefined, unknown: (value: string) => string, report: Report): NameList {
   return (values, path, indexed = values.length > 1) => {
     const out: string[] = [];

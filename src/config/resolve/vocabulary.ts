@@ -4,19 +4,13 @@
 import type { Status } from '../../domain/types.js';
 import type { RawConfig } from '../schema.js';
 import type { Config } from '../types.js';
-import { nameList, q, type NameList, type Report } from './report.js';
+import { nameList, q, type NameList, type PriorityNames, type Report } from './report.js';
+
+export type { PriorityNames } from './report.js';
 
 export type Vocabulary = Pick<Config, 'priorities' | 'priorityAliases' | 'statusMap' | 'pauseStatuses' | 'tierMultipliers'>;
 
 /** How the other sections name a priority: as written in `priorities` (any case) or by an alias. */
-export interface PriorityNames {
-  /** The priority `word` names, if any. */
-  canonical(word: string): string | undefined;
-  /** What is wrong with a word that names no priority. */
-  unknown(word: string): string;
-  /** The priorities a list of words names (an unknown word is reported). */
-  list: NameList;
-}
 
 export function resolveVocabulary(raw: RawConfig, report: Report): { vocabulary: Vocabulary; priorityNames: PriorityNames } {
   const { priorities, priorityAliases, priorityNames } = resolvePriorities(raw, report);
