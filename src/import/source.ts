@@ -42,9 +42,9 @@ export interface TextSource {
   invalid: number;
   /**
    * Whether the text read so far may hold a control character (rows.ts CONTROL): looked for
-   * in each chunk's bytes, four at a time, before they are decoded (a regular expression over
-   * the decoded text took several times as long). May say so when there is none (a chunk
-   * that ends in the first byte of a two-byte sequence), never the other way round.
+   * in each chunk's bytes, four at a time, before they are decoded (cheaper than a regular
+   * expression over the decoded text). May say so when there is none (a chunk that ends in
+   * the first byte of a two-byte sequence), never the other way round.
    */
   controls: boolean;
 }

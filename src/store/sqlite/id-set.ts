@@ -1,10 +1,10 @@
 /**
  * A set of strings as 63-bit hashes (two 32-bit ones) in an open-addressing table: `has` may
- * answer true for a string never added (about once in 2^63 / n, i.e. never in practice for
- * millions of ids), never false for one added. 8 bytes a string, where a Set keeps every id.
- * An import asks it for every row whether the id may have been written already, and a
- * "maybe" costs a round trip to the writer thread that waits for all it has been sent:
- * with one 32-bit hash, a million new ids gave a few hundred such false "maybe"s.
+ * answer true for a string never added (with n ids, about n / 2^63 of the time), never false
+ * for one added. 8 bytes a string, where a Set keeps every id. An import asks it for every row
+ * whether the id may have been written already, and a "maybe" costs a round trip to the writer
+ * thread, which first writes all it has been sent: false "maybe"s grow with the square of the
+ * ids, and a single 32-bit hash made them common in a big import.
  */
 export class IdSet {
   /** Pairs (h1, h2) per slot; h1 = 0 marks a free slot. */
