@@ -25,7 +25,7 @@ function holidaysLibrary(): HolidaysCtor {
 /**
  * Country → region codes date-holidays knows, read from data/holiday-regions.json (written
  * from the library; a test keeps it equal to it). Checking a config against this list
- * costs a millisecond, where loading the library to ask it costs ~80 ms on every command.
+ * needs no library: loading it to ask would slow every command's start.
  */
 let regions: Record<string, string[]> | undefined;
 export function holidayRegions(): Record<string, string[]> {
