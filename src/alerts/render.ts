@@ -74,11 +74,11 @@ export function truncate(s: string, max: number): string {
 }
 
 /** One line, printable: control characters (newlines too) become spaces. */
-function oneLine(s: string): string {
+export function oneLine(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
 }
 
-const EMOJI = { breach: '🚨', warning: '⚠️', escalation: '📣' } as const;
+export const EMOJI = { breach: '🚨', warning: '⚠️', escalation: '📣' } as const;
 
 export function title(f: AlertFacts): string {
   if (f.level === 'breach') return 'SLA breached';
@@ -155,7 +155,7 @@ function assigneeText(f: AlertFacts): string | null {
   return f.assignee ? f.assignee : 'unassigned';
 }
 
-function escalationText(f: AlertFacts): string | null {
+export function escalationText(f: AlertFacts): string | null {
   const e = f.escalation;
   if (!e) return null;
   const parts = [e.manual ? `manual escalation${e.actor ? ` by ${e.actor}` : ''}` : `rule ${e.rule}`];
@@ -182,7 +182,7 @@ export function factLines(f: AlertFacts, zone: string, now?: Instant): Array<[st
   return out;
 }
 
-function subjectOf(f: AlertFacts): string | null {
+export function subjectOf(f: AlertFacts): string | null {
   if (!('subject' in f) || !f.subject) return null;
   return truncate(oneLine(f.subject), SUBJECT_MAX);
 }
@@ -227,7 +227,7 @@ export function slackMessage(f: AlertFacts, zone: string, now?: Instant): SlackM
   return { text, blocks };
 }
 
-function counts(list: readonly AlertFacts[]): string {
+export function counts(list: readonly AlertFacts[]): string {
   const n = { breach: 0, warning: 0, escalation: 0 };
   for (const f of list) n[f.level]++;
   const parts: string[] = [];

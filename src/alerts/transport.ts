@@ -1,4 +1,4 @@
-// Sending one message to one destination: HTTP POST (Slack, webhook) with undici,
+// Sending one message to one destination: HTTP POST (Slack, Teams, webhook) with undici,
 // SMTP with nodemailer, or a line appended to a file. Each returns an Outcome that
 // says whether to retry. Error texts never contain a URL, header or credential:
 // they are built from status codes and error codes only.
@@ -105,7 +105,7 @@ function classifyStatus(status: number, body: string, retryAfterMs: number | nul
 
 export class Transport {
   private agent: Agent | null = null;
-  private readonly lastSlackPost = new Map<string, number>();
+  private readonly lastPost = new Map<string, number>();
   private readonly mailers = new Map<string, Transporter>();
 
   constructor(readonly tuning: Tuning) {}
@@ -143,11 +143,16 @@ export class Transport {
   }
 
   /** Wait so that one Slack webhook gets at most one message per interval. */
-  async slackTurn(url: string): Promise<void> {
-    const last = this.lastSlackPost.get(url);
-    const wait = last === undefined ? 0 : last + this.tuning.slackIntervalMs - Date.now();
+  slackTurn(url: string): Promise<void> {
+    return this.pace(url, this.tuning.slackIntervalMs);
+  }
+
+  /** Wait so that `url` gets at most one message per `intervalMs` (a webhook's documented rate). */
+  async pace(url: string, intervalMs: number): Promise<void> {
+    const last = this.lastPost.get(url);
+    const wait = last === undefined ? 0 : last + intervalMs - Date.now();
     if (wait > 0) await sleep(wait);
-    this.lastSlackPost.set(url, Date.now());
+    this.lastPost.set(url, Date.now());
   }
 
   async mail(smtpUrl: string, msg: Mail): Promise<Outcome> {

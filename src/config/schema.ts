@@ -122,6 +122,10 @@ const SlackSchema = z.strictObject({
   type: z.literal('slack'),
   url: z.string().min(1).meta({ description: 'Incoming-webhook URL, normally "$SLACK_..." from the environment' }),
 });
+const TeamsSchema = z.strictObject({
+  type: z.literal('teams'),
+  url: z.string().min(1).meta({ description: 'Teams Workflows webhook URL ("When a Teams webhook request is received"), normally "$TEAMS_..." from the environment' }),
+});
 const WebhookSchema = z.strictObject({
   type: z.literal('webhook'),
   url: z.string().min(1),
@@ -137,7 +141,7 @@ const FileSchema = z.strictObject({
   type: z.literal('file'),
   path: z.string().min(1).meta({ description: 'NDJSON file, relative to the config file' }),
 });
-export const DestinationSchema = z.discriminatedUnion('type', [SlackSchema, WebhookSchema, EmailSchema, FileSchema]);
+export const DestinationSchema = z.discriminatedUnion('type', [SlackSchema, TeamsSchema, WebhookSchema, EmailSchema, FileSchema]);
 
 const AlertTypesSchema = z.union([z.enum(ALERT_TYPES), z.array(z.enum(ALERT_TYPES)).min(1)]);
 

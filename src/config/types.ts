@@ -37,8 +37,10 @@ export interface PolicyConfig {
  * "$SLACK_SLA_WARNINGS", "Bearer ${OPS_TOKEN}"); call resolveSecrets() at delivery time and
  * never print the result.
  */
-export type DestinationConfig = SlackDestination | WebhookDestination | EmailDestination | FileDestination;
+export type DestinationConfig = SlackDestination | TeamsDestination | WebhookDestination | EmailDestination | FileDestination;
 export interface SlackDestination { name: string; type: 'slack'; /** may hold $VARS */ url: string }
+/** A Microsoft Teams Workflows webhook ("When a Teams webhook request is received"). */
+export interface TeamsDestination { name: string; type: 'teams'; /** may hold $VARS */ url: string }
 export interface WebhookDestination {
   name: string; type: 'webhook';
   /** may hold $VARS */ url: string;
