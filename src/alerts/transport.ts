@@ -123,13 +123,18 @@ export class Transport {
   }
 
   /** POST a JSON body; the body of the answer is always read to the end. */
-  async postJson(url: string, headers: Record<string, string>, body: unknown): Promise<Outcome> {
+  postJson(url: string, headers: Record<string, string>, body: unknown): Promise<Outcome> {
+    return this.postJsonText(url, headers, JSON.stringify(body));
+  }
+
+  /** POST JSON already serialized (a signed body must be sent as the very bytes signed). */
+  async postJsonText(url: string, headers: Record<string, string>, json: string): Promise<Outcome> {
     try {
       const { agent, request } = await this.dispatcher();
       const res = await request(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'sla-monitor', ...headers },
-        body: JSON.stringify(body),
+        body: json,
         dispatcher: agent,
         headersTimeout: this.tuning.timeoutMs,
         bodyTimeout: this.tuning.timeoutMs,

@@ -130,6 +130,8 @@ const WebhookSchema = z.strictObject({
   type: z.literal('webhook'),
   url: z.string().min(1),
   headers: z.record(z.string(), z.string()).default({}),
+  secret: z.string().min(1).optional()
+    .meta({ description: 'Signs each request per the Standard Webhooks specification: a "whsec_…" secret, normally "$WEBHOOK_SECRET" from the environment' }),
 });
 const EmailSchema = z.strictObject({
   type: z.literal('email'),

@@ -45,6 +45,8 @@ export interface WebhookDestination {
   name: string; type: 'webhook';
   /** may hold $VARS */ url: string;
   /** header values may hold $VARS */ headers: Record<string, string>;
+  /** Standard Webhooks signing secret ("whsec_" + base64), normally "$VAR"; null: unsigned. */
+  secret: string | null;
 }
 export interface EmailDestination {
   name: string; type: 'email';

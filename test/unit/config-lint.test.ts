@@ -106,7 +106,8 @@ describe('lintConfig', () => {
       destinations: {
         chat: { type: 'slack', url: 'https://hooks.slack.com/services/T000/B000/XXXX' },
         team: { type: 'teams', url: 'https://prod-00.westus.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=XYZ' },
-        hook: { type: 'webhook', url: 'https://ops.example.com/hook', headers: { Authorization: 'Bearer abc123', 'X-Team': 'support' } },
+        hook: { type: 'webhook', url: 'https://ops.example.com/hook', headers: { Authorization: 'Bearer abc123', 'X-Team': 'support' },
+          secret: `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}` },
         mail: { type: 'email', smtp: 'smtps://sla:hunter2@mail.example.com', from: 'sla@example.com', to: ['a@example.com'] },
         log: { type: 'file', path: 'alerts.ndjson' },
       },
@@ -122,6 +123,8 @@ describe('lintConfig', () => {
         message: 'a Teams workflow URL carries its signature and is a secret; write "$TEAMS_..." here and set that environment variable' },
       { level: 'warning', path: 'alerts.destinations.hook.headers.Authorization',
         message: 'looks like a credential written into the file; use "$VARIABLE" and set it in the environment' },
+      { level: 'warning', path: 'alerts.destinations.hook.secret',
+        message: 'a signing secret is written into the file; write "$WEBHOOK_SECRET" here and set that environment variable' },
       { level: 'warning', path: 'alerts.destinations.mail.smtp',
         message: 'contains a password; write "$SLA_SMTP_URL" here and set that environment variable' },
       { level: 'warning', path: 'alerts.destinations.log',

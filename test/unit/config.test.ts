@@ -218,7 +218,7 @@ describe('parseConfig resolves a valid config', () => {
     const c = parseConfig(data, FAKE_PATH);
     expect(c.statusMap).toEqual({ solved: 'resolved', 'on hold': 'waiting_customer' });
     expect(c.tierMultipliers).toEqual({ enterprise: 0.5, business: 0.75 });
-    expect(c.alerts.destinations.hook).toEqual({ name: 'hook', type: 'webhook', url: '$HOOK_URL', headers: { Authorization: 'Bearer ${OPS_TOKEN}' } });
+    expect(c.alerts.destinations.hook).toEqual({ name: 'hook', type: 'webhook', url: '$HOOK_URL', headers: { Authorization: 'Bearer ${OPS_TOKEN}' }, secret: null });
     expect(c.alerts.destinations.log).toEqual({ name: 'log', type: 'file', path: '/srv/sla/logs/alerts.ndjson' });
     expect(c.alerts.routes).toEqual([
       { when: { type: ['resolution_breached'], priority: ['urgent'] }, to: ['hook'] },
