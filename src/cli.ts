@@ -323,7 +323,8 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
     .option('--pending', 'only alerts not yet delivered', false)
     .option('--failed', 'only alerts that failed permanently', false)
     .option('--retry', 're-queue failed alerts for the next check', false)
-    .addHelpText('after', examples('sla alerts --pending', 'sla alerts --failed --retry'))
+    .option('--enable <name>', 'send to a destination again that a 410 Gone disabled')
+    .addHelpText('after', examples('sla alerts --pending', 'sla alerts --failed --retry', 'sla alerts --enable hook'))
     .action(lazy('alerts'));
   program
     .command('runs')

@@ -10,7 +10,11 @@ import type { Transporter } from 'nodemailer';
 
 export type Outcome =
   | { ok: true }
-  | { ok: false; permanent: boolean; error: string; retryAfterMs?: number };
+  | {
+    ok: false; permanent: boolean; error: string; retryAfterMs?: number;
+    /** 410 Gone: the receiver wants nothing more from this sender (the destination is disabled). */
+    gone?: true;
+  };
 
 /** One e-mail, as handed to the SMTP server. */
 export interface Mail { from: string; to: string[]; subject: string; text: string; messageId: string }
@@ -97,6 +101,7 @@ function classifyStatus(status: number, body: string, retryAfterMs: number | nul
   // Slack answers with short error codes (invalid_payload, no_service …): safe to show.
   const detail = /^[a-z_]{1,60}$/.test(body.trim()) ? ` (${body.trim()})` : '';
   const error = `HTTP ${status}${detail}`;
+  if (status === 410) return { ok: false, permanent: true, error: `HTTP 410 Gone${detail}`, gone: true };
   if (status === 429 || status === 408 || status >= 500) {
     return retryAfterMs === null ? { ok: false, permanent: false, error } : { ok: false, permanent: false, error, retryAfterMs };
   }

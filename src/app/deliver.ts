@@ -14,16 +14,19 @@
 //    with exponential backoff and jitter (Retry-After honoured, capped); then the
 //    alert — and the destination's other due alerts, not tried in this run — wait for a
 //    later run, each on its own schedule (its attempts count this run). Other 4xx are
-//    permanent: 'failed', reported.
+//    permanent: 'failed', reported. A 410 Gone also disables the destination (the Standard
+//    Webhooks specification: the receiver wants nothing more from this sender): its alerts fail
+//    at once, without a request, until its resolved URL (or headers, secret) changes or
+//    `sla alerts --enable NAME`.
 // 3. Record: 'sent' only after a 2xx (or SMTP acceptance), in a short transaction.
 //
 // Secrets ($VARS in url, headers, smtp) are resolved here (the destination's resolve),
 // at the moment of use, and never stored, printed or put into an error text.
 
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Config, DestinationConfig } from '../config/types.js';
 import type { Instant } from '../domain/types.js';
-import type { Lease, OutboxRow, OutboxStore } from '../store/port.js';
+import type { DisabledDestination, Lease, OutboxRow, OutboxStore } from '../store/port.js';
 import type { QueuedAlert } from '../alerts/destination.js';
 import { destinationOf } from '../alerts/destinations.js';
 import type { AlertFacts } from '../alerts/facts.js';
@@ -65,6 +68,9 @@ export interface DeliveryOptions {
   random?: () => number;
 }
 
+/** A destination being delivered to: its config, where it sends (resolved), and that as a digest. */
+interface Unit { name: string; dest: DestinationConfig; target: unknown; key: string }
+
 /** Alerts claimed at a time, just before they are sent one by one. */
 const CLAIM_BATCH = 5;
 
@@ -83,6 +89,23 @@ export function betweenRunsDelay(totalAttempts: number, inRunAttempts: number, r
 /** Delay before the next attempt within a run: base × 2^(n-1), full jitter in [½, 1]. */
 export function inRunDelay(attempt: number, baseMs: number, random: () => number): number {
   return Math.round(baseMs * 2 ** (attempt - 1) * (0.5 + 0.5 * random()));
+}
+
+/**
+ * What a resolved destination is, as a digest: the same as long as its URL, headers and secret
+ * are (a disabled destination stays so until this changes). Never the values themselves.
+ */
+export function targetDigest(target: unknown): string {
+  const text = JSON.stringify(target, (_k, v: unknown) =>
+    (v && typeof v === 'object' && (v as { type?: unknown }).type === 'Buffer' ? Buffer.from((v as { data: number[] }).data).toString('base64') : v));
+  return createHash('sha256').update(text ?? '').digest('hex').slice(0, 32);
+}
+
+/** Why nothing is sent to a disabled destination, and what to do. */
+export function disabledMessage(d: DisabledDestination): string {
+  const at = new Date(d.disabledAt).toISOString().replace(/:\d\d\.\d{3}Z$/, 'Z');
+  return `destination "${d.name}" is disabled: its receiver answered ${d.reason} at ${at}; change its URL (sending resumes by itself) ` +
+    `or run \`sla alerts --enable ${d.name}\`, then \`sla alerts --failed --retry\``;
 }
 
 export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryReport> {
@@ -112,6 +135,7 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
     }, () => { /* a busy database: the leases stand until they run out, and are checked before each send */ });
   }, Math.max(10, Math.floor(tuning.leaseMs / 3)));
   renewal.unref();
+  const disabled = new Map((await alerts.disabledDestinations()).map((d) => [d.name, d]));
   try {
     if (opts.onlyIds) {
       const one: OutboxRow[] = [];
@@ -198,24 +222,54 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
       release(rows);
       return;
     }
+    const key = targetDigest(target);
+    const off = disabled.get(name);
+    if (off && off.target === key) {
+      await failDisabled(name, take, [], off);
+      return;
+    }
+    if (off) {
+      // changed since it was disabled (another URL, a new secret): sent to again
+      await alerts.enableDestination(name, null);
+      disabled.delete(name);
+    }
+    const unit = { name, dest, target, key };
     if (destinationOf(dest.type).digest && due > config.alerts.digestAbove) {
       const rows = await take(10_000);
       if (rows.length > config.alerts.digestAbove) {
-        await deliverUnit(name, dest, target, rows, true);
+        if ((await deliverUnit(unit, rows, true)).kind === 'gone') await failDisabled(name, take, [], disabled.get(name)!);
         return;
       }
       // fewer than thought (another run took some): one by one
-      if (await deliverOneByOne(name, dest, target, rows)) return;
+      if (await deliverOneByOne(unit, rows, take)) return;
     }
     for (let rows = await take(CLAIM_BATCH); rows.length > 0; rows = await take(CLAIM_BATCH)) {
-      if (await deliverOneByOne(name, dest, target, rows)) return;
+      if (await deliverOneByOne(unit, rows, take)) return;
     }
   }
 
-  /** Sends `rows` one by one; true when the destination failed (the rest held back). */
-  async function deliverOneByOne(name: string, dest: DestinationConfig, target: unknown, rows: OutboxRow[]): Promise<boolean> {
+  /** A disabled destination's alerts — `claimed`, and all it can claim — fail without a request. */
+  async function failDisabled(name: string, take: (limit: number) => Promise<OutboxRow[]>, claimed: OutboxRow[], off: DisabledDestination): Promise<void> {
+    const why = disabledMessage(off);
+    if (claimed.length) {
+      await fail(name, claimed.map((r) => r.id), 0, why);
+      release(claimed);
+    }
+    for (let rows = await take(10_000); rows.length > 0; rows = await take(10_000)) {
+      await fail(name, rows.map((r) => r.id), 0, why);
+      release(rows);
+    }
+  }
+
+  /** Sends `rows` one by one; true when the destination failed (the rest held back, or failed when it is gone). */
+  async function deliverOneByOne(unit: Unit, rows: OutboxRow[], take: (limit: number) => Promise<OutboxRow[]>): Promise<boolean> {
+    const { name } = unit;
     for (let i = 0; i < rows.length; i++) {
-      const outcome = await deliverUnit(name, dest, target, [rows[i]], false);
+      const outcome = await deliverUnit(unit, [rows[i]], false);
+      if (outcome.kind === 'gone') {
+        await failDisabled(name, take, rows.slice(i + 1), disabled.get(name)!);
+        return true;
+      }
       if (outcome.kind === 'retry') {
         // The destination is failing: do not spend this run's time on the others; they wait with it.
         await holdBack(name, rows.slice(i + 1), outcome.error, outcome.delayMs);
@@ -234,8 +288,9 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
   }
 
   async function deliverUnit(
-    name: string, dest: DestinationConfig, target: unknown, rows: OutboxRow[], digest: boolean,
-  ): Promise<{ kind: 'sent' | 'failed' | 'lost' } | { kind: 'retry'; error: string; delayMs: number }> {
+    unit: Unit, rows: OutboxRow[], digest: boolean,
+  ): Promise<{ kind: 'sent' | 'failed' | 'lost' | 'gone' } | { kind: 'retry'; error: string; delayMs: number }> {
+    const { name, dest, target } = unit;
     const ids = rows.map((r) => r.id);
     const queued = rows.map((r) => ({ id: r.id, facts: JSON.parse(r.payload) as AlertFacts }));
     let attempts = 0;
@@ -258,6 +313,14 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
         return { kind: 'sent' };
       }
       if (last.permanent) {
+        if (last.gone) {
+          const off: DisabledDestination = { name, target: unit.key, disabledAt: opts.wall(), reason: last.error };
+          await alerts.disableDestination(off);
+          disabled.set(name, off);
+          await fail(name, ids, attempts, disabledMessage(off));
+          release(rows);
+          return { kind: 'gone' };
+        }
         await fail(name, ids, attempts, last.error);
         release(rows);
         return { kind: 'failed' };

@@ -1,11 +1,12 @@
-// sla alerts [--pending|--failed] [--retry] — the alert outbox, and re-queueing
-// alerts that failed permanently (after the destination was fixed).
+// sla alerts [--pending|--failed] [--retry] [--enable NAME] — the alert outbox, re-queueing
+// alerts that failed permanently (after the destination was fixed), and the destinations
+// disabled by a 410 Gone (sending to one again).
 
 import type { OutboxRow, OutboxStatus } from '../store/port.js';
 import { DATA_FORMATS, dataText, isDataFormat } from '../render/output.js';
 import { usageError, type Context } from './context.js';
 
-interface Opts { pending?: boolean; failed?: boolean; retry?: boolean }
+interface Opts { pending?: boolean; failed?: boolean; retry?: boolean; enable?: string }
 
 const SHOWN = 200;
 const CSV_KEYS = ['id', 'eventId', 'ticketId', 'type', 'destination', 'status', 'attempts', 'nextAttemptAt', 'lastError', 'createdAt', 'sentAt', 'run'];
@@ -16,6 +17,21 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   const { config, store, now, actor } = await ctx.setup();
   const { isoUtc, localTime } = await import('../render/format.js');
   const zone = config.timezone;
+
+  if (opts.enable !== undefined) {
+    const name = opts.enable;
+    if (!config.alerts.destinations[name]) {
+      const known = Object.keys(config.alerts.destinations);
+      throw usageError(`no destination "${name}" in the config`, known.length ? `destinations: ${known.join(', ')}` : 'the config has no destinations');
+    }
+    const was = await store.enableDestination(name, { at: now, actor, action: 'alerts-enable', ticketId: null, reason: null, before: { disabled: name }, after: { enabled: name } });
+    if (format === 'json') ctx.data(JSON.stringify({ destination: name, enabled: was }));
+    else if (!ctx.globals.quiet) {
+      ctx.out(was ? `destination "${name}" enabled: the next \`sla check\` sends to it; \`sla alerts --failed --retry\` re-queues what failed meanwhile`
+        : `destination "${name}" was not disabled`);
+    }
+    return 0;
+  }
 
   if (opts.retry) {
     const n = await store.retryFailed(now, (failed) => (
@@ -43,11 +59,18 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
       sentAt: isoUtc(r.sentAt), run: r.runId, rule: p?.rule ?? null, metric: p?.metric ?? null, at: p?.at ?? null,
     };
   };
+  // Destinations disabled by a 410 Gone: said in every format (on standard error when standard
+  // output is data), so that nobody reads a quiet outbox as a working one.
+  const off = (await store.disabledDestinations()).map((d) =>
+    `destination "${d.name}" is disabled since ${localTime(d.disabledAt, zone)}: its receiver answered ${d.reason}. ` +
+    `Nothing is sent to it until its URL changes or \`sla alerts --enable ${d.name}\`; then \`sla alerts --failed --retry\` re-queues what failed meanwhile.`);
   if (isDataFormat(format)) {
     // CSV: the columns of a table of alerts (the JSON's event details are for scripts)
     ctx.stdout.write(dataText(format, rows.map(json), format === 'csv' ? CSV_KEYS : undefined));
+    if (!ctx.globals.quiet) for (const line of off) ctx.warn(line);
     return 0;
   }
+  for (const line of off) ctx.out(line);
   if (rows.length === 0) {
     ctx.out(opts.pending ? 'no alerts waiting for delivery' : opts.failed ? 'no failed alerts' : 'the outbox is empty');
   } else {

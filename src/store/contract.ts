@@ -335,6 +335,23 @@ export interface OutboxStore {
   /** The outbox, newest first; `until`: only alerts created at or before it. */
   listAlerts(f?: { statuses?: readonly OutboxStatus[]; limit?: number; until?: Instant }): Promise<OutboxRow[]>;
   countAlerts(statuses?: readonly OutboxStatus[]): Promise<number>;
+  /** Destinations whose receiver answered 410 Gone, oldest first. */
+  disabledDestinations(): Promise<DisabledDestination[]>;
+  /** Records (or replaces) a destination's disabling. */
+  disableDestination(d: DisabledDestination): Promise<void>;
+  /** Sends to the destination again (audited as `audit` when it was disabled): whether it was. */
+  enableDestination(name: string, audit: AuditEntry | null): Promise<boolean>;
+}
+
+/** A destination whose receiver answered 410 Gone: nothing is sent to it while its `target` stays the same. */
+export interface DisabledDestination {
+  name: string;
+  /** Digest of the resolved destination that answered 410 (never the URL itself). */
+  target: string;
+  /** When, on the real clock. */
+  disabledAt: Instant;
+  /** The answer, e.g. "HTTP 410". */
+  reason: string;
 }
 
 // ---- report ----------------------------------------------------------------------------

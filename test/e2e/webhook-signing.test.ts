@@ -2,6 +2,7 @@
 // (https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md):
 // a local receiver checks every request with the specification's reference library for
 // TypeScript (the `standardwebhooks` package) and with the README's own few lines of Node.
+// And 410 Gone, which the same specification says disables the endpoint.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -93,5 +94,58 @@ describe('signed webhooks', () => {
     expect(c.stdout + c.stderr).not.toContain('not-a-secret');
     expect(c.code).toBe(1);
     expect(c.stderr).toContain('sla alerts --failed --retry');
+  });
+
+  it('410 Gone disables the destination: its alerts fail without a request until --enable or a new URL', async () => {
+    const p = project({
+      config: alwaysConfig({ alerts: { destinations: { hook: { type: 'webhook', url: '$HOOK_URL' } }, routes: [{ to: ['hook'] }] } }),
+      env: { HOOK_URL: server.url('/gone') },
+      tickets: Array.from({ length: 3 }, (_, i) => ({ id: `G${i}`, priority: 'urgent', status: 'open', created_at: T0 })),
+    });
+    server.script({ status: 410, body: '' });
+    const first = await p.slaAsync(['check', '--at', '2025-11-03T11:05:00Z']); // 3 first-response breaches
+    expect(first.code).toBe(1);
+    expect(on('/gone')).toHaveLength(1); // the others were not tried
+    expect(first.stderr).toContain('destination "hook" is disabled: its receiver answered HTTP 410 Gone');
+    let failed = p.json(['alerts', '--failed']);
+    expect(failed).toHaveLength(3);
+    expect(failed.every((a: any) => /is disabled: its receiver answered HTTP 410/.test(a.lastError))).toBe(true);
+    // `sla alerts` says so: in the table, and on standard error beside JSON
+    expect(p.out(['alerts'])).toMatch(/destination "hook" is disabled since .*: its receiver answered HTTP 410 Gone\. Nothing is sent to it until its URL changes or `sla alerts --enable hook`/);
+    const asJson = p.sla(['alerts', '--format', 'json']);
+    expect(JSON.parse(asJson.stdout)).toHaveLength(3);
+    expect(asJson.stderr).toContain('destination "hook" is disabled since');
+
+    // Later alerts (resolution warnings) fail at once: no request.
+    const later = await p.slaAsync(['check', '--at', '2025-11-03T13:30:00Z']);
+    expect(later.code).toBe(1);
+    expect(on('/gone')).toHaveLength(1);
+    failed = p.json(['alerts', '--failed']);
+    expect(failed).toHaveLength(6);
+
+    // --enable, then the failed ones re-queued: all delivered, once each.
+    expect(p.sla(['alerts', '--enable', 'nope']).code).toBe(2);
+    expect(p.out(['alerts', '--enable', 'hook'])).toContain('destination "hook" enabled');
+    expect(p.out(['alerts', '--enable', 'hook'])).toContain('was not disabled');
+    expect(p.json(['audit']).some((e: any) => e.action === 'alerts-enable')).toBe(true);
+    p.out(['alerts', '--failed', '--retry', '--at', '2025-11-03T13:30:30Z']);
+    const again = await p.slaAsync(['check', '--at', '2025-11-03T13:31:00Z']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(on('/gone')).toHaveLength(7);
+    expect(p.out(['alerts'])).not.toContain('is disabled');
+
+    // Gone again; a new URL (the variable changed) is sent to without --enable.
+    server.script({ status: 410, body: '' });
+    const q = project({
+      config: alwaysConfig({ alerts: { destinations: { hook: { type: 'webhook', url: '$HOOK_URL' } }, routes: [{ to: ['hook'] }] } }),
+      env: { HOOK_URL: server.url('/gone-old') },
+      tickets: [{ id: 'N1', priority: 'urgent', status: 'open', created_at: T0 }],
+    });
+    expect((await q.slaAsync(['check', '--at', '2025-11-03T11:05:00Z'])).code).toBe(1);
+    q.out(['alerts', '--failed', '--retry', '--at', '2025-11-03T11:05:30Z']);
+    const moved = await q.slaAsync(['check', '--at', '2025-11-03T11:06:00Z'], { env: { HOOK_URL: server.url('/gone-new') } });
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(on('/gone-old')).toHaveLength(1);
+    expect(on('/gone-new')).toHaveLength(1);
   });
 });

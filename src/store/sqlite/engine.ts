@@ -3,7 +3,7 @@
 // here (or one read), in which the caller's pure decision runs.
 
 import type {
-  AlertRow, AuditEntry, AuditFilter, BreachReasonChange, CheckChange, CheckedTicket, DueTicket, ImportBatch, ImportHint,
+  AlertRow, AuditEntry, AuditFilter, BreachReasonChange, CheckChange, CheckedTicket, DisabledDestination, DueTicket, ImportBatch, ImportHint,
   Lease, ListFilter, ListQuery, OpenOptions, OpenTicketsDecision, OutboxRow, OutboxStatus, OverrideRow, ReportAggregates,
   ReportQuery, RunRow, RunStats, SlaEventRow, Store, StoredTicket, TicketChange, TicketRecord,
 } from '../contract.js';
@@ -244,6 +244,22 @@ export class SqliteStore implements Store {
 
   async countAlerts(statuses?: readonly OutboxStatus[]): Promise<number> {
     return this.o.countAlerts(statuses);
+  }
+
+  async disabledDestinations(): Promise<DisabledDestination[]> {
+    return this.o.disabledDestinations();
+  }
+
+  async disableDestination(d: DisabledDestination): Promise<void> {
+    this.o.disableDestination(d);
+  }
+
+  async enableDestination(name: string, audit: AuditEntry | null): Promise<boolean> {
+    return this.o.tx(() => {
+      const was = this.o.enableDestination(name);
+      if (was && audit) this.t.addAudit(audit);
+      return was;
+    });
   }
 
   // ---- report ----

@@ -5,7 +5,7 @@
 // while one is open.
 
 import type { Instant } from '../../domain/types.js';
-import type { AlertInsert, Lease, OutboxRow, OutboxStatus, RunRow, RunStats, SlaEventInsert } from '../contract.js';
+import type { AlertInsert, DisabledDestination, Lease, OutboxRow, OutboxStatus, RunRow, RunStats, SlaEventInsert } from '../contract.js';
 import { OPEN_SQL as OPEN } from './ticket-row.js';
 import type { Store } from './tickets.js';
 
@@ -247,6 +247,24 @@ export class AlertStore {
 
   pendingCount(): number {
     return this.s.pendingCount.get() ?? 0;
+  }
+
+  disabledDestinations(): DisabledDestination[] {
+    return this.store.db.prepare<[], { name: string; target: string; disabled_at: number; reason: string }>(
+      'SELECT name, target, disabled_at, reason FROM disabled_destinations ORDER BY disabled_at, name',
+    ).all().map((r) => ({ name: r.name, target: r.target, disabledAt: r.disabled_at, reason: r.reason }));
+  }
+
+  disableDestination(d: DisabledDestination): void {
+    this.tx(() => {
+      this.store.db.prepare('INSERT OR REPLACE INTO disabled_destinations (name, target, disabled_at, reason) VALUES (?, ?, ?, ?)')
+        .run(d.name, d.target, d.disabledAt, d.reason);
+    });
+  }
+
+  /** Forgets a destination's disabling: whether it was disabled. */
+  enableDestination(name: string): boolean {
+    return this.store.db.prepare('DELETE FROM disabled_destinations WHERE name = ?').run(name).changes > 0;
   }
 
   /** The outbox, newest first; `until`: only alerts created at or before it. */
