@@ -315,6 +315,7 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
     .option('--schedule <cron>', 'cron expression (in the config timezone)', '*/5 * * * *')
     .option('--import <file>', 're-import this file before each check')
     .option('--mapping <file>', 'mapping for --import')
+    .option('--metrics-textfile <file>', 'after each run, write `sla metrics` to FILE.prom (node_exporter\'s textfile collector)')
     .addHelpText('after', examples('sla watch', 'sla watch --schedule "* * * * *" --import /srv/exports/tickets.csv --mapping zendesk.json'))
     .action(lazy('watch'));
   program
@@ -332,6 +333,13 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
     .option('--limit <n>', 'how many', '20')
     .addHelpText('after', examples('sla runs', 'sla runs --format json'))
     .action(lazy('runs'));
+
+  program
+    .command('metrics')
+    .description('the monitor\'s state for Prometheus: open tickets, breaches, compliance, outbox, last check')
+    .option('--textfile <file>', 'write it (atomically) to FILE.prom for node_exporter\'s textfile collector')
+    .addHelpText('after', examples('sla metrics', 'sla metrics --textfile /var/lib/node_exporter/textfile_collector/sla.prom'))
+    .action(lazy('metrics'));
 
   // Reports (SPEC §7)
   program

@@ -8,7 +8,7 @@
 import { DateTime } from 'luxon';
 import { buildReport } from '../app/report.js';
 import { GROUP_FIELDS, type GroupField } from '../domain/report.js';
-import { MAX_DAYS, reportWindow, type ReportWindow } from '../domain/report-window.js';
+import { lastDaysWindow, MAX_DAYS, reportWindow, type ReportWindow } from '../domain/report-window.js';
 import { dataText } from '../render/output.js';
 import { reportJson, reportRows, reportTable } from '../render/report.js';
 import { usageError, type Context } from './context.js';
@@ -37,7 +37,7 @@ async function windowFromOptions(ctx: Context, opts: Opts, zone: string, now: nu
   if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS) {
     throw usageError(`--days ${JSON.stringify(text)} is not a number of days`, `use a whole number from 1 to ${MAX_DAYS}, e.g. --days 7`);
   }
-  return reportWindow(today.minus({ days: days - 1 }).toMillis(), endOfToday, zone);
+  return lastDaysWindow(now, zone, days);
 }
 
 export async function run(ctx: Context, opts: Opts): Promise<number> {

@@ -1,5 +1,6 @@
-// sla watch [--schedule CRON] [--import FILE [--mapping M]] — run `check` now and on
-// a cron schedule (node-cron, in the config's time zone) until SIGINT/SIGTERM.
+// sla watch [--schedule CRON] [--import FILE [--mapping M]] [--metrics-textfile FILE.prom] —
+// run `check` now and on a cron schedule (node-cron, in the config's time zone) until
+// SIGINT/SIGTERM; after each run, the metrics for node_exporter when asked.
 //
 // Overlapping ticks are skipped, not stacked. With --import the file is re-imported
 // (in-process, the import service) before each check. One log line per run on
@@ -11,7 +12,7 @@ import { resolve } from 'node:path';
 import type { Setup } from '../app/setup.js';
 import { usageError, type Context } from './context.js';
 
-interface Opts { schedule?: string; import?: string; mapping?: string }
+interface Opts { schedule?: string; import?: string; mapping?: string; metricsTextfile?: string }
 
 export async function run(ctx: Context, opts: Opts): Promise<number> {
   const format = ctx.format(['table', 'json']);
@@ -21,6 +22,10 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     throw usageError(`--schedule ${JSON.stringify(schedule)} is not a cron expression`, 'e.g. "*/5 * * * *" (every 5 minutes) or "*/30 * * * * *" (every 30 seconds)');
   }
   if (opts.mapping && !opts.import) throw usageError('--mapping needs --import FILE', 'e.g. --import /srv/exports/tickets.csv --mapping zendesk.json');
+  const metricsPath = opts.metricsTextfile === undefined ? null : resolve(ctx.cwd, opts.metricsTextfile);
+  if (metricsPath !== null && !metricsPath.endsWith('.prom')) {
+    throw usageError(`--metrics-textfile ${opts.metricsTextfile}: node_exporter's textfile collector reads only files named *.prom`, 'e.g. --metrics-textfile /var/lib/node_exporter/textfile_collector/sla.prom');
+  }
   const s = await ctx.setup({ create: Boolean(opts.import) });
   const { config } = s;
   const [{ runCheck }, summary, { isoUtc }] = await Promise.all([
@@ -63,6 +68,17 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
       const message = (err as Error).message ?? String(err);
       log(`run FAILED: ${message}${imported} (${summary.durationText(Date.now() - started)}) — watching goes on`, { ok: false, error: message, import: importJson });
       if (ctx.globals.verbose && (err as Error).stack) ctx.stderr.write(`${(err as Error).stack}\n`);
+    }
+    // After every run, good or failed: the metrics say which (sla_last_check_ok).
+    if (metricsPath !== null) {
+      try {
+        const [{ collectMetrics }, { exposition }, { writeTextfile }] = await Promise.all([
+          import('../app/metrics.js'), import('../render/prometheus.js'), import('./metrics.js'),
+        ]);
+        writeTextfile(metricsPath, exposition(await collectMetrics({ ...s, now })));
+      } catch (err) {
+        ctx.warn(`cannot write the metrics to ${metricsPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} — watching goes on`);
+      }
     }
   };
 

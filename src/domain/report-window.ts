@@ -22,6 +22,12 @@ export interface ReportWindow {
 /** The longest window a report covers. */
 export const MAX_DAYS = 3660;
 
+/** `--days N`: today and the N-1 days before, as of `now`, in `zone` (to the end of today). */
+export function lastDaysWindow(now: number, zone: string, days: number): ReportWindow {
+  const today = DateTime.fromMillis(now, { zone }).startOf('day');
+  return reportWindow(today.minus({ days: days - 1 }).toMillis(), today.plus({ days: 1 }).toMillis(), zone);
+}
+
 /** The window's instants and local days, computed with luxon in the config's zone. */
 export function reportWindow(from: number, to: number, zone: string): ReportWindow {
   const first = DateTime.fromMillis(from, { zone }).startOf('day');

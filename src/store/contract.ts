@@ -402,7 +402,22 @@ export interface ReportAggregates {
   slices: number;
 }
 
+/** What `sla metrics` counts in the database (one read). */
+export interface MetricsCounts {
+  /** Open tickets by their stored SLA status (kept current by check) and priority. */
+  open: Array<{ slaStatus: string | null; priority: string | null; n: number }>;
+  /** SLA events recorded, by type and by their ticket's policy and priority. */
+  events: Array<{ type: string; policy: string | null; priority: string | null; n: number }>;
+  /** Alerts in the outbox, by status. */
+  outbox: Array<{ status: string; n: number }>;
+  /** The last check run, and the last one that ended well. */
+  lastRun: RunRow | null;
+  lastSuccess: RunRow | null;
+}
+
 export interface ReportStore {
+  /** The counts `sla metrics` exposes, in one read. */
+  metricsCounts(): Promise<MetricsCounts>;
   /**
    * The window's counts per group (and day) as of q.now: the stored state counted where it
    * answers for now, and each ticket it cannot answer for (written later: --at in the past;

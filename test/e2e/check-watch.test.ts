@@ -2,7 +2,7 @@
 // ticks skipped, a failing run logged while watching goes on, and SIGTERM in the
 // middle of a run: the run finishes, the database is closed, exit 0.
 
-import { renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alwaysConfig, project, ticketsCsv } from '../support/project.js';
@@ -65,6 +65,24 @@ describe('sla watch', () => {
     ]);
     expect(p.json(['runs', '--limit', '1000']).filter((r: any) => r.status !== 'ok')).toEqual([]);
     expect(server.requests.filter((x) => x.path === '/watch')).toHaveLength(2);
+  });
+
+  it('--metrics-textfile: after each run the metrics file describes it (sla metrics\' text, written whole)', async () => {
+    const p = project({ config: alwaysConfig(), tickets: [{ id: 'M1', priority: 'urgent', status: 'open', created_at: '2025-11-03T10:00:00Z' }] });
+    const file = join(p.dir, 'sla.prom');
+    const { child, done } = p.spawn(['watch', '--schedule', '* * * * * *', '--metrics-textfile', 'sla.prom', '--at', '2025-11-03T11:05:00Z']);
+    const started = (): number => Number(/^sla_last_check_start_timestamp_seconds (\S+)$/m.exec(existsSync(file) ? readFileSync(file, 'utf8') : '')?.[1] ?? NaN);
+    await until(() => started() > 0, 'the metrics file');
+    const first = started();
+    await until(() => started() > first, 'the metrics of a later run');
+    child.kill('SIGTERM');
+    expect((await done).code).toBe(0);
+    const text = readFileSync(file, 'utf8');
+    expect(text).toMatch(/^sla_last_check_ok 1$/m);
+    expect(text).toMatch(/^sla_open_tickets\{priority="urgent",sla_status="breached"\} 1$/m);
+    const [last] = p.json(['runs', '--limit', '1']);
+    expect(started()).toBe(Date.parse(last.startedAt) / 1000);
+    expect(p.sla(['watch', '--metrics-textfile', 'sla.txt']).code).toBe(2);
   });
 
   it('refuses a bad schedule (exit 2)', async () => {

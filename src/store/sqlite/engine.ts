@@ -4,7 +4,7 @@
 
 import type {
   AlertRow, AuditEntry, AuditFilter, BreachReasonChange, CheckChange, CheckedTicket, DisabledDestination, DueTicket, ImportBatch, ImportHint,
-  Lease, ListFilter, ListQuery, OpenOptions, OpenTicketsDecision, OutboxRow, OutboxStatus, OverrideRow, ReportAggregates,
+  Lease, ListFilter, ListQuery, MetricsCounts, OpenOptions, OpenTicketsDecision, OutboxRow, OutboxStatus, OverrideRow, ReportAggregates,
   ReportQuery, RunRow, RunStats, SlaEventRow, Store, StoredTicket, TicketChange, TicketRecord,
 } from '../contract.js';
 import type { Instant } from '../../domain/types.js';
@@ -244,6 +244,10 @@ export class SqliteStore implements Store {
 
   async countAlerts(statuses?: readonly OutboxStatus[]): Promise<number> {
     return this.o.countAlerts(statuses);
+  }
+
+  async metricsCounts(): Promise<MetricsCounts> {
+    return this.o.metricsCounts();
   }
 
   async disabledDestinations(): Promise<DisabledDestination[]> {

@@ -5,7 +5,7 @@
 // while one is open.
 
 import type { Instant } from '../../domain/types.js';
-import type { AlertInsert, DisabledDestination, Lease, OutboxRow, OutboxStatus, RunRow, RunStats, SlaEventInsert } from '../contract.js';
+import type { AlertInsert, DisabledDestination, Lease, MetricsCounts, OutboxRow, OutboxStatus, RunRow, RunStats, SlaEventInsert } from '../contract.js';
 import { OPEN_SQL as OPEN } from './ticket-row.js';
 import type { Store } from './tickets.js';
 
@@ -297,6 +297,24 @@ export class AlertStore {
 
   listRuns(limit: number): RunRow[] {
     return this.s.listRuns.all(limit).map(toRun);
+  }
+
+  /** What `sla metrics` counts, in one read transaction (the counts agree with each other). */
+  metricsCounts(): MetricsCounts {
+    const db = this.store.db;
+    return db.transaction(() => {
+      const open = db.prepare<[], { sla_status: string | null; priority: string | null; n: number }>(
+        `SELECT sla_status, priority, count(*) AS n FROM tickets WHERE ${OPEN} GROUP BY sla_status, priority ORDER BY sla_status, priority`,
+      ).all().map((r) => ({ slaStatus: r.sla_status, priority: r.priority, n: r.n }));
+      const events = db.prepare<[], { type: string; policy: string | null; priority: string | null; n: number }>(
+        `SELECT e.type, t.policy, t.priority, count(*) AS n FROM sla_events e JOIN tickets t ON t.id = e.ticket_id
+         GROUP BY e.type, t.policy, t.priority ORDER BY e.type, t.policy, t.priority`,
+      ).all();
+      const outbox = db.prepare<[], { status: string; n: number }>('SELECT status, count(*) AS n FROM alerts GROUP BY status ORDER BY status').all();
+      const last = this.s.lastRun.get();
+      const ok = db.prepare<[], RawRun>("SELECT * FROM runs WHERE status = 'ok' ORDER BY id DESC LIMIT 1").get();
+      return { open, events, outbox, lastRun: last ? toRun(last) : null, lastSuccess: ok ? toRun(ok) : null };
+    }).deferred();
   }
 
   lastRun(): RunRow | null {
