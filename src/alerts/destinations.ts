@@ -5,6 +5,7 @@ import type { DestinationConfig } from '../config/types.js';
 import type { Destination } from './destination.js';
 import { email } from './email.js';
 import { file } from './file.js';
+import { pagerduty } from './pagerduty.js';
 import { slack } from './slack.js';
 import { teams } from './teams.js';
 import { webhook } from './webhook.js';
@@ -12,7 +13,7 @@ import { webhook } from './webhook.js';
 /** Any destination, for code that holds a config entry of some type. */
 type AnyDestination = Destination<DestinationConfig, unknown, unknown>;
 
-export const DESTINATIONS = { slack, teams, webhook, email, file } satisfies {
+export const DESTINATIONS = { slack, teams, pagerduty, webhook, email, file } satisfies {
   [T in DestinationConfig['type']]: Destination<Extract<DestinationConfig, { type: T }>, unknown, unknown>
 };
 

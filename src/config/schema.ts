@@ -126,6 +126,13 @@ const TeamsSchema = z.strictObject({
   type: z.literal('teams'),
   url: z.string().min(1).meta({ description: 'Teams Workflows webhook URL ("When a Teams webhook request is received"), normally "$TEAMS_..." from the environment' }),
 });
+const PagerDutySchema = z.strictObject({
+  type: z.literal('pagerduty'),
+  routingKey: z.string().min(1).meta({ description: 'The Events API v2 integration key, normally "$PD_ROUTING_KEY" from the environment' }),
+  url: z.string().min(1).optional().meta({ description: 'Replaces https://events.pagerduty.com/v2/enqueue (a proxy, a test server)' }),
+  severity: z.record(z.string(), z.enum(['critical', 'error', 'warning', 'info'])).optional()
+    .meta({ description: 'Priority → the incident\'s severity (default: urgent critical, high error, medium warning, low info)' }),
+});
 const WebhookSchema = z.strictObject({
   type: z.literal('webhook'),
   url: z.string().min(1),
@@ -143,7 +150,7 @@ const FileSchema = z.strictObject({
   type: z.literal('file'),
   path: z.string().min(1).meta({ description: 'NDJSON file, relative to the config file' }),
 });
-export const DestinationSchema = z.discriminatedUnion('type', [SlackSchema, TeamsSchema, WebhookSchema, EmailSchema, FileSchema]);
+export const DestinationSchema = z.discriminatedUnion('type', [SlackSchema, TeamsSchema, PagerDutySchema, WebhookSchema, EmailSchema, FileSchema]);
 
 const AlertTypesSchema = z.union([z.enum(ALERT_TYPES), z.array(z.enum(ALERT_TYPES)).min(1)]);
 

@@ -37,7 +37,15 @@ export interface PolicyConfig {
  * "$SLACK_SLA_WARNINGS", "Bearer ${OPS_TOKEN}"); call resolveSecrets() at delivery time and
  * never print the result.
  */
-export type DestinationConfig = SlackDestination | TeamsDestination | WebhookDestination | EmailDestination | FileDestination;
+export type DestinationConfig = SlackDestination | TeamsDestination | PagerDutyDestination | WebhookDestination | EmailDestination | FileDestination;
+export type PagerDutySeverity = 'critical' | 'error' | 'warning' | 'info';
+/** PagerDuty's Events API v2. */
+export interface PagerDutyDestination {
+  name: string; type: 'pagerduty';
+  /** The integration's routing key; may hold $VARS. */ routingKey: string;
+  /** The endpoint; may hold $VARS (default https://events.pagerduty.com/v2/enqueue). */ url: string;
+  /** Lowercased priority → the incident's severity. */ severity: Record<string, PagerDutySeverity>;
+}
 export interface SlackDestination { name: string; type: 'slack'; /** may hold $VARS */ url: string }
 /** A Microsoft Teams Workflows webhook ("When a Teams webhook request is received"). */
 export interface TeamsDestination { name: string; type: 'teams'; /** may hold $VARS */ url: string }

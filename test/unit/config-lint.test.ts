@@ -106,12 +106,13 @@ describe('lintConfig', () => {
       destinations: {
         chat: { type: 'slack', url: 'https://hooks.slack.com/services/T000/B000/XXXX' },
         team: { type: 'teams', url: 'https://prod-00.westus.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=XYZ' },
+        pd: { type: 'pagerduty', routingKey: 'R0UTINGKEY0123456789abcdefABCDEF' },
         hook: { type: 'webhook', url: 'https://ops.example.com/hook', headers: { Authorization: 'Bearer abc123', 'X-Team': 'support' },
           secret: `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}` },
         mail: { type: 'email', smtp: 'smtps://sla:hunter2@mail.example.com', from: 'sla@example.com', to: ['a@example.com'] },
         log: { type: 'file', path: 'alerts.ndjson' },
       },
-      routes: [{ to: ['chat', 'team', 'hook'] }],
+      routes: [{ to: ['chat', 'team', 'pd', 'hook'] }],
       ticketUrl: 'https://support.example.com/t/{id}',
     };
     data.escalations = [{ name: 'late', when: { overdueMinutes: 60 }, actions: { notify: 'mail' } }];
@@ -121,6 +122,8 @@ describe('lintConfig', () => {
         message: 'a Slack webhook URL is a secret; write "$SLACK_..." here and set that environment variable' },
       { level: 'warning', path: 'alerts.destinations.team.url',
         message: 'a Teams workflow URL carries its signature and is a secret; write "$TEAMS_..." here and set that environment variable' },
+      { level: 'warning', path: 'alerts.destinations.pd.routingKey',
+        message: 'a PagerDuty routing key is a credential; write "$PD_ROUTING_KEY" here and set that environment variable' },
       { level: 'warning', path: 'alerts.destinations.hook.headers.Authorization',
         message: 'looks like a credential written into the file; use "$VARIABLE" and set it in the environment' },
       { level: 'warning', path: 'alerts.destinations.hook.secret',

@@ -38,7 +38,7 @@ describe('schema/sla.config.schema.json', () => {
     ]);
     const types = s.properties.alerts.properties.destinations.additionalProperties.oneOf
       .map((o: any) => o.properties.type.const);
-    expect(types).toEqual(['slack', 'teams', 'webhook', 'email', 'file']);
+    expect(types).toEqual(['slack', 'teams', 'pagerduty', 'webhook', 'email', 'file']);
     const when = s.properties.escalations.items.properties.when.properties;
     expect(Object.keys(when)).toEqual([
       'metric', 'elapsedMinutes', 'atPercent', 'overdueMinutes', 'idleMinutes', 'customerOpenAtLeast',

@@ -452,7 +452,7 @@ describe('bad input is a ConfigError naming the path', () => {
   it('destinations are checked by type', () => {
     const data = base();
     data.alerts = { destinations: { x: { type: 'pager', url: 'https://x' } } };
-    expect(problem(data)).toBe('alerts.destinations.x.type: "pager" is not one of: slack, teams, webhook, email, file');
+    expect(problem(data)).toBe('alerts.destinations.x.type: "pager" is not one of: slack, teams, pagerduty, webhook, email, file');
     data.alerts = { destinations: { x: { type: 'teams', url: 'http://prod-00.westus.logic.azure.com/workflows/abc' } } };
     expect(problem(data)).toBe('alerts.destinations.x.url: is not an https:// URL; write the Teams workflow\'s URL as "$TEAMS_..." and set that variable');
     data.alerts = { destinations: { x: { type: 'slack' } } };
