@@ -43,7 +43,18 @@ export interface Destination<C extends DestinationConfig, Target, Body> {
   /** Many alerts as one message. Without it the destination gets each alert on its own, however many are due. */
   digest?(c: C, alerts: readonly QueuedAlert[], zone: string, now: Instant): Body;
   send(target: Target, body: Body, transport: Transport): Promise<Outcome>;
+  /**
+   * What a sent alert opened there that sla closes when its clock stops (PagerDuty: the alert
+   * of that dedup key), as the destination's key for it; null: nothing. With `close`.
+   */
+  incidentKey?(c: C, facts: AlertFacts): string | null;
+  /** The message that closes what `incidentKey` named (never in a digest). */
+  close?(c: C, incident: IncidentClose): Body;
 }
+
+/** The outbox's alert type of a closing message, and what its payload holds. */
+export const INCIDENT_CLOSED = 'incident_closed';
+export interface IncidentClose { key: string; ticketId: string; metric: string | null; cycle: number; at: string }
 
 /** Whether `text` names no environment variable, i.e. its value is written into the file. */
 export function isLiteral(text: string): boolean {

@@ -8,8 +8,9 @@
 //
 // The dedup key is the ticket's clock and cycle ("sla:<ticket>:<metric>:<cycle>"; an escalation:
 // "sla:<ticket>:escalation:<rule>:<cycle>"), so a warning and the breach of the same clock update
-// one PagerDuty alert instead of opening two, and a later resolve event can close it. Never a
-// digest: each ticket is its own incident. The routing key is a credential: resolved at sending
+// one PagerDuty alert instead of opening two; when that clock stops (the ticket answered or
+// resolved, a new cycle), check queues one resolve event with the same key (app/incidents.ts),
+// sent through the outbox like any alert. Never a digest: each ticket is its own incident. The routing key is a credential: resolved at sending
 // and put in the body then, never stored in the outbox.
 import { createHash } from 'node:crypto';
 import type { PagerDutyDestination, PagerDutySeverity } from '../config/types.js';
@@ -73,7 +74,10 @@ export function pagerDutyEvent(d: PagerDutyDestination, f: AlertFacts, zone: str
   };
 }
 
-export const pagerduty: Destination<PagerDutyDestination, { url: string; routingKey: string }, PagerDutyEvent> = {
+/** The event that resolves the PagerDuty alert of a dedup key. */
+export interface PagerDutyResolve { event_action: 'resolve'; dedup_key: string }
+
+export const pagerduty: Destination<PagerDutyDestination, { url: string; routingKey: string }, PagerDutyEvent | PagerDutyResolve> = {
   load(raw, { name, report }) {
     const url = raw.url ?? PAGERDUTY_URL;
     if (isLiteral(url) && !isHttpUrl(url)) report(['url'], 'is not an http(s):// URL');
@@ -88,4 +92,7 @@ export const pagerduty: Destination<PagerDutyDestination, { url: string; routing
   resolve: (d, env) => ({ url: resolveField(d, 'url', d.url, env), routingKey: resolveField(d, 'routingKey', d.routingKey, env) }),
   render: (d, alert, zone, now) => pagerDutyEvent(d, alert.facts, zone, now),
   send: (target, event, transport) => transport.postJson(target.url, {}, { routing_key: target.routingKey, ...event }),
+  // The PagerDuty alert a trigger opened is resolved, by its dedup key, once that clock stops.
+  incidentKey: (_d, f) => dedupKey(f),
+  close: (_d, incident) => ({ event_action: 'resolve', dedup_key: incident.key }),
 };

@@ -22,6 +22,7 @@ import type { Instant, Metric } from '../domain/types.js';
 import type { AlertInsert, AuditEntry, CheckChange, CheckEvent, CheckedTicket, Store } from '../store/port.js';
 import { isDatabaseDamage } from '../store/port.js';
 import { deliverPending, type DeliveryReport } from './deliver.js';
+import { incidentCloser } from './incidents.js';
 import { alertId, buildFacts, routeDestinations, type EscalationFacts } from '../alerts/facts.js';
 
 const BATCH = 500;
@@ -180,6 +181,8 @@ export async function runCheck(input: CheckInput): Promise<CheckResult> {
       if (failOnStates) result.failOn = { state: input.failOn!, tickets: r.openInStates ?? 0 };
     } else {
       for (let i = 0; i < all.length; i += BATCH) take((await store.recordCheck(all.slice(i, i + BATCH), decide)).results);
+      // what alerts opened elsewhere (a PagerDuty alert) and whose clock has stopped since: closed
+      await store.closeIncidents(incidentCloser(now, result.runId));
       if (failOnStates) result.failOn = { state: input.failOn!, tickets: await store.countOpenInStates(failOnStates) };
       if (input.deliver !== false) {
         result.delivery = await deliverPending({ alerts: store, config, env: input.env, now: runClock, wall });

@@ -26,8 +26,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Config, DestinationConfig } from '../config/types.js';
 import type { Instant } from '../domain/types.js';
-import type { DisabledDestination, Lease, OutboxRow, OutboxStore } from '../store/port.js';
-import type { QueuedAlert } from '../alerts/destination.js';
+import type { DisabledDestination, IncidentOpened, Lease, OutboxRow, OutboxStore } from '../store/port.js';
+import { INCIDENT_CLOSED, type IncidentClose, type QueuedAlert } from '../alerts/destination.js';
 import { destinationOf } from '../alerts/destinations.js';
 import type { AlertFacts } from '../alerts/facts.js';
 import { sleep, Transport, tuningFromEnv, type Outcome, type Tuning } from '../alerts/transport.js';
@@ -234,7 +234,8 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
       disabled.delete(name);
     }
     const unit = { name, dest, target, key };
-    if (destinationOf(dest.type).digest && due > config.alerts.digestAbove) {
+    // A destination that closes what it opened (PagerDuty) has no digests: each alert is its own.
+    if (destinationOf(dest.type).digest && !destinationOf(dest.type).close && due > config.alerts.digestAbove) {
       const rows = await take(10_000);
       if (rows.length > config.alerts.digestAbove) {
         if ((await deliverUnit(unit, rows, true)).kind === 'gone') await failDisabled(name, take, [], disabled.get(name)!);
@@ -279,12 +280,26 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
     return false;
   }
 
-  async function sendOnce(dest: DestinationConfig, target: unknown, queued: QueuedAlert[], digest: boolean): Promise<Outcome> {
+  async function sendOnce(dest: DestinationConfig, target: unknown, rows: OutboxRow[], queued: QueuedAlert[], digest: boolean): Promise<Outcome> {
     const kind = destinationOf(dest.type);
     await kind.turn?.(target, transport);
     const zone = config.timezone;
+    if (rows[0].type === INCIDENT_CLOSED) {
+      if (!kind.close) return { ok: false, permanent: true, error: `a ${dest.type} destination closes nothing` };
+      return kind.send(target, kind.close(dest, JSON.parse(rows[0].payload) as IncidentClose), transport);
+    }
     const body = digest && kind.digest ? kind.digest(dest, queued, zone, opts.now()) : kind.render(dest, queued[0], zone, opts.now());
     return kind.send(target, body, transport);
+  }
+
+  /** What the sent alerts opened at their destination (see Destination.incidentKey). */
+  function opened(name: string, dest: DestinationConfig, rows: OutboxRow[], queued: QueuedAlert[]): IncidentOpened[] {
+    const kind = destinationOf(dest.type);
+    if (!kind.incidentKey || rows[0].type === INCIDENT_CLOSED) return [];
+    return queued.flatMap((q) => {
+      const key = kind.incidentKey!(dest, q.facts);
+      return key === null ? [] : [{ destination: name, key, ticketId: q.facts.ticketId, metric: q.facts.metric, cycle: q.facts.cycle }];
+    });
   }
 
   async function deliverUnit(
@@ -292,7 +307,7 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
   ): Promise<{ kind: 'sent' | 'failed' | 'lost' | 'gone' } | { kind: 'retry'; error: string; delayMs: number }> {
     const { name, dest, target } = unit;
     const ids = rows.map((r) => r.id);
-    const queued = rows.map((r) => ({ id: r.id, facts: JSON.parse(r.payload) as AlertFacts }));
+    const queued = rows.map((r) => ({ id: r.id, facts: JSON.parse(r.payload) as AlertFacts })); // a closing message's: its IncidentClose
     let attempts = 0;
     let last: Outcome = { ok: false, permanent: false, error: 'not attempted' };
     let laterMs = 0;
@@ -302,10 +317,10 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
         release(rows);
         return { kind: 'lost' };
       }
-      last = await sendOnce(dest, target, queued, digest);
+      last = await sendOnce(dest, target, rows, queued, digest);
       attempts++;
       if (last.ok) {
-        await alerts.markSent(ids, opts.now(), attempts);
+        await alerts.markSent(ids, opts.now(), attempts, opened(name, dest, rows, queued));
         release(rows);
         report.sent += rows.length;
         report.messages++;

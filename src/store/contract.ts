@@ -325,7 +325,14 @@ export interface OutboxStore {
   holds(ids: readonly string[], owner: string, wall: Instant): Promise<boolean>;
   /** Extends `lease.owner`'s leases by a lease from now: the ids it still holds. */
   renew(lease: Lease): Promise<string[]>;
-  markSent(ids: readonly string[], at: Instant, attempts: number): Promise<void>;
+  /** Marks the alerts sent, and records what they opened at their destination (see closeIncidents), in one transaction. */
+  markSent(ids: readonly string[], at: Instant, attempts: number, opened?: readonly IncidentOpened[]): Promise<void>;
+  /**
+   * Each open incident with its ticket's state goes to `decide`; what it returns (a closing
+   * alert) is queued and the incident forgotten, in one transaction: each is closed once.
+   * Returns how many were.
+   */
+  closeIncidents(decide: (i: OpenIncident) => AlertInsert | null): Promise<number>;
   /** Back to pending until `nextAttemptAt` (each its own, or one for all), unless another run holds it now. */
   markRetry(ids: readonly string[], nextAttemptAt: Instant | readonly Instant[], attempts: number, error: string, owner: string): Promise<void>;
   markFailed(ids: readonly string[], attempts: number, error: string, owner: string): Promise<void>;
@@ -341,6 +348,27 @@ export interface OutboxStore {
   disableDestination(d: DisabledDestination): Promise<void>;
   /** Sends to the destination again (audited as `audit` when it was disabled): whether it was. */
   enableDestination(name: string, audit: AuditEntry | null): Promise<boolean>;
+}
+
+/** What a sent alert opened at its destination (a PagerDuty alert): closed when its clock stops. */
+export interface IncidentOpened {
+  destination: string;
+  /** The destination's own key for it (PagerDuty's dedup key). */
+  key: string;
+  ticketId: string;
+  /** The clock it is about; null: closed with the ticket (an escalation). */
+  metric: Metric | null;
+  cycle: number;
+}
+
+/** An open incident and what its ticket says now. */
+export interface OpenIncident extends IncidentOpened {
+  openedAt: Instant;
+  /** The ticket's status and SLA cycle now; null when the ticket is gone. */
+  ticketStatus: string | null;
+  ticketCycle: number | null;
+  /** When the incident's clock stopped (null: it runs, or none). */
+  stoppedAt: Instant | null;
 }
 
 /** A destination whose receiver answered 410 Gone: nothing is sent to it while its `target` stays the same. */

@@ -101,4 +101,36 @@ describe('PagerDuty destination', () => {
     const c = parseConfig(alwaysConfig({ alerts: { destinations: { pd: { type: 'pagerduty', routingKey: '$K' } } } }), join(p.dir, 'x.json'));
     expect(c.alerts.destinations.pd).toMatchObject({ url: 'https://events.pagerduty.com/v2/enqueue', severity: {} });
   });
+
+  it('resolves the PagerDuty alert once its clock stops: once, with the same dedup key and routing key', async () => {
+    const p = project({
+      config: alwaysConfig({ alerts: { destinations: { pd: { type: 'pagerduty', routingKey: '$PD_KEY', url: '$PD_URL' } }, routes: [{ to: ['pd'] }] } }),
+      env: { PD_KEY: KEY, PD_URL: server.url('/pd/resolve') },
+      tickets: [{ id: 'X1', priority: 'urgent', status: 'open', created_at: T0 }, { id: 'X2', priority: 'urgent', status: 'open', created_at: T0 }],
+    });
+    expect((await p.slaAsync(['check', '--at', '2025-11-03T11:05:00Z'])).code).toBe(0); // both breach their first response
+    const triggers = on('/pd/resolve').map((g) => g.json);
+    expect(triggers.map((e) => [e.event_action, e.dedup_key]).sort()).toEqual([
+      ['trigger', 'sla:X1:first_response:0'], ['trigger', 'sla:X2:first_response:0'],
+    ]);
+    // X1 is answered at 11:10 (its first-response clock stops); X2 is not
+    p.importTickets([
+      { id: 'X1', priority: 'urgent', status: 'open', created_at: T0, first_response_at: '2025-11-03T11:10:00Z', updated_at: '2025-11-03T11:10:00Z' },
+    ], '2025-11-03T11:12:00Z');
+    for (const at of ['2025-11-03T11:15:00Z', '2025-11-03T11:20:00Z']) {
+      const r = await p.slaAsync(['check', '--at', at]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const resolves = on('/pd/resolve').map((g) => g.json).filter((e) => e.event_action === 'resolve');
+    expect(resolves).toEqual([{ routing_key: KEY, event_action: 'resolve', dedup_key: 'sla:X1:first_response:0' }]);
+    const closing = p.json(['alerts']).filter((a: any) => a.type === 'incident_closed');
+    expect(closing.map((a: any) => [a.ticketId, a.destination, a.status])).toEqual([['X1', 'pd', 'sent']]);
+    // X2 resolved: its PagerDuty alert too (the resolution clock had no alert of its own yet)
+    p.importTickets([
+      { id: 'X2', priority: 'urgent', status: 'resolved', created_at: T0, updated_at: '2025-11-03T11:30:00Z' },
+    ], '2025-11-03T11:31:00Z');
+    expect((await p.slaAsync(['check', '--at', '2025-11-03T11:35:00Z'])).code).toBe(0);
+    expect(on('/pd/resolve').map((g) => g.json).filter((e) => e.event_action === 'resolve').map((e) => e.dedup_key))
+      .toEqual(['sla:X1:first_response:0', 'sla:X2:first_response:0']);
+  });
 });

@@ -3,8 +3,8 @@
 // here (or one read), in which the caller's pure decision runs.
 
 import type {
-  AlertRow, AuditEntry, AuditFilter, BreachReasonChange, CheckChange, CheckedTicket, DisabledDestination, DueTicket, ImportBatch, ImportHint,
-  Lease, ListFilter, ListQuery, MetricsCounts, OpenOptions, OpenTicketsDecision, OutboxRow, OutboxStatus, OverrideRow, ReportAggregates,
+  AlertInsert, AlertRow, AuditEntry, AuditFilter, BreachReasonChange, CheckChange, CheckedTicket, DisabledDestination, DueTicket, IncidentOpened, ImportBatch, ImportHint,
+  Lease, ListFilter, ListQuery, MetricsCounts, OpenIncident, OpenOptions, OpenTicketsDecision, OutboxRow, OutboxStatus, OverrideRow, ReportAggregates,
   ReportQuery, RunRow, RunStats, SlaEventRow, Store, StoredTicket, TicketChange, TicketRecord,
 } from '../contract.js';
 import type { Instant } from '../../domain/types.js';
@@ -214,8 +214,12 @@ export class SqliteStore implements Store {
     return this.o.renew(lease);
   }
 
-  async markSent(ids: readonly string[], at: Instant, attempts: number): Promise<void> {
-    this.o.markSent(ids, at, attempts);
+  async markSent(ids: readonly string[], at: Instant, attempts: number, opened?: readonly IncidentOpened[]): Promise<void> {
+    this.o.markSent(ids, at, attempts, opened);
+  }
+
+  async closeIncidents(decide: (i: OpenIncident) => AlertInsert | null): Promise<number> {
+    return this.o.closeIncidents(decide);
   }
 
   async markRetry(ids: readonly string[], nextAttemptAt: Instant | readonly Instant[], attempts: number, error: string, owner: string): Promise<void> {

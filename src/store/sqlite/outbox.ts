@@ -5,7 +5,11 @@
 // while one is open.
 
 import type { Instant } from '../../domain/types.js';
-import type { AlertInsert, DisabledDestination, Lease, MetricsCounts, OutboxRow, OutboxStatus, RunRow, RunStats, SlaEventInsert } from '../contract.js';
+import { METRICS, type Metric } from '../../domain/metrics.js';
+import type {
+  AlertInsert, DisabledDestination, IncidentOpened, Lease, MetricsCounts, OpenIncident, OutboxRow, OutboxStatus, RunRow, RunStats, SlaEventInsert,
+} from '../contract.js';
+import { metricColumn } from './metric-columns.js';
 import { OPEN_SQL as OPEN } from './ticket-row.js';
 import type { Store } from './tickets.js';
 
@@ -225,8 +229,46 @@ export class AlertStore {
     return this.tx(() => this.s.renew.all(lease.wall() + lease.ms, lease.owner));
   }
 
-  markSent(ids: readonly string[], at: Instant, attempts: number): void {
-    this.tx(() => { for (const id of ids) this.s.markSent.run(at, attempts, id); });
+  markSent(ids: readonly string[], at: Instant, attempts: number, opened: readonly IncidentOpened[] = []): void {
+    this.tx(() => {
+      for (const id of ids) this.s.markSent.run(at, attempts, id);
+      if (opened.length === 0) return;
+      const open = this.store.db.prepare(
+        `INSERT INTO open_incidents (destination, incident_key, ticket_id, metric, cycle, opened_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (destination, incident_key) DO NOTHING`,
+      );
+      for (const o of opened) open.run(o.destination, o.key, o.ticketId, o.metric, o.cycle, at);
+    });
+  }
+
+  /** See OutboxStore.closeIncidents. */
+  closeIncidents(decide: (i: OpenIncident) => AlertInsert | null): number {
+    const db = this.store.db;
+    return this.tx(() => {
+      const rows = db.prepare<[], {
+        destination: string; incident_key: string; ticket_id: string; metric: string | null; cycle: number; opened_at: number;
+        status: string | null; sla_cycle: number | null; fr_stopped_at: number | null; res_stopped_at: number | null;
+      }>(
+        `SELECT o.destination, o.incident_key, o.ticket_id, o.metric, o.cycle, o.opened_at, t.status, t.sla_cycle,
+                ${METRICS.map((m) => `t.${metricColumn(m, 'stopped_at')}`).join(', ')}
+         FROM open_incidents o LEFT JOIN tickets t ON t.id = o.ticket_id ORDER BY o.opened_at, o.destination, o.incident_key`,
+      ).all();
+      const forget = db.prepare('DELETE FROM open_incidents WHERE destination = ? AND incident_key = ?');
+      let n = 0;
+      for (const r of rows) {
+        const metric = r.metric as Metric | null;
+        const stopped = metric === null ? null : (r as unknown as Record<string, number | null>)[metricColumn(metric, 'stopped_at')] ?? null;
+        const alert = decide({
+          destination: r.destination, key: r.incident_key, ticketId: r.ticket_id, metric, cycle: r.cycle, openedAt: r.opened_at,
+          ticketStatus: r.status, ticketCycle: r.sla_cycle, stoppedAt: stopped,
+        });
+        if (alert === null) continue;
+        this.insertAlert({ ...alert, ticketId: r.ticket_id, slaEventSeq: null });
+        forget.run(r.destination, r.incident_key);
+        n++;
+      }
+      return n;
+    });
   }
 
   /** Back to pending until `nextAttemptAt` (each its own, or one for all), unless another run holds it now. */
