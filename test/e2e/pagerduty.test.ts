@@ -133,4 +133,21 @@ describe('PagerDuty destination', () => {
     expect(on('/pd/resolve').map((g) => g.json).filter((e) => e.event_action === 'resolve').map((e) => e.dedup_key))
       .toEqual(['sla:X1:first_response:0', 'sla:X2:first_response:0']);
   });
+
+  it('10 concurrent checks: each trigger and each resolve reaches PagerDuty exactly once', async () => {
+    const ids = ['K0', 'K1', 'K2', 'K3', 'K4'];
+    const p = project({
+      config: alwaysConfig({ alerts: { destinations: { pd: { type: 'pagerduty', routingKey: '$PD_KEY', url: '$PD_URL' } }, routes: [{ when: { type: ['response_breached'] }, to: ['pd'] }] } }),
+      env: { PD_KEY: KEY, PD_URL: server.url('/pd/many') },
+      tickets: ids.map((id) => ({ id, priority: 'urgent', status: 'open', created_at: T0 })),
+    });
+    const checks = async (at: string) => {
+      for (const r of await Promise.all(Array.from({ length: 10 }, () => p.slaAsync(['check', '--at', at])))) expect(r.code, r.stderr).toBe(0);
+    };
+    await checks('2025-11-03T11:05:00Z');
+    p.importTickets(ids.map((id) => ({ id, priority: 'urgent', status: 'open', created_at: T0, first_response_at: '2025-11-03T11:10:00Z', updated_at: '2025-11-03T11:10:00Z' })), '2025-11-03T11:11:00Z');
+    await checks('2025-11-03T11:15:00Z');
+    const sent = on('/pd/many').map((g) => `${g.json.event_action} ${g.json.dedup_key}`).sort();
+    expect(sent).toEqual(ids.flatMap((id) => [`resolve sla:${id}:first_response:0`, `trigger sla:${id}:first_response:0`]).sort());
+  });
 });
