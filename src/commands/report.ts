@@ -41,7 +41,7 @@ async function windowFromOptions(ctx: Context, opts: Opts, zone: string, now: nu
 }
 
 export async function run(ctx: Context, opts: Opts): Promise<number> {
-  const format = ctx.format(['table', 'csv', 'json', 'ndjson', 'markdown']);
+  const format = ctx.format(['table', 'csv', 'json', 'ndjson', 'markdown', 'html']);
   if (opts.excel && format !== 'csv') throw usageError('--excel only applies to --format csv', 'add --format csv');
   const config = await ctx.config();
   const by = (opts.by ?? 'priority').trim().toLowerCase().replace('-', '_') as GroupField;
@@ -49,6 +49,11 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     throw usageError(`--by ${JSON.stringify(opts.by)} is not a grouping`, `use one of: ${GROUP_FIELDS.join(', ')}`);
   }
   const window = await windowFromOptions(ctx, opts, config.timezone, await ctx.now());
+  if (format === 'html') {
+    const [{ buildStandup }, { reportHtml }] = await Promise.all([import('../app/standup.js'), import('../render/report-html.js')]);
+    ctx.stdout.write(reportHtml(await buildStandup(await ctx.setup(), { by, window }, ctx.globals.at !== undefined)));
+    return 0;
+  }
   const report = await buildReport(await ctx.setup(), { by, window, daily: format === 'table' || format === 'markdown' });
   if (format === 'json') ctx.data(JSON.stringify(reportJson(report)));
   else if (format === 'csv' || format === 'ndjson') {
