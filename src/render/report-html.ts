@@ -1,5 +1,6 @@
 // `sla report --format html`: the standup page — one self-contained file (no script, no
-// stylesheet, font or image to fetch: the CSS is inline, the chart inline SVG), readable on a
+// stylesheet, font or image to fetch: the CSS is inline, the chart inline SVG; its Content
+// Security Policy forbids any load, so a browser refuses one and says so), readable on a
 // laptop and on a wall screen (sizes follow the window's width). Headline numbers, the
 // compliance trend with the goal line, the groups' table, the open tickets breached or at risk
 // (linked when the config gives ticketUrl) and the same "how we count" notes as the table.
@@ -133,6 +134,7 @@ export function reportHtml(st: Standup): string {
   const notes = [`Goal ${r.goal}%.`, ...reportNotes(t.withoutSla)].map((n) => `<p>${esc(n)}</p>`).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>${esc(periodLine(r))}</title>
 <style>
 :root { color-scheme: light; --fg: #111827; --muted: #6b7280; --line: #e5e7eb; --good: #15803d; --bad: #b91c1c; --warn: #b45309; }

@@ -1,7 +1,8 @@
 // `sla report --format html`: the standup page — one self-contained file whose numbers are the
 // JSON report's and whose ticket lists are `sla list`'s, opened in a real browser (Debian's
 // chromium, headless; .ci/run installs it and sets SLA_REQUIRE_CHROMIUM=1 so that CI never skips
-// it), with screenshots at 1280×800 and 1920×1080 saved in the test's folder.
+// it): its console silent (no error, no load refused), screenshots at 1280×800 and 1920×1080 saved
+// in the test's folder.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -64,10 +65,19 @@ describe('sla report --format html', () => {
     }
     expect(html).toContain('Compliance % = met ÷ (met + breached) × 100');
 
+    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`);
+
     if (!chromium) return;
-    // rendered by a real browser: the DOM after layout has the chart and the tiles
-    const dom = spawnSync(chromium, [...HEADLESS, '--dump-dom', pathToFileURL(file).href], { encoding: 'utf8', timeout: 60_000 });
+    // rendered by a real browser: the DOM after layout has the chart and the tiles, and the
+    // console is silent — the page's Content Security Policy makes any load it tried a console error
+    const LOG = ['--enable-logging=stderr', '--v=0'];
+    const dom = spawnSync(chromium, [...HEADLESS, ...LOG, '--dump-dom', pathToFileURL(file).href], { encoding: 'utf8', timeout: 60_000 });
     expect(dom.status, dom.stderr).toBe(0);
+    expect(dom.stderr.split('\n').filter((l) => l.includes(':CONSOLE'))).toEqual([]);
+    // (that check sees a load: the same page with an image from the network logs the refusal)
+    const leaky = join(p.dir, p.write('leaky.html', html.replace('<main>', '<main><img src="http://192.0.2.1/x.png" alt="">')));
+    const refused = spawnSync(chromium, [...HEADLESS, ...LOG, '--dump-dom', pathToFileURL(leaky).href], { encoding: 'utf8', timeout: 60_000 });
+    expect(refused.stderr).toMatch(/:CONSOLE.*192\.0\.2\.1.*Content Security Policy/);
     expect(dom.stdout).toContain('<svg viewBox=');
     expect(dom.stdout).toContain(`${json.firstResponse.compliancePercent.toFixed(1)}%`);
     for (const size of ['1280,800', '1920,1080']) {
