@@ -70,6 +70,11 @@ export function eventId(ticketId: string, cycle: number, type: string, rule: str
   return `sla_${sha(`${ticketId}\u0000${cycle}\u0000${type}\u0000${rule}`).slice(0, 24)}`;
 }
 
+/** Stable id of the message that closes what an alert opened at a destination (one per opening). */
+export function incidentClosedId(destination: string, key: string, openedAt: number): string {
+  return `sla_${sha(`${destination}\u0000${key}\u0000${openedAt}\u0000closed`).slice(0, 24)}`;
+}
+
 /** Stable id of one outbox row (an event to one destination). */
 export function alertId(evId: string, destination: string | null): string {
   return `al_${sha(`${evId}\u0000${destination ?? ''}`).slice(0, 24)}`;

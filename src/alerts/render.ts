@@ -227,6 +227,11 @@ export function slackMessage(f: AlertFacts, zone: string, now?: Instant): SlackM
   return { text, blocks };
 }
 
+/** A digest's level: breach if any alert is one, else escalation if any, else warning. */
+export function worstLevel(list: readonly AlertFacts[]): AlertFacts['level'] {
+  return list.some((f) => f.level === 'breach') ? 'breach' : list.some((f) => f.level === 'escalation') ? 'escalation' : 'warning';
+}
+
 export function counts(list: readonly AlertFacts[]): string {
   const n = { breach: 0, warning: 0, escalation: 0 };
   for (const f of list) n[f.level]++;
@@ -239,7 +244,7 @@ export function counts(list: readonly AlertFacts[]): string {
 
 /** Many alerts for one destination as one Slack message, sent at `now` (by default: each as of its queueing). */
 export function slackDigest(list: readonly AlertFacts[], zone: string, now?: Instant): SlackMessage {
-  const worst = list.some((f) => f.level === 'breach') ? 'breach' : list.some((f) => f.level === 'escalation') ? 'escalation' : 'warning';
+  const worst = worstLevel(list);
   const head = `${EMOJI[worst]} *${list.length} SLA alerts* (${counts(list)})`;
   const sections: string[][] = [];
   let len = Infinity;

@@ -21,7 +21,7 @@ import { localTime } from '../render/format.js';
 import { isHttpUrl, isLiteral, resolveField, type Destination, type QueuedAlert } from './destination.js';
 import type { AlertFacts } from './facts.js';
 import {
-  counts, DIGEST_MAX_LINES, EMOJI, escalationText, factLines, headline, metricName, oneLine, subjectOf, timeLeft, title, truncate,
+  counts, DIGEST_MAX_LINES, EMOJI, escalationText, factLines, metricName, oneLine, subjectOf, timeLeft, title, truncate, worstLevel,
 } from './render.js';
 
 /** The documented limit is 28 KB a message; the body sent stays under this many bytes of JSON. */
@@ -130,7 +130,7 @@ const bytes = (m: TeamsMessage): number => Buffer.byteLength(JSON.stringify(m));
  * one line per alert (at most DIGEST_MAX_LINES), and as many as fit in TEAMS_MAX_BYTES.
  */
 export function teamsDigest(list: readonly AlertFacts[], zone: string, now?: Instant): TeamsMessage {
-  const worst = list.some((f) => f.level === 'breach') ? 'breach' : list.some((f) => f.level === 'escalation') ? 'escalation' : 'warning';
+  const worst = worstLevel(list);
   const head = text(`${EMOJI[worst]} **${list.length} SLA alerts** (${counts(list)})`, { size: 'Medium', weight: 'Bolder', color: COLOR[worst] });
   const lines = list.slice(0, DIGEST_MAX_LINES).map((f) => text(digestLine(f, zone, now), { spacing: 'Small' }));
   const build = (shown: number): TeamsMessage => card([

@@ -31,6 +31,7 @@ import { INCIDENT_CLOSED, type IncidentClose, type QueuedAlert } from '../alerts
 import { destinationOf } from '../alerts/destinations.js';
 import type { AlertFacts } from '../alerts/facts.js';
 import { sleep, Transport, tuningFromEnv, type Outcome, type Tuning } from '../alerts/transport.js';
+import { isoUtc } from '../render/format.js';
 
 export interface DeliveryFailure {
   destination: string | null;
@@ -96,15 +97,12 @@ export function inRunDelay(attempt: number, baseMs: number, random: () => number
  * are (a disabled destination stays so until this changes). Never the values themselves.
  */
 export function targetDigest(target: unknown): string {
-  const text = JSON.stringify(target, (_k, v: unknown) =>
-    (v && typeof v === 'object' && (v as { type?: unknown }).type === 'Buffer' ? Buffer.from((v as { data: number[] }).data).toString('base64') : v));
-  return createHash('sha256').update(text ?? '').digest('hex').slice(0, 32);
+  return createHash('sha256').update(JSON.stringify(target) ?? '').digest('hex').slice(0, 32);
 }
 
 /** Why nothing is sent to a disabled destination, and what to do. */
 export function disabledMessage(d: DisabledDestination): string {
-  const at = new Date(d.disabledAt).toISOString().replace(/:\d\d\.\d{3}Z$/, 'Z');
-  return `destination "${d.name}" is disabled: its receiver answered ${d.reason} at ${at}; change its URL (sending resumes by itself) ` +
+  return `destination "${d.name}" is disabled: its receiver answered ${d.reason} at ${isoUtc(d.disabledAt)}; change its URL (sending resumes by itself) ` +
     `or run \`sla alerts --enable ${d.name}\`, then \`sla alerts --failed --retry\``;
 }
 

@@ -25,13 +25,19 @@ export function writeTextfile(path: string, text: string): void {
   }
 }
 
+/** The absolute path an option gives for the textfile, or null; a usage error unless it is a *.prom file (all node_exporter's textfile collector reads). */
+export function textfilePath(ctx: Context, given: string | undefined, option: string): string | null {
+  if (given === undefined) return null;
+  const path = resolve(ctx.cwd, given);
+  if (!path.endsWith('.prom')) {
+    throw usageError(`${option} ${given}: node_exporter's textfile collector reads only files named *.prom`, `e.g. ${option} /var/lib/node_exporter/textfile_collector/sla.prom`);
+  }
+  return path;
+}
+
 export async function run(ctx: Context, opts: Opts): Promise<number> {
   ctx.format(['prometheus'], 'prometheus');
-  const path = opts.textfile === undefined ? null : resolve(ctx.cwd, opts.textfile);
-  // node_exporter's textfile collector reads *.prom files only
-  if (path !== null && !path.endsWith('.prom')) {
-    throw usageError(`--textfile ${opts.textfile}: node_exporter's textfile collector reads only files named *.prom`, 'e.g. --textfile /var/lib/node_exporter/textfile_collector/sla.prom');
-  }
+  const path = textfilePath(ctx, opts.textfile, '--textfile');
   const setup = await ctx.setup();
   const text = exposition(await collectMetrics(setup));
   if (path === null) {

@@ -22,10 +22,8 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     throw usageError(`--schedule ${JSON.stringify(schedule)} is not a cron expression`, 'e.g. "*/5 * * * *" (every 5 minutes) or "*/30 * * * * *" (every 30 seconds)');
   }
   if (opts.mapping && !opts.import) throw usageError('--mapping needs --import FILE', 'e.g. --import /srv/exports/tickets.csv --mapping zendesk.json');
-  const metricsPath = opts.metricsTextfile === undefined ? null : resolve(ctx.cwd, opts.metricsTextfile);
-  if (metricsPath !== null && !metricsPath.endsWith('.prom')) {
-    throw usageError(`--metrics-textfile ${opts.metricsTextfile}: node_exporter's textfile collector reads only files named *.prom`, 'e.g. --metrics-textfile /var/lib/node_exporter/textfile_collector/sla.prom');
-  }
+  const metrics = opts.metricsTextfile === undefined ? null : await import('./metrics.js');
+  const metricsPath = metrics && metrics.textfilePath(ctx, opts.metricsTextfile, '--metrics-textfile');
   const s = await ctx.setup({ create: Boolean(opts.import) });
   const { config } = s;
   const [{ runCheck }, summary, { isoUtc }] = await Promise.all([
@@ -72,10 +70,8 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     // After every run, good or failed: the metrics say which (sla_last_check_ok).
     if (metricsPath !== null) {
       try {
-        const [{ collectMetrics }, { exposition }, { writeTextfile }] = await Promise.all([
-          import('../app/metrics.js'), import('../render/prometheus.js'), import('./metrics.js'),
-        ]);
-        writeTextfile(metricsPath, exposition(await collectMetrics({ ...s, now })));
+        const [{ collectMetrics }, { exposition }] = await Promise.all([import('../app/metrics.js'), import('../render/prometheus.js')]);
+        metrics!.writeTextfile(metricsPath, exposition(await collectMetrics({ ...s, now })));
       } catch (err) {
         ctx.warn(`cannot write the metrics to ${metricsPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} — watching goes on`);
       }
