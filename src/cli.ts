@@ -219,6 +219,19 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
     )
     .action(lazy('import'));
 
+  program
+    .command('pull')
+    .description('bring every change of a helpdesk (`sources` in the config) since the last pull into the database')
+    .argument('<source>', 'the source\'s name under "sources"')
+    .option('--since <time>', 'a first pull starts here (ISO 8601, or e.g. 30d; default 30 days ago); given later, the pull starts over from it')
+    .option('--max-time <duration>', 'the time budget: stop after the page in hand when it runs out; the next pull resumes (default 4m)')
+    .option('--quiet', 'print nothing when the pull is complete (cron)', false)
+    .option('--json', 'print the summary as JSON (for scripts)', false)
+    .addHelpText('after', examples('sla pull support', 'sla pull support --since 2026-10-01 --max-time 1h')
+      + '\nFrom cron (a pull that did not get every change in exits 1, so the check waits for current data):\n'
+      + '  */5 * * * * sla pull support --quiet && sla check --quiet\n')
+    .action(lazy('pull'));
+
   // Agents' commands (SPEC §6)
   program
     .command('pause')
@@ -316,7 +329,8 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
     .option('--import <file>', 're-import this file before each check')
     .option('--mapping <file>', 'mapping for --import')
     .option('--metrics-textfile <file>', 'after each run, write `sla metrics` to FILE.prom (node_exporter\'s textfile collector)')
-    .addHelpText('after', examples('sla watch', 'sla watch --schedule "* * * * *" --import /srv/exports/tickets.csv --mapping zendesk.json'))
+    .option('--pull <source>', 'pull this source (`sources` in the config) before each check; a check waits for a pull that got every change in')
+    .addHelpText('after', examples('sla watch', 'sla watch --pull support', 'sla watch --schedule "* * * * *" --import /srv/exports/tickets.csv --mapping zendesk.json'))
     .action(lazy('watch'));
   program
     .command('alerts')
@@ -329,9 +343,10 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
     .action(lazy('alerts'));
   program
     .command('runs')
-    .description('recent `check` runs: when, how long, tickets evaluated, events, alerts sent and failed')
+    .description('recent `check` runs (when, how long, tickets evaluated, events, alerts sent and failed), or with --pulls the pulls')
     .option('--limit <n>', 'how many', '20')
-    .addHelpText('after', examples('sla runs', 'sla runs --format json'))
+    .option('--pulls', 'recent `sla pull`s instead: source, tickets, events, requests, cursor before and after, how each ended', false)
+    .addHelpText('after', examples('sla runs', 'sla runs --format json', 'sla runs --pulls'))
     .action(lazy('runs'));
 
   program

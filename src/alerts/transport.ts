@@ -7,6 +7,9 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Agent } from 'undici';
 import type { Transporter } from 'nodemailer';
+import { describeNetworkError, parseRetryAfter, sleep } from '../http.js';
+
+export { describeNetworkError, parseRetryAfter, sleep };
 
 export type Outcome =
   | { ok: true }
@@ -53,47 +56,6 @@ export function tuningFromEnv(env: NodeJS.ProcessEnv): Tuning {
     slackIntervalMs: envMs(env, 'SLA_SLACK_INTERVAL_MS', 1000),
     leaseMs: Math.max(100, envMs(env, 'SLA_LEASE_MS', 60_000)),
   };
-}
-
-/** Retry-After: delay-seconds or an HTTP date; capped; null when absent or unreadable. */
-export function parseRetryAfter(value: string | string[] | undefined, nowMs: number, capMs: number): number | null {
-  const v = Array.isArray(value) ? value[0] : value;
-  if (v === undefined || v.trim() === '') return null;
-  let ms: number;
-  if (/^\s*\d+(\.\d+)?\s*$/.test(v)) ms = Number(v) * 1000;
-  else {
-    const t = Date.parse(v);
-    if (Number.isNaN(t)) return null;
-    ms = t - nowMs;
-  }
-  return Math.min(Math.max(0, ms), capMs);
-}
-
-const NETWORK_ERRORS: Record<string, string> = {
-  UND_ERR_CONNECT_TIMEOUT: 'connect timeout',
-  UND_ERR_HEADERS_TIMEOUT: 'timeout waiting for the response',
-  UND_ERR_BODY_TIMEOUT: 'timeout reading the response',
-  UND_ERR_SOCKET: 'connection dropped',
-  UND_ERR_CLOSED: 'connection closed',
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection dropped',
-  ETIMEDOUT: 'timeout',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'DNS lookup failed',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-};
-
-/** A network error as a short text with no address in it. */
-export function describeNetworkError(err: unknown): Outcome {
-  const e = err as { code?: string; cause?: { code?: string }; name?: string };
-  const code = e?.code ?? e?.cause?.code ?? '';
-  if (code === 'ERR_INVALID_URL' || code === 'UND_ERR_INVALID_ARG' || e?.name === 'InvalidArgumentError') {
-    return { ok: false, permanent: true, error: 'invalid URL (check the destination\'s url and the variable it names)' };
-  }
-  const known = NETWORK_ERRORS[code];
-  return { ok: false, permanent: false, error: known ?? `network error${code ? ` (${code})` : ''}` };
 }
 
 function classifyStatus(status: number, body: string, retryAfterMs: number | null): Outcome {
@@ -216,9 +178,6 @@ export class Transport {
   }
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 /**
  * nodemailer's options for an smtp:// or smtps:// URL, parsed here. Given the URL itself,

@@ -1,6 +1,6 @@
 // `sla metrics`: the monitor's state as Prometheus metric families — open tickets by SLA status
 // and priority, SLA events recorded, compliance over the last 7 and 30 days (the report's
-// counting, app/report.ts), the outbox, and the last check runs. One read of the store plus two
+// counting, app/report.ts), the outbox, the last check runs, and the age of each source's pulled data. One read of the store plus two
 // report counts; no writes.
 
 import { METRIC, METRICS } from '../domain/metrics.js';
@@ -85,6 +85,17 @@ export async function collectMetrics(s: Setup): Promise<Family[]> {
   families.push({
     name: 'sla_last_check_ok', type: 'gauge', help: '1 when the last sla check ended well, 0 when it failed or is running.',
     samples: last ? [{ value: last.status === 'ok' ? 1 : 0 }] : [],
+  });
+
+  // Pulls: how old the data of each configured source is (real clock).
+  const cursors = new Map((await store.pullCursors()).map((p) => [p.source, p]));
+  families.push({
+    name: 'sla_pull_cursor_age_seconds', type: 'gauge',
+    help: 'Seconds since the start of the last `sla pull` that brought every change of the source (+Inf: none yet).',
+    samples: Object.keys(config.sources).map((source) => {
+      const at = cursors.get(source)?.currentAt ?? null;
+      return { labels: { source }, value: at === null ? Infinity : Math.max(0, seconds(s.wall() - at)) };
+    }),
   });
   return families;
 }

@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import type { Setup } from '../app/setup.js';
 import { usageError, type Context } from './context.js';
 
-interface Opts { schedule?: string; import?: string; mapping?: string; metricsTextfile?: string }
+interface Opts { schedule?: string; import?: string; mapping?: string; metricsTextfile?: string; pull?: string }
 
 export async function run(ctx: Context, opts: Opts): Promise<number> {
   const format = ctx.format(['table', 'json']);
@@ -24,8 +24,10 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   if (opts.mapping && !opts.import) throw usageError('--mapping needs --import FILE', 'e.g. --import /srv/exports/tickets.csv --mapping zendesk.json');
   const metrics = opts.metricsTextfile === undefined ? null : await import('./metrics.js');
   const metricsPath = metrics && metrics.textfilePath(ctx, opts.metricsTextfile, '--metrics-textfile');
-  const s = await ctx.setup({ create: Boolean(opts.import) });
+  if (opts.pull && opts.import) throw usageError('--pull and --import both bring tickets: give one', 'a helpdesk with an API: --pull NAME; an export file: --import FILE');
+  const s = await ctx.setup({ create: Boolean(opts.import || opts.pull) });
   const { config } = s;
+  const puller = opts.pull ? await pullSource(ctx, s, opts.pull) : null;
   const [{ runCheck }, summary, { isoUtc }] = await Promise.all([
     import('../app/check.js'), import('./check-summary.js'), import('../render/format.js'),
   ]);
@@ -51,17 +53,26 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     let imported = '';
     let importJson: unknown = null;
     try {
-      if (reimport) {
-        const s = await reimport(now);
-        imported = ` · import: ${s.rowsRead} rows, ${s.ticketsNew} new, ${s.ticketsUpdated} updated${s.rejected ? `, ${s.rejected} rejected` : ''}`;
-        importJson = s;
+      const pulled = puller ? await puller(now) : null;
+      if (pulled) {
+        imported = ` · pull: ${pulled.tickets} tickets, ${pulled.events} events`;
+        importJson = pulled;
       }
-      const r = await runCheck({ ...s, now, deliver: true });
-      for (const line of summary.failureLines(r.delivery)) ctx.warn(line);
-      log(`run ${r.runId} ok: ${summary.summaryLine(r)}${imported} (${summary.durationText(Date.now() - started)})`, {
-        ok: true, ...summary.resultJson(r), import: importJson,
-      });
-      if (format !== 'json') for (const e of r.events.slice(0, 20)) ctx.out(summary.eventLine(e, config.timezone));
+      if (pulled && pulled.status !== 'ok') {
+        log(`check skipped: the pull of ${pulled.source} did not get every change in (${pulled.stopped}); the next run resumes it${imported} (${summary.durationText(Date.now() - started)})`, { ok: false, skipped: true, pull: pulled });
+      } else {
+        if (reimport) {
+          const s = await reimport(now);
+          imported = ` · import: ${s.rowsRead} rows, ${s.ticketsNew} new, ${s.ticketsUpdated} updated${s.rejected ? `, ${s.rejected} rejected` : ''}`;
+          importJson = s;
+        }
+        const r = await runCheck({ ...s, now, deliver: true });
+        for (const line of summary.failureLines(r.delivery)) ctx.warn(line);
+        log(`run ${r.runId} ok: ${summary.summaryLine(r)}${imported} (${summary.durationText(Date.now() - started)})`, {
+          ok: true, ...summary.resultJson(r), import: importJson,
+        });
+        if (format !== 'json') for (const e of r.events.slice(0, 20)) ctx.out(summary.eventLine(e, config.timezone));
+      }
     } catch (err) {
       const message = (err as Error).message ?? String(err);
       log(`run FAILED: ${message}${imported} (${summary.durationText(Date.now() - started)}) — watching goes on`, { ok: false, error: message, import: importJson });
@@ -113,6 +124,17 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     ctx.close();
   }
   return 0;
+}
+
+/** The pull before each check: the pull use case in-process, as `sla pull NAME` runs it. */
+async function pullSource(ctx: Context, s: Setup, name: string) {
+  const source = s.config.sources[name];
+  if (!source) {
+    const names = Object.keys(s.config.sources);
+    throw usageError(`--pull ${name}: no source ${JSON.stringify(name)} in the config`, names.length > 0 ? `the config's sources: ${names.join(', ')}` : 'add one under "sources" (README: "Live from your helpdesk")');
+  }
+  const [{ runPull }, { configVocabulary }] = await Promise.all([import('../app/pull.js'), import('../app/import.js')]);
+  return (now: number) => runPull({ ...s, now }, source, { since: now - 30 * 86_400_000, maxTimeMs: 4 * 60_000, vocabulary: configVocabulary(s.config) });
 }
 
 /** The re-import before each check: the import service in-process, as `sla import` runs it. */

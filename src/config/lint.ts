@@ -2,6 +2,7 @@
 // author meant. (Unknown calendars, destinations and priorities are already load errors.)
 import { DateTime } from 'luxon';
 import { destinationOf } from '../alerts/destinations.js';
+import { sourceKindOf } from '../import/sources/registry.js';
 import { formatDuration } from './duration.js';
 import { formatPath } from './errors.js';
 import { secretVariables } from './secrets.js';
@@ -92,6 +93,15 @@ export function lintConfig(config: Config, env: NodeJS.ProcessEnv, now: number):
     kind.lint?.(d, (path, message) => add('warning', [...base, ...path], message));
     if (!used.has(d.name)) {
       add('warning', base, `destination ${JSON.stringify(d.name)} is not used by any route or escalation, so nothing is sent to it`);
+    }
+  }
+
+  // Pull sources: credentials in variables that are not set here.
+  for (const src of Object.values(config.sources)) {
+    for (const { path, text } of sourceKindOf(src.type).variableTexts(src)) {
+      for (const name of secretVariables(text)) {
+        if (!env[name]) add('warning', ['sources', src.name, ...path], `environment variable $${name} is not set here; \`sla pull ${src.name}\` cannot run until it is (set it for cron/the service too)`);
+      }
     }
   }
 

@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import type { SectionContext } from './resolve/report.js';
 import { escalationsSection } from './sections/escalations.js';
+import { sourcesSection } from './sections/sources.js';
 
 /** A section that plugs in: its shape (with its default, or optional) and how it resolves. */
 export interface ConfigSection<S extends z.ZodType, R> {
@@ -17,6 +18,7 @@ export interface ConfigSection<S extends z.ZodType, R> {
 /** Key in the config → the section. */
 export const SECTIONS = {
   escalations: escalationsSection,
+  sources: sourcesSection,
 } satisfies { [key: string]: ConfigSection<z.ZodType, unknown> };
 
 type Sections = typeof SECTIONS;

@@ -137,6 +137,13 @@ export interface ImportBatch {
   /** The stored ticket, its history and its import digest (see importHash). */
   load(id: string): { ticket: Ticket; events: TicketEvent[]; importHash: string | null } | null;
   put(ticket: Ticket, computed: ComputedSla, newEvents: readonly TicketEvent[], importHash: string | null): void;
+  /**
+   * A pull's page: moves the source's cursor from `c.from` (null: none yet) to `c.to` in
+   * this transaction, so it commits with the rows it covers. Throws a PullCursorMoved when
+   * the stored cursor is no longer `c.from` (another pull of the source got there first).
+   * Only on a batch begun with `pull` in its hint.
+   */
+  advanceCursor(c: CursorAdvance): void;
   commit(): Promise<void>;
   rollback(): Promise<void>;
 }
@@ -151,6 +158,8 @@ export type ImportIndexes = 'rebuild' | 'keep';
 
 export interface ImportHint {
   indexes: ImportIndexes;
+  /** A pull's page: a small batch (never on a thread) that may advance a cursor. */
+  pull?: boolean;
   /** The bytes the import will read, when known (a file's size): whether a writer thread pays. */
   expectedBytes: number | null;
 }
@@ -454,7 +463,63 @@ export interface ReportStore {
   reportCounts(q: ReportQuery, reevaluate: (r: TicketRecord) => OverrideRow): Promise<{ aggregates: ReportAggregates; reevaluated: number }>;
 }
 
-export interface Store extends TicketStore, CheckStore, OutboxStore, ReportStore {
+// ---- pulls from a helpdesk's API -------------------------------------------------------
+
+/** Where a source's pulls have got to. */
+export interface PullCursor {
+  source: string;
+  kind: string;
+  /** The source's own position (its JSON text). */
+  cursor: string;
+  /** When it was committed. */
+  savedAt: Instant;
+  /** The start of the last pull that reached the end of the source's changes (the data is current as of then). */
+  currentAt: Instant | null;
+}
+
+export interface CursorAdvance {
+  source: string;
+  kind: string;
+  from: string | null;
+  to: string;
+  savedAt: Instant;
+  /** Set when this page reached the end of the source's changes. */
+  currentAt?: Instant;
+}
+
+/** Another pull of the source committed a page since this one read the cursor. */
+export class PullCursorMoved extends StoreError {
+  constructor(source: string) {
+    super(`another pull of ${JSON.stringify(source)} moved its cursor while this one ran; this pull stopped, nothing of its last page was written`,
+      'run one pull of a source at a time (cron: `flock -n /tmp/sla-pull.lock sla pull NAME`); the next pull resumes from the cursor');
+  }
+}
+
+export type PullStatus = 'running' | 'ok' | 'partial' | 'failed';
+
+export interface PullStats { requests: number; pages: number; tickets: number; events: number }
+
+export interface PullRow extends PullStats {
+  id: number;
+  source: string;
+  startedAt: Instant;
+  finishedAt: Instant | null;
+  status: PullStatus;
+  cursorBefore: string | null;
+  cursorAfter: string | null;
+  error: string | null;
+}
+
+export interface PullStore {
+  pullCursor(source: string): Promise<PullCursor | null>;
+  pullCursors(): Promise<PullCursor[]>;
+  startPull(source: string, startedAt: Instant, cursorBefore: string | null): Promise<number>;
+  finishPull(id: number, finishedAt: Instant, stats: PullStats, status: Exclude<PullStatus, 'running'>, cursorAfter: string | null, error: string | null): Promise<void>;
+  /** The latest pulls, newest first. */
+  listPulls(limit: number): Promise<PullRow[]>;
+}
+
+export interface Store extends TicketStore, CheckStore, OutboxStore, ReportStore, PullStore {
   /** The schema version the database has. */
   schemaVersion(): Promise<number>;
   close(): void;

@@ -280,7 +280,7 @@ describe('sla check', () => {
     expect(quiet.stderr).toBe('');
     expect(readFileSync(join(p.dir, 'alerts.ndjson'), 'utf8').trim().split('\n')).toHaveLength(2); // the warning and the breach went out
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const cronLine = readme.split('\n').find((l) => /^\*\/5 \* \* \* \* sla .*check/.test(l));
+    const cronLine = readme.split('\n').find((l) => /^\*\/5 \* \* \* \* sla (--config \S+ )?check/.test(l));
     expect(cronLine).toMatch(/check --quiet$/);
     const help = await slaAsync(['check', '--help'], { cwd: p.dir });
     expect(help.stdout).toContain(cronLine);

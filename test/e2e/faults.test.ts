@@ -139,7 +139,7 @@ describe('a full disk', () => {
   const mount = (): string | null => {
     if (process.getuid?.() !== 0) return 'mounting a tmpfs needs root';
     const mnt = tempDir('sla-full-');
-    const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { encoding: 'utf8' });
+    const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt], { encoding: 'utf8' });
     return r.status === 0 ? mnt : `mount -t tmpfs failed: ${(r.stderr || r.error?.message || '').trim()}`;
   };
 
@@ -153,7 +153,8 @@ describe('a full disk', () => {
     try {
       const db = join(mnt, 'sla.db');
       const run = (...args: string[]) => sla(['--db', db, '--at', '2025-11-03T10:00Z', ...args], { cwd: dir });
-      expect(run('import', 't.csv').code).toBe(0);
+      const first = run('import', 't.csv');
+      expect(first.code, first.stderr).toBe(0);
       // 30,000 tickets with long subjects: several MiB, more than the disk holds
       const rows = ['id,subject,priority,status,created_at'];
       for (let i = 0; i < 30_000; i++) rows.push(`B${i},${'printer on fire '.repeat(8)}${i},high,open,2025-11-03T09:00Z`);

@@ -23,8 +23,11 @@ describe('schema/sla.config.schema.json', () => {
     expect(Object.keys(s.properties)).toEqual([
       '$schema', 'database', 'timezone', 'priorities', 'priorityAliases', 'statusMap', 'pauseOnCustomerWaiting',
       'pauseStatuses', 'atRiskThresholdPercent', 'complianceGoalPercent', 'recalculateOnPriorityChange',
-      'tierMultipliers', 'calendars', 'policies', 'alerts', 'escalations',
+      'tierMultipliers', 'calendars', 'policies', 'alerts', 'escalations', 'sources',
     ]);
+    const kinds = s.properties.sources.additionalProperties.oneOf.map((o: any) => o.properties.type.const);
+    expect(kinds).toEqual(['zendesk']);
+    expect(s.properties.sources.additionalProperties.oneOf[0].required).toEqual(['type', 'subdomain', 'email', 'token']);
     expect(s.properties.atRiskThresholdPercent).toMatchObject({ type: 'number', minimum: 1, maximum: 99, default: 80 });
     expect(s.properties.database.default).toBe('sla.db');
     expect(s.properties.calendars.default).toEqual({ always: '24x7' });

@@ -5,11 +5,12 @@
 import type {
   AlertInsert, AlertRow, AuditEntry, AuditFilter, BreachReasonChange, CheckChange, CheckedTicket, DisabledDestination, DueTicket, IncidentOpened, ImportBatch, ImportHint,
   Lease, ListFilter, ListQuery, MetricsCounts, OpenIncident, OpenOptions, OpenTicketsDecision, OutboxRow, OutboxStatus, OverrideRow, ReportAggregates,
-  ReportQuery, RunRow, RunStats, SlaEventRow, Store, StoredTicket, TicketChange, TicketRecord,
+  PullCursor, PullRow, PullStats, PullStatus, ReportQuery, RunRow, RunStats, SlaEventRow, Store, StoredTicket, TicketChange, TicketRecord,
 } from '../contract.js';
 import type { Instant } from '../../domain/types.js';
 import { beginImport } from './import-batch.js';
 import { AlertStore } from './outbox.js';
+import { Pulls } from './pulls.js';
 import {
   allOpen, getAlerts, getRecord, getSlaEvents, inWriteTransaction, listCreated, listOpenIds, recordBreachReason, recordsByIds,
   staleOpen,
@@ -21,11 +22,11 @@ import { Store as Tickets } from './tickets.js';
 class DryRunRollback extends Error {}
 
 export class SqliteStore implements Store {
-  private constructor(private readonly t: Tickets, private readonly o: AlertStore) {}
+  private constructor(private readonly t: Tickets, private readonly o: AlertStore, private readonly p: Pulls) {}
 
   static open(path: string, opts: OpenOptions = {}): SqliteStore {
     const t = Tickets.open(path, opts);
-    return new SqliteStore(t, new AlertStore(t));
+    return new SqliteStore(t, new AlertStore(t), new Pulls(t.db));
   }
 
   close(): void {
@@ -98,15 +99,44 @@ export class SqliteStore implements Store {
   }
 
   async beginImport(hint: ImportHint): Promise<ImportBatch> {
-    const b = beginImport(this.t, hint.indexes, hint);
+    // A pull's page is small, and its cursor is written on this connection, in its transaction.
+    const b = hint.pull ? this.t.beginImport(hint.indexes) : beginImport(this.t, hint.indexes, hint);
     const batch: ImportBatch = {
       // SQLite reads a ticket when asked: nothing to make ready.
       prepare: async () => undefined,
       importHash: b.importHash, load: b.load, put: b.put,
+      advanceCursor: (c) => {
+        if (!hint.pull) throw new Error('advanceCursor on a batch not begun for a pull');
+        this.p.advance(c);
+      },
       commit: async () => b.commit(),
       rollback: async () => b.rollback(),
     };
     return process.env.SLA_CHECK_PREPARE === '1' ? checkedPrepare(batch) : batch;
+  }
+
+  // ---- pulls ----
+
+  async pullCursor(source: string): Promise<PullCursor | null> {
+    return this.p.cursor(source);
+  }
+
+  async pullCursors(): Promise<PullCursor[]> {
+    return this.p.cursors();
+  }
+
+  async startPull(source: string, startedAt: Instant, cursorBefore: string | null): Promise<number> {
+    return this.p.start(source, startedAt, cursorBefore);
+  }
+
+  async finishPull(
+    id: number, finishedAt: Instant, stats: PullStats, status: Exclude<PullStatus, 'running'>, cursorAfter: string | null, error: string | null,
+  ): Promise<void> {
+    this.p.finish(id, finishedAt, stats, status, cursorAfter, error);
+  }
+
+  async listPulls(limit: number): Promise<PullRow[]> {
+    return this.p.list(limit);
   }
 
   // ---- check ----

@@ -8,7 +8,7 @@ import type { Instant } from '../../domain/types.js';
 import type { AuditEntry, AuditFilter, DueTicket, ImportBatch, ImportIndexes, StoredTicket, TicketChange } from '../contract.js';
 
 /** An import's batch on this connection or the writer thread's: ImportBatch, answered at once. */
-export interface EngineImportBatch extends Omit<ImportBatch, 'prepare' | 'commit' | 'rollback'> {
+export interface EngineImportBatch extends Omit<ImportBatch, 'prepare' | 'advanceCursor' | 'commit' | 'rollback'> {
   commit(): void;
   rollback(): void;
 }
