@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.js';
 import { alwaysConfig, project, type Project } from '../support/project.js';
+import { histories, killedPulls } from '../support/pull.js';
 import { TestServer } from '../support/servers.js';
 import { FakeZendesk } from '../support/zendesk.js';
 
@@ -175,8 +176,7 @@ describe('sla pull (Zendesk)', () => {
     expect(answers).toContain('stall');
     const at429 = zd.log.findIndex((l) => l.status === 429);
     expect(zd.log[at429 + 1]).toBeDefined();
-    const history = (q: Project) => q.query('SELECT id, status, first_response_at, resolved_at, history FROM tickets ORDER BY id');
-    expect(history(p)).toEqual(history(clean));
+    expect(histories(p)).toEqual(histories(clean));
   });
 
   it('a refused token, a wrong subdomain, a token in the file, an unknown source: one line each, saying what to check', async () => {
@@ -241,8 +241,7 @@ describe('sla pull (Zendesk)', () => {
     const rest = await p.slaAsync(['--at', NOW, 'pull', 'support', '--json']);
     expect(rest.code, rest.stderr).toBe(0);
     expect(JSON.parse(rest.stdout).status).toBe('ok');
-    const history = (q: Project) => q.query('SELECT id, status, first_response_at, resolved_at, history FROM tickets ORDER BY id');
-    expect(history(p)).toEqual(history(clean));
+    expect(histories(p)).toEqual(histories(clean));
   });
 
   it('killed at 20 random moments, then pulled again: exactly the history of one uninterrupted pull', async () => {
@@ -252,21 +251,8 @@ describe('sla pull (Zendesk)', () => {
     const clean = zendeskProject();
     expect((await clean.slaAsync(['--at', NOW, 'pull', 'support'])).code).toBe(0);
     zd.maxPerPage = 2;
-    zd.delayMs = 8;
-    const p = zendeskProject();
-    let seed = 17;
-    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-    for (let k = 0; k < 20; k++) {
-      const { child, done } = p.spawn(['--at', NOW, 'pull', 'support']);
-      setTimeout(() => child.kill('SIGKILL'), 150 + Math.floor(rnd() * 700));
-      await done;
-    }
-    zd.delayMs = 0;
-    const last = await p.slaAsync(['--at', NOW, 'pull', 'support']);
-    expect(last.code, last.stderr).toBe(0);
-    const history = (q: Project) => q.query('SELECT id, status, first_response_at, resolved_at, history, import_hash FROM tickets ORDER BY id');
-    expect(history(p)).toEqual(history(clean));
-    expect(p.json(['runs', '--pulls']).filter((x: any) => x.status === 'running').length).toBeGreaterThan(0); // the killed ones
+    zd.delayMs = 20;
+    await killedPulls(zendeskProject(), clean, ['--at', NOW, 'pull', 'support']);
   }, 60_000);
 
   it('maps custom fields (tier from a custom field, its words through values) and counts a mapped field no ticket has', async () => {

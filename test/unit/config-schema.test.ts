@@ -26,7 +26,7 @@ describe('schema/sla.config.schema.json', () => {
       'tierMultipliers', 'calendars', 'policies', 'alerts', 'escalations', 'sources',
     ]);
     const kinds = s.properties.sources.additionalProperties.oneOf.map((o: any) => o.properties.type.const);
-    expect(kinds).toEqual(['zendesk']);
+    expect(kinds).toEqual(['zendesk', 'freshdesk', 'jira']);
     expect(s.properties.sources.additionalProperties.oneOf[0].required).toEqual(['type', 'subdomain', 'email', 'token']);
     expect(s.properties.atRiskThresholdPercent).toMatchObject({ type: 'number', minimum: 1, maximum: 99, default: 80 });
     expect(s.properties.database.default).toBe('sla.db');
