@@ -11,6 +11,7 @@ import { computeSla } from '../domain/sla.js';
 import { TICKET_FIELD_NAMES, ticketFields, type Ticket, type TicketEvent } from '../domain/ticket.js';
 import type { Instant } from '../domain/types.js';
 import { allRowsKnown, mergeEventRows } from '../import/merge.js';
+import { textDigest } from '../import/row-digest.js';
 import { PullHttp, pullTuning, SourceError, TimeBudgetSpent } from '../import/sources/http.js';
 import type { PullContext } from '../import/sources/kind.js';
 import { sourceKindOf, type SourceConfig } from '../import/sources/registry.js';
@@ -81,7 +82,7 @@ export async function runPull(s: Setup, source: SourceConfig, opts: PullOptions)
     wall, deadline: started + opts.maxTimeMs, tuning: pullTuning(env),
   });
   const ctx: PullContext = {
-    http, vocab: new SourceVocabulary(opts.vocabulary, source.values), since: opts.since, now,
+    http, vocab: new SourceVocabulary(opts.vocabulary, source.values), since: opts.since, now, identity: textDigest,
     count: (what, n = 1) => { summary.skipped[what] = (summary.skipped[what] ?? 0) + n; },
   };
   const choosePolicy = policyChooser<Ticket>(settings.policies, settings.tierMultipliers, TICKET_FIELD_NAMES, ticketFields);

@@ -125,7 +125,7 @@ describe('sla pull (Freshdesk)', () => {
     const clean = freshdeskProject();
     await pull(clean, '2026-11-05T00:00:00Z');
     fd.maxPerPage = 2;
-    fd.delayMs = 10;
+    fd.delayMs = 70;
     await killedPulls(freshdeskProject(), clean, ['--at', '2026-11-05T00:00:00Z', 'pull', 'desk']);
   }, 60_000);
 });

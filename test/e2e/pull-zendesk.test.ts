@@ -251,7 +251,7 @@ describe('sla pull (Zendesk)', () => {
     const clean = zendeskProject();
     expect((await clean.slaAsync(['--at', NOW, 'pull', 'support'])).code).toBe(0);
     zd.maxPerPage = 2;
-    zd.delayMs = 20;
+    zd.delayMs = 30;
     await killedPulls(zendeskProject(), clean, ['--at', NOW, 'pull', 'support']);
   }, 60_000);
 
@@ -276,6 +276,23 @@ describe('sla pull (Zendesk)', () => {
     expect(r.stdout).toMatch(/tickets without the field "custom_fields\.999" \(mapped to custom\.region\): 5/);
     expect(p.show('301', NOW)).toMatchObject({ tier: 'enterprise', policy: 'enterprise' });
     expect(p.show('101', NOW)).toMatchObject({ tier: null, policy: 'p247' });
+  });
+
+  it('a mapping file for a source: its columns and values are used; keys a pull does not use are a config error', async () => {
+    fixture();
+    zd.create(301, '2026-11-05T09:00:00Z', { requester: REQ, priority: 'urgent', custom: [{ id: 360, value: 'gold' }] });
+    const source = (mapping: string) => ({ sources: { support: { type: 'zendesk', subdomain: 'acme', email: 'ops@acme.example', token: '$ZENDESK_TOKEN', url: zd.url, mapping } } });
+    const p = project({ config: config(source('zd.json')), env: { ZENDESK_TOKEN: zd.token } });
+    p.write('zd.json', JSON.stringify({ description: 'tiers', columns: { tier: 'custom_fields.360' }, values: { tier: { gold: 'enterprise' } } }));
+    const r = await p.slaAsync(['--at', NOW, 'pull', 'support']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(p.show('301', NOW).tier).toBe('enterprise');
+    p.write('events.json', JSON.stringify({ kind: 'events', columns: { tier: 'custom_fields.360' } }));
+    const q = project({ config: config(source('events.json')), env: { ZENDESK_TOKEN: zd.token } });
+    q.write('events.json', JSON.stringify({ kind: 'events', columns: { tier: 'custom_fields.360' } }));
+    const bad = q.sla(['pull', 'support']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/sources\.support\.mapping: the mapping file events\.json has "kind", which a pull does not use/);
   });
 
   it('end to end: pull from the helpdesk, then check sends the breach to a webhook', async () => {

@@ -14,7 +14,7 @@ export function histories(p: Project): unknown[] {
  * [minMs, maxMs), then once to the end; expects the history of `clean`, pulled in one go.
  */
 export async function killedPulls(p: Project, clean: Project, args: string[], o: { tries?: number; minMs?: number; maxMs?: number } = {}): Promise<void> {
-  const { tries = 20, minMs = 150, maxMs = 850 } = o;
+  const { tries = 20, minMs = 100, maxMs = 700 } = o;
   let seed = 17;
   const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
   let interrupted = 0;

@@ -3,9 +3,10 @@
 // checks its own fields; the common ones are checked here: `url` (replaces the vendor's base
 // URL), and `mapping` (the helpdesk's fields and words for sla's: inline, or a mapping file's
 // `columns` and `values`).
+import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
-import { loadMapping } from '../../import/mapping.js';
+import { parseJsonText } from '../json.js';
 import type { SourceConfigBase } from '../../import/sources/kind.js';
 import { SOURCE_KINDS, sourceKindOf, type SourceConfig } from '../../import/sources/registry.js';
 import { CANONICAL_STATUSES } from '../../domain/types.js';
@@ -62,15 +63,26 @@ function sourceMapping(
 ): Pick<SourceConfigBase, 'columns' | 'values'> {
   let m: { columns?: Record<string, string>; values?: Record<string, Record<string, string>> } = {};
   if (typeof raw === 'string') {
+    // a mapping file (examples/mappings/README.md) of which a pull uses two keys; read here
+    // (not by the importer's loader: every command loads the config, and few pull)
+    const file = resolvePath(configDir, raw);
+    let data: unknown;
     try {
-      const loaded = loadMapping(resolvePath(configDir, raw));
-      const unused = Object.keys(loaded).filter((k) => !['path', 'columns', 'values', 'description', '$schema'].includes(k));
-      if (unused.length > 0) report([], `the mapping file ${raw} has ${unused.map((k) => q(k)).join(', ')}, which a pull does not use: a source's mapping gives "columns" and "values" only`);
-      m = loaded;
+      data = parseJsonText(readFileSync(file, 'utf8'), file);
     } catch (e) {
-      report([], (e as Error).message);
+      const code = (e as NodeJS.ErrnoException).code;
+      report([], code === 'ENOENT' ? `the mapping file ${raw} is not there (${file})` : code ? `cannot read the mapping file ${raw} (${code})` : (e as Error).message);
       return { columns: {}, values: {} };
     }
+    const keys = data !== null && typeof data === 'object' && !Array.isArray(data) ? Object.keys(data) : null;
+    const unused = (keys ?? []).filter((k) => !['columns', 'values', 'description', '$schema'].includes(k));
+    if (unused.length > 0) report([], `the mapping file ${raw} has ${unused.map((k) => q(k)).join(', ')}, which a pull does not use: a source's mapping gives "columns" and "values" only`);
+    const parsed = InlineMapping.safeParse(keys === null ? data : Object.fromEntries(Object.entries(data as object).filter(([k]) => !unused.includes(k) && k !== '$schema')));
+    if (!parsed.success) {
+      report([], `the mapping file ${raw}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ')}`);
+      return { columns: {}, values: {} };
+    }
+    m = parsed.data;
   } else if (raw !== undefined) m = raw;
   const columns: Record<string, string> = {};
   for (const [field, from] of Object.entries(m.columns ?? {})) {

@@ -15,7 +15,6 @@
 import { z } from 'zod';
 import { resolveSecrets } from '../../config/secrets.js';
 import type { Instant } from '../../domain/types.js';
-import { textDigest } from '../row-digest.js';
 import type { EventRow } from '../types.js';
 import { literalSecret, ticketAttrs } from './fields.js';
 import type { PullContext, PullPage, SourceConfigBase, SourceKind } from './kind.js';
@@ -126,7 +125,7 @@ function ticketRows(ctx: PullContext, columns: Record<string, string>, t: FTicke
   }
   const row = (at: Instant, key: string, o: Partial<EventRow>): EventRow => ({
     ticketId: id, at, events: [], actor: null, attrs: {}, createdAt: null, firstResponseAt: null, resolvedAt: null, closedAt: null,
-    digest: textDigest(`freshdesk ${t.id} ${key}`), ...o,
+    digest: ctx.identity(`freshdesk ${t.id} ${key}`), ...o,
   });
   const word = (map: Record<string, string>, n: unknown): string => map[String(n)] ?? String(n);
   const status = ctx.vocab.status(word(STATUS, t.status));

@@ -68,8 +68,7 @@ export interface JsonAnswer<T> { status: number; body: T; headers: Record<string
 export class PullHttp {
   /** Requests sent (every try counts). */
   requests = 0;
-  private undici: typeof import('undici') | null = null;
-  private agent: import('undici').Agent | null = null;
+  private readonly agents: { http?: import('node:http').Agent; https?: import('node:https').Agent } = {};
   private readonly origin: URL;
 
   constructor(private readonly o: HttpOptions) {
@@ -105,6 +104,8 @@ export class PullHttp {
       let wait: number;
       const answer = await this.send(url, Math.min(tuning.timeoutMs, left));
       if ('error' in answer) {
+        // a request cut short by the end of the budget (its timeout was what was left of it)
+        if (answer.error === 'timeout' && wall() >= deadline - 5) throw new TimeBudgetSpent('the time budget ran out');
         lastError = answer.error;
         if (answer.permanent) throw new SourceError(`${this.o.source}: ${answer.error}`, `check sources.${this.o.source}.url (or the account's address)`);
         wait = this.backoff(attempt);
@@ -138,9 +139,8 @@ export class PullHttp {
   }
 
   async close(): Promise<void> {
-    const a = this.agent;
-    this.agent = null;
-    if (a) await a.destroy().catch(() => undefined);
+    this.agents.http?.destroy();
+    this.agents.https?.destroy();
   }
 
   private backoff(attempt: number): number {
@@ -159,27 +159,43 @@ export class PullHttp {
       'this may be a bug in sla\'s request; run with --verbose and report it', status, body);
   }
 
+  /**
+   * One GET, its whole answer within `timeoutMs`. Node's own http/https client, not undici:
+   * a pull with nothing new must end fast, and loading undici (and its timers' wait at exit)
+   * cost several times what the one request does (figures in the commit that chose this).
+   */
   private async send(url: URL, timeoutMs: number): Promise<{ status: number; text: string; headers: Record<string, string | string[] | undefined> } | { error: string; permanent: boolean }> {
     this.requests++;
-    try {
-      if (!this.undici) this.undici = await import('undici');
-      this.agent ??= new this.undici.Agent({ keepAliveTimeout: 10_000, connections: 4 });
-      const res = await this.undici.request(url, {
-        method: 'GET',
-        headers: { accept: 'application/json', 'user-agent': 'sla-monitor', ...this.o.headers },
-        dispatcher: this.agent,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        signal: AbortSignal.timeout(timeoutMs + 1000),
+    const secure = url.protocol === 'https:';
+    const mod = secure ? await import('node:https') : await import('node:http');
+    const agent = secure
+      ? (this.agents.https ??= new (mod as typeof import('node:https')).Agent({ keepAlive: true, maxSockets: 8 }))
+      : (this.agents.http ??= new mod.Agent({ keepAlive: true, maxSockets: 8 }));
+    return new Promise((resolve) => {
+      let settled = false;
+      const finish = (v: Awaited<ReturnType<PullHttp['send']>>): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(v);
+      };
+      const failed = (err: unknown): void => {
+        const f = describeNetworkError(err);
+        finish({ error: f.error, permanent: f.permanent || f.error === 'host not found' });
+      };
+      const req = mod.request(url, { method: 'GET', agent, headers: { accept: 'application/json', 'user-agent': 'sla-monitor', ...this.o.headers } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => finish({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+        res.on('error', failed);
       });
-      const text = await res.body.text();
-      return { status: res.statusCode, text, headers: res.headers };
-    } catch (err) {
-      const e = err as { name?: string };
-      if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return { error: 'timeout', permanent: false };
-      const f = describeNetworkError(err);
-      return { error: f.error, permanent: f.permanent || f.error === 'host not found' };
-    }
+      const timer = setTimeout(() => {
+        finish({ error: 'timeout', permanent: false });
+        req.destroy();
+      }, timeoutMs);
+      req.on('error', failed);
+      req.end();
+    });
   }
 }
 

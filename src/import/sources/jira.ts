@@ -13,11 +13,9 @@
 // - https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-comments/#api-rest-api-3-issue-issueidorkey-comment-get
 // - https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-myself/#api-rest-api-3-myself-get
 // - https://developer.atlassian.com/cloud/jira/platform/basic-auth-for-rest-apis/ and …/rate-limiting/
-import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { resolveSecrets } from '../../config/secrets.js';
 import type { Instant } from '../../domain/types.js';
-import { textDigest } from '../row-digest.js';
 import type { EventRow, RowEvent, TicketAttrs } from '../types.js';
 import { literalSecret, ticketAttrs } from './fields.js';
 import type { PullContext, PullPage, SourceConfigBase, SourceKind } from './kind.js';
@@ -95,6 +93,7 @@ export const jira: SourceKind<JiraSource> = {
 async function* jiraPages(c: JiraSource, ctx: PullContext, cursorText: string | null): AsyncGenerator<PullPage> {
   const { http } = ctx;
   const cursor: Cursor = cursorText ? JSON.parse(cursorText) as Cursor : { since: ctx.since };
+  const { DateTime } = await import('luxon');
   const me = (await http.getJson<{ timeZone?: string }>(http.url('/rest/api/3/myself'))).body;
   const zone = me.timeZone && DateTime.local().setZone(me.timeZone).isValid ? me.timeZone : 'UTC';
   const since = DateTime.fromMillis(cursor.since, { zone }).toFormat('yyyy/MM/dd HH:mm');
@@ -190,7 +189,7 @@ function issueRows(
   };
   const row = (at: Instant, key: string, o: Partial<EventRow>): EventRow => ({
     ticketId: id, at, events: [], actor: null, attrs: {}, createdAt: null, firstResponseAt: null, resolvedAt: null, closedAt: null,
-    digest: textDigest(`jira ${issue.id} ${key}`), ...o,
+    digest: ctx.identity(`jira ${issue.id} ${key}`), ...o,
   });
   const firstOf = (field: string) => histories.flatMap((h) => h.items).find((i) => i.field.toLowerCase() === field);
   // the first status and priority: what the first change changed from, else what they are now

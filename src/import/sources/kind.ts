@@ -44,6 +44,8 @@ export interface PullContext {
   /** Where a first pull starts (--since, default 30 days before now). */
   since: Instant;
   now: Instant;
+  /** A row's identity from a text that names it for good (an audit's id): the same text, the same identity. */
+  identity(text: string): string;
   /** Counts what the pull left out or could not read, by a phrase that says what (the summary shows them). */
   count(what: string, n?: number): void;
 }

@@ -13,7 +13,6 @@
 import { z } from 'zod';
 import { resolveSecrets } from '../../config/secrets.js';
 import type { Instant } from '../../domain/types.js';
-import { textDigest } from '../row-digest.js';
 import type { EventRow, RowEvent, TicketAttrs } from '../types.js';
 import { SourceError } from './http.js';
 import type { PullContext, PullPage, SourceConfigBase, SourceKind } from './kind.js';
@@ -219,7 +218,7 @@ function ticketRows(
     if (events.length === 0 && attrs.status === undefined && attrs.priority === undefined) continue;
     rows.push({
       ticketId: id, at, events, actor: userName(a.author_id), attrs, createdAt: creating ? Date.parse(t.created_at) : null,
-      firstResponseAt: null, resolvedAt: null, closedAt: null, digest: textDigest(`zendesk audit ${a.id}`),
+      firstResponseAt: null, resolvedAt: null, closedAt: null, digest: ctx.identity(`zendesk audit ${a.id}`),
     });
   }
   // The ticket's fields as they are now (subject, customer, tags …), at its last update.
@@ -229,7 +228,7 @@ function ticketRows(
   rows.push({
     ticketId: id, at: Number.isFinite(updated) ? updated : created, events: [], actor: null, attrs: ticketAttrs(flat, columns, ctx),
     createdAt: Number.isFinite(created) ? created : null, firstResponseAt: null, resolvedAt: null, closedAt: null,
-    digest: textDigest(`zendesk ticket ${t.id} ${t.updated_at}`),
+    digest: ctx.identity(`zendesk ticket ${t.id} ${t.updated_at}`),
   });
   return rows;
 }
