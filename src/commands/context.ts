@@ -9,7 +9,7 @@ import { UserError } from '../errors.js';
 import { safeText } from '../render/safe-text.js';
 import type { Calendar } from '../domain/calendar.js';
 import type { Setup } from '../app/setup.js';
-import type { Store } from '../store/port.js';
+import { isServerUrl, type Store } from '../store/port.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -179,8 +179,8 @@ export class Context {
   }
 
   databasePath(config: Config | null): string {
-    if (this.globals.db) return resolve(this.cwd, this.globals.db);
-    if (this.env.SLA_DB) return resolve(this.cwd, this.env.SLA_DB);
+    const given = this.globals.db || this.env.SLA_DB;
+    if (given) return isServerUrl(given) ? given : resolve(this.cwd, given);
     if (config) return config.database;
     return resolve(this.cwd, 'sla.db');
   }

@@ -1,5 +1,6 @@
 // Finding, reading and parsing sla.config.json into a typed Config: the schema checks the
 // shapes (issues.ts words its problems), then resolve/ resolves it section by section.
+import { isServerUrl } from '../store/contract.js';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, formatPath } from './errors.js';
@@ -83,7 +84,8 @@ function resolveRaw(raw: RawConfig, configPath: string, report: Report): Config 
   const { alerts, destinationNames } = resolveAlerts(raw.alerts, configDir, { priorityNames, policyNames }, report);
   const sections = resolveSections(raw, { configDir, priorityNames, policyNames, destinationNames, report });
 
-  const database = raw.database === ':memory:' ? raw.database : resolve(configDir, raw.database);
+  // a server's URL (team mode) stays as written; a file is found from the config's folder
+  const database = raw.database === ':memory:' || isServerUrl(raw.database) ? raw.database : resolve(configDir, raw.database);
   return {
     configPath,
     database,

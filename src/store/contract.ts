@@ -10,6 +10,9 @@ import type { ComputedSla, Ticket, TicketEvent } from '../domain/ticket.js';
 import type { Instant } from '../domain/types.js';
 import { UserError } from '../errors.js';
 
+/** Whether a database location names a server (a postgres:// URL: team mode) rather than a SQLite file. */
+export const isServerUrl = (location: string): boolean => /^postgres(ql)?:\/\//i.test(location);
+
 /** What is wrong with the database, and what to do: exit 1 unless told. */
 export class StoreError extends UserError {
   constructor(message: string, hint: string, exitCode = 1) {

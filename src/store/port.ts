@@ -11,12 +11,18 @@
 // The operations and their types are in contract.ts (what every engine implements); this
 // file hands them on, and picks the engine that serves a database location.
 
-import type { Holder, OpenOptions, Store } from './contract.js';
+import { isServerUrl, StoreError, type Holder, type OpenOptions, type Store } from './contract.js';
 
 export * from './contract.js';
 
 /** Opens (and migrates) the database at `location`: today a SQLite file's path. */
 export async function openStore(location: string, opts: OpenOptions = {}): Promise<Store> {
+  if (isServerUrl(location)) {
+    // The PostgreSQL engine is being built (issue 17): its schema and connection are in
+    // src/store/postgres/; until every operation of the store is there, a server URL is refused.
+    throw new StoreError('a PostgreSQL database (team mode) is not available in this version of sla yet',
+      'use a SQLite file (the `database` default, sla.db); team mode comes in a later version', 2);
+  }
   const { SqliteStore } = await import('./sqlite/engine.js');
   return SqliteStore.open(location, opts);
 }

@@ -18,8 +18,13 @@ export const BIN = join(ROOT, 'bin', 'sla');
 
 /** Variables of the caller's environment that no test inherits. */
 export const LEAKING = /^(SLA_.*|NO_COLOR|FORCE_COLOR)$/;
-/** Switches of the test suite itself (not of the CLI), kept in the test processes. */
-export const TEST_SWITCHES: ReadonlySet<string> = new Set(['SLA_UPDATE_SCHEMA']);
+/**
+ * Switches of the test suite itself (not of the CLI), kept in the test processes: CI's demands
+ * that a tool be there (never a skipped check), the test PostgreSQL server (.ci/postgres).
+ */
+export const TEST_SWITCHES: ReadonlySet<string> = new Set([
+  'SLA_UPDATE_SCHEMA', 'SLA_REQUIRE_PROMTOOL', 'SLA_REQUIRE_CHROMIUM', 'SLA_REQUIRE_POSTGRES', 'SLA_TEST_POSTGRES_URL',
+]);
 
 /**
  * `base` without any SLA_* variable or colour setting, then `set` on top (a value of

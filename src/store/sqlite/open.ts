@@ -2,27 +2,21 @@
 // each connection's settings, and the journal and transaction an import writes under.
 
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { trace } from '../../import-trace.js';
 import { StoreError, type ImportIndexes } from '../contract.js';
 import { BUSY_TIMEOUT_MS } from './faults.js';
+import { lastVersion, migrationsDir, newerSchema, readMigrations as readShared, type Migration } from '../migrations.js';
 
 // How long a connection waits for another's write transaction: see faults.ts (its message says it).
 export { BUSY_TIMEOUT_MS } from './faults.js';
 
-export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'migrations', 'sqlite');
+export const MIGRATIONS_DIR = migrationsDir('sqlite');
 
-interface Migration { version: number; name: string; sql: string }
 
 export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
-  return readdirSync(dir)
-    .map((f) => /^(\d+)_.+\.sql$/.exec(f))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ version: Number(m[1]), name: m[0], sql: readFileSync(join(dir, m[0]), 'utf8') }))
-    .sort((a, b) => a.version - b.version);
+  return readShared(dir);
 }
 
 /**
@@ -201,13 +195,6 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Database.Dat
   return db;
 }
 
-const newerSchema = (current: number, known: number): StoreError => new StoreError(
-  `database schema version ${current} is newer than this sla knows (${known})`,
-  'it was written by a newer sla; upgrade sla — the file was not touched',
-  1,
-);
-
-const lastVersion = (migrations: Migration[]): number => (migrations.length ? migrations[migrations.length - 1].version : 0);
 
 /**
  * The schema version (SQLite's user_version, bytes 60–63 of the file's header) read from

@@ -1,0 +1,108 @@
+// The PostgreSQL engine's connection (team mode, issue 17): a postgres:// URL, the driver
+// `postgres` (chosen by measurement: see the commit that added it), and the numbered
+// migrations of migrations/postgres/, applied under an advisory lock so that machines
+// starting at once migrate once. A database a newer sla wrote is refused untouched. What goes
+// wrong is said without the URL's password.
+
+import postgres from 'postgres';
+import { StoreError } from '../contract.js';
+import { lastVersion, migrationsDir, newerSchema, readMigrations, type Migration } from '../migrations.js';
+
+export type Sql = postgres.Sql<Record<string, never>>;
+
+export { isServerUrl as isPostgresUrl } from '../contract.js';
+
+/** The URL as it may be shown: its password replaced. */
+export function shownUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.href;
+  } catch {
+    return url.replace(/(\/\/[^/:@]*):[^@/]*@/, '$1:***@');
+  }
+}
+
+/** Where the server is, for messages: host:port/database. */
+function where(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname || 'localhost'}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return 'the database URL';
+  }
+}
+
+/** Instants (BIGINT) come back as numbers: epoch milliseconds fit a double exactly. */
+const INT8 = { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) };
+
+/** A pool of connections to `url` (not connected until the first query). */
+export function connect(url: string, max = 4): Sql {
+  return postgres(url, {
+    max, onnotice: () => undefined, connect_timeout: 10, idle_timeout: 30,
+    types: { int8: INT8 } as never,
+    connection: { application_name: 'sla' },
+  }) as unknown as Sql;
+}
+
+const LOCK = 7_250_116; // pg_advisory_xact_lock key of sla's migrations
+
+/**
+ * Opens `url`: connects and brings the schema to the last migration this sla knows, in one
+ * transaction per migration under the migrations' lock. Refuses (untouched) a database whose
+ * schema is newer.
+ */
+export async function openPostgres(url: string, opts: { migrations?: Migration[]; max?: number } = {}): Promise<Sql> {
+  const migrations = opts.migrations ?? readMigrations(migrationsDir('postgres'));
+  const known = lastVersion(migrations);
+  const sql = connect(url, opts.max);
+  try {
+    const current = await schemaVersion(sql);
+    if (current > known) throw newerSchema(current, known, 'the database');
+    if (current < known) {
+      await sql.begin(async (tx) => {
+        await tx`SELECT pg_advisory_xact_lock(${LOCK})`;
+        await tx`CREATE TABLE IF NOT EXISTS sla_schema (version INTEGER NOT NULL)`;
+        // another machine may have migrated while this one waited for the lock
+        const [row] = await tx<Array<{ version: number }>>`SELECT version FROM sla_schema`;
+        let version = row?.version ?? 0;
+        if (version > known) throw newerSchema(version, known, 'the database');
+        if (row === undefined) await tx`INSERT INTO sla_schema (version) VALUES (0)`;
+        for (const m of migrations) {
+          if (m.version <= version) continue;
+          await tx.unsafe(m.sql);
+          await tx`UPDATE sla_schema SET version = ${m.version}`;
+          version = m.version;
+        }
+      });
+    }
+    return sql;
+  } catch (err) {
+    await sql.end({ timeout: 1 }).catch(() => undefined);
+    throw describeError(err, url);
+  }
+}
+
+/** The schema version a database has (0: none yet). */
+export async function schemaVersion(sql: Sql): Promise<number> {
+  const [t] = await sql<Array<{ t: string | null }>>`SELECT to_regclass('sla_schema')::text AS t`;
+  if (t.t === null) return 0;
+  const [row] = await sql<Array<{ version: number }>>`SELECT version FROM sla_schema`;
+  return row?.version ?? 0;
+}
+
+/** A driver or server error as one line for the user (what, where, what to do); never the password. */
+export function describeError(err: unknown, url: string): unknown {
+  if (err instanceof StoreError) return err;
+  const e = err as { code?: string; message?: string; errno?: string };
+  const at = where(url);
+  const code = e?.code ?? '';
+  if (code === 'ECONNREFUSED') return new StoreError(`cannot reach the PostgreSQL server at ${at} (connection refused)`, 'check that the server runs and listens there, and the host and port of `database` (or $SLA_DATABASE_URL)');
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new StoreError(`cannot find the PostgreSQL server's host in ${at}`, 'check the host name of `database` (or $SLA_DATABASE_URL)');
+  if (code === 'CONNECT_TIMEOUT' || code === 'ETIMEDOUT') return new StoreError(`the PostgreSQL server at ${at} did not answer in time`, 'check the network between this machine and the server, and the server itself');
+  if (code === '28P01' || code === '28000') return new StoreError(`the PostgreSQL server at ${at} refused the login`, 'check the user and password in `database` (or $SLA_DATABASE_URL) and pg_hba.conf');
+  if (code === '3D000') return new StoreError(`the PostgreSQL server at ${at} has no such database`, 'create it (README: "Team setup"), or check the database name in the URL');
+  if (code === '42501') return new StoreError(`the PostgreSQL role may not do what sla needs at ${at}`, 'grant it what the README\'s "Team setup" lists');
+  const message = (e?.message ?? String(err)).split(url).join(shownUrl(url));
+  return new StoreError(`PostgreSQL at ${at}: ${message}`, 'see the server\'s log for more');
+}
