@@ -3,18 +3,7 @@
 
 import type Database from 'better-sqlite3';
 import { PullCursorMoved, type CursorAdvance, type PullCursor, type PullRow, type PullStats, type PullStatus } from '../contract.js';
-
-interface RawCursor { source: string; kind: string; cursor: string; saved_at: number; current_at: number | null }
-interface RawPull {
-  id: number; source: string; started_at: number; finished_at: number | null; status: PullStatus; requests: number; pages: number;
-  tickets: number; events: number; cursor_before: string | null; cursor_after: string | null; error: string | null;
-}
-
-const toCursor = (r: RawCursor): PullCursor => ({ source: r.source, kind: r.kind, cursor: r.cursor, savedAt: r.saved_at, currentAt: r.current_at });
-const toPull = (r: RawPull): PullRow => ({
-  id: r.id, source: r.source, startedAt: r.started_at, finishedAt: r.finished_at, status: r.status, requests: r.requests,
-  pages: r.pages, tickets: r.tickets, events: r.events, cursorBefore: r.cursor_before, cursorAfter: r.cursor_after, error: r.error,
-});
+import { toCursor, toPull, type RawCursor, type RawPull } from '../pull-rows.js';
 
 export class Pulls {
   private readonly s;
