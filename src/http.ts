@@ -1,5 +1,5 @@
 // What every HTTP client of sla shares (alert delivery, pulls from a helpdesk): reading a
-// Retry-After, and a network error said without any address or credential in it.
+// Retry-After, a network error said without any address or credential in it, the tuning knobs.
 
 /** A request that got no answer: why, and whether trying again may help. */
 export interface NetworkFailure { ok: false; permanent: boolean; error: string }
@@ -48,4 +48,12 @@ export function describeNetworkError(err: unknown): NetworkFailure {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** A number of milliseconds from the variable `name` of `env` (a tuning knob), else `fallback`. */
+export function envMs(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  return Number.isFinite(n) && n >= 0 ? n : fallback;
 }

@@ -7,7 +7,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Agent } from 'undici';
 import type { Transporter } from 'nodemailer';
-import { describeNetworkError, parseRetryAfter, sleep } from '../http.js';
+import { describeNetworkError, envMs, parseRetryAfter, sleep } from '../http.js';
 
 export { describeNetworkError, parseRetryAfter, sleep };
 
@@ -37,13 +37,6 @@ export interface Tuning {
   slackIntervalMs: number;
   /** How long a claimed alert stays reserved for the run that claimed it, on the real clock (SLA_LEASE_MS, default 60 s; renewed every third of it while the run works). */
   leaseMs: number;
-}
-
-function envMs(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const v = env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  return Number.isFinite(n) && n >= 0 ? n : fallback;
 }
 
 export function tuningFromEnv(env: NodeJS.ProcessEnv): Tuning {

@@ -4,9 +4,9 @@ import { statSync } from 'node:fs';
 // transaction (none of them with --strict and a bad row, none with --dry-run).
 
 import type { BusinessTime } from '../domain/clock.js';
-import { policyChooser } from '../domain/policy.js';
 import { computeSla } from '../domain/sla.js';
-import { TICKET_FIELD_NAMES, ticketFields, type SlaSettings, type Ticket, type TicketEvent } from '../domain/ticket.js';
+import type { SlaSettings, Ticket, TicketEvent } from '../domain/ticket.js';
+import { EventTally, policyAssigner } from './merged-tickets.js';
 import type { Instant } from '../domain/types.js';
 import { threadsPay } from '../helper-thread.js';
 import { trace } from '../import-trace.js';
@@ -109,12 +109,8 @@ export async function runImport(s: ImportSetup, readers: Readers, opts: ImportOp
   const report: ReadReport = opts.reader.report ?? { implicitColumns: [], ruleRows: new Map(), otherwise: new Map() };
   const reader: ReaderOptions = { ...opts.reader, report, now: opts.now };
 
-  // Events by type (and status events by status), counted in a Map and made summary.eventsByType
-  // after the rows (the same keys, in the order first met): a key built and looked up on an
-  // object for every event (`status:${value}`) cost more than the rest of the counting.
-  const eventsByType = new Map<string, number>();
-  const statusKeys = new Map<string | null | undefined, string>();
-  const choosePolicy = policyChooser<Ticket>(settings.policies, settings.tierMultipliers, TICKET_FIELD_NAMES, ticketFields);
+  const eventsByType = new EventTally();
+  const assignPolicy = policyAssigner(settings);
 
   const OUTCOMES = ['unchanged', 'updated', 'new'] as const;
   const bump = (outcome: (typeof OUTCOMES)[number], by: number): void => {
@@ -153,23 +149,9 @@ export async function runImport(s: ImportSetup, readers: Readers, opts: ImportOp
     }
     const t = m.ticket;
     if (prev < 0 && t.createdAt > opts.now) summary.createdAfterNow++;
-    if (!t.assignment) {
-      // assignTicket's choice without its match trace (built for `show`, wasted here), on the
-      // priority the ticket had when its clock started (a later change keeps the targets).
-      const a = choosePolicy(t.initialPriority === null || t.initialPriority === t.priority ? t : { ...t, priority: t.initialPriority });
-      if (a.ok) { t.assignment = a.assignment; t.noSlaReason = null; }
-      else t.noSlaReason = a.reason;
-    }
-    if (!t.assignment) { bumpNoPolicy(t.noSlaReason, 1); outcome |= 4; }
+    if (!assignPolicy(t)) { bumpNoPolicy(t.noSlaReason, 1); outcome |= 4; }
     summary.eventsAdded += m.events.length;
-    for (const e of m.events) {
-      eventsByType.set(e.type, (eventsByType.get(e.type) ?? 0) + 1);
-      if (e.type === 'status') {
-        let key = statusKeys.get(e.value);
-        if (key === undefined) statusKeys.set(e.value, key = `status:${e.value}`);
-        eventsByType.set(key, (eventsByType.get(key) ?? 0) + 1);
-      }
-    }
+    eventsByType.add(m.events);
     const all = m.history ?? (stored ? [...stored.events, ...m.events].sort((a, b) => a.at - b.at) : m.events);
     batch.put(t, computeFor(t, all), m.events, hash);
     return outcome;
@@ -310,7 +292,7 @@ export async function runImport(s: ImportSetup, readers: Readers, opts: ImportOp
         await mergeHanded();
       }
     }
-    summary.eventsByType = Object.fromEntries(eventsByType);
+    summary.eventsByType = eventsByType.toObject();
     summary.implicitColumns = opts.reader.mapping ? report.implicitColumns : [];
     summary.invalidUtf8 = report.invalidUtf8 ?? 0;
     summary.controlChars = report.controlChars ?? 0;

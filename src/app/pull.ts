@@ -6,26 +6,30 @@
 // there; a page read again (after a kill, or a page the helpdesk repeats) brings rows whose
 // identities are stored already, and changes nothing.
 
-import { policyChooser } from '../domain/policy.js';
 import { computeSla } from '../domain/sla.js';
-import { TICKET_FIELD_NAMES, ticketFields, type Ticket, type TicketEvent } from '../domain/ticket.js';
+import type { Ticket, TicketEvent } from '../domain/ticket.js';
 import type { Instant } from '../domain/types.js';
 import { allRowsKnown, mergeEventRows } from '../import/merge.js';
 import { textDigest } from '../import/row-digest.js';
 import { PullHttp, pullTuning, SourceError, TimeBudgetSpent } from '../import/sources/http.js';
 import type { PullContext } from '../import/sources/kind.js';
 import { sourceKindOf, type SourceConfig } from '../import/sources/registry.js';
-import type { EventRow, Vocabulary } from '../import/types.js';
+import type { EventRow } from '../import/types.js';
 import { SourceVocabulary } from '../import/vocabulary.js';
 import type { PullStats } from '../store/port.js';
+import { EventTally, policyAssigner } from './merged-tickets.js';
 import type { Setup } from './setup.js';
 
+/** Where a first pull starts unless told: this long before now. */
+export const FIRST_PULL_MS = 30 * 86_400_000;
+/** The time budget unless told: a pull fits a five-minute cron. */
+export const MAX_TIME_MS = 4 * 60_000;
+
 export interface PullOptions {
-  /** Where a first pull starts. */
-  since: Instant;
-  /** The time budget on the real clock (ms): the pull stops after the page it is in then. */
-  maxTimeMs: number;
-  vocabulary: Vocabulary;
+  /** Where a first pull starts (default: FIRST_PULL_MS before now). */
+  since?: Instant;
+  /** The time budget on the real clock (ms; default MAX_TIME_MS): the pull stops after the page it is in then. */
+  maxTimeMs?: number;
   /** Start again from `since`, whatever the stored cursor says (rows pulled before are recognised). */
   restart?: boolean;
   /** Called after each page (a progress line). */
@@ -61,10 +65,11 @@ export interface PullSummary extends PullStats {
 }
 
 /** Pulls `source`'s changes into the store. A SourceError (a refused token …) is recorded on the pull and thrown. */
-export async function runPull(s: Setup, source: SourceConfig, opts: PullOptions): Promise<PullSummary> {
+export async function runPull(s: Setup, source: SourceConfig, opts: PullOptions = {}): Promise<PullSummary> {
   const { store, settings, calendar, now, wall, env } = s;
   const kind = sourceKindOf(source.type);
   const started = wall();
+  const deadline = started + (opts.maxTimeMs ?? MAX_TIME_MS);
   const stored = await store.pullCursor(source.name);
   if (stored && stored.kind !== source.type) {
     throw new SourceError(`source ${JSON.stringify(source.name)} was pulled as ${stored.kind}, and is ${source.type} in the config now: its cursor means nothing to ${source.type}`,
@@ -79,19 +84,21 @@ export async function runPull(s: Setup, source: SourceConfig, opts: PullOptions)
   };
   const http = new PullHttp({
     source: source.name, base: source.url ?? kind.vendorUrl(source), headers: kind.headers(source, env), hints: kind.hints(source),
-    wall, deadline: started + opts.maxTimeMs, tuning: pullTuning(env),
+    wall, deadline, tuning: pullTuning(env),
   });
   const ctx: PullContext = {
-    http, vocab: new SourceVocabulary(opts.vocabulary, source.values), since: opts.since, now, identity: textDigest,
+    http, vocab: new SourceVocabulary(s.config, source.values), since: opts.since ?? now - FIRST_PULL_MS, now, identity: textDigest,
     count: (what, n = 1) => { summary.skipped[what] = (summary.skipped[what] ?? 0) + n; },
   };
-  const choosePolicy = policyChooser<Ticket>(settings.policies, settings.tierMultipliers, TICKET_FIELD_NAMES, ticketFields);
+  const assignPolicy = policyAssigner(settings);
+  const tally = new EventTally();
   const compute = (t: Ticket, events: readonly TicketEvent[]) => computeSla(t, events, settings, calendar, now).computed;
   const touched = new Set<string>();
 
   const finish = async (status: 'ok' | 'partial' | 'failed', error: string | null): Promise<void> => {
     summary.requests = http.requests;
     summary.tickets = touched.size;
+    summary.eventsByType = tally.toObject();
     summary.durationMs = wall() - started;
     await http.close();
     await store.finishPull(runId, wall(), summary, status, cursor, error);
@@ -125,20 +132,13 @@ export async function runPull(s: Setup, source: SourceConfig, opts: PullOptions)
           }
           if (m.outcome === 'new') summary.ticketsNew++;
           else summary.ticketsUpdated++;
-          if (!t.assignment) {
-            const a = choosePolicy(t.initialPriority === null || t.initialPriority === t.priority ? t : { ...t, priority: t.initialPriority });
-            if (a.ok) { t.assignment = a.assignment; t.noSlaReason = null; } else t.noSlaReason = a.reason;
-          }
-          if (!t.assignment && m.outcome === 'new') {
+          if (!assignPolicy(t) && m.outcome === 'new') {
             const r = t.noSlaReason ?? 'no policy';
             summary.withoutPolicy++;
             summary.withoutPolicyReasons[r] = (summary.withoutPolicyReasons[r] ?? 0) + 1;
           }
           summary.events += m.events.length;
-          for (const e of m.events) {
-            summary.eventsByType[e.type] = (summary.eventsByType[e.type] ?? 0) + 1;
-            if (e.type === 'status') summary.eventsByType[`status:${e.value}`] = (summary.eventsByType[`status:${e.value}`] ?? 0) + 1;
-          }
+          tally.add(m.events);
           batch.put(t, compute(t, m.history), m.events, m.importHash);
         }
         batch.advanceCursor({
@@ -154,7 +154,7 @@ export async function runPull(s: Setup, source: SourceConfig, opts: PullOptions)
       if (page.through !== null) summary.through = page.through;
       opts.onPage?.({ pages: summary.pages, tickets: touched.size, through: summary.through });
       if (page.end) break;
-      if (wall() >= started + opts.maxTimeMs) throw new TimeBudgetSpent('the time budget ran out');
+      if (wall() >= deadline) throw new TimeBudgetSpent('the time budget ran out');
     }
   } catch (err) {
     if (err instanceof TimeBudgetSpent) {

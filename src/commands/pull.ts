@@ -1,34 +1,39 @@
 // sla pull NAME — every change of the helpdesk `sources.NAME` since the last pull.
 
 import type { PullSummary } from '../app/pull.js';
+import type { Config } from '../config/types.js';
+import type { SourceConfig } from '../import/sources/registry.js';
 import { usageError, type Context } from './context.js';
 
 interface Opts { since?: string; maxTime?: string; quiet?: boolean; json?: boolean }
 
 const DAY = 86_400_000;
 
+/** The source `name` of the config; a usage error naming the ones there are. `option`: how the command was given the name. */
+export function sourceNamed(config: Config, name: string, option = ''): SourceConfig {
+  const source = config.sources[name];
+  if (source) return source;
+  const names = Object.keys(config.sources);
+  throw usageError(`${option}no source ${JSON.stringify(name)} in the config`, names.length > 0
+    ? `the config's sources: ${names.join(', ')}`
+    : 'add one under "sources" (README: "Live from your helpdesk")');
+}
+
 export async function run(ctx: Context, name: string, opts: Opts): Promise<number> {
   const out = ctx.globals.format;
   if (out !== undefined && out !== 'table' && out !== 'json') throw usageError(`--format ${out} is not an output format of pull (table or json)`, 'use --format json (or --json) for the summary as JSON');
   const json = Boolean(opts.json) || out === 'json';
   const config = await ctx.config();
-  const source = config.sources[name];
-  if (!source) {
-    const names = Object.keys(config.sources);
-    throw usageError(`no source ${JSON.stringify(name)} in the config`, names.length > 0
-      ? `the config's sources: ${names.join(', ')}`
-      : 'add one under "sources" (README: "Live from your helpdesk")');
-  }
+  const source = sourceNamed(config, name);
   const maxTimeMs = await maxTime(opts.maxTime);
   const s = await ctx.setup({ create: true });
-  const since = opts.since === undefined ? s.now - 30 * DAY : await sinceTime(ctx, opts.since, config.timezone, s.now);
+  const since = opts.since === undefined ? undefined : await sinceTime(ctx, opts.since, config.timezone, s.now);
   const { runPull } = await import('../app/pull.js');
-  const { configVocabulary } = await import('../app/import.js');
   await ctx.holdsWrites(`a pull of ${name}`);
   const progress = !opts.quiet && !json && Boolean(ctx.stderr.isTTY);
   const { isoUtc } = await import('../render/format.js');
   const summary = await runPull(s, source, {
-    since, maxTimeMs, vocabulary: configVocabulary(config), restart: opts.since !== undefined,
+    since, maxTimeMs, restart: opts.since !== undefined,
     onPage: progress ? (p) => {
       ctx.stderr.write(`\r\x1b[K${name}: ${p.tickets.toLocaleString('en-US')} tickets, ${p.pages} pages${p.through === null ? '' : `, changes in up to ${isoUtc(p.through)}`}`);
     } : undefined,
@@ -43,9 +48,9 @@ export async function run(ctx: Context, name: string, opts: Opts): Promise<numbe
   return 0;
 }
 
-/** --max-time: a duration (4m, 1h30m, or seconds: 90s); default 4 minutes, so that a pull fits a 5-minute cron. */
-async function maxTime(text: string | undefined): Promise<number> {
-  if (text === undefined) return 4 * 60_000;
+/** --max-time: a duration (4m, 1h30m, or seconds: 90s); none: the use case's default. */
+async function maxTime(text: string | undefined): Promise<number | undefined> {
+  if (text === undefined) return undefined;
   const secs = /^\s*(\d+)\s*s\s*$/i.exec(text);
   if (secs && Number(secs[1]) > 0) return Number(secs[1]) * 1000;
   const { parseDuration } = await import('../config/duration.js');

@@ -27,7 +27,7 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
   if (opts.pull && opts.import) throw usageError('--pull and --import both bring tickets: give one', 'a helpdesk with an API: --pull NAME; an export file: --import FILE');
   const s = await ctx.setup({ create: Boolean(opts.import || opts.pull) });
   const { config } = s;
-  const puller = opts.pull ? await pullSource(ctx, s, opts.pull) : null;
+  const puller = opts.pull ? await pullSource(s, opts.pull) : null;
   const [{ runCheck }, summary, { isoUtc }] = await Promise.all([
     import('../app/check.js'), import('./check-summary.js'), import('../render/format.js'),
   ]);
@@ -127,14 +127,10 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
 }
 
 /** The pull before each check: the pull use case in-process, as `sla pull NAME` runs it. */
-async function pullSource(ctx: Context, s: Setup, name: string) {
-  const source = s.config.sources[name];
-  if (!source) {
-    const names = Object.keys(s.config.sources);
-    throw usageError(`--pull ${name}: no source ${JSON.stringify(name)} in the config`, names.length > 0 ? `the config's sources: ${names.join(', ')}` : 'add one under "sources" (README: "Live from your helpdesk")');
-  }
-  const [{ runPull }, { configVocabulary }] = await Promise.all([import('../app/pull.js'), import('../app/import.js')]);
-  return (now: number) => runPull({ ...s, now }, source, { since: now - 30 * 86_400_000, maxTimeMs: 4 * 60_000, vocabulary: configVocabulary(s.config) });
+async function pullSource(s: Setup, name: string) {
+  const [{ runPull }, { sourceNamed }] = await Promise.all([import('../app/pull.js'), import('./pull.js')]);
+  const source = sourceNamed(s.config, name, `--pull ${name}: `);
+  return (now: number) => runPull({ ...s, now }, source);
 }
 
 /** The re-import before each check: the import service in-process, as `sla import` runs it. */

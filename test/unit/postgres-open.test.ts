@@ -3,18 +3,18 @@
 // refused untouched, and the server's faults said in one line without the password.
 
 import { describe, expect, it } from 'vitest';
-import { StoreError } from '../../src/store/contract.js';
+import { isServerUrl, StoreError } from '../../src/store/contract.js';
 import { readMigrations, migrationsDir } from '../../src/store/migrations.js';
-import { connect, isPostgresUrl, openPostgres, schemaVersion, shownUrl } from '../../src/store/postgres/open.js';
+import { connect, openPostgres, schemaVersion, shownUrl } from '../../src/store/postgres/open.js';
 import { freshDatabase, POSTGRES_URL } from '../support/postgres.js';
 
 const LAST = readMigrations(migrationsDir('postgres')).at(-1)!.version;
 
 describe('PostgreSQL: URLs', () => {
   it('tells a server URL from a file, and never shows a password', () => {
-    expect(isPostgresUrl('postgres://sla@db.internal/sla')).toBe(true);
-    expect(isPostgresUrl('postgresql://sla@db/sla')).toBe(true);
-    expect(isPostgresUrl('/var/lib/sla/sla.db')).toBe(false);
+    expect(isServerUrl('postgres://sla@db.internal/sla')).toBe(true);
+    expect(isServerUrl('postgresql://sla@db/sla')).toBe(true);
+    expect(isServerUrl('/var/lib/sla/sla.db')).toBe(false);
     expect(shownUrl('postgres://sla:s3cret@db.internal:5433/sla?sslmode=require')).toBe('postgres://sla:***@db.internal:5433/sla?sslmode=require');
   });
 });

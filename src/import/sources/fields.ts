@@ -37,7 +37,7 @@ export function ticketAttrs(flat: Record<string, unknown>, columns: Record<strin
       continue;
     }
     let v = text(raw);
-    const map = values[field.startsWith('custom.') ? field : field];
+    const map = values[field];
     if (v !== null && map) v = map[v.toLowerCase()] ?? v;
     if (field.startsWith('custom.')) {
       if (v !== null) (attrs.custom ??= {})[field.slice('custom.'.length)] = v;

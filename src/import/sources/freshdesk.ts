@@ -56,7 +56,6 @@ export const freshdesk: SourceKind<FreshdeskSource> = {
     domain: z.string().min(1).meta({ description: 'the account: "acme" for https://acme.freshdesk.com' }),
     apiKey: z.string().min(1).meta({ description: 'an API key, as "$VAR" (an environment variable): never the key itself' }),
   },
-  describeColumns: 'subject, requester (e-mail), requester_id, responder_id, group_id, company_id, type, source, tags, custom_fields.cf_NAME',
   load(raw, base, report) {
     const r = raw as { domain: string; apiKey: string };
     if (!/^[a-z0-9][a-z0-9.-]*$/i.test(r.domain)) report(['domain'], `${JSON.stringify(r.domain)} is not a Freshdesk domain: "acme" for https://acme.freshdesk.com`);

@@ -6,7 +6,7 @@
 // hold a URL's query, a header or a credential.
 
 import { UserError } from '../../errors.js';
-import { describeNetworkError, parseRetryAfter, sleep } from '../../http.js';
+import { describeNetworkError, envMs, parseRetryAfter, sleep } from '../../http.js';
 
 /** What retrying cannot fix, said for the user: exit 1. */
 export class SourceError extends UserError {
@@ -42,11 +42,7 @@ export interface HttpTuning {
 }
 
 export function pullTuning(env: NodeJS.ProcessEnv): HttpTuning {
-  const ms = (name: string, fallback: number): number => {
-    const n = Number(env[name]);
-    return env[name] !== undefined && env[name] !== '' && Number.isFinite(n) && n >= 0 ? n : fallback;
-  };
-  return { timeoutMs: ms('SLA_HTTP_TIMEOUT_MS', 30_000), retryBaseMs: ms('SLA_RETRY_BASE_MS', 500), attempts: 6 };
+  return { timeoutMs: envMs(env, 'SLA_HTTP_TIMEOUT_MS', 30_000), retryBaseMs: envMs(env, 'SLA_RETRY_BASE_MS', 500), attempts: 6 };
 }
 
 export interface HttpOptions {

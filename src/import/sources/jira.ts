@@ -67,7 +67,6 @@ export const jira: SourceKind<JiraSource> = {
     token: z.string().min(1).meta({ description: 'an API token, as "$VAR" (an environment variable): never the token itself' }),
     jql: z.string().min(1).meta({ description: 'which issues, as a JQL condition without ORDER BY, e.g. "project = SUP"' }),
   },
-  describeColumns: 'summary, reporter, assignee, labels, issuetype, priority, customfield_NNNNN (a select\'s value, a user\'s name)',
   load(raw, base, report) {
     const r = raw as { site: string; email: string; token: string; jql: string };
     if (!/^[a-z0-9][a-z0-9.-]*$/i.test(r.site)) report(['site'], `${JSON.stringify(r.site)} is not a Jira site: "acme" for https://acme.atlassian.net`);
@@ -98,7 +97,7 @@ async function* jiraPages(c: JiraSource, ctx: PullContext, cursorText: string | 
   const zone = me.timeZone && DateTime.local().setZone(me.timeZone).isValid ? me.timeZone : 'UTC';
   const since = DateTime.fromMillis(cursor.since, { zone }).toFormat('yyyy/MM/dd HH:mm');
   const columns = { ...DEFAULT_COLUMNS, ...c.columns };
-  const extra = Object.values(columns).filter((f) => /^customfield_\d+$/.test(f) || !FIELDS.includes(f));
+  const extra = Object.values(columns).filter((f) => !FIELDS.includes(f));
   const jql = `(${c.jql}) AND updated >= "${since}" ORDER BY updated ASC, key ASC`;
   const categories = new Map<string, string>();
   let token: string | undefined;
@@ -130,7 +129,7 @@ async function* jiraPages(c: JiraSource, ctx: PullContext, cursorText: string | 
 async function fullChangelog(ctx: PullContext, issue: JIssue): Promise<JHistory[]> {
   const cl = issue.changelog;
   const got = cl?.histories ?? [];
-  if (cl && (cl.total ?? got.length) <= got.length) return [...got].reverse().sort(byCreated);
+  if (cl && (cl.total ?? got.length) <= got.length) return [...got].sort(byCreated);
   const out: JHistory[] = [];
   for (let startAt = 0; ;) {
     const body = (await ctx.http.getJson<{ values?: JHistory[]; isLast?: boolean; total?: number }>(

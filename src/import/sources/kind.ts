@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import type { Instant } from '../../domain/types.js';
 import type { EventRow } from '../types.js';
 import type { SourceVocabulary } from '../vocabulary.js';
-import type { HttpTuning, PullHttp, RefusalHints } from './http.js';
+import type { PullHttp, RefusalHints } from './http.js';
 
 /** A problem at `path`, below the source's own path (sources.<name>). */
 export type Report = (path: PropertyKey[], message: string) => void;
@@ -65,7 +65,4 @@ export interface SourceKind<C extends SourceConfigBase = SourceConfigBase> {
   hints(c: C): RefusalHints;
   /** The changes after `cursor` (null: a first pull, from ctx.since), a page at a time. */
   pages(c: C, ctx: PullContext, cursor: string | null): AsyncGenerator<PullPage>;
-  /** The helpdesk fields a mapping's `columns` may name, for `sla config check`. */
-  describeColumns: string;
-  tuning?(t: HttpTuning): HttpTuning;
 }

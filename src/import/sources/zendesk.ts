@@ -60,7 +60,6 @@ export const zendesk: SourceKind<ZendeskSource> = {
     email: z.string().min(3).meta({ description: 'the agent or admin whose API token this is' }),
     token: z.string().min(1).meta({ description: 'an API token, as "$VAR" (an environment variable): never the token itself' }),
   },
-  describeColumns: 'subject, requester (the requester\'s e-mail), requester_id, assignee (the assignee\'s name), assignee_id, group_id, organization_id, brand_id, type, via.channel, tags, custom_fields.ID',
   load(raw, base, report) {
     const r = raw as { subdomain: string; email: string; token: string };
     if (!/^[a-z0-9][a-z0-9-]*$/i.test(r.subdomain)) report(['subdomain'], `${JSON.stringify(r.subdomain)} is not a Zendesk subdomain: "acme" for https://acme.zendesk.com`);

@@ -10,7 +10,6 @@ import { lastVersion, migrationsDir, newerSchema, readMigrations, type Migration
 
 export type Sql = postgres.Sql<Record<string, never>>;
 
-export { isServerUrl as isPostgresUrl } from '../contract.js';
 
 /** The URL as it may be shown: its password replaced. */
 export function shownUrl(url: string): string {
