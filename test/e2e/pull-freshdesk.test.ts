@@ -124,9 +124,9 @@ describe('sla pull (Freshdesk)', () => {
     }
     const clean = freshdeskProject();
     await pull(clean, '2026-11-05T00:00:00Z');
-    fd.maxPerPage = 2;
+    fd.maxPerPage = 1;
     fd.delayMs = 70;
-    await killedPulls(freshdeskProject(), clean, ['--at', '2026-11-05T00:00:00Z', 'pull', 'desk']);
+    await killedPulls(freshdeskProject(), clean, ['--at', '2026-11-05T00:00:00Z', 'pull', 'desk'], fd);
   }, 60_000);
 });
 

@@ -142,7 +142,7 @@ describe('sla pull (Jira Service Management)', () => {
     await pull(clean, T('12:00', '05'), '--since', '2026-11-01T00:00Z');
     jira.maxResults = 2;
     jira.delayMs = 70;
-    await killedPulls(jiraProject(), clean, ['--at', T('12:00', '05'), 'pull', 'jsm', '--since', '2026-11-01T00:00Z']);
+    await killedPulls(jiraProject(), clean, ['--at', T('12:00', '05'), 'pull', 'jsm', '--since', '2026-11-01T00:00Z'], jira);
   }, 60_000);
 });
 

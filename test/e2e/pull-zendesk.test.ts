@@ -252,7 +252,7 @@ describe('sla pull (Zendesk)', () => {
     expect((await clean.slaAsync(['--at', NOW, 'pull', 'support'])).code).toBe(0);
     zd.maxPerPage = 2;
     zd.delayMs = 30;
-    await killedPulls(zendeskProject(), clean, ['--at', NOW, 'pull', 'support']);
+    await killedPulls(zendeskProject(), clean, ['--at', NOW, 'pull', 'support'], zd);
   }, 60_000);
 
   it('maps custom fields (tier from a custom field, its words through values) and counts a mapped field no ticket has', async () => {

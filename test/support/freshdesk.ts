@@ -39,6 +39,8 @@ export class FakeFreshdesk {
   maxPerPage = 100;
   /** Delay of every answer (ms): a pull that takes a while, to be killed in the middle. */
   delayMs = 0;
+  /** Requests received, counted on arrival (before the answer's delay). */
+  arrived = 0;
   pageCap = 300;
   private readonly faults: Array<{ path: RegExp; fault: Fault }> = [];
   private readonly stalled = new Set<ServerResponse>();
@@ -48,6 +50,7 @@ export class FakeFreshdesk {
   static async start(): Promise<FakeFreshdesk> {
     let self: FakeFreshdesk | undefined;
     const server = createServer((req, res) => {
+      self!.arrived++;
       if (self!.delayMs > 0) setTimeout(() => self!.handle(req, res), self!.delayMs);
       else self!.handle(req, res);
     });

@@ -52,6 +52,8 @@ export class FakeJira {
   maxResults = 100;
   /** Delay of every answer (ms): a pull that takes a while, to be killed in the middle. */
   delayMs = 0;
+  /** Requests received, counted on arrival (before the answer's delay). */
+  arrived = 0;
   private nextId = 10_000;
   private readonly faults: Array<{ path: RegExp; status: number; retryAfter?: string }> = [];
 
@@ -60,6 +62,7 @@ export class FakeJira {
   static async start(): Promise<FakeJira> {
     let self: FakeJira | undefined;
     const server = createServer((req, res) => {
+      self!.arrived++;
       if (self!.delayMs > 0) setTimeout(() => self!.handle(req, res), self!.delayMs);
       else self!.handle(req, res);
     });

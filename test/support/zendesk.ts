@@ -53,6 +53,8 @@ export class FakeZendesk {
   overlap = 0;
   /** Delay of every answer (ms): a pull that takes a while, to be killed in the middle. */
   delayMs = 0;
+  /** Requests received, counted on arrival (before the answer's delay). */
+  arrived = 0;
   /** Cursors the server no longer accepts (answered 422). */
   readonly expiredCursors = new Set<string>();
   private readonly faults: Array<{ path: RegExp; fault: Fault }> = [];
@@ -72,7 +74,7 @@ export class FakeZendesk {
 
   static async start(): Promise<FakeZendesk> {
     let self: FakeZendesk | undefined;
-    const server = createServer((req, res) => { void self!.handle(req, res); });
+    const server = createServer((req, res) => { self!.arrived++; void self!.handle(req, res); });
     server.keepAliveTimeout = 2000;
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     self = new FakeZendesk(server, (server.address() as AddressInfo).port);
