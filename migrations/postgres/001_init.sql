@@ -1,39 +1,41 @@
 -- 001 (PostgreSQL): the schema the SQLite engine reaches with its migrations 001–010, for a
 -- team's shared database. Instants are epoch milliseconds (BIGINT), minutes DOUBLE PRECISION,
--- JSON kept as the same text the SQLite engine stores (one row codec for both engines).
+-- JSON kept as the same text the SQLite engine stores (one row codec for both engines). Text
+-- compares and sorts by its bytes (COLLATE "C"), as SQLite's does: the same order of ids,
+-- customers and assignees on both engines, whatever the database's locale.
 CREATE TABLE tickets (
-  id                TEXT PRIMARY KEY,
-  subject           TEXT,
-  requester         TEXT,
-  customer          TEXT,
-  tier              TEXT,
-  priority          TEXT,
-  status            TEXT NOT NULL DEFAULT 'new',
-  assignee          TEXT,
-  grp               TEXT,
-  channel           TEXT,
-  tags              TEXT NOT NULL DEFAULT '[]',
-  custom            TEXT NOT NULL DEFAULT '{}',
+  id                TEXT COLLATE "C" PRIMARY KEY,
+  subject           TEXT COLLATE "C",
+  requester         TEXT COLLATE "C",
+  customer          TEXT COLLATE "C",
+  tier              TEXT COLLATE "C",
+  priority          TEXT COLLATE "C",
+  status            TEXT COLLATE "C" NOT NULL DEFAULT 'new',
+  assignee          TEXT COLLATE "C",
+  grp               TEXT COLLATE "C",
+  channel           TEXT COLLATE "C",
+  tags              TEXT COLLATE "C" NOT NULL DEFAULT '[]',
+  custom            TEXT COLLATE "C" NOT NULL DEFAULT '{}',
   created_at        BIGINT NOT NULL,
   first_response_at BIGINT,
   resolved_at       BIGINT,
   closed_at         BIGINT,
   updated_at        BIGINT,
-  import_hash       TEXT,
-  initial_priority  TEXT,
-  policy            TEXT,
-  calendar          TEXT,
+  import_hash       TEXT COLLATE "C",
+  initial_priority  TEXT COLLATE "C",
+  policy            TEXT COLLATE "C",
+  calendar          TEXT COLLATE "C",
   target_fr_min     DOUBLE PRECISION,
   target_res_min    DOUBLE PRECISION,
-  no_sla_reason     TEXT,
-  sla_status        TEXT,
+  no_sla_reason     TEXT COLLATE "C",
+  sla_status        TEXT COLLATE "C",
   sla_cycle         INTEGER NOT NULL DEFAULT 0,
-  fr_status         TEXT,
+  fr_status         TEXT COLLATE "C",
   fr_at_risk_at     BIGINT,
   fr_due_at         BIGINT,
   fr_stopped_at     BIGINT,
   fr_elapsed_min    DOUBLE PRECISION,
-  res_status        TEXT,
+  res_status        TEXT COLLATE "C",
   res_at_risk_at    BIGINT,
   res_due_at        BIGINT,
   res_stopped_at    BIGINT,
@@ -43,9 +45,9 @@ CREATE TABLE tickets (
   total_paused_ms   BIGINT NOT NULL DEFAULT 0,
   next_change_at    BIGINT,
   computed_at       BIGINT,
-  fr_breach_reason  TEXT,
-  res_breach_reason TEXT,
-  history           TEXT NOT NULL DEFAULT '[]'
+  fr_breach_reason  TEXT COLLATE "C",
+  res_breach_reason TEXT COLLATE "C",
+  history           TEXT COLLATE "C" NOT NULL DEFAULT '[]'
 );
 CREATE INDEX tickets_computed ON tickets(computed_at);
 CREATE INDEX tickets_next_change ON tickets(next_change_at) WHERE next_change_at IS NOT NULL;
@@ -59,7 +61,7 @@ CREATE INDEX tickets_open_list ON tickets(
 CREATE INDEX tickets_open_customer ON tickets(customer, created_at) WHERE status NOT IN ('resolved', 'closed');
 
 CREATE TABLE ticket_pause_ends (
-  ticket_id  TEXT NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+  ticket_id  TEXT COLLATE "C" NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
   until      BIGINT NOT NULL
 );
 CREATE INDEX ticket_pause_ends_by_ticket ON ticket_pause_ends(ticket_id, until);
@@ -72,31 +74,31 @@ CREATE VIEW ticket_events (seq, ticket_id, at, type, value, data, actor, reason,
 CREATE TABLE audit (
   seq        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   at         BIGINT NOT NULL,
-  actor      TEXT NOT NULL,
-  action     TEXT NOT NULL,
-  ticket_id  TEXT,
-  reason     TEXT,
-  before     TEXT,
-  after      TEXT
+  actor      TEXT COLLATE "C" NOT NULL,
+  action     TEXT COLLATE "C" NOT NULL,
+  ticket_id  TEXT COLLATE "C",
+  reason     TEXT COLLATE "C",
+  before     TEXT COLLATE "C",
+  after      TEXT COLLATE "C"
 );
 CREATE INDEX audit_by_ticket ON audit(ticket_id, at);
 CREATE INDEX audit_by_at ON audit(at);
 
 CREATE TABLE meta (
-  key   TEXT PRIMARY KEY,
-  value TEXT NOT NULL
+  key   TEXT COLLATE "C" PRIMARY KEY,
+  value TEXT COLLATE "C" NOT NULL
 );
 
 CREATE TABLE sla_events (
   seq          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  ticket_id    TEXT NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+  ticket_id    TEXT COLLATE "C" NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
   cycle        INTEGER NOT NULL,
-  type         TEXT NOT NULL,
-  rule         TEXT NOT NULL DEFAULT '',
+  type         TEXT COLLATE "C" NOT NULL,
+  rule         TEXT COLLATE "C" NOT NULL DEFAULT '',
   due_at       BIGINT NOT NULL,
   recorded_at  BIGINT NOT NULL,
   announced    INTEGER NOT NULL DEFAULT 1,
-  data         TEXT,
+  data         TEXT COLLATE "C",
   run_id       BIGINT,
   UNIQUE (ticket_id, cycle, type, rule)
 );
@@ -104,20 +106,20 @@ CREATE INDEX sla_events_by_ticket ON sla_events(ticket_id, cycle);
 CREATE INDEX sla_events_by_type ON sla_events(type, due_at);
 
 CREATE TABLE alerts (
-  id              TEXT PRIMARY KEY,
+  id              TEXT COLLATE "C" PRIMARY KEY,
   sla_event_seq   BIGINT REFERENCES sla_events(seq) ON DELETE CASCADE,
-  ticket_id       TEXT NOT NULL,
-  destination     TEXT,
-  type            TEXT NOT NULL,
-  status          TEXT NOT NULL,
+  ticket_id       TEXT COLLATE "C" NOT NULL,
+  destination     TEXT COLLATE "C",
+  type            TEXT COLLATE "C" NOT NULL,
+  status          TEXT COLLATE "C" NOT NULL,
   attempts        INTEGER NOT NULL DEFAULT 0,
   next_attempt_at BIGINT,
-  last_error      TEXT,
-  payload         TEXT NOT NULL,
+  last_error      TEXT COLLATE "C",
+  payload         TEXT COLLATE "C" NOT NULL,
   created_at      BIGINT NOT NULL,
   sent_at         BIGINT,
   run_id          BIGINT,
-  lease_owner     TEXT,
+  lease_owner     TEXT COLLATE "C",
   lease_until     BIGINT
 );
 CREATE INDEX alerts_pending ON alerts(status, next_attempt_at);
@@ -132,22 +134,22 @@ CREATE TABLE runs (
   events            INTEGER NOT NULL DEFAULT 0,
   alerts_sent       INTEGER NOT NULL DEFAULT 0,
   alerts_failed     INTEGER NOT NULL DEFAULT 0,
-  status            TEXT NOT NULL DEFAULT 'running',
-  error             TEXT
+  status            TEXT COLLATE "C" NOT NULL DEFAULT 'running',
+  error             TEXT COLLATE "C"
 );
 
 CREATE TABLE disabled_destinations (
-  name        TEXT PRIMARY KEY,
-  target      TEXT NOT NULL,
+  name        TEXT COLLATE "C" PRIMARY KEY,
+  target      TEXT COLLATE "C" NOT NULL,
   disabled_at BIGINT NOT NULL,
-  reason      TEXT NOT NULL
+  reason      TEXT COLLATE "C" NOT NULL
 );
 
 CREATE TABLE open_incidents (
-  destination  TEXT NOT NULL,
-  incident_key TEXT NOT NULL,
-  ticket_id    TEXT NOT NULL,
-  metric       TEXT,
+  destination  TEXT COLLATE "C" NOT NULL,
+  incident_key TEXT COLLATE "C" NOT NULL,
+  ticket_id    TEXT COLLATE "C" NOT NULL,
+  metric       TEXT COLLATE "C",
   cycle        INTEGER NOT NULL,
   opened_at    BIGINT NOT NULL,
   PRIMARY KEY (destination, incident_key)
@@ -155,23 +157,23 @@ CREATE TABLE open_incidents (
 CREATE INDEX open_incidents_by_ticket ON open_incidents(ticket_id);
 
 CREATE TABLE pull_cursors (
-  source     TEXT PRIMARY KEY,
-  kind       TEXT NOT NULL,
-  cursor     TEXT NOT NULL,
+  source     TEXT COLLATE "C" PRIMARY KEY,
+  kind       TEXT COLLATE "C" NOT NULL,
+  cursor     TEXT COLLATE "C" NOT NULL,
   saved_at   BIGINT NOT NULL,
   current_at BIGINT
 );
 CREATE TABLE pulls (
   id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  source        TEXT NOT NULL,
+  source        TEXT COLLATE "C" NOT NULL,
   started_at    BIGINT NOT NULL,
   finished_at   BIGINT,
-  status        TEXT NOT NULL,
+  status        TEXT COLLATE "C" NOT NULL,
   requests      INTEGER NOT NULL DEFAULT 0,
   pages         INTEGER NOT NULL DEFAULT 0,
   tickets       INTEGER NOT NULL DEFAULT 0,
   events        INTEGER NOT NULL DEFAULT 0,
-  cursor_before TEXT,
-  cursor_after  TEXT,
-  error         TEXT
+  cursor_before TEXT COLLATE "C",
+  cursor_after  TEXT COLLATE "C",
+  error         TEXT COLLATE "C"
 );

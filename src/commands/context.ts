@@ -181,8 +181,21 @@ export class Context {
   databasePath(config: Config | null): string {
     const given = this.globals.db || this.env.SLA_DB;
     if (given) return isServerUrl(given) ? given : resolve(this.cwd, given);
-    if (config) return config.database;
+    if (config) return this.fromEnvironment(config.database);
     return resolve(this.cwd, 'sla.db');
+  }
+
+  /**
+   * A `database` written as `$NAME` (a team's URL, which holds a password, kept out of the
+   * config): the variable's value, a server URL.
+   */
+  private fromEnvironment(database: string): string {
+    const m = /^\$([A-Za-z_]\w*)$/.exec(database);
+    if (!m) return database;
+    const value = this.env[m[1]];
+    if (!value) throw new UserError(`the config's "database" is $${m[1]}, which is not set`, `export ${m[1]}=postgres://USER@HOST/DATABASE (README: "Team setup"), or name a SQLite file in "database"`, 2);
+    if (!isServerUrl(value)) throw new UserError(`$${m[1]} (the config's "database") is not a postgres:// URL`, `set it to postgres://USER@HOST/DATABASE, or name a SQLite file in "database" itself`, 2);
+    return value;
   }
 
   async store(opts: { create?: boolean } = {}): Promise<Store> {

@@ -84,8 +84,10 @@ function resolveRaw(raw: RawConfig, configPath: string, report: Report): Config 
   const { alerts, destinationNames } = resolveAlerts(raw.alerts, configDir, { priorityNames, policyNames }, report);
   const sections = resolveSections(raw, { configDir, priorityNames, policyNames, destinationNames, report });
 
-  // a server's URL (team mode) stays as written; a file is found from the config's folder
-  const database = raw.database === ':memory:' || isServerUrl(raw.database) ? raw.database : resolve(configDir, raw.database);
+  // a server's URL (team mode), or the variable that holds it, stays as written; a file is
+  // found from the config's folder
+  const database = raw.database === ':memory:' || isServerUrl(raw.database) || /^\$[A-Za-z_]\w*$/.test(raw.database)
+    ? raw.database : resolve(configDir, raw.database);
   return {
     configPath,
     database,

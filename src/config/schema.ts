@@ -175,7 +175,7 @@ export const AlertsSchema = z.strictObject({
 
 export const ConfigSchema = z.strictObject({
   $schema: z.string().optional(),
-  database: z.string().min(1).default('sla.db').meta({ description: 'SQLite file, relative to the config file' }),
+  database: z.string().min(1).default('sla.db').meta({ description: 'SQLite file, relative to the config file; or a postgres:// URL, or $NAME of the variable that holds one (team mode)' }),
   timezone: z.string().min(1).default('UTC').meta({ description: 'IANA zone for display and report days' }),
   priorities: z.array(z.string().min(1)).min(1).default(DEFAULT_PRIORITIES)
     .meta({ description: 'Highest first' }),

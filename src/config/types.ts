@@ -1,6 +1,6 @@
 // The resolved, typed configuration that the rest of `sla` works with (made by load.ts and resolve/).
 import { METRIC_EVENT_TYPES, type MetricEventType } from '../domain/metrics.js';
-import type { CalendarSpec, Metric, Status, Targets } from '../domain/types.js';
+import type { CalendarSpec, Status, Targets } from '../domain/types.js';
 import type { SectionValues } from './sections.js';
 
 export type { EscalationRule } from './sections/escalations.js';

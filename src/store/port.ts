@@ -11,17 +11,19 @@
 // The operations and their types are in contract.ts (what every engine implements); this
 // file hands them on, and picks the engine that serves a database location.
 
-import { isServerUrl, StoreError, type Holder, type OpenOptions, type Store } from './contract.js';
+import { isServerUrl, type Holder, type OpenOptions, type Store } from './contract.js';
 
 export * from './contract.js';
 
-/** Opens (and migrates) the database at `location`: today a SQLite file's path. */
+/**
+ * Opens (and migrates) the database at `location`: a postgres:// URL is a shared PostgreSQL
+ * database (team mode; its schema is made on first use, whatever `create` says), anything
+ * else a SQLite file's path.
+ */
 export async function openStore(location: string, opts: OpenOptions = {}): Promise<Store> {
   if (isServerUrl(location)) {
-    // The PostgreSQL engine is being built (issue 17): its schema and connection are in
-    // src/store/postgres/; until every operation of the store is there, a server URL is refused.
-    throw new StoreError('a PostgreSQL database (team mode) is not available in this version of sla yet',
-      'use a SQLite file (the `database` default, sla.db); team mode comes in a later version', 2);
+    const { PgStore } = await import('./postgres/engine.js');
+    return PgStore.open(location);
   }
   const { SqliteStore } = await import('./sqlite/engine.js');
   return SqliteStore.open(location, opts);
@@ -42,6 +44,8 @@ export { isDatabaseDamage, isFault as isStoreFault } from './sqlite/faults.js';
 export async function describeStoreFault(
   err: unknown, location: string | null, osUser: string, readNote: (path: string) => Holder | null, alive: (pid: number) => boolean,
 ): Promise<{ message: string; hint: string } | null> {
+  // a server's failures are said by its engine (StoreError) before they get here
+  if (location !== null && isServerUrl(location)) return null;
   const { BUSY_TIMEOUT_MS, describeFault, describeHolder, holderFile } = await import('./sqlite/faults.js');
   const holder = location && location !== ':memory:' ? describeHolder(readNote(holderFile(location)), alive) : null;
   return describeFault(err, location, osUser, BUSY_TIMEOUT_MS / 1000, holder);
@@ -53,7 +57,8 @@ export async function describeStoreFault(
  * engine keeps no such note.
  */
 export async function holderNote(location: string): Promise<string | null> {
-  if (location === ':memory:') return null;
+  // a server says itself who holds a lock (pg_stat_activity): no note in a folder
+  if (location === ':memory:' || isServerUrl(location)) return null;
   const { holderFile } = await import('./sqlite/faults.js');
   return holderFile(location);
 }

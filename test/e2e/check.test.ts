@@ -3,7 +3,7 @@
 // Exactly once (also under 10 concurrent checks), never lost (retries across runs,
 // SIGKILL during delivery), permanent failures, --fail-on, crontab quiet, cron's env.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, slaAsync } from '../support/cli.js';
@@ -98,8 +98,7 @@ describe('sla check', () => {
     ]);
 
     // Secrets: resolved at delivery only; never in the database or the output.
-    const db = readFileSync(join(p.dir, 'sla.db')).toString('latin1') + (existsSync(join(p.dir, 'sla.db-wal')) ? readFileSync(join(p.dir, 'sla.db-wal')).toString('latin1') : '');
-    expect(db).not.toContain(SECRET);
+    expect(p.stored()).not.toContain(SECRET);
     for (const r of [quiet, warn, again, breach]) expect(r.stdout + r.stderr).not.toContain(SECRET);
   });
 

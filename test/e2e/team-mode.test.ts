@@ -1,20 +1,89 @@
-// Team mode (issue 17) while its engine is being built: a PostgreSQL URL as the database is
-// refused with one line, from the config or --db, and nothing is written anywhere.
+// Team mode (issue 17) against the test PostgreSQL server: the database named by a variable,
+// and the server's faults — unreachable at start, a connection dropped in the middle of a
+// check's transaction — each one line (what, where, what to do; never the password, even with
+// --verbose), exit 1, nothing half-written, and the next run completing the work once.
 
-import { readdirSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { baseConfig, project } from '../support/project.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { afterAll, describe, expect, it } from 'vitest';
+import { alwaysConfig, project } from '../support/project.js';
+import { freshDatabase, POSTGRES_URL } from '../support/postgres.js';
 
-describe('a PostgreSQL database before team mode is there', () => {
-  it('is refused with one line (exit 2), from the config or from --db, and no file is made of the URL', () => {
-    const p = project({ config: baseConfig({ database: 'postgres://sla:s3cret@db.internal/sla' }) });
-    for (const args of [['list'], ['--db', 'postgresql://sla@db.internal/sla', 'list']]) {
+const T0 = '2025-11-03T10:00:00Z';
+const LOG = { alerts: { destinations: { log: { type: 'file', path: 'alerts.ndjson' } }, routes: [{ to: ['log'] }] } };
+
+const admins: Array<postgres.Sql> = [];
+afterAll(async () => { for (const a of admins) await a.end(); });
+
+describe.skipIf(POSTGRES_URL === null)('team mode: one PostgreSQL database', () => {
+  it('"database": "$SLA_DATABASE_URL" — the URL from the environment; unset, a usage error; no file is made of it', async () => {
+    const url = await freshDatabase();
+    const p = project({ config: alwaysConfig({ database: '$SLA_DATABASE_URL' }), env: { SLA_DB: undefined, SLA_DATABASE_URL: url } });
+    p.importTickets([{ id: 'V1', priority: 'urgent', status: 'open', created_at: T0 }], T0);
+    expect(p.show('V1', T0)).toMatchObject({ id: 'V1', policy: 'p247' });
+    const unset = p.sla(['list'], { env: { SLA_DATABASE_URL: undefined } });
+    expect(unset.code).toBe(2);
+    expect(unset.stderr.trim().split('\n')).toHaveLength(1);
+    expect(unset.stderr).toMatch(/the config's "database" is \$SLA_DATABASE_URL, which is not set — export SLA_DATABASE_URL=postgres:/);
+    expect(readdirSync(p.dir).filter((f) => !f.endsWith('.csv')).sort()).toEqual(['sla.config.json']);
+  });
+
+  it('the server unreachable at start: one line, exit 1, never the password (with --verbose too)', () => {
+    const down = new URL(POSTGRES_URL!);
+    down.port = '1';
+    down.password = 'hunter2';
+    const p = project({ config: alwaysConfig(), env: { SLA_DB: down.href } });
+    for (const args of [['list'], ['--verbose', 'check']]) {
       const r = p.sla(args);
-      expect(r.code).toBe(2);
-      expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(/a PostgreSQL database \(team mode\) is not available in this version of sla yet — use a SQLite file/);
-      expect(r.stderr).not.toContain('s3cret');
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/^sla: cannot reach the PostgreSQL server at 127\.0\.0\.1:1\/sla \(connection refused\) — check that the server runs/);
+      expect(r.stderr + r.stdout).not.toContain('hunter2');
+      if (args[0] === 'list') expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
-    expect(readdirSync(p.dir).sort()).toEqual(['sla.config.json']);
+  });
+
+  it('a connection dropped in the middle of a check: one line, exit 1, nothing recorded; the next check sends each alert once', async () => {
+    const url = await freshDatabase();
+    const p = project({ config: alwaysConfig(LOG), env: { SLA_DB: url } });
+    p.importTickets([
+      { id: 'D1', priority: 'urgent', status: 'open', created_at: T0 },
+      { id: 'D2', priority: 'urgent', status: 'open', created_at: T0 },
+    ], T0);
+    // Another session holds D2's row: the check locks D1, then waits for D2 inside its transaction.
+    const other = postgres(url, { max: 2, onnotice: () => undefined });
+    admins.push(other);
+    const held = other.reserve();
+    const conn = await held;
+    await conn`BEGIN`;
+    await conn`SELECT id FROM tickets WHERE id = 'D2' FOR UPDATE`;
+    const check = p.slaAsync(['check', '--at', '2025-11-03T11:05:00Z']);
+    // The check's connection, once it waits for the lock, is cut (as a server restart or a
+    // network fault would): terminated by the server.
+    let waiting: Array<{ pid: number }> = [];
+    for (let i = 0; i < 200 && waiting.length === 0; i++) {
+      waiting = await other<Array<{ pid: number }>>`
+        SELECT pid FROM pg_stat_activity WHERE application_name = 'sla' AND wait_event_type = 'Lock'`;
+      if (waiting.length === 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(waiting.length, 'a check waiting for the row lock').toBe(1);
+    await other`SELECT pg_terminate_backend(${waiting[0].pid})`;
+    const r = await check;
+    await conn`ROLLBACK`;
+    conn.release();
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^sla: lost the connection to the PostgreSQL server at 127\.0\.0\.1:\d+\/sla_t_\w+ \(\w+\) — the server restarted, or the network failed: what this command had not committed was not written — run it again\n$/);
+    expect(r.stderr).not.toMatch(/this is a bug/);
+    // nothing of its transaction: no SLA event, no alert, D1's stored state as the import left it
+    const [counts] = await other<Array<{ events: number; alerts: number }>>`
+      SELECT (SELECT count(*)::int FROM sla_events) AS events, (SELECT count(*)::int FROM alerts) AS alerts`;
+    expect(counts).toEqual({ events: 0, alerts: 0 });
+    const next = await p.slaAsync(['check', '--at', '2025-11-03T11:05:00Z']);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stdout).toMatch(/2 breached/);
+    const again = await p.slaAsync(['check', '--at', '2025-11-03T11:06:00Z']);
+    expect(again.code, again.stderr).toBe(0);
+    const sent = readFileSync(join(p.dir, 'alerts.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(sent.map((a) => `${a.type} ${a.ticketId}`).sort()).toEqual(['response_breached D1', 'response_breached D2']);
   });
 });

@@ -5,7 +5,7 @@
 import type { Assignment } from '../../src/domain/clock.js';
 import { Calendar, parseInterval } from '../../src/domain/calendar.js';
 import { byMetric, type ByMetric } from '../../src/domain/metrics.js';
-import type { ComputedSla, SlaSettings, StoredMetric, Ticket } from '../../src/domain/ticket.js';
+import type { ComputedSla, SlaSettings, StoredMetric, Ticket, TicketEvent } from '../../src/domain/ticket.js';
 import type { CalendarSpec, DayInterval, HolidayDef } from '../../src/domain/types.js';
 
 /** An instant from its ISO text. */
@@ -99,4 +99,66 @@ export function calendar(o: CalendarOptions = {}): Calendar {
 /** The office of most tests: Monday to Friday 09:00–17:00 (UTC unless told), then `o`. */
 export function office(o: CalendarOptions = {}): Calendar {
   return calendar({ hours: weekdays(['09:00-17:00']), ...o });
+}
+
+/** One of `xs`, by `rand`. */
+export const pick = <T>(rand: () => number, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+
+/**
+ * Up to six seeded events after `t` was created, none after `until` (replies, status changes,
+ * pauses with or without an end, resumes, priority and assignee changes, resets), and `t`'s
+ * fields as they leave it. `statusShare` and `endedPauses` shape the mix.
+ */
+export function randomHistory(rand: () => number, t: Ticket, until: number, o: { statusShare: number; endedPauses: number }): TicketEvent[] {
+  const H = 3_600_000;
+  const events: TicketEvent[] = [];
+  let at = t.createdAt;
+  const steps = Math.floor(rand() * 7);
+  for (let k = 0; k < steps; k++) {
+    at += Math.floor(rand() * 20 * H);
+    if (at > until) break;
+    const r = rand();
+    if (r < 0.25) events.push({ at, type: 'reply', value: null });
+    else if (r < 0.25 + o.statusShare) events.push({ at, type: 'status', value: pick(rand, ['open', 'in_progress', 'pending', 'waiting_customer', 'resolved', 'closed']) });
+    else if (r < 0.65) events.push({ at, type: 'pause', value: null, until: rand() < o.endedPauses ? at + Math.floor(rand() * 30 * H) : null });
+    else if (r < 0.72) events.push({ at, type: 'resume', value: null });
+    else if (r < 0.8) events.push({ at, type: 'priority', value: pick(rand, ['urgent', 'high', 'medium']) });
+    else if (r < 0.88) events.push({ at, type: 'assign', value: rand() < 0.3 ? null : pick(rand, ['ana', 'bo', 'dee']) });
+    else if (r < 0.92) events.push({ at, type: 'reset', value: null });
+  }
+  for (const e of events) {
+    if (e.type === 'status') t.status = e.value!;
+    if (e.type === 'priority') t.priority = e.value!;
+    if (e.type === 'assign') t.assignee = e.value ?? null;
+    if (e.type === 'reply' && t.firstResponseAt === null) t.firstResponseAt = e.at;
+  }
+  return events;
+}
+
+/**
+ * The report tests' config (its raw JSON): two calendars in `zone` — an office week with a lunch
+ * break on Mondays and a short Friday, and 24×7 — a VIP policy for enterprise tickets and a
+ * standard one, pauses while waiting for the customer, at risk at 75 %.
+ */
+export function reportConfig(zone: string): Record<string, unknown> {
+  return {
+    database: 'x.db',
+    timezone: zone,
+    priorities: ['urgent', 'high', 'medium', 'low'],
+    pauseOnCustomerWaiting: true,
+    pauseStatuses: ['pending', 'waiting_customer'],
+    atRiskThresholdPercent: 75,
+    tierMultipliers: { enterprise: 0.5 },
+    calendars: {
+      office: { timezone: zone, hours: { mon: ['08:00-12:00', '13:00-17:00'], tue: ['08:00-17:00'], wed: ['08:00-17:00'], thu: ['08:00-17:00'], fri: ['08:00-16:00'] } },
+      always: '24x7',
+    },
+    policies: [
+      { name: 'vip', match: { tier: ['enterprise'] }, calendar: 'always',
+        targets: { urgent: { firstResponse: '30m', resolution: '4h' }, high: { firstResponse: '1h', resolution: '8h' } } },
+      { name: 'standard', calendar: 'office',
+        targets: { urgent: { firstResponse: '1h', resolution: '8h' }, high: { firstResponse: '2h', resolution: '16h' },
+                   medium: { firstResponse: '4h', resolution: '24h' } } },
+    ],
+  };
 }

@@ -23,7 +23,7 @@ export const LEAKING = /^(SLA_.*|NO_COLOR|FORCE_COLOR)$/;
  * that a tool be there (never a skipped check), the test PostgreSQL server (.ci/postgres).
  */
 export const TEST_SWITCHES: ReadonlySet<string> = new Set([
-  'SLA_UPDATE_SCHEMA', 'SLA_REQUIRE_PROMTOOL', 'SLA_REQUIRE_CHROMIUM', 'SLA_REQUIRE_POSTGRES', 'SLA_TEST_POSTGRES_URL',
+  'SLA_UPDATE_SCHEMA', 'SLA_REQUIRE_PROMTOOL', 'SLA_REQUIRE_CHROMIUM', 'SLA_REQUIRE_POSTGRES', 'SLA_TEST_POSTGRES_URL', 'SLA_TEST_POSTGRES_CA', 'SLA_TEST_ENGINE',
 ]);
 
 /**

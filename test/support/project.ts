@@ -3,12 +3,18 @@
 // synchronously, or asynchronously where the test serves HTTP or SMTP in this process.
 // The state a test checks is read through the CLI too (show, list, alerts, runs, audit as
 // JSON); only the tests about the SQLite engine itself read the file (`query`).
+//
+// With SLA_TEST_ENGINE=postgres (vitest.config.ts: the suites that hold both engines to the
+// same assertions) each project's database is instead a new database on the test PostgreSQL
+// server, given to every command as $SLA_DB, and `query` reads it with psql.
 
 import Database from 'better-sqlite3';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { sla, slaAsync, spawnSla, type Result } from './cli.js';
 
 export function tempDir(prefix = 'sla-e2e-'): string {
@@ -86,7 +92,7 @@ export interface RunExtra { env?: NodeJS.ProcessEnv; input?: string }
 export interface Project {
   dir: string;
   configPath: string;
-  /** The database file (for the tests of the SQLite engine). */
+  /** The database file (for the tests of the SQLite engine), or the PostgreSQL database's URL (see ENGINE). */
   db: string;
   env: NodeJS.ProcessEnv;
   /** `sla ARGS` in the project's folder, synchronously. */
@@ -105,6 +111,8 @@ export interface Project {
   write(name: string, text: string | Buffer): string;
   /** Imports tickets (rows, or a CSV file's text) with --at `at`, expecting it to succeed. */
   importTickets(tickets: TicketSpec[] | string, at?: string): void;
+  /** Everything the database holds, as text (the SQLite file and its WAL's bytes; PostgreSQL's dump): what must never be in it. */
+  stored(): string;
   /** A read of the database file, for the tests of the SQLite engine only (its indexes, journal …). */
   query<T = any>(sql: string, ...params: unknown[]): T[];
 }
@@ -122,15 +130,50 @@ export interface ProjectOptions {
   prefix?: string;
 }
 
+/** The engine of the projects' databases: 'sqlite' (a file) unless SLA_TEST_ENGINE=postgres. */
+export const ENGINE: 'sqlite' | 'postgres' = process.env.SLA_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
+
+/** psql's output of `sql` on the database at `url` (unaligned, no headers). */
+function psql(url: string, sql: string): string {
+  const r = spawnSync('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`psql: ${r.stderr || r.error}`);
+  return r.stdout;
+}
+
+const madeDatabases: string[] = [];
+if (ENGINE === 'postgres') {
+  afterAll(() => {
+    for (const name of madeDatabases.splice(0)) psql(process.env.SLA_TEST_POSTGRES_URL!, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  });
+}
+
+/** A new, empty database on the test server, dropped at the end of the test file. */
+function newPostgresDatabase(): string {
+  const base = process.env.SLA_TEST_POSTGRES_URL;
+  if (!base) throw new Error('SLA_TEST_ENGINE=postgres needs the test server: eval "$(.ci/postgres start)"');
+  const name = `sla_e2e_${randomBytes(6).toString('hex')}`;
+  psql(base, `CREATE DATABASE ${name}`);
+  madeDatabases.push(name);
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  return u.href;
+}
+
+/** A value as an SQL literal (psql is given the query whole). */
+const literal = (v: unknown): string =>
+  v === null || v === undefined ? 'NULL' : typeof v === 'number' || typeof v === 'bigint' ? String(v) : `'${String(v).replace(/'/g, "''")}'`;
+
 export function project(opts: ProjectOptions = {}): Project {
   const dir = tempDir(opts.prefix ?? 'sla-project-');
   const configPath = join(dir, 'sla.config.json');
-  writeJson(configPath, opts.config ?? baseConfig());
-  const env = { ...FAST, ...opts.env };
+  const server = ENGINE === 'postgres' ? newPostgresDatabase() : null;
+  // the config names the server too: a command run without the project's variables (cron) finds it
+  writeJson(configPath, server ? { ...(opts.config ?? baseConfig()), database: server } : opts.config ?? baseConfig());
+  const env = { ...FAST, ...(server ? { SLA_DB: server } : {}), ...opts.env };
   const run = (extra: RunExtra = {}) => ({ cwd: dir, env: { ...env, ...extra.env }, input: extra.input });
   let imports = 0;
   const p: Project = {
-    dir, configPath, db: join(dir, 'sla.db'), env,
+    dir, configPath, db: server ?? join(dir, 'sla.db'), env,
     sla: (args, extra) => sla(args, run(extra)),
     slaAsync: (args, extra) => slaAsync(args, run(extra)),
     spawn: (args, extra) => spawnSla(args, run(extra)),
@@ -150,7 +193,21 @@ export function project(opts: ProjectOptions = {}): Project {
       const r = p.sla([...(at === undefined ? [] : ['--at', at]), 'import', file]);
       expect(r.code, `import failed: ${r.stderr}${r.stdout}`).toBe(0);
     },
+    stored: () => {
+      if (server) {
+        const r = spawnSync('pg_dump', ['--data-only', '-d', server], { encoding: 'latin1', maxBuffer: 1 << 30 });
+        if (r.status !== 0) throw new Error(`pg_dump: ${r.stderr}`);
+        return r.stdout;
+      }
+      const wal = `${p.db}-wal`;
+      return readFileSync(p.db).toString('latin1') + (existsSync(wal) ? readFileSync(wal).toString('latin1') : '');
+    },
     query: (sql, ...params) => {
+      if (server) {
+        let k = 0;
+        const text = sql.replace(/\?/g, () => literal(params[k++]));
+        return JSON.parse(psql(server, `SELECT coalesce(json_agg(q), '[]') FROM (${text}) AS q`)) as any[];
+      }
       const db = new Database(p.db, { readonly: true, fileMustExist: true });
       try { return db.prepare(sql).all(...params) as any[]; } finally { db.close(); }
     },

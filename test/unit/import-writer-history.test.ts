@@ -17,7 +17,7 @@ import { NO_STORED_METRIC, type ComputedSla, type Ticket, type TicketEvent } fro
 import { mulberry32 } from '../support/build.js';
 
 const { beginThreadedImport } = await compiled<typeof import('../../src/store/sqlite/import-writer.js')>('store/sqlite/import-writer.js');
-const { eventsToHistory } = await compiled<typeof import('../../src/store/sqlite/ticket-row.js')>('store/sqlite/ticket-row.js');
+const { eventsToHistory } = await compiled<typeof import('../../src/store/ticket-row.js')>('store/ticket-row.js');
 const { Store } = await compiled<typeof import('../../src/store/sqlite/tickets.js')>('store/sqlite/tickets.js');
 
 const T0 = Date.parse('2025-11-03T08:00:00Z');

@@ -83,4 +83,30 @@ describe.skipIf(POSTGRES_URL === null)('PostgreSQL: opening a database', () => {
     expect(e2.message).toMatch(/has no such database$/);
     expect(e2.hint).toMatch(/Team setup/);
   });
+
+  it.skipIf(!process.env.SLA_TEST_POSTGRES_CA)('TLS from the URL: verify-full against the CA file; a name the certificate does not hold is refused in one line', async () => {
+    const ca = process.env.SLA_TEST_POSTGRES_CA!;
+    const tls = new URL(POSTGRES_URL!);
+    tls.search = `?sslmode=verify-full&sslrootcert=${encodeURIComponent(ca)}`;
+    const sql = await openPostgres(tls.href);
+    try {
+      const [r] = await sql<Array<{ ssl: boolean }>>`SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()`;
+      expect(r.ssl).toBe(true);
+    } finally {
+      await sql.end();
+    }
+    // the certificate names 127.0.0.1 only
+    const other = new URL(tls.href);
+    other.hostname = 'localhost';
+    const e = await openPostgres(other.href).then(() => null, (err: unknown) => err) as StoreError;
+    expect(e).toBeInstanceOf(StoreError);
+    expect(e.message).toMatch(/^the PostgreSQL server at localhost:\d+\/sla presented a certificate this machine does not accept \(ERR_TLS_CERT_ALTNAME_INVALID\)$/);
+    expect(e.hint).toMatch(/sslrootcert/);
+    // a CA file that is not there: a usage error before any connection
+    const gone = new URL(POSTGRES_URL!);
+    gone.search = '?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem';
+    const e2 = await openPostgres(gone.href).then(() => null, (err: unknown) => err) as StoreError;
+    expect(e2.message).toBe('cannot read the sslrootcert file /nonexistent/ca.pem named in the database URL (ENOENT)');
+    expect(e2.exitCode).toBe(2);
+  });
 });

@@ -17,7 +17,7 @@ import { compiled } from '../support/compiled.js';
 import type { AggregateRow, GroupField } from '../../src/domain/report.js';
 import type { ReportQuery } from '../../src/store/port.js';
 import type { Ticket, TicketEvent } from '../../src/domain/ticket.js';
-import { mulberry32 } from '../support/build.js';
+import { mulberry32, pick, randomHistory, reportConfig } from '../support/build.js';
 
 const { parseConfig } = await compiled<typeof import('../../src/config/load.js')>('config/load.js');
 const { Calendar } = await compiled<typeof import('../../src/domain/calendar.js')>('domain/calendar.js');
@@ -34,26 +34,7 @@ const MIN = 60_000;
 const H = 60 * MIN;
 const ZONE = 'Europe/Berlin';
 
-const config = parseConfig({
-  database: 'x.db',
-  timezone: ZONE,
-  priorities: ['urgent', 'high', 'medium', 'low'],
-  pauseOnCustomerWaiting: true,
-  pauseStatuses: ['pending', 'waiting_customer'],
-  atRiskThresholdPercent: 75,
-  tierMultipliers: { enterprise: 0.5 },
-  calendars: {
-    office: { timezone: ZONE, hours: { mon: ['08:00-12:00', '13:00-17:00'], tue: ['08:00-17:00'], wed: ['08:00-17:00'], thu: ['08:00-17:00'], fri: ['08:00-16:00'] } },
-    always: '24x7',
-  },
-  policies: [
-    { name: 'vip', match: { tier: ['enterprise'] }, calendar: 'always',
-      targets: { urgent: { firstResponse: '30m', resolution: '4h' }, high: { firstResponse: '1h', resolution: '8h' } } },
-    { name: 'standard', calendar: 'office',
-      targets: { urgent: { firstResponse: '1h', resolution: '8h' }, high: { firstResponse: '2h', resolution: '16h' },
-                 medium: { firstResponse: '4h', resolution: '24h' } } },
-  ],
-}, join(tmpdir(), 'sla.config.json'));
+const config = parseConfig(reportConfig(ZONE), join(tmpdir(), 'sla.config.json'));
 const cals = new Map<string, any>();
 const calendar = (name: string) => {
   if (!cals.has(name)) cals.set(name, new Calendar(config.calendars[name]));
@@ -73,7 +54,6 @@ let store: any;
 let port: any;
 let file = '';
 
-function pick<T>(rand: () => number, xs: readonly T[]): T { return xs[Math.floor(rand() * xs.length)]; }
 
 beforeAll(() => {
   file = join(mkdtempSync(join(tmpdir(), 'sla-report-sql-')), 'report.db');
@@ -95,27 +75,7 @@ beforeAll(() => {
     if (a.ok) t.assignment = a.assignment; else t.noSlaReason = a.reason;
     // The instant its state was last written: mostly before the report, some after (stale).
     const writtenAt = createdAt + Math.floor(rand() * 6 * 24 * H);
-    const events: TicketEvent[] = [];
-    let at = createdAt;
-    const steps = Math.floor(rand() * 7);
-    for (let k = 0; k < steps; k++) {
-      at += Math.floor(rand() * 20 * H);
-      if (at > writtenAt) break;
-      const r = rand();
-      if (r < 0.25) events.push({ at, type: 'reply', value: null });
-      else if (r < 0.55) events.push({ at, type: 'status', value: pick(rand, ['open', 'in_progress', 'pending', 'waiting_customer', 'resolved', 'closed']) });
-      else if (r < 0.65) events.push({ at, type: 'pause', value: null, until: rand() < 0.6 ? at + Math.floor(rand() * 30 * H) : null });
-      else if (r < 0.72) events.push({ at, type: 'resume', value: null });
-      else if (r < 0.8) events.push({ at, type: 'priority', value: pick(rand, ['urgent', 'high', 'medium']) });
-      else if (r < 0.88) events.push({ at, type: 'assign', value: rand() < 0.3 ? null : pick(rand, ['ana', 'bo', 'dee']) });
-      else if (r < 0.92) events.push({ at, type: 'reset', value: null });
-    }
-    for (const e of events) {
-      if (e.type === 'status') t.status = e.value!;
-      if (e.type === 'priority') t.priority = e.value!;
-      if (e.type === 'assign') t.assignee = e.value ?? null;
-      if (e.type === 'reply' && t.firstResponseAt === null) t.firstResponseAt = e.at;
-    }
+    const events = randomHistory(rand, t, writtenAt, { statusShare: 0.3, endedPauses: 0.6 });
     const { computed } = computeSla(t, events, config, calendar, writtenAt);
     store.saveTicket(t, computed, events);
     // `sla reason` on some breached metrics (as stored).

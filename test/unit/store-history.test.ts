@@ -10,7 +10,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { TicketEvent } from '../../src/domain/ticket.js';
 import { IdSet } from '../../src/store/sqlite/id-set.js';
 import { readMigrations } from '../../src/store/sqlite/open.js';
-import { eventsToHistory, historyToEvents } from '../../src/store/sqlite/ticket-row.js';
+import { eventsToHistory, historyToEvents } from '../../src/store/ticket-row.js';
 import { Store } from '../../src/store/sqlite/tickets.js';
 import { listOpen, staleOpen } from '../../src/store/sqlite/queries.js';
 import { allMetrics, computed, storedTicket as ticket } from '../support/build.js';

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { ComputedSla, Ticket } from '../../src/domain/ticket.js';
-import { NUMERIC_SLOTS, TICKET_COLUMNS, TICKET_NUMERIC, ticketNumbers, ticketTexts, ticketValues } from '../../src/store/sqlite/ticket-row.js';
+import { NUMERIC_SLOTS, TICKET_COLUMNS, TICKET_NUMERIC, ticketNumbers, ticketTexts, ticketValues } from '../../src/store/ticket-row.js';
 
 const ticket: Ticket = {
   id: 'T-1', subject: 'Printer', requester: 'ana@x', customer: 'acme', tier: 'gold', priority: 'high', status: 'open',

@@ -4,7 +4,7 @@
 import type { Status } from '../../domain/types.js';
 import type { RawConfig } from '../schema.js';
 import type { Config } from '../types.js';
-import { nameList, q, type NameList, type PriorityNames, type Report } from './report.js';
+import { nameList, q, type PriorityNames, type Report } from './report.js';
 
 export type { PriorityNames } from './report.js';
 

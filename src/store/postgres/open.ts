@@ -4,9 +4,12 @@
 // starting at once migrate once. A database a newer sla wrote is refused untouched. What goes
 // wrong is said without the URL's password.
 
+import { readFileSync } from 'node:fs';
+import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls';
 import postgres from 'postgres';
 import { StoreError } from '../contract.js';
 import { lastVersion, migrationsDir, newerSchema, readMigrations, type Migration } from '../migrations.js';
+import { begin, connectionLost } from './sql.js';
 
 export type Sql = postgres.Sql<Record<string, never>>;
 
@@ -37,11 +40,53 @@ const INT8 = { to: 20, from: [20], serialize: (x: number) => String(x), parse: (
 
 /** A pool of connections to `url` (not connected until the first query). */
 export function connect(url: string, max = 4): Sql {
-  return postgres(url, {
+  const { url: plain, ssl } = tlsOf(url);
+  return postgres(plain, {
     max, onnotice: () => undefined, connect_timeout: 10, idle_timeout: 30,
     types: { int8: INT8 } as never,
     connection: { application_name: 'sla' },
+    ...(ssl === undefined ? {} : { ssl }),
   }) as unknown as Sql;
+}
+
+/**
+ * The URL's TLS settings as libpq reads them (`sslmode`, `sslrootcert`, `sslcert`, `sslkey`),
+ * made the driver's: it passes `sslmode` on but would send the file names to the server as
+ * settings. Without a file named, the URL goes as it is. With one, `verify-full` checks the
+ * server's certificate against that CA and its name; `verify-ca` (and `require` with a CA, as
+ * libpq) the CA only; `disable` no TLS.
+ */
+export function tlsOf(url: string): { url: string; ssl?: false | ConnectionOptions } {
+  let u: URL;
+  try { u = new URL(url); } catch { return { url }; }
+  const q = u.searchParams;
+  const files = ['sslrootcert', 'sslcert', 'sslkey'].filter((k) => q.has(k) && q.get(k) !== 'system');
+  if (files.length === 0) return { url };
+  const mode = q.get('sslmode') ?? 'prefer';
+  const read = (k: string): Buffer | undefined => {
+    const f = q.get(k);
+    if (f === null || f === 'system') return undefined;
+    try { return readFileSync(f); } catch (err) {
+      throw new StoreError(`cannot read the ${k} file ${f} named in the database URL (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+        'check the path, and that this user may read it', 2);
+    }
+  };
+  const ca = read('sslrootcert');
+  const cert = read('sslcert');
+  const key = read('sslkey');
+  for (const k of ['sslmode', 'sslrootcert', 'sslcert', 'sslkey']) q.delete(k);
+  const host = u.hostname.replace(/^\[|\]$/g, '') || 'localhost';
+  if (mode === 'disable') return { url: u.href, ssl: false };
+  const verify = mode === 'verify-full' || mode === 'verify-ca' || (mode === 'require' && ca !== undefined);
+  return {
+    url: u.href,
+    ssl: {
+      ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}),
+      rejectUnauthorized: verify,
+      // the driver hands TLS a socket without the host: the name is checked against the URL's
+      checkServerIdentity: mode === 'verify-full' ? (_: string, cert: PeerCertificate) => checkServerIdentity(host, cert) : () => undefined,
+    },
+  };
 }
 
 const LOCK = 7_250_116; // pg_advisory_xact_lock key of sla's migrations
@@ -59,7 +104,7 @@ export async function openPostgres(url: string, opts: { migrations?: Migration[]
     const current = await schemaVersion(sql);
     if (current > known) throw newerSchema(current, known, 'the database');
     if (current < known) {
-      await sql.begin(async (tx) => {
+      await begin(sql, async (tx: Sql) => {
         await tx`SELECT pg_advisory_xact_lock(${LOCK})`;
         await tx`CREATE TABLE IF NOT EXISTS sla_schema (version INTEGER NOT NULL)`;
         // another machine may have migrated while this one waited for the lock
@@ -101,6 +146,8 @@ export function describeError(err: unknown, url: string): unknown {
   if (code === 'CONNECT_TIMEOUT' || code === 'ETIMEDOUT') return new StoreError(`the PostgreSQL server at ${at} did not answer in time`, 'check the network between this machine and the server, and the server itself');
   if (code === '28P01' || code === '28000') return new StoreError(`the PostgreSQL server at ${at} refused the login`, 'check the user and password in `database` (or $SLA_DATABASE_URL) and pg_hba.conf');
   if (code === '3D000') return new StoreError(`the PostgreSQL server at ${at} has no such database`, 'create it (README: "Team setup"), or check the database name in the URL');
+  if (connectionLost(err)) return new StoreError(`lost the connection to the PostgreSQL server at ${at} (${code})`, 'the server restarted, or the network failed: what this command had not committed was not written — run it again');
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) return new StoreError(`the PostgreSQL server at ${at} presented a certificate this machine does not accept (${code})`, 'check `sslrootcert` in the URL (the CA that signed the server\'s certificate) and that the host name is one the certificate names');
   if (code === '42501') return new StoreError(`the PostgreSQL role may not do what sla needs at ${at}`, 'grant it what the README\'s "Team setup" lists');
   const message = (e?.message ?? String(err)).split(url).join(shownUrl(url));
   return new StoreError(`PostgreSQL at ${at}: ${message}`, 'see the server\'s log for more');

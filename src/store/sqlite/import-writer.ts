@@ -23,12 +23,9 @@ import { METRICS } from '../../domain/metrics.js';
 import type { ComputedSla, Ticket, TicketEvent } from '../../domain/ticket.js';
 import type { ImportIndexes } from '../contract.js';
 import { IdSet } from './id-set.js';
-import { metricColumn } from './metric-columns.js';
+import { metricColumn } from '../metric-columns.js';
 import { beginBulkJournal, endBulkJournal } from './open.js';
-import {
-  eventsToHistory, historyToEvents, NUMERIC_SLOTS, pauseEnds, rowToTicket, TEXT_SLOTS, TICKET_COLUMNS, ticketNumbers, ticketTexts,
-  type TicketsTableRow,
-} from './ticket-row.js';
+import { eventsToHistory, historyToEvents, NUMERIC_SLOTS, pauseEnds, rowToTicket, TEXT_SLOTS, TICKET_COLUMNS, ticketNumbers, ticketTexts, type TicketsTableRow } from '../ticket-row.js';
 import type { EngineImportBatch, Store } from './tickets.js';
 import { threadCpuMs, trace, tracing } from '../../import-trace.js';
 

@@ -13,10 +13,8 @@ import {
 } from './import-writer.js';
 import { threadCpuMs, trace, tracing } from '../../import-trace.js';
 import { BUSY_TIMEOUT_MS, beginImportTransaction, configureConnection, endImportTransaction, type ImportTransaction } from './open.js';
-import {
-  INSERT_PAUSE_END_SQL, NUMERIC_SLOTS, SELECT_IMPORT_HASH_SQL, SELECT_TICKET_SQL, TEXT_SLOTS, TICKET_COLUMNS, upsertTicketSql,
-  type TicketsTableRow,
-} from './ticket-row.js';
+import { NUMERIC_SLOTS, TEXT_SLOTS, TICKET_COLUMNS, type TicketsTableRow } from '../ticket-row.js';
+import { INSERT_PAUSE_END_SQL, SELECT_IMPORT_HASH_SQL, SELECT_TICKET_SQL, upsertTicketSql } from './ticket-row.js';
 
 function runWriter(data: WriterData): void {
   runAsHelperThread();

@@ -9,39 +9,14 @@ import { METRICS, type Metric } from '../../domain/metrics.js';
 import type {
   AlertInsert, DisabledDestination, IncidentOpened, Lease, MetricsCounts, OpenIncident, OutboxRow, OutboxStatus, RunRow, RunStats, SlaEventInsert,
 } from '../contract.js';
-import { metricColumn } from './metric-columns.js';
+import { metricColumn } from '../metric-columns.js';
+import { toAlert, toRun, type RawAlert, type RawRun } from '../outbox-rows.js';
 import { OPEN_SQL as OPEN } from './ticket-row.js';
 import type { Store } from './tickets.js';
 
 /** The open-customer index (migrations 003, 005), for customerOpenAtLeast rules. */
 export const OPEN_CUSTOMER_INDEX_SQL =
   `CREATE INDEX IF NOT EXISTS tickets_open_customer ON tickets(customer, created_at) WHERE ${OPEN} AND customer IS NOT NULL`;
-
-interface RawAlert {
-  id: string; sla_event_seq: number | null; ticket_id: string; destination: string | null; type: string; status: string;
-  attempts: number; next_attempt_at: number | null; last_error: string | null; payload: string; created_at: number;
-  sent_at: number | null; run_id: number | null; lease_until: number | null;
-}
-
-interface RawRun {
-  id: number; started_at: number; finished_at: number | null; at: number; tickets_evaluated: number; events: number;
-  alerts_sent: number; alerts_failed: number; status: string; error: string | null;
-}
-
-function toAlert(r: RawAlert): OutboxRow {
-  return {
-    id: r.id, slaEventSeq: r.sla_event_seq, ticketId: r.ticket_id, destination: r.destination, type: r.type,
-    status: r.status as OutboxStatus, attempts: r.attempts, nextAttemptAt: r.next_attempt_at, lastError: r.last_error,
-    payload: r.payload, createdAt: r.created_at, sentAt: r.sent_at, runId: r.run_id, leaseUntil: r.lease_until,
-  };
-}
-
-function toRun(r: RawRun): RunRow {
-  return {
-    id: r.id, startedAt: r.started_at, finishedAt: r.finished_at, at: r.at, ticketsEvaluated: r.tickets_evaluated,
-    events: r.events, alertsSent: r.alerts_sent, alertsFailed: r.alerts_failed, status: r.status, error: r.error,
-  };
-}
 
 /** An alert a run may claim (see Lease); parameters: the run's now, the real clock, the real clock + one lease length. */
 const CLAIMABLE = `(status = 'pending' AND next_attempt_at <= ?

@@ -1,109 +1,20 @@
-// The SQL behind the agents' commands: `list` filters and sorts over the stored
-// computed columns, `--all` exports, breach reasons, the SLA events and alerts a
-// ticket has, and the one-transaction writers of `reason` and `recalc`.
-//
-// Stored SLA columns are the state as of `computed_at`. With no new event the
-// state only moves at known instants (at-risk, due, a manual pause's `until`),
-// so a filter "as of now" is answered from the instants themselves:
-//   a running clock is breached iff due_at < now, at risk iff at_risk_at <= now.
-// Rows the instants cannot answer — written after `now` (a look into the past
-// with --at) or paused with a `until` that has run out — are "stale": the
-// caller evaluates those with the clock. All functions take a Store.
+// The SQL behind the agents' commands on the SQLite file: `list` (its conditions and order
+// are the SQL both engines share, ../list-sql.ts), `--all` exports, breach reasons, the SLA
+// events and alerts a ticket has, and the one-transaction writers of `reason` and `recalc`.
+// All functions take a Store.
 
-import { byMetric, METRIC, METRICS, type Metric, type MetricNames } from '../../domain/metrics.js';
+import { METRIC } from '../../domain/metrics.js';
 import type { Instant } from '../../domain/types.js';
-import type { AlertRow, BreachReasonChange, BreachReasons, ListFilter, ListQuery, SlaEventRow, StatusFilter, TicketRecord } from '../contract.js';
-import { historyToEvents, OPEN_SQL as OPEN, rowToTicket, SELECT_TICKET_SQL, staleSql, type TicketsTableRow } from './ticket-row.js';
-import { metricColumn, type BreachReasonColumns } from './metric-columns.js';
+import type { AlertRow, BreachReasonChange, ListFilter, ListQuery, SlaEventRow, TicketRecord } from '../contract.js';
+import { fastWhere as sharedFastWhere, fieldWhere as sharedFieldWhere, OPEN_SQL as OPEN, orderBy } from '../list-sql.js';
+import { rowToRecord, type TicketRecordRow } from '../ticket-row.js';
+import { SELECT_TICKET_SQL, SQLITE } from './ticket-row.js';
 import type { Store } from './tickets.js';
 
-/** A whole tickets row (SELECT *). */
-export type TicketRecordRow = TicketsTableRow & BreachReasonColumns;
 type Row = TicketRecordRow;
 
-// Per-metric predicates on the stored instants (`p`: a metric's column prefix), for rows that
-// are not stale. Each is 0/1 (never NULL), so NOT and OR behave.
-type Prefix = MetricNames['column'];
-const running = (p: Prefix): string => `${p}_status IN ('on_time', 'at_risk')`;
-const isBreached = (p: Prefix): string =>
-  `ifnull(${p}_status = 'breached' OR (${running(p)} AND ${p}_due_at < @now), 0)`;
-const isAtRisk = (p: Prefix): string =>
-  `ifnull(${running(p)} AND ${p}_due_at >= @now AND ${p}_at_risk_at <= @now, 0)`;
-const isPaused = (p: Prefix): string => `ifnull(${p}_status = 'paused', 0)`;
-const isOnTime = (p: Prefix): string => `(ifnull(${running(p)}, 0) AND NOT ${isBreached(p)} AND NOT ${isAtRisk(p)})`;
-/** `pred` of the one metric, or of any metric without one. */
-const ofMetric = (metric: Metric | undefined, pred: (p: Prefix) => string): string =>
-  (metric ? pred(METRIC[metric].column) : `(${METRICS.map((m) => pred(METRIC[m].column)).join(' OR ')})`);
-
-/** The metric (or, without one, the ticket's worst-of status) is `status` at @now. */
-function statusIs(status: StatusFilter, metric: Metric | undefined): string {
-  if (metric) {
-    const p = METRIC[metric].column;
-    return status === 'breached' ? isBreached(p) : status === 'at_risk' ? isAtRisk(p) : status === 'paused' ? isPaused(p) : isOnTime(p);
-  }
-  const b = ofMetric(undefined, isBreached);
-  const r = ofMetric(undefined, isAtRisk);
-  const pa = ofMetric(undefined, isPaused);
-  if (status === 'breached') return b;
-  if (status === 'at_risk') return `(NOT ${b} AND ${r})`;
-  if (status === 'paused') return `(NOT ${b} AND NOT ${r} AND ${pa})`;
-  return `(NOT ${b} AND NOT ${r} AND NOT ${pa} AND ${ofMetric(undefined, (p) => `${p}_status IS NOT NULL`)})`;
-}
-
-/** A running (not stopped) clock's dueAt, else NULL. */
-const runningDue = (p: Prefix): string => `(CASE WHEN ${p}_stopped_at IS NULL THEN ${p}_due_at END)`;
-/** The earlier of two nullable values. */
-const least = (a: string, b: string): string => `(CASE WHEN ${a} IS NULL THEN ${b} WHEN ${b} IS NULL THEN ${a} WHEN ${a} < ${b} THEN ${a} ELSE ${b} END)`;
-
-/** The metric's running deadline, or without one the earliest of them. */
-function dueExpr(metric: Metric | undefined): string {
-  if (metric) return runningDue(METRIC[metric].column);
-  return METRICS.map((m) => runningDue(METRIC[m].column)).reduce(least);
-}
-
-/**
- * The state at @now cannot be read from the stored instants: stored after @now,
- * or paused with a manual pause whose `until` passed since it was stored (see staleSql;
- * a row never computed is stale too, and in neither the fast nor the stale list).
- */
-const STALE = staleSql('tickets');
-
-function fieldWhere(f: ListFilter, where: string[], params: Record<string, unknown>): void {
-  if (f.priority !== undefined) { where.push('priority = @priority'); params.priority = f.priority; }
-  if (f.tier !== undefined) { where.push('tier = @tier COLLATE NOCASE'); params.tier = f.tier; }
-  if (f.assignee !== undefined) { where.push('assignee = @assignee COLLATE NOCASE'); params.assignee = f.assignee; }
-  if (f.unassigned) where.push("(assignee IS NULL OR assignee = '')");
-}
-
-function statusWhere(f: ListFilter, where: string[], params: Record<string, unknown>): void {
-  if (f.status !== undefined) where.push(statusIs(f.status, f.metric));
-  if (f.dueWithinMs !== undefined) {
-    params.dueUntil = (params.now as number) + f.dueWithinMs;
-    const within = (p: Prefix): string =>
-      `ifnull(${p}_stopped_at IS NULL AND ${p}_due_at >= @now AND ${p}_due_at <= @dueUntil, 0)`;
-    where.push(ofMetric(f.metric, within));
-  }
-}
-
-function orderBy(q: ListQuery, params: Record<string, unknown>): string {
-  const due = dueExpr(q.metric);
-  const breached = statusIs('breached', q.metric);
-  const byDue = `(CASE WHEN ${breached} THEN 0 ELSE 1 END), (${due} IS NULL), ${due}`;
-  if (q.sort === 'created') return 'created_at, id';
-  if (q.sort === 'priority') {
-    const cases = q.priorities.map((p, i) => { params[`rank${i}`] = p; return `WHEN @rank${i} THEN ${i}`; }).join(' ');
-    return `(CASE priority ${cases} ELSE ${q.priorities.length} END), ${byDue}, created_at, id`;
-  }
-  return `${byDue}, created_at, id`;
-}
-
-function fastWhere(q: ListQuery): { cond: string; params: Record<string, unknown> } {
-  const params: Record<string, unknown> = { now: q.now };
-  const where = [OPEN, 'created_at <= @now', `NOT ${STALE}`];
-  fieldWhere(q, where, params);
-  statusWhere(q, where, params);
-  return { cond: where.join(' AND '), params };
-}
+const fastWhere = (q: ListQuery): ReturnType<typeof sharedFastWhere> => sharedFastWhere(q, SQLITE);
+const fieldWhere = (f: ListFilter, where: string[], params: Record<string, unknown>): void => sharedFieldWhere(f, where, params, SQLITE);
 
 /**
  * Open tickets whose stored state answers the filter at `now`, in the list's
@@ -211,15 +122,6 @@ export function explainList(store: Store, q: ListQuery): string {
   const order = orderBy(q, params);
   return (store.db.prepare(`EXPLAIN QUERY PLAN SELECT id FROM tickets WHERE ${cond} ORDER BY ${order} LIMIT 50`)
     .all(params) as Array<{ detail: string }>).map((r) => r.detail).join('\n');
-}
-
-function reasonsOf(r: Row): BreachReasons {
-  return byMetric((m) => r[metricColumn(m, 'breach_reason')] ?? null);
-}
-
-/** A whole tickets row (read with its `history` column) as a record. */
-export function rowToRecord(r: TicketRecordRow): TicketRecord {
-  return { ticket: rowToTicket(r), events: historyToEvents(r.history), breachReasons: reasonsOf(r) };
 }
 
 function rowsToRecords(rows: Row[]): TicketRecord[] {

@@ -14,10 +14,8 @@ export interface EngineImportBatch extends Omit<ImportBatch, 'prepare' | 'advanc
 }
 import { IdSet } from './id-set.js';
 import { beginImportTransaction, endImportTransaction, openDatabase, type OpenOptions } from './open.js';
-import {
-  eventsToHistory, historyToEvents, INSERT_PAUSE_END_SQL, pauseEnds, rowToTicket, SELECT_IMPORT_HASH_SQL, SELECT_TICKET_SQL,
-  TICKET_COLUMNS, ticketValues, upsertTicketSql, type TicketsTableRow,
-} from './ticket-row.js';
+import { eventsToHistory, historyToEvents, pauseEnds, rowToTicket, TICKET_COLUMNS, ticketValues, type TicketsTableRow } from '../ticket-row.js';
+import { INSERT_PAUSE_END_SQL, SELECT_IMPORT_HASH_SQL, SELECT_TICKET_SQL, upsertTicketSql } from './ticket-row.js';
 
 export class Store {
   readonly db: Database.Database;

@@ -3,8 +3,8 @@
 // its TEMP table read them from here, so a new metric's columns come from its table row
 // (and its migration), not from edits to every statement.
 
-import { METRIC, METRICS, type Metric, type MetricNames } from '../../domain/metrics.js';
-import type { StoredMetric } from '../../domain/ticket.js';
+import { METRIC, METRICS, type Metric, type MetricNames } from '../domain/metrics.js';
+import type { StoredMetric } from '../domain/ticket.js';
 
 /** A metric's column prefix (`fr`, `res`). */
 export type MetricColumn = MetricNames['column'];

@@ -1,0 +1,275 @@
+// The PostgreSQL engine's tickets (team mode): the reads and read-check-writes of the agents'
+// commands, `list`'s queries (the SQL both engines share, ../list-sql.ts), and an import's
+// transaction. A write locks the rows it decides about (FOR UPDATE), so that commands on
+// several machines take turns on a ticket and none is lost.
+
+import type { Instant } from '../../domain/types.js';
+import { METRIC } from '../../domain/metrics.js';
+import type { ComputedSla, Ticket, TicketEvent } from '../../domain/ticket.js';
+import type {
+  AlertRow, AuditEntry, AuditFilter, BreachReasonChange, CursorAdvance, DueTicket, ImportBatch, ListFilter, ListQuery, OpenTicketsDecision,
+  SlaEventRow, StoredTicket, TicketChange, TicketRecord,
+} from '../contract.js';
+import { fastWhere, fieldWhere, OPEN_SQL, orderBy, type Dialect } from '../list-sql.js';
+import { eventsToHistory, historyToEvents, rowToRecord, rowToTicket, TICKET_COLUMNS, ticketValues, type TicketRecordRow } from '../ticket-row.js';
+import type { Sql } from './open.js';
+import type { PgPulls } from './pulls.js';
+import { begin, connectionLost, run } from './sql.js';
+import { lockTicket, readTicketRow, writeAudit, writePauseEnds, writeTicket, writeTicketRows } from './ticket-write.js';
+
+/** PostgreSQL's side of the SQL both engines share. */
+export const POSTGRES: Dialect = {
+  nocase: (column, param) => `lower(${column}) = lower(@${param})`,
+  pauseEnds: 'ticket_pause_ends',
+};
+
+const PAGE = 2000;
+
+export class PgTickets {
+  constructor(private readonly sql: Sql, private readonly pulls: PgPulls) {}
+
+  async record(id: string): Promise<TicketRecord | null> {
+    const row = await readTicketRow(this.sql, id);
+    return row ? rowToRecord(row) : null;
+  }
+
+  async mutateTicket<R>(id: string, decide: (current: StoredTicket | null) => TicketChange<R>): Promise<R> {
+    return begin(this.sql, async (t) => {
+      const tx = t as unknown as Sql;
+      const row = await lockTicket(tx, id);
+      const change = decide(row ? { ticket: rowToTicket(row), events: historyToEvents(row.history) } : null);
+      if (change.write) {
+        await writeTicket(tx, change.write.ticket, change.write.computed, change.write.events);
+        for (const a of change.audit ?? []) await writeAudit(tx, a);
+      }
+      return change.result;
+    }) as Promise<R>;
+  }
+
+  async mutateBreachReason<R>(id: string, decide: (current: TicketRecord | null) => BreachReasonChange<R>): Promise<R> {
+    return begin(this.sql, async (t) => {
+      const tx = t as unknown as Sql;
+      const row = await readTicketRow(tx, id, true);
+      const change = decide(row ? rowToRecord(row) : null);
+      if (change.set) {
+        await tx.unsafe(`UPDATE tickets SET ${METRIC[change.set.metric].column}_breach_reason = $1 WHERE id = $2`, [change.set.reason, id]);
+        for (const a of change.audit ?? []) await writeAudit(tx, a);
+      }
+      return change.result;
+    }) as Promise<R>;
+  }
+
+  /** Every open ticket a page at a time (keyset on id), to `decide`; written in one transaction unless `write` is false. */
+  async mutateOpenTickets<R>(decide: OpenTicketsDecision<R>, opts: { write?: boolean } = {}): Promise<R> {
+    const pages = async (tx: Sql, lock: boolean): Promise<void> => {
+      let after = '';
+      for (;;) {
+        const rows = await tx.unsafe(`SELECT * FROM tickets WHERE ${OPEN_SQL} AND id > $1 ORDER BY id LIMIT ${PAGE}${lock ? ' FOR UPDATE' : ''}`,
+          [after]) as unknown as TicketRecordRow[];
+        if (!rows.length) return;
+        const change = decide.page(rows.map(rowToRecord));
+        if (lock) {
+          for (const w of change.writes) await writeTicket(tx, w.ticket, w.computed, w.events);
+          for (const a of change.audit) await writeAudit(tx, a);
+        }
+        if (rows.length < PAGE) return;
+        after = rows[rows.length - 1].id;
+      }
+    };
+    if (opts.write === false) {
+      await pages(this.sql, false);
+      return decide.result();
+    }
+    return begin(this.sql, async (t) => {
+      await pages(t as unknown as Sql, true);
+      return decide.result();
+    }) as Promise<R>;
+  }
+
+  async listAudit(f: AuditFilter = {}): Promise<AuditEntry[]> {
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit: f.limit ?? 1_000_000 };
+    if (f.ticketId !== undefined) { where.push('ticket_id = @ticketId'); params.ticketId = f.ticketId; }
+    if (f.since !== undefined) { where.push('at >= @since'); params.since = f.since; }
+    if (f.actor !== undefined) { where.push('actor = @actor'); params.actor = f.actor; }
+    const rows = await run<{
+      seq: number; at: number; actor: string; action: string; ticket_id: string | null; reason: string | null; before: string | null; after: string | null;
+    }>(this.sql, `SELECT * FROM audit ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY at, seq LIMIT @limit`, params);
+    return rows.map((r) => ({
+      seq: r.seq, at: r.at, actor: r.actor, action: r.action, ticketId: r.ticket_id, reason: r.reason,
+      before: r.before === null ? null : JSON.parse(r.before), after: r.after === null ? null : JSON.parse(r.after),
+    }));
+  }
+
+  async slaEventsOf(id: string): Promise<SlaEventRow[]> {
+    const rows = await this.sql<Array<{
+      seq: number; cycle: number; type: string; rule: string; due_at: number; recorded_at: number; announced: number; data: string | null;
+    }>>`SELECT * FROM sla_events WHERE ticket_id = ${id} ORDER BY due_at, seq`;
+    return rows.map((r) => ({
+      seq: r.seq, cycle: r.cycle, type: r.type, rule: r.rule, dueAt: r.due_at, recordedAt: r.recorded_at,
+      announced: r.announced !== 0, data: r.data ? safeJson(r.data) : null,
+    }));
+  }
+
+  async alertsOf(id: string): Promise<AlertRow[]> {
+    const rows = await this.sql<Array<{
+      id: string; sla_event_seq: number | null; destination: string | null; type: string; status: string; attempts: number;
+      last_error: string | null; created_at: number; sent_at: number | null;
+    }>>`SELECT * FROM alerts WHERE ticket_id = ${id} ORDER BY created_at, id`;
+    return rows.map((r) => ({
+      id: r.id, slaEventSeq: r.sla_event_seq, destination: r.destination, type: r.type, status: r.status,
+      attempts: r.attempts, lastError: r.last_error, createdAt: r.created_at, sentAt: r.sent_at,
+    }));
+  }
+
+  async listOpenIds(q: ListQuery): Promise<{ ids: string[]; total: number }> {
+    const { cond, params } = fastWhere(q, POSTGRES);
+    const [{ n }] = await run<{ n: number }>(this.sql, `SELECT count(*)::int AS n FROM tickets WHERE ${cond}`, params);
+    const orderParams = { ...params };
+    const order = orderBy(q, orderParams);
+    const limit = q.limit === null ? '' : ` LIMIT ${Math.max(0, Math.floor(q.limit))}`;
+    const rows = await run<{ id: string }>(this.sql, `SELECT id FROM tickets WHERE ${cond} ORDER BY ${order}${limit}`, orderParams);
+    return { ids: rows.map((r) => r.id), total: n };
+  }
+
+  /** Open tickets at q.now whose stored state cannot answer for it (see the SQLite engine's staleOpen). */
+  async staleOpen(q: ListQuery): Promise<TicketRecord[]> {
+    const params: Record<string, unknown> = { now: q.now };
+    // Priority can change over time: the caller checks it against the clock's priority.
+    const fields: string[] = [];
+    fieldWhere({ ...q, priority: undefined }, fields, params, POSTGRES);
+    const extra = fields.map((w) => ` AND ${w}`).join('');
+    const later = await run<TicketRecordRow>(this.sql, `SELECT * FROM tickets WHERE computed_at > @now AND created_at <= @now${extra}`, params);
+    const ranOut = await run<TicketRecordRow>(this.sql,
+      `SELECT * FROM tickets WHERE id IN (SELECT p.ticket_id FROM ticket_pause_ends p JOIN tickets t ON t.id = p.ticket_id
+         WHERE p.until <= @now AND p.until > t.computed_at)
+       AND computed_at <= @now AND paused_at IS NOT NULL AND ${OPEN_SQL} AND created_at <= @now${extra}`, params);
+    const seen = new Set(later.map((r) => r.id));
+    return [...later, ...ranOut.filter((r) => !seen.has(r.id))].map(rowToRecord);
+  }
+
+  async recordsByIds(ids: readonly string[]): Promise<TicketRecord[]> {
+    const byId = new Map<string, TicketRecordRow>();
+    const CHUNK = 5000;
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const rows = await this.sql.unsafe('SELECT * FROM tickets WHERE id = ANY($1::text[])', [ids.slice(i, i + CHUNK)] as never[]) as unknown as TicketRecordRow[];
+      for (const r of rows) byId.set(r.id, r);
+    }
+    return ids.map((id) => byId.get(id)).filter((r): r is TicketRecordRow => r !== undefined).map(rowToRecord);
+  }
+
+  /** Every ticket created in [since, until) with the field filters, oldest first, a page at a time (keyset on created_at, id). */
+  async *listCreated(since: Instant | null, until: Instant | null, f: ListFilter): AsyncIterable<TicketRecord[]> {
+    const params: Record<string, unknown> = {};
+    const where: string[] = [];
+    if (since !== null) { where.push('created_at >= @since'); params.since = since; }
+    if (until !== null) { where.push('created_at < @until'); params.until = until; }
+    fieldWhere(f, where, params, POSTGRES);
+    let rows = await run<TicketRecordRow>(this.sql,
+      `SELECT * FROM tickets ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT ${PAGE}`, params);
+    while (rows.length) {
+      yield rows.map(rowToRecord);
+      if (rows.length < PAGE) return;
+      const last = rows[rows.length - 1];
+      rows = await run<TicketRecordRow>(this.sql,
+        `SELECT * FROM tickets WHERE ${[...where, '(created_at > @afterAt OR (created_at = @afterAt AND id > @afterId))'].join(' AND ')}
+         ORDER BY created_at, id LIMIT ${PAGE}`, { ...params, afterAt: last.created_at, afterId: last.id });
+    }
+  }
+
+  async dueBefore(t: Instant, limit = 10_000): Promise<DueTicket[]> {
+    const rows = await this.sql<Array<{ id: string; next_change_at: number }>>`
+      SELECT id, next_change_at FROM tickets WHERE next_change_at IS NOT NULL AND next_change_at <= ${t} ORDER BY next_change_at LIMIT ${limit}`;
+    return rows.map((r) => ({ id: r.id, nextChangeAt: r.next_change_at }));
+  }
+
+  /**
+   * An import's transaction on a connection of its own, open until commit or rollback. Each
+   * round's tickets are read and locked in `prepare` (in id order: two imports never wait on
+   * each other in a circle); what is put is kept until the round ends, then written in one
+   * COPY (see writeTicketRows).
+   */
+  async beginImport(pull: boolean): Promise<ImportBatch> {
+    const conn = await this.sql.reserve();
+    const tx = conn as unknown as Sql;
+    try {
+      await tx.unsafe('BEGIN');
+    } catch (err) {
+      if (!connectionLost(err)) conn.release();
+      throw err;
+    }
+    /** What this transaction holds of the tickets of the round, and of those it wrote. */
+    const known = new Map<string, { ticket: Ticket; history: string; importHash: string | null }>();
+    /** What the round put, by ticket: its last state, every event it appended. */
+    const puts = new Map<string, { ticket: Ticket; computed: ComputedSla; events: TicketEvent[]; importHash: string | null }>();
+    const cursors: CursorAdvance[] = [];
+    const flush = async (): Promise<void> => {
+      if (puts.size === 0) return;
+      const rows: unknown[][] = [];
+      for (const p of puts.values()) rows.push(ticketValues(new Array(TICKET_COLUMNS.length), p.ticket, p.computed, p.importHash, eventsToHistory(p.events)));
+      const ended = [...puts.values()].filter((p) => p.events.some((e) => e.type === 'pause'));
+      puts.clear();
+      await writeTicketRows(tx, rows);
+      for (const p of ended) await writePauseEnds(tx, p.ticket.id, p.events);
+    };
+    let open = true;
+    const end = async (commit: boolean): Promise<void> => {
+      if (!open) return;
+      open = false;
+      try {
+        if (commit) {
+          await flush();
+          for (const c of cursors) await this.pulls.advance(tx, c);
+          await tx.unsafe('COMMIT');
+        } else {
+          await tx.unsafe('ROLLBACK');
+        }
+      } catch (err) {
+        // a connection that is gone is the pool's again (see begin in sql.ts)
+        if (connectionLost(err)) throw err;
+        await tx.unsafe('ROLLBACK').catch(() => undefined);
+        conn.release();
+        throw err;
+      }
+      conn.release();
+    };
+    return {
+      prepare: async (ids) => {
+        await flush();
+        known.clear();
+        if (ids.length === 0) return;
+        const sorted = [...new Set(ids)].sort();
+        const rows = await tx.unsafe('SELECT * FROM tickets WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [sorted] as never[]) as unknown as TicketRecordRow[];
+        for (const r of rows) known.set(r.id, { ticket: rowToTicket(r), history: r.history ?? '[]', importHash: r.import_hash ?? null });
+      },
+      importHash: (id) => {
+        const k = known.get(id);
+        return k === undefined ? undefined : k.importHash;
+      },
+      load: (id) => {
+        const k = known.get(id);
+        return k === undefined ? null : { ticket: k.ticket, events: historyToEvents(k.history), importHash: k.importHash };
+      },
+      put: (ticket: Ticket, computed: ComputedSla, events: readonly TicketEvent[], importHash: string | null) => {
+        const before = known.get(ticket.id);
+        const added = eventsToHistory(events);
+        const history = !before || before.history === '[]' ? added : added === '[]' ? before.history : `${before.history.slice(0, -1)},${added.slice(1)}`;
+        known.set(ticket.id, { ticket, history, importHash: importHash ?? before?.importHash ?? null });
+        const put = puts.get(ticket.id);
+        if (put) puts.set(ticket.id, { ticket, computed, events: put.events.concat(events), importHash: importHash ?? put.importHash });
+        else puts.set(ticket.id, { ticket, computed, events: [...events], importHash });
+      },
+      advanceCursor: (c) => {
+        if (!pull) throw new Error('advanceCursor on a batch not begun for a pull');
+        cursors.push(c);
+      },
+      commit: () => end(true),
+      rollback: () => end(false),
+    };
+  }
+}
+
+function safeJson(s: string): unknown {
+  try { return JSON.parse(s); } catch { return s; }
+}
+
