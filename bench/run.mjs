@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ROOT } from './lib.mjs';
 
 const only = process.argv.slice(2);
-const SCRIPTS = ['calendar.mjs', 'startup.mjs', 'import.mjs', 'import-events.mjs', 'check.mjs', 'list.mjs', 'report.mjs', 'pull.mjs'].filter(
+const SCRIPTS = ['calendar.mjs', 'startup.mjs', 'import.mjs', 'import-events.mjs', 'check.mjs', 'list.mjs', 'report.mjs', 'pull.mjs', 'postgres.mjs'].filter(
   (s) => existsSync(join(ROOT, 'bench', s)) && (only.length === 0 || only.some((o) => s.startsWith(o))),
 );
 

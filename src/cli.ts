@@ -350,6 +350,15 @@ export async function main(argv: string[], io: MainOptions = {}): Promise<number
     .action(lazy('runs'));
 
   program
+    .command('db')
+    .description('the database itself: copy it into another (a team\'s PostgreSQL database, or a file)')
+    .command('copy')
+    .description('copy every table into a new, empty database (postgres://… or a file), in one transaction, then verify it')
+    .option('--to <database>', 'the database to copy into: a postgres:// URL or a SQLite file')
+    .addHelpText('after', examples('sla db copy --to "$SLA_DATABASE_URL"', 'sla --db "$SLA_DATABASE_URL" db copy --to backup.db'))
+    .action(lazy('db-copy'));
+
+  program
     .command('metrics')
     .description('the monitor\'s state for Prometheus: open tickets, breaches, compliance, outbox, last check')
     .option('--textfile <file>', 'write it (atomically) to FILE.prom for node_exporter\'s textfile collector')

@@ -522,7 +522,25 @@ export interface PullStore {
   listPulls(limit: number): Promise<PullRow[]>;
 }
 
-export interface Store extends TicketStore, CheckStore, OutboxStore, ReportStore, PullStore {
+// ---- a whole database, copied to another (sla db copy) -----------------------------------
+
+/** A page of one table's rows: its columns, and each row's values in their order. */
+export interface TablePage { table: string; columns: readonly string[]; rows: readonly unknown[][] }
+
+export interface CopyStore {
+  /**
+   * Every row of every table that holds data (see COPIED_TABLES), table by table in that
+   * order, each by its key, a page at a time — all from one snapshot of the database.
+   */
+  dumpTables(): AsyncIterable<TablePage>;
+  /**
+   * Writes the pages into this database, in one transaction; refused (a StoreError, nothing
+   * written) unless it holds no rows at all. Columns are matched by name.
+   */
+  loadTables(pages: AsyncIterable<TablePage>): Promise<void>;
+}
+
+export interface Store extends TicketStore, CheckStore, OutboxStore, ReportStore, PullStore, CopyStore {
   /** The schema version the database has. */
   schemaVersion(): Promise<number>;
   close(): void;

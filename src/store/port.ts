@@ -14,6 +14,7 @@
 import { isServerUrl, type Holder, type OpenOptions, type Store } from './contract.js';
 
 export * from './contract.js';
+export { COPIED_TABLES } from './copy-tables.js';
 
 /**
  * Opens (and migrates) the database at `location`: a postgres:// URL is a shared PostgreSQL

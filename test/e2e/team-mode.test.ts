@@ -86,4 +86,54 @@ describe.skipIf(POSTGRES_URL === null)('team mode: one PostgreSQL database', () 
     const sent = readFileSync(join(p.dir, 'alerts.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(sent.map((a) => `${a.type} ${a.ticketId}`).sort()).toEqual(['response_breached D1', 'response_breached D2']);
   });
+
+  it('sla db copy --to: a SQLite file into PostgreSQL and back, verified; every command reads the same there; a database with rows is refused', async () => {
+    const p = project({ config: alwaysConfig(LOG) });
+    p.importTickets([
+      { id: 'C1', priority: 'urgent', status: 'open', created_at: T0 },
+      { id: 'C2', priority: 'high', status: 'open', assignee: 'ana', created_at: T0 },
+      { id: 'C3', priority: 'urgent', status: 'resolved', created_at: T0, updated_at: '2025-11-03T12:00:00Z', first_response_at: '2025-11-03T10:20:00Z' },
+    ], T0);
+    expect((await p.slaAsync(['check', '--at', '2025-11-03T11:05:00Z'])).code).toBe(0);
+    p.out(['--at', '2025-11-03T11:10:00Z', 'pause', 'C2', '--reason', 'waiting for the customer', '--until', '2025-11-03T15:00:00Z']);
+    p.out(['--at', '2025-11-03T11:11:00Z', 'reason', 'C1', '--metric', 'first_response', 'nobody on shift']);
+    const at = ['--at', '2025-11-03T11:30:00Z'];
+    const views = (db: string[]) => ({
+      show: ['C1', 'C2', 'C3'].map((id) => p.json([...db, ...at, 'show', id])),
+      list: p.json([...db, ...at, 'list']),
+      alerts: p.json([...db, ...at, 'alerts']),
+      audit: p.json([...db, 'audit']),
+      runs: p.json([...db, 'runs']).map((r: any) => ({ ...r, durationMs: null })),
+      report: p.json([...db, ...at, 'report', '--days', '2']),
+    });
+    const before = views([]);
+
+    const url = await freshDatabase();
+    const copied = p.sla(['db', 'copy', '--to', url, '--format', 'json']);
+    expect(copied.code, copied.stderr).toBe(0);
+    const summary = JSON.parse(copied.stdout);
+    expect(summary.ok).toBe(true);
+    expect(Object.fromEntries(summary.tables.map((t: any) => [t.table, t.target]))).toMatchObject({
+      tickets: 3, ticket_pause_ends: 1, audit: 2, runs: 1, sla_events: 2, alerts: 1,
+    });
+    for (const t of summary.tables) expect([t.table, t.targetDigest]).toEqual([t.table, t.sourceDigest]);
+    expect(views(['--db', url])).toEqual(before);
+    // numbering goes on after the copied rows: a new audit entry, a new run
+    p.out(['--db', url, '--at', '2025-11-03T11:40:00Z', 'resume', 'C2']);
+    expect(p.json(['--db', url, 'audit']).map((a: any) => a.seq)).toEqual([1, 2, 3]);
+
+    // and back into a file: the same again (with the resume)
+    const table = p.sla(['--db', url, 'db', 'copy', '--to', 'back.db']);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/copied into .*back\.db: every table's rows and each of the 3 tickets' digest match/);
+    expect(views(['--db', 'back.db'])).toEqual(views(['--db', url]));
+
+    // into a database that holds rows: refused, nothing written; into itself: refused
+    const again = p.sla(['db', 'copy', '--to', url]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/^sla: the database to copy into is not empty \(its tickets table has rows\) — copy into a new, empty database/);
+    expect(p.json(['--db', url, 'audit'])).toHaveLength(3);
+    expect(p.sla(['db', 'copy', '--to', 'sla.db']).code).toBe(2);
+    expect(p.sla(['db', 'copy']).stderr).toMatch(/needs --to/);
+  });
 });

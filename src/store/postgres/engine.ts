@@ -8,8 +8,9 @@ import postgres from 'postgres';
 import type {
   AlertInsert, AuditEntry, AuditFilter, BreachReasonChange, CheckChange, CheckedTicket, DisabledDestination, DueTicket, ImportBatch, ImportHint,
   IncidentOpened, Lease, ListFilter, ListQuery, MetricsCounts, OpenIncident, OpenTicketsDecision, OutboxRow, OutboxStatus, OverrideRow, PullCursor,
-  PullRow, PullStats, PullStatus, ReportAggregates, ReportQuery, RunRow, RunStats, SlaEventRow, AlertRow, Store, StoredTicket, TicketChange, TicketRecord,
+  PullRow, PullStats, PullStatus, ReportAggregates, ReportQuery, RunRow, RunStats, SlaEventRow, AlertRow, Store, StoredTicket, TablePage, TicketChange, TicketRecord,
 } from '../contract.js';
+import { dumpTables, loadTables } from './copy.js';
 import type { Instant } from '../../domain/types.js';
 import { describeError, openPostgres, schemaVersion, type Sql } from './open.js';
 import { PgOutbox } from './outbox.js';
@@ -108,6 +109,11 @@ export class PgStore implements Store {
   disableDestination(d: DisabledDestination): Promise<void> { return this.o.disableDestination(d); }
   enableDestination(name: string, audit: AuditEntry | null): Promise<boolean> { return this.o.enableDestination(name, audit); }
 
+  // ---- copy ----
+
+  dumpTables(): AsyncIterable<TablePage> { return dumpTables(this.sql); }
+  loadTables(pages: AsyncIterable<TablePage>): Promise<void> { return loadTables(this.sql, pages); }
+
   // ---- report ----
 
   metricsCounts(): Promise<MetricsCounts> { return this.o.metricsCounts(); }
@@ -128,9 +134,9 @@ function guarded(store: PgStore, url: string): Store {
       const v = Reflect.get(target, key, receiver) as unknown;
       // the port's operations only (the pool in a field is a function too)
       if (typeof v !== 'function' || !Object.hasOwn(PgStore.prototype, key) || key === 'close' || key === 'constructor') return v;
-      if (key === 'listCreated') {
+      if (key === 'listCreated' || key === 'dumpTables') {
         return async function* (...args: unknown[]) {
-          try { yield* (v as (...a: unknown[]) => AsyncIterable<TicketRecord[]>).apply(target, args); } catch (err) { say(err); }
+          try { yield* (v as (...a: unknown[]) => AsyncIterable<unknown>).apply(target, args); } catch (err) { say(err); }
         };
       }
       return (...args: unknown[]) => {

@@ -18,10 +18,10 @@ import type {
 import { OPEN_SQL as OPEN } from '../list-sql.js';
 import { metricColumn } from '../metric-columns.js';
 import { toAlert, toRun, type RawAlert, type RawRun } from '../outbox-rows.js';
-import { historyToEvents, rowToTicket } from '../ticket-row.js';
+import { historyToEvents, rowToTicket, type TicketRecordRow } from '../ticket-row.js';
 import type { Sql } from './open.js';
 import { begin, run, type Params } from './sql.js';
-import { readTicketRow, writeAudit, writeTicket } from './ticket-write.js';
+import { writeAudit, writeTicket } from './ticket-write.js';
 
 
 /** An alert a run may claim (see Lease): pending and due by the run's @now, or 'sending' under a lease that ran out by @wall or ends after @far. */
@@ -77,7 +77,14 @@ export class PgOutbox {
 
   // ---- check ----
 
-  /** See CheckStore.recordCheck: one transaction, each ticket's row locked while it is decided and written. */
+  /**
+   * See CheckStore.recordCheck: one transaction. The batch's rows are read and locked in one
+   * statement, in id order (two machines checking overlapping batches then wait for each other
+   * instead of deadlocking), their SLA events in another; each ticket is decided in memory, and
+   * what the decisions write is sent without waiting for each statement (the server runs them
+   * in order): a round trip per batch, not per write. An event and its alerts are one
+   * statement, so that the alerts are queued only with the event that this run recorded.
+   */
   async recordCheck<R>(
     ids: readonly string[], decide: (cur: CheckedTicket) => CheckChange<R> | null,
     opts: { dryRun?: boolean; countOpenIn?: readonly string[] } = {},
@@ -86,29 +93,37 @@ export class PgOutbox {
     let openInStates: number | null = null;
     const body = async (tx: Sql): Promise<void> => {
       results = [];
-      // All the batch's rows locked first, in one order: two machines checking overlapping
-      // batches (each in its own order) then wait for each other instead of deadlocking.
-      if (ids.length > 0) await tx`SELECT id FROM tickets WHERE id = ANY(${[...ids]}::text[]) ORDER BY id COLLATE "C" FOR UPDATE`;
-      for (const id of ids) {
-        const row = await readTicketRow(tx, id, true);
+      const list = [...ids];
+      const rows = new Map<string, TicketRecordRow>();
+      const events = new Map<string, Array<{ cycle: number; type: string; rule: string }>>();
+      if (list.length > 0) {
+        for (const r of await tx<TicketRecordRow[]>`SELECT * FROM tickets WHERE id = ANY(${list}::text[]) ORDER BY id COLLATE "C" FOR UPDATE`) rows.set(r.id, r);
+        for (const e of await tx<Array<{ ticket_id: string; cycle: number; type: string; rule: string }>>`
+          SELECT ticket_id, cycle, type, rule FROM sla_events WHERE ticket_id = ANY(${list}::text[])`) {
+          let of = events.get(e.ticket_id);
+          if (!of) events.set(e.ticket_id, (of = []));
+          of.push(e);
+        }
+      }
+      const writes: Array<Promise<unknown>> = [];
+      for (const id of list) {
+        const row = rows.get(id);
         if (!row) continue;
-        const fired = new FiredEvents(await tx<Array<{ cycle: number; type: string; rule: string }>>`
-          SELECT cycle, type, rule FROM sla_events WHERE ticket_id = ${id}`);
+        const fired = new FiredEvents(events.get(id) ?? []);
         const change = decide({
           ticket: rowToTicket(row), events: historyToEvents(row.history),
           nextChangeAt: (row as unknown as { next_change_at: number | null }).next_change_at ?? null,
           fired: (cycle) => fired.fired(cycle), manualEscalations: (cycle) => fired.manualEscalations(cycle),
         });
         if (!change) continue;
-        for (const { event, alerts } of change.events) {
-          const seq = await insertSlaEvent(tx, id, event);
-          if (seq === null) continue; // recorded by another run: its alerts are queued already
-          for (const a of alerts) await insertAlert(tx, { ...a, ticketId: id, slaEventSeq: seq });
-        }
-        for (const a of change.audit) await writeAudit(tx, a);
-        if (change.write) await writeTicket(tx, change.write.ticket, change.write.computed, change.write.events);
+        for (const { event, alerts } of change.events) writes.push(insertSlaEvent(tx, id, event, alerts));
+        for (const a of change.audit) writes.push(writeAudit(tx, a));
+        if (change.write) writes.push(writeTicket(tx, change.write.ticket, change.write.computed, change.write.events));
         results.push(change.result);
       }
+      const settled = await Promise.allSettled(writes);
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
       if (opts.countOpenIn) openInStates = await countOpenIn(tx, opts.countOpenIn);
     };
     if (!opts.dryRun) {
@@ -204,28 +219,25 @@ export class PgOutbox {
    * this one locks it: concurrent runs never claim the same alert.
    */
   async claim(destination: string, now: Instant, lease: Lease, limit: number): Promise<OutboxRow[]> {
-    const rows = await begin(this.sql, async (tx) => {
-      const p = claimable(now, lease);
-      return run<RawAlert>(tx as unknown as Sql,
-        `UPDATE alerts SET status = 'sending', lease_owner = @owner, lease_until = @far
-         WHERE id IN (SELECT id FROM alerts WHERE destination = @destination AND ${CLAIMABLE}
-                      ORDER BY created_at, id COLLATE "C" LIMIT @limit FOR UPDATE SKIP LOCKED)
-         RETURNING *`,
-        { ...p, owner: lease.owner, destination, limit: Math.max(0, limit) });
-    });
+    // One statement (its own transaction): the rows it picks are locked as it picks them, one
+    // another run holds this moment skipped, never waited for — so the lease's clock, read
+    // just before, is not stale.
+    const rows = await run<RawAlert>(this.sql,
+      `UPDATE alerts SET status = 'sending', lease_owner = @owner, lease_until = @far
+       WHERE id IN (SELECT id FROM alerts WHERE destination = @destination AND ${CLAIMABLE}
+                    ORDER BY created_at, id COLLATE "C" LIMIT @limit FOR UPDATE SKIP LOCKED)
+       RETURNING *`,
+      { ...claimable(now, lease), owner: lease.owner, destination, limit: Math.max(0, limit) });
     return rows.map(toAlert).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /** Claims one alert if it is claimable (and no other run is claiming it this moment). */
   async claimOne(id: string, now: Instant, lease: Lease): Promise<OutboxRow | null> {
-    const [r] = await begin(this.sql, async (tx) => {
-      const p = claimable(now, lease);
-      return run<RawAlert>(tx as unknown as Sql,
-        `UPDATE alerts SET status = 'sending', lease_owner = @owner, lease_until = @far
-         WHERE id IN (SELECT id FROM alerts WHERE id = @id AND ${CLAIMABLE} FOR UPDATE SKIP LOCKED)
-         RETURNING *`,
-        { ...p, owner: lease.owner, id });
-    });
+    const [r] = await run<RawAlert>(this.sql,
+      `UPDATE alerts SET status = 'sending', lease_owner = @owner, lease_until = @far
+       WHERE id IN (SELECT id FROM alerts WHERE id = @id AND ${CLAIMABLE} FOR UPDATE SKIP LOCKED)
+       RETURNING *`,
+      { ...claimable(now, lease), owner: lease.owner, id });
     return r ? toAlert(r) : null;
   }
 
@@ -241,28 +253,24 @@ export class PgOutbox {
 
   /** Extends `lease.owner`'s leases by a lease from now: the ids it still holds. */
   async renew(lease: Lease): Promise<string[]> {
-    const rows = await begin(this.sql, async (tx) => tx<Array<{ id: string }>>`
-      UPDATE alerts SET lease_until = ${lease.wall() + lease.ms} WHERE lease_owner = ${lease.owner} AND status = 'sending' RETURNING id`);
+    const rows = await this.sql<Array<{ id: string }>>`
+      UPDATE alerts SET lease_until = ${lease.wall() + lease.ms} WHERE lease_owner = ${lease.owner} AND status = 'sending' RETURNING id`;
     return rows.map((r) => r.id);
   }
 
-  /** Marks the alerts sent, and records what they opened at their destination, in one transaction. */
+  /** Marks the alerts sent, and records what they opened at their destination: one statement, so one transaction. */
   async markSent(ids: readonly string[], at: Instant, attempts: number, opened: readonly IncidentOpened[] = []): Promise<void> {
-    await begin(this.sql, async (t) => {
-      const tx = t as unknown as Sql;
-      if (ids.length > 0) {
-        await tx`
-          UPDATE alerts SET status = 'sent', sent_at = ${at}, attempts = attempts + ${attempts}, next_attempt_at = NULL, last_error = NULL,
-            lease_owner = NULL, lease_until = NULL
-          WHERE id = ANY(${[...ids]}::text[])`;
-      }
-      for (const o of opened) {
-        await tx`
-          INSERT INTO open_incidents (destination, incident_key, ticket_id, metric, cycle, opened_at)
-          VALUES (${o.destination}, ${o.key}, ${o.ticketId}, ${o.metric}, ${o.cycle}, ${at})
-          ON CONFLICT (destination, incident_key) DO NOTHING`;
-      }
-    });
+    if (ids.length === 0 && opened.length === 0) return;
+    await this.sql`
+      WITH sent AS (
+        UPDATE alerts SET status = 'sent', sent_at = ${at}, attempts = attempts + ${attempts}, next_attempt_at = NULL, last_error = NULL,
+          lease_owner = NULL, lease_until = NULL
+        WHERE id = ANY(${[...ids]}::text[]) RETURNING 1)
+      INSERT INTO open_incidents (destination, incident_key, ticket_id, metric, cycle, opened_at)
+      SELECT o.destination, o.incident_key, o.ticket_id, o.metric, o.cycle, ${at}
+      FROM unnest(${opened.map((o) => o.destination)}::text[], ${opened.map((o) => o.key)}::text[], ${opened.map((o) => o.ticketId)}::text[],
+        ${opened.map((o) => o.metric)}::text[], ${opened.map((o) => o.cycle)}::int[]) AS o(destination, incident_key, ticket_id, metric, cycle)
+      ON CONFLICT (destination, incident_key) DO NOTHING`;
   }
 
   /**
@@ -405,13 +413,29 @@ export class PgOutbox {
 }
 
 /** Insert once: the new row's seq, or null when (ticket, cycle, type, rule) was already recorded (by this run or another). */
-async function insertSlaEvent(tx: Sql, ticketId: string, e: SlaEventInsert): Promise<number | null> {
-  const [r] = await tx<Array<{ seq: number }>>`
-    INSERT INTO sla_events (ticket_id, cycle, type, rule, due_at, recorded_at, announced, data, run_id)
-    VALUES (${ticketId}, ${e.cycle}, ${e.type}, ${e.rule}, ${e.dueAt}, ${e.recordedAt}, ${e.announced ? 1 : 0},
-      ${e.data === undefined || e.data === null ? null : JSON.stringify(e.data)}, ${e.runId})
-    ON CONFLICT (ticket_id, cycle, type, rule) DO NOTHING RETURNING seq`;
-  return r ? r.seq : null;
+/**
+ * Records an SLA event once (the unique key: another run may have recorded it) and, only when
+ * this statement recorded it, queues its alerts — one statement.
+ */
+async function insertSlaEvent(tx: Sql, ticketId: string, e: SlaEventInsert, alerts: readonly AlertInsert[]): Promise<void> {
+  const event = `INSERT INTO sla_events (ticket_id, cycle, type, rule, due_at, recorded_at, announced, data, run_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (ticket_id, cycle, type, rule) DO NOTHING RETURNING seq`;
+  const values: unknown[] = [ticketId, e.cycle, e.type, e.rule, e.dueAt, e.recordedAt, e.announced ? 1 : 0,
+    e.data === undefined || e.data === null ? null : JSON.stringify(e.data), e.runId];
+  if (alerts.length === 0) {
+    await tx.unsafe(event, values as never[], { prepare: true });
+    return;
+  }
+  const rows = alerts.map((a) => {
+    const k = values.length;
+    values.push(a.id, a.destination, a.type, a.status, a.nextAttemptAt, a.payload, a.createdAt, a.runId);
+    return `($${k + 1}::text, $${k + 2}::text, $${k + 3}::text, $${k + 4}::text, $${k + 5}::bigint, $${k + 6}::text, $${k + 7}::bigint, $${k + 8}::bigint)`;
+  });
+  await tx.unsafe(`WITH e AS (${event})
+    INSERT INTO alerts (id, sla_event_seq, ticket_id, destination, type, status, attempts, next_attempt_at, payload, created_at, run_id)
+    SELECT a.id, e.seq, $1, a.destination, a.type, a.status, 0, a.next_attempt_at, a.payload, a.created_at, a.run_id
+    FROM e, (VALUES ${rows.join(', ')}) AS a(id, destination, type, status, next_attempt_at, payload, created_at, run_id)
+    ON CONFLICT (id) DO NOTHING`, values as never[]);
 }
 
 async function insertAlert(tx: Sql, a: AlertInsert & { ticketId: string; slaEventSeq: number | null }): Promise<void> {

@@ -43,7 +43,7 @@ export async function writeTicketRows(tx: Sql, rows: readonly unknown[][]): Prom
 }
 
 /** One row in COPY's text format: tab-separated, \N for NULL, backslash escapes. */
-function copyLine(values: readonly unknown[]): string {
+export function copyLine(values: readonly unknown[]): string {
   let line = '';
   for (let i = 0; i < values.length; i++) {
     const v = values[i];

@@ -5,8 +5,9 @@
 import type {
   AlertInsert, AlertRow, AuditEntry, AuditFilter, BreachReasonChange, CheckChange, CheckedTicket, DisabledDestination, DueTicket, IncidentOpened, ImportBatch, ImportHint,
   Lease, ListFilter, ListQuery, MetricsCounts, OpenIncident, OpenOptions, OpenTicketsDecision, OutboxRow, OutboxStatus, OverrideRow, ReportAggregates,
-  PullCursor, PullRow, PullStats, PullStatus, ReportQuery, RunRow, RunStats, SlaEventRow, Store, StoredTicket, TicketChange, TicketRecord,
+  PullCursor, PullRow, PullStats, PullStatus, ReportQuery, RunRow, RunStats, SlaEventRow, Store, StoredTicket, TablePage, TicketChange, TicketRecord,
 } from '../contract.js';
+import { dumpTables, loadTables } from './copy.js';
 import type { Instant } from '../../domain/types.js';
 import { beginImport } from './import-batch.js';
 import { AlertStore } from './outbox.js';
@@ -298,6 +299,16 @@ export class SqliteStore implements Store {
       if (was && audit) this.t.addAudit(audit);
       return was;
     });
+  }
+
+  // ---- copy ----
+
+  dumpTables(): AsyncIterable<TablePage> {
+    return dumpTables(this.t.db);
+  }
+
+  loadTables(pages: AsyncIterable<TablePage>): Promise<void> {
+    return loadTables(this.t.db, pages);
   }
 
   // ---- report ----
