@@ -3,7 +3,7 @@
 
 import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { isServerUrl } from '../store/port.js';
+import { isServerUrl, shownUrl } from '../store/port.js';
 import { usageError, type Context } from './context.js';
 
 interface Opts { to?: string }
@@ -30,10 +30,10 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
         summary.tables.map((t) => [t.table, t.source.toLocaleString('en-US'), t.target.toLocaleString('en-US'), t.sourceDigest || '—', t.targetDigest || '—']),
         ctx.color));
       const tickets = summary.tables.find((t) => t.table === 'tickets')?.target ?? 0;
-      if (summary.ok) ctx.out(`copied into ${shown(to)}: every table's rows and each of the ${tickets.toLocaleString('en-US')} tickets' digest match`);
+      if (summary.ok) ctx.out(`copied into ${shownUrl(to)}: every table's rows and each of the ${tickets.toLocaleString('en-US')} tickets' digest match`);
     }
     if (!summary.ok) {
-      ctx.warn(`the copy in ${shown(to)} differs from this database: ${summary.ticketsDifferingCount} tickets differ${summary.ticketsDiffering.length ? ` (${summary.ticketsDiffering.join(', ')})` : ''} — this is a bug in sla; keep using this database and report it`);
+      ctx.warn(`the copy in ${shownUrl(to)} differs from this database: ${summary.ticketsDifferingCount} tickets differ${summary.ticketsDiffering.length ? ` (${summary.ticketsDiffering.join(', ')})` : ''} — this is a bug in sla; keep using this database and report it`);
       return 1;
     }
     return 0;
@@ -45,17 +45,5 @@ export async function run(ctx: Context, opts: Opts): Promise<number> {
     throw err;
   } finally {
     target?.close();
-  }
-}
-
-/** A database as it may be shown: a URL without its password. */
-function shown(location: string): string {
-  if (!isServerUrl(location)) return location;
-  try {
-    const u = new URL(location);
-    if (u.password) u.password = '***';
-    return u.href;
-  } catch {
-    return 'the database URL';
   }
 }

@@ -13,6 +13,17 @@ import { UserError } from '../errors.js';
 /** Whether a database location names a server (a postgres:// URL: team mode) rather than a SQLite file. */
 export const isServerUrl = (location: string): boolean => /^postgres(ql)?:\/\//i.test(location);
 
+/** A database location as it may be shown: a URL's password replaced (a file path as it is). */
+export function shownUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.href;
+  } catch {
+    return url.replace(/(\/\/[^/:@]*):[^@/]*@/, '$1:***@');
+  }
+}
+
 /** What is wrong with the database, and what to do: exit 1 unless told. */
 export class StoreError extends UserError {
   constructor(message: string, hint: string, exitCode = 1) {

@@ -81,7 +81,7 @@ function dueExpr(metric: Metric | undefined): string {
 }
 
 /** The field filters (priority, tier, assignee, unassigned) as conditions, their values into `params`. */
-export function fieldWhere(f: ListFilter, where: string[], params: Record<string, unknown>, d: Dialect): void {
+function fieldWhere(f: ListFilter, where: string[], params: Record<string, unknown>, d: Dialect): void {
   if (f.priority !== undefined) { where.push('priority = @priority'); params.priority = f.priority; }
   if (f.tier !== undefined) { where.push(d.nocase('tier', 'tier')); params.tier = f.tier; }
   if (f.assignee !== undefined) { where.push(d.nocase('assignee', 'assignee')); params.assignee = f.assignee; }
@@ -99,7 +99,7 @@ function statusWhere(f: ListFilter, where: string[], params: Record<string, unkn
 }
 
 /** The list's order (its parameters into `params`). */
-export function orderBy(q: ListQuery, params: Record<string, unknown>): string {
+function orderBy(q: ListQuery, params: Record<string, unknown>): string {
   const due = dueExpr(q.metric);
   const breached = statusIs('breached', q.metric);
   const byDue = `(CASE WHEN ${breached} THEN 0 ELSE 1 END), (CASE WHEN ${due} IS NULL THEN 1 ELSE 0 END), ${due}`;
@@ -112,10 +112,62 @@ export function orderBy(q: ListQuery, params: Record<string, unknown>): string {
 }
 
 /** The open tickets whose stored state answers the filter at q.now. */
-export function fastWhere(q: ListQuery, d: Dialect): { cond: string; params: Record<string, unknown> } {
+function fastWhere(q: ListQuery, d: Dialect): { cond: string; params: Record<string, unknown> } {
   const params: Record<string, unknown> = { now: q.now };
   const where = [OPEN_SQL, 'created_at <= @now', `NOT ${staleCondition('tickets', d)}`];
   fieldWhere(q, where, params, d);
   statusWhere(q, where, params);
   return { cond: where.join(' AND '), params };
+}
+
+type Params = Record<string, unknown>;
+
+/** listOpenIds' statements: how many open tickets answer the filter, and their ids in the list's order (at most q.limit). */
+export function listOpenSql(q: ListQuery, d: Dialect): { count: string; countParams: Params; ids: string; idsParams: Params } {
+  const { cond, params } = fastWhere(q, d);
+  const idsParams = { ...params };
+  const order = orderBy(q, idsParams);
+  const limit = q.limit === null ? '' : ` LIMIT ${Math.max(0, Math.floor(q.limit))}`;
+  return {
+    count: `SELECT count(*) AS n FROM tickets WHERE ${cond}`, countParams: params,
+    ids: `SELECT id FROM tickets WHERE ${cond} ORDER BY ${order}${limit}`, idsParams,
+  };
+}
+
+/**
+ * staleOpen's statements: tickets created by @now and stored after it (a look into the past:
+ * any status), and open ones paused whose manual pause's `until` passed since they were
+ * stored (found from the few pauses that have an end); the field filters but priority (which
+ * changes over time: the caller checks it against the clock's).
+ */
+export function staleOpenSql(q: ListQuery, d: Dialect): { later: string; ranOut: string; params: Params } {
+  const params: Params = { now: q.now };
+  const fields: string[] = [];
+  fieldWhere({ ...q, priority: undefined }, fields, params, d);
+  const extra = fields.map((w) => ` AND ${w}`).join('');
+  return {
+    later: `SELECT * FROM tickets WHERE computed_at > @now AND created_at <= @now${extra}`,
+    ranOut: `SELECT * FROM tickets WHERE id IN (SELECT p.ticket_id FROM ${d.pauseEnds} p JOIN tickets t ON t.id = p.ticket_id
+         WHERE p.until <= @now AND p.until > t.computed_at)
+       AND computed_at <= @now AND paused_at IS NOT NULL AND ${OPEN_SQL} AND created_at <= @now${extra}`,
+    params,
+  };
+}
+
+/**
+ * listCreated's pages: tickets created in [since, until) with the field filters, oldest first
+ * (keyset on created_at, id): `first`, then `next` with @afterAt and @afterId of the last row.
+ */
+export function createdPageSql(since: number | null, until: number | null, f: ListFilter, d: Dialect, pageSize: number): { first: string; next: string; params: Params } {
+  const params: Params = {};
+  const where: string[] = [];
+  if (since !== null) { where.push('created_at >= @since'); params.since = since; }
+  if (until !== null) { where.push('created_at < @until'); params.until = until; }
+  fieldWhere(f, where, params, d);
+  return {
+    first: `SELECT * FROM tickets ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT ${pageSize}`,
+    next: `SELECT * FROM tickets WHERE ${[...where, '(created_at > @afterAt OR (created_at = @afterAt AND id > @afterId))'].join(' AND ')}
+      ORDER BY created_at, id LIMIT ${pageSize}`,
+    params,
+  };
 }

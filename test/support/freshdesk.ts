@@ -14,8 +14,8 @@
 // - 429 with Retry-After (seconds) when over the rate.
 // Time here is the scenario's: each change says when it happened.
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { fakeHelpdeskServer } from './servers.js';
 
 export interface FStats {
   first_responded_at: string | null; agent_responded_at: string | null; requester_responded_at: string | null; resolved_at: string | null;
@@ -49,14 +49,8 @@ export class FakeFreshdesk {
 
   static async start(): Promise<FakeFreshdesk> {
     let self: FakeFreshdesk | undefined;
-    const server = createServer((req, res) => {
-      self!.arrived++;
-      if (self!.delayMs > 0) setTimeout(() => self!.handle(req, res), self!.delayMs);
-      else self!.handle(req, res);
-    });
-    server.keepAliveTimeout = 2000;
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    self = new FakeFreshdesk(server, (server.address() as AddressInfo).port);
+    const { server, port } = await fakeHelpdeskServer(() => self!, (req, res) => self!.handle(req, res));
+    self = new FakeFreshdesk(server, port);
     return self;
   }
 

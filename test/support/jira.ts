@@ -18,8 +18,8 @@
 // - Basic auth with e-mail and API token, else 401 {"errorMessages": [...], "errors": {}}.
 // Timestamps are written as Jira does: 2026-11-02T09:00:00.000+0000.
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { fakeHelpdeskServer } from './servers.js';
 import { DateTime } from 'luxon';
 
 export interface JUser { accountId: string; displayName: string; emailAddress: string; accountType: 'atlassian' | 'customer' }
@@ -61,14 +61,8 @@ export class FakeJira {
 
   static async start(): Promise<FakeJira> {
     let self: FakeJira | undefined;
-    const server = createServer((req, res) => {
-      self!.arrived++;
-      if (self!.delayMs > 0) setTimeout(() => self!.handle(req, res), self!.delayMs);
-      else self!.handle(req, res);
-    });
-    server.keepAliveTimeout = 2000;
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    self = new FakeJira(server, (server.address() as AddressInfo).port);
+    const { server, port } = await fakeHelpdeskServer(() => self!, (req, res) => self!.handle(req, res));
+    self = new FakeJira(server, port);
     return self;
   }
 

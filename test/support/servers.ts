@@ -4,6 +4,7 @@
 //   answers, or a dropped connection.
 // - SmtpSink: just enough SMTP (EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT) to
 //   receive mail from nodemailer.
+// - fakeHelpdeskServer: the listening part of the fake helpdesks (./freshdesk.ts, ./jira.ts).
 // The CLI under test runs as a child process: spawn it asynchronously (never
 // spawnSync) so this process can answer (Project.slaAsync, ./project.ts).
 
@@ -242,4 +243,22 @@ export class SmtpSink {
   async close(): Promise<void> {
     await new Promise<void>((r) => this.server.close(() => r()));
   }
+}
+
+/**
+ * A fake helpdesk's HTTP server on a free loopback port: each request counted on arrival
+ * (`counter().arrived`), then given to `handle` after the counter's `delayMs`.
+ */
+export async function fakeHelpdeskServer(
+  counter: () => { arrived: number; delayMs: number }, handle: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => {
+    const c = counter();
+    c.arrived++;
+    if (c.delayMs > 0) setTimeout(() => handle(req, res), c.delayMs);
+    else handle(req, res);
+  });
+  server.keepAliveTimeout = 2000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, port: (server.address() as AddressInfo).port };
 }

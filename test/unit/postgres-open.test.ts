@@ -3,9 +3,9 @@
 // refused untouched, and the server's faults said in one line without the password.
 
 import { describe, expect, it } from 'vitest';
-import { isServerUrl, StoreError } from '../../src/store/contract.js';
+import { isServerUrl, shownUrl, StoreError } from '../../src/store/contract.js';
 import { readMigrations, migrationsDir } from '../../src/store/migrations.js';
-import { connect, openPostgres, schemaVersion, shownUrl } from '../../src/store/postgres/open.js';
+import { connect, openPostgres, schemaVersion } from '../../src/store/postgres/open.js';
 import { freshDatabase, POSTGRES_URL } from '../support/postgres.js';
 
 const LAST = readMigrations(migrationsDir('postgres')).at(-1)!.version;

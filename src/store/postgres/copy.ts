@@ -7,7 +7,7 @@ import { StoreError, type TablePage } from '../contract.js';
 import { COPIED_TABLES, COPY_PAGE } from '../copy-tables.js';
 import type { Sql } from './open.js';
 import { begin } from './sql.js';
-import { copyLine } from './ticket-write.js';
+import { copyRows } from './ticket-write.js';
 
 export async function* dumpTables(sql: Sql): AsyncIterable<TablePage> {
   const conn = await sql.reserve();
@@ -40,12 +40,7 @@ export async function loadTables(sql: Sql, pages: AsyncIterable<TablePage>): Pro
       }
     }
     for await (const page of pages) {
-      const into = await tx.unsafe(`COPY ${page.table} (${page.columns.join(', ')}) FROM STDIN`).writable();
-      const done = new Promise<void>((resolve, reject) => { into.on('finish', resolve); into.on('error', reject); });
-      let text = '';
-      for (const r of page.rows) text += copyLine(r);
-      into.end(text);
-      await done;
+      await copyRows(tx, page.table, page.columns, page.rows);
     }
     for (const { table, identity } of COPIED_TABLES) {
       if (!identity) continue;

@@ -8,23 +8,13 @@ import { readFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls';
 import postgres from 'postgres';
-import { StoreError } from '../contract.js';
+import { shownUrl, StoreError } from '../contract.js';
 import { lastVersion, migrationsDir, newerSchema, readMigrations, type Migration } from '../migrations.js';
 import { begin, connectionLost } from './sql.js';
 
 export type Sql = postgres.Sql<Record<string, never>>;
 
 
-/** The URL as it may be shown: its password replaced. */
-export function shownUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.href;
-  } catch {
-    return url.replace(/(\/\/[^/:@]*):[^@/]*@/, '$1:***@');
-  }
-}
 
 /** Where the server is, for messages: host:port/database. */
 function where(url: string): string {

@@ -4,6 +4,7 @@
 
 import type { ComputedSla, Ticket, TicketEvent } from '../../domain/ticket.js';
 import type { AuditEntry } from '../contract.js';
+import { auditValues } from '../outbox-rows.js';
 import { eventsToHistory, pauseEnds, TICKET_COLUMNS, ticketValues } from '../ticket-row.js';
 import type { TicketRecordRow } from '../ticket-row.js';
 import type { Sql } from './open.js';
@@ -28,7 +29,14 @@ const MERGE = `ON CONFLICT (id) DO UPDATE SET ${TICKET_COLUMNS.filter((c) => c !
 export async function writeTicketRows(tx: Sql, rows: readonly unknown[][]): Promise<void> {
   if (rows.length === 0) return;
   await tx.unsafe(`CREATE TEMP TABLE IF NOT EXISTS import_rows (LIKE tickets INCLUDING DEFAULTS) ON COMMIT DROP`);
-  const into = await tx.unsafe(`COPY import_rows (${TICKET_COLUMNS.join(', ')}) FROM STDIN`).writable();
+  await copyRows(tx, 'import_rows', TICKET_COLUMNS, rows);
+  await tx.unsafe(`INSERT INTO tickets (${TICKET_COLUMNS.join(', ')}) SELECT ${TICKET_COLUMNS.join(', ')} FROM import_rows ${MERGE}`);
+  await tx.unsafe('TRUNCATE import_rows');
+}
+
+/** `rows` (values in `columns`' order) into `table` by COPY, the server's bulk path. */
+export async function copyRows(tx: Sql, table: string, columns: readonly string[], rows: readonly unknown[][]): Promise<void> {
+  const into = await tx.unsafe(`COPY ${table} (${columns.join(', ')}) FROM STDIN`).writable();
   const done = new Promise<void>((resolve, reject) => { into.on('finish', resolve); into.on('error', reject); });
   const CHUNK = 1000;
   for (let i = 0; i < rows.length; i += CHUNK) {
@@ -38,12 +46,10 @@ export async function writeTicketRows(tx: Sql, rows: readonly unknown[][]): Prom
   }
   into.end();
   await done;
-  await tx.unsafe(`INSERT INTO tickets (${TICKET_COLUMNS.join(', ')}) SELECT ${TICKET_COLUMNS.join(', ')} FROM import_rows ${MERGE}`);
-  await tx.unsafe('TRUNCATE import_rows');
 }
 
 /** One row in COPY's text format: tab-separated, \N for NULL, backslash escapes. */
-export function copyLine(values: readonly unknown[]): string {
+function copyLine(values: readonly unknown[]): string {
   let line = '';
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -73,13 +79,8 @@ export async function writeTicket(tx: Sql, t: Ticket, computed: ComputedSla, new
 }
 
 export async function writeAudit(tx: Sql, a: AuditEntry): Promise<void> {
-  await tx.unsafe(
-    'INSERT INTO audit (at, actor, action, ticket_id, reason, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-    [a.at, a.actor, a.action, a.ticketId, a.reason,
-      a.before === undefined ? null : JSON.stringify(a.before),
-      a.after === undefined ? null : JSON.stringify(a.after)] as never[],
-    { prepare: true },
-  );
+  await tx.unsafe('INSERT INTO audit (at, actor, action, ticket_id, reason, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+    auditValues(a) as never[], { prepare: true });
 }
 
 /** A ticket's whole row; `lock`: FOR UPDATE (the caller's transaction then holds the ticket until it ends). */

@@ -10,7 +10,8 @@ import type {
   AlertRow, AuditEntry, AuditFilter, BreachReasonChange, CursorAdvance, DueTicket, ImportBatch, ListFilter, ListQuery, OpenTicketsDecision,
   SlaEventRow, StoredTicket, TicketChange, TicketRecord,
 } from '../contract.js';
-import { fastWhere, fieldWhere, OPEN_SQL, orderBy, type Dialect } from '../list-sql.js';
+import { createdPageSql, listOpenSql, OPEN_SQL, staleOpenSql, type Dialect } from '../list-sql.js';
+import { toAlertRow, toAudit, toSlaEvent, type RawAlert, type RawAudit, type RawSlaEvent } from '../outbox-rows.js';
 import { eventsToHistory, historyToEvents, rowToRecord, rowToTicket, TICKET_COLUMNS, ticketValues, type TicketRecordRow } from '../ticket-row.js';
 import type { Sql } from './open.js';
 import type { PgPulls } from './pulls.js';
@@ -92,58 +93,29 @@ export class PgTickets {
     if (f.ticketId !== undefined) { where.push('ticket_id = @ticketId'); params.ticketId = f.ticketId; }
     if (f.since !== undefined) { where.push('at >= @since'); params.since = f.since; }
     if (f.actor !== undefined) { where.push('actor = @actor'); params.actor = f.actor; }
-    const rows = await run<{
-      seq: number; at: number; actor: string; action: string; ticket_id: string | null; reason: string | null; before: string | null; after: string | null;
-    }>(this.sql, `SELECT * FROM audit ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY at, seq LIMIT @limit`, params);
-    return rows.map((r) => ({
-      seq: r.seq, at: r.at, actor: r.actor, action: r.action, ticketId: r.ticket_id, reason: r.reason,
-      before: r.before === null ? null : JSON.parse(r.before), after: r.after === null ? null : JSON.parse(r.after),
-    }));
+    const rows = await run<RawAudit>(this.sql, `SELECT * FROM audit ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY at, seq LIMIT @limit`, params);
+    return rows.map(toAudit);
   }
 
   async slaEventsOf(id: string): Promise<SlaEventRow[]> {
-    const rows = await this.sql<Array<{
-      seq: number; cycle: number; type: string; rule: string; due_at: number; recorded_at: number; announced: number; data: string | null;
-    }>>`SELECT * FROM sla_events WHERE ticket_id = ${id} ORDER BY due_at, seq`;
-    return rows.map((r) => ({
-      seq: r.seq, cycle: r.cycle, type: r.type, rule: r.rule, dueAt: r.due_at, recordedAt: r.recorded_at,
-      announced: r.announced !== 0, data: r.data ? safeJson(r.data) : null,
-    }));
+    return (await this.sql<RawSlaEvent[]>`SELECT * FROM sla_events WHERE ticket_id = ${id} ORDER BY due_at, seq`).map(toSlaEvent);
   }
 
   async alertsOf(id: string): Promise<AlertRow[]> {
-    const rows = await this.sql<Array<{
-      id: string; sla_event_seq: number | null; destination: string | null; type: string; status: string; attempts: number;
-      last_error: string | null; created_at: number; sent_at: number | null;
-    }>>`SELECT * FROM alerts WHERE ticket_id = ${id} ORDER BY created_at, id`;
-    return rows.map((r) => ({
-      id: r.id, slaEventSeq: r.sla_event_seq, destination: r.destination, type: r.type, status: r.status,
-      attempts: r.attempts, lastError: r.last_error, createdAt: r.created_at, sentAt: r.sent_at,
-    }));
+    return (await this.sql<RawAlert[]>`SELECT * FROM alerts WHERE ticket_id = ${id} ORDER BY created_at, id`).map(toAlertRow);
   }
 
   async listOpenIds(q: ListQuery): Promise<{ ids: string[]; total: number }> {
-    const { cond, params } = fastWhere(q, POSTGRES);
-    const [{ n }] = await run<{ n: number }>(this.sql, `SELECT count(*)::int AS n FROM tickets WHERE ${cond}`, params);
-    const orderParams = { ...params };
-    const order = orderBy(q, orderParams);
-    const limit = q.limit === null ? '' : ` LIMIT ${Math.max(0, Math.floor(q.limit))}`;
-    const rows = await run<{ id: string }>(this.sql, `SELECT id FROM tickets WHERE ${cond} ORDER BY ${order}${limit}`, orderParams);
-    return { ids: rows.map((r) => r.id), total: n };
+    const sql = listOpenSql(q, POSTGRES);
+    const [{ n }] = await run<{ n: number }>(this.sql, sql.count, sql.countParams);
+    return { ids: (await run<{ id: string }>(this.sql, sql.ids, sql.idsParams)).map((r) => r.id), total: Number(n) };
   }
 
   /** Open tickets at q.now whose stored state cannot answer for it (see the SQLite engine's staleOpen). */
   async staleOpen(q: ListQuery): Promise<TicketRecord[]> {
-    const params: Record<string, unknown> = { now: q.now };
-    // Priority can change over time: the caller checks it against the clock's priority.
-    const fields: string[] = [];
-    fieldWhere({ ...q, priority: undefined }, fields, params, POSTGRES);
-    const extra = fields.map((w) => ` AND ${w}`).join('');
-    const later = await run<TicketRecordRow>(this.sql, `SELECT * FROM tickets WHERE computed_at > @now AND created_at <= @now${extra}`, params);
-    const ranOut = await run<TicketRecordRow>(this.sql,
-      `SELECT * FROM tickets WHERE id IN (SELECT p.ticket_id FROM ticket_pause_ends p JOIN tickets t ON t.id = p.ticket_id
-         WHERE p.until <= @now AND p.until > t.computed_at)
-       AND computed_at <= @now AND paused_at IS NOT NULL AND ${OPEN_SQL} AND created_at <= @now${extra}`, params);
+    const sql = staleOpenSql(q, POSTGRES);
+    const later = await run<TicketRecordRow>(this.sql, sql.later, sql.params);
+    const ranOut = await run<TicketRecordRow>(this.sql, sql.ranOut, sql.params);
     const seen = new Set(later.map((r) => r.id));
     return [...later, ...ranOut.filter((r) => !seen.has(r.id))].map(rowToRecord);
   }
@@ -160,20 +132,13 @@ export class PgTickets {
 
   /** Every ticket created in [since, until) with the field filters, oldest first, a page at a time (keyset on created_at, id). */
   async *listCreated(since: Instant | null, until: Instant | null, f: ListFilter): AsyncIterable<TicketRecord[]> {
-    const params: Record<string, unknown> = {};
-    const where: string[] = [];
-    if (since !== null) { where.push('created_at >= @since'); params.since = since; }
-    if (until !== null) { where.push('created_at < @until'); params.until = until; }
-    fieldWhere(f, where, params, POSTGRES);
-    let rows = await run<TicketRecordRow>(this.sql,
-      `SELECT * FROM tickets ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT ${PAGE}`, params);
+    const sql = createdPageSql(since, until, f, POSTGRES, PAGE);
+    let rows = await run<TicketRecordRow>(this.sql, sql.first, sql.params);
     while (rows.length) {
       yield rows.map(rowToRecord);
       if (rows.length < PAGE) return;
       const last = rows[rows.length - 1];
-      rows = await run<TicketRecordRow>(this.sql,
-        `SELECT * FROM tickets WHERE ${[...where, '(created_at > @afterAt OR (created_at = @afterAt AND id > @afterId))'].join(' AND ')}
-         ORDER BY created_at, id LIMIT ${PAGE}`, { ...params, afterAt: last.created_at, afterId: last.id });
+      rows = await run<TicketRecordRow>(this.sql, sql.next, { ...sql.params, afterAt: last.created_at, afterId: last.id });
     }
   }
 
@@ -268,8 +233,3 @@ export class PgTickets {
     };
   }
 }
-
-function safeJson(s: string): unknown {
-  try { return JSON.parse(s); } catch { return s; }
-}
-

@@ -13,6 +13,7 @@ export interface EngineImportBatch extends Omit<ImportBatch, 'prepare' | 'advanc
   rollback(): void;
 }
 import { IdSet } from './id-set.js';
+import { auditValues, toAudit, type RawAudit } from '../outbox-rows.js';
 import { beginImportTransaction, endImportTransaction, openDatabase, type OpenOptions } from './open.js';
 import { eventsToHistory, historyToEvents, pauseEnds, rowToTicket, TICKET_COLUMNS, ticketValues, type TicketsTableRow } from '../ticket-row.js';
 import { INSERT_PAUSE_END_SQL, SELECT_IMPORT_HASH_SQL, SELECT_TICKET_SQL, upsertTicketSql } from './ticket-row.js';
@@ -90,11 +91,7 @@ export class Store {
   }
 
   private writeAudit(a: AuditEntry): void {
-    this.stmts.insertAudit.run(
-      a.at, a.actor, a.action, a.ticketId, a.reason,
-      a.before === undefined ? null : JSON.stringify(a.before),
-      a.after === undefined ? null : JSON.stringify(a.after),
-    );
+    this.stmts.insertAudit.run(...auditValues(a));
   }
 
   /** Insert or replace one ticket with its derived state, append its new events, and audit — one transaction. */
@@ -184,14 +181,7 @@ export class Store {
     if (f.actor !== undefined) { where.push('actor = ?'); params.push(f.actor); }
     const sql = `SELECT * FROM audit ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY at, seq LIMIT ?`;
     params.push(f.limit ?? 1_000_000);
-    const rows = this.db.prepare(sql).all(...params) as Array<{
-      seq: number; at: number; actor: string; action: string; ticket_id: string | null; reason: string | null;
-      before: string | null; after: string | null;
-    }>;
-    return rows.map((r) => ({
-      seq: r.seq, at: r.at, actor: r.actor, action: r.action, ticketId: r.ticket_id, reason: r.reason,
-      before: r.before === null ? null : JSON.parse(r.before), after: r.after === null ? null : JSON.parse(r.after),
-    }));
+    return (this.db.prepare(sql).all(...params) as RawAudit[]).map(toAudit);
   }
 
 }
