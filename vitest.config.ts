@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -20,6 +21,10 @@ const common = {
 
 export default defineConfig({
   test: {
+    // One test file per core, not vitest's default of one fewer: the end-to-end files spend
+    // most of their time waiting on the CLI processes they spawn, their servers and the
+    // database, so a second file fills that wait (on two cores the default is one file at a time).
+    maxWorkers: availableParallelism(),
     projects: [
       { test: { ...common, name: 'sqlite', include: ['test/**/*.test.ts'] } },
       ...(process.env.SLA_TEST_POSTGRES_URL
