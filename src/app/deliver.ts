@@ -70,7 +70,11 @@ export interface DeliveryOptions {
 }
 
 /** A destination being delivered to: its config, where it sends (resolved), and that as a digest. */
-interface Unit { name: string; dest: DestinationConfig; target: unknown; key: string }
+interface Unit {
+  name: string; dest: DestinationConfig; target: unknown; key: string;
+  /** The last sent alert's mark, written while the next one is sent (see deliverUnit). */
+  marking: Promise<void>;
+}
 
 /** Alerts claimed at a time, just before they are sent one by one. */
 const CLAIM_BATCH = 5;
@@ -121,15 +125,17 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
     return [...rows];
   };
   // Asked of the database right before a send: another run may have taken an alert over
-  // (this run stopped for longer than its lease), whatever this run remembers.
+  // (this run stopped for longer than its lease, or the other's clock is ahead), whatever
+  // this run remembers.
   const holds = (rows: readonly OutboxRow[]): Promise<boolean> => alerts.holds(rows.map((r) => r.id), owner, opts.wall());
   const release = (rows: readonly OutboxRow[]): void => { for (const r of rows) held.delete(r.id); };
   // Renewed every third of a lease while the run works (between sends and waits).
   const renewal = setInterval(() => {
     if (held.size === 0) return;
+    const asked = [...held]; // not those claimed while it runs: their claim's lease is fresh
     alerts.renew(lease).then((ids) => {
       const still = new Set(ids);
-      for (const id of held) if (!still.has(id)) held.delete(id);
+      for (const id of asked) if (!still.has(id)) held.delete(id);
     }, () => { /* a busy database: the leases stand until they run out, and are checked before each send */ });
   }, Math.max(10, Math.floor(tuning.leaseMs / 3)));
   renewal.unref();
@@ -231,7 +237,16 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
       await alerts.enableDestination(name, null);
       disabled.delete(name);
     }
-    const unit = { name, dest, target, key };
+    const unit: Unit = { name, dest, target, key, marking: Promise.resolve() };
+    try {
+      await deliverAll(unit, take, due);
+    } finally {
+      await unit.marking;
+    }
+  }
+
+  async function deliverAll(unit: Unit, take: (limit: number) => Promise<OutboxRow[]>, due: number): Promise<void> {
+    const { name, dest } = unit;
     // A destination that closes what it opened (PagerDuty) has no digests: each alert is its own.
     if (destinationOf(dest.type).digest && !destinationOf(dest.type).close && due > config.alerts.digestAbove) {
       const rows = await take(10_000);
@@ -318,7 +333,13 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
       last = await sendOnce(dest, target, rows, queued, digest);
       attempts++;
       if (last.ok) {
-        await alerts.markSent(ids, opts.now(), attempts, opened(name, dest, rows, queued));
+        // Marked sent while the next alert goes out: one mark in flight per destination, each
+        // awaited before the next is written and before the destination is done (a failure
+        // fails the run there). A database lost in that moment leaves two alerts unmarked
+        // instead of one: both are sent again by a later run.
+        await unit.marking;
+        unit.marking = alerts.markSent(ids, opts.now(), attempts, opened(name, dest, rows, queued));
+        unit.marking.catch(() => { /* awaited above or in deliverToDestination */ });
         release(rows);
         report.sent += rows.length;
         report.messages++;
@@ -326,6 +347,7 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
         return { kind: 'sent' };
       }
       if (last.permanent) {
+        await unit.marking;
         if (last.gone) {
           const off: DisabledDestination = { name, target: unit.key, disabledAt: opts.wall(), reason: last.error };
           await alerts.disableDestination(off);
@@ -346,6 +368,7 @@ export async function deliverPending(opts: DeliveryOptions): Promise<DeliveryRep
       }
       await sleep(wait);
     }
+    await unit.marking;
     const error = last.ok ? '' : last.error;
     const now = opts.now();
     const oldest = Math.min(...rows.map((r) => r.createdAt));

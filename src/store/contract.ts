@@ -261,13 +261,21 @@ export interface OutboxRow {
  * A delivering run's leases: `owner` (one random id per run) holds what it claimed until
  * `until` (real clock, never --at), renewed while it works. An alert is claimable when it is
  * pending and due by the run's clock (`now`), or 'sending' under a lease that ran out — or
- * that ends further ahead than one lease length: written by a clock that ran fast.
+ * that ends more than two lease lengths ahead (leaseHorizon): written by a clock that ran
+ * fast. Not one length: a machine whose clock is a few milliseconds ahead of this one's writes
+ * fresh leases that end just beyond this one's "now + a lease", and taking those over at once
+ * would send an alert twice.
  */
 export interface Lease {
   owner: string;
   /** The real clock: read inside each claim's transaction (a time read before waiting for the write lock is stale). */
   wall: () => Instant;
   ms: number;
+}
+
+/** The latest end of a lease that a run at `wall` believes (see Lease). */
+export function leaseHorizon(wall: Instant, lease: Lease): Instant {
+  return wall + 2 * lease.ms;
 }
 
 export interface RunRow {

@@ -259,7 +259,13 @@ describe.each(ENGINES)('check and outbox store on $name', ({ open }) => {
     expect((await e.ops.listAlerts()).find((a) => a.id === 'a1')).toMatchObject({ status: 'sending', attempts: 0, lastError: null });
     expect(await e.ops.holds(['a1'], 'run-c', 80_002)).toBe(true);
 
-    // a lease that ends further ahead than one lease length was written by a clock that ran fast: claimable
+    // a lease from a clock a little ahead (5 s: another machine) is believed: not taken over
+    expect((await e.ops.claim('teams', 1000, lease('run-ahead', 15_000), 5)).map((a) => [a.id, a.leaseUntil])).toEqual([['b1', 75_000]]);
+    expect(await e.ops.claim('teams', 1000, lease('run-d', 10_000), 5)).toEqual([]);
+    expect(await e.ops.claimOne('b1', 1000, lease('run-d', 10_000))).toBeNull();
+    expect((await e.ops.dueByDestination(1000, lease('run-d', 10_000))).filter((d) => d.destination === 'teams')).toEqual([]);
+    // one ending further ahead than two lease lengths was written by a clock that ran fast: claimable
+    await e.ops.markRetry(['b1'], 1000, 0, 'again', 'run-ahead');
     await e.ops.claim('teams', 1000, lease('run-fast', 1_000_000), 5);
     expect((await e.ops.claim('teams', 1000, lease('run-d', 10_000), 5)).map((a) => [a.id, a.leaseUntil])).toEqual([['b1', 70_000]]);
   });

@@ -15,23 +15,24 @@ import type {
   AlertInsert, AuditEntry, CheckChange, CheckedTicket, DisabledDestination, IncidentOpened, Lease, MetricsCounts, OpenIncident, OutboxRow,
   OutboxStatus, RunRow, RunStats, SlaEventInsert,
 } from '../contract.js';
+import { leaseHorizon } from '../contract.js';
 import { OPEN_SQL as OPEN } from '../list-sql.js';
 import { metricColumn } from '../metric-columns.js';
 import { toAlert, toRun, type RawAlert, type RawRun } from '../outbox-rows.js';
 import { historyToEvents, rowToTicket, type TicketRecordRow } from '../ticket-row.js';
 import type { Sql } from './open.js';
 import { begin, run, type Params } from './sql.js';
-import { writeAudit, writeTicket } from './ticket-write.js';
+import { writeAudit, writeTickets, type TicketWrite } from './ticket-write.js';
 
 
 /** An alert a run may claim (see Lease): pending and due by the run's @now, or 'sending' under a lease that ran out by @wall or ends after @far. */
 const CLAIMABLE = `(status = 'pending' AND next_attempt_at <= @now
-  OR status = 'sending' AND (lease_until IS NULL OR lease_until <= @wall OR lease_until > @far))`;
+  OR status = 'sending' AND (lease_until IS NULL OR lease_until <= @wall OR lease_until > @horizon))`;
 
 /** The claimable condition's parameters, the real clock read now (inside the caller's transaction, for a claim). */
 function claimable(now: Instant, lease: Lease): Params {
   const wall = lease.wall();
-  return { now, wall, far: wall + lease.ms };
+  return { now, wall, far: wall + lease.ms, horizon: leaseHorizon(wall, lease) };
 }
 
 /** `@<prefix>0, @<prefix>1, …` for a list, and their parameters (SQLite's `IN (?, ?, …)`). */
@@ -106,21 +107,25 @@ export class PgOutbox {
         }
       }
       const writes: Array<Promise<unknown>> = [];
+      const fired: EventWrite[] = [];
+      const tickets: TicketWrite[] = [];
       for (const id of list) {
         const row = rows.get(id);
         if (!row) continue;
-        const fired = new FiredEvents(events.get(id) ?? []);
+        const before = new FiredEvents(events.get(id) ?? []);
         const change = decide({
           ticket: rowToTicket(row), events: historyToEvents(row.history),
           nextChangeAt: (row as unknown as { next_change_at: number | null }).next_change_at ?? null,
-          fired: (cycle) => fired.fired(cycle), manualEscalations: (cycle) => fired.manualEscalations(cycle),
+          fired: (cycle) => before.fired(cycle), manualEscalations: (cycle) => before.manualEscalations(cycle),
         });
         if (!change) continue;
-        for (const { event, alerts } of change.events) writes.push(insertSlaEvent(tx, id, event, alerts));
+        for (const { event, alerts } of change.events) fired.push({ ticketId: id, event, alerts });
         for (const a of change.audit) writes.push(writeAudit(tx, a));
-        if (change.write) writes.push(writeTicket(tx, change.write.ticket, change.write.computed, change.write.events));
+        if (change.write) tickets.push(change.write);
         results.push(change.result);
       }
+      // the batch's events (with their alerts) in one statement, its tickets in one upsert
+      writes.push(insertSlaEvents(tx, fired), writeTickets(tx, tickets));
       const settled = await Promise.allSettled(writes);
       const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
@@ -417,6 +422,45 @@ export class PgOutbox {
  * Records an SLA event once (the unique key: another run may have recorded it) and, only when
  * this statement recorded it, queues its alerts — one statement.
  */
+/** An SLA event to record for a ticket, and the alerts queued if (and only if) it is recorded now. */
+interface EventWrite { ticketId: string; event: SlaEventInsert; alerts: readonly AlertInsert[] }
+
+/**
+ * Several tickets' SLA events and their alerts in one statement: the events inserted in the
+ * given order (their seq in that order), each one already there skipped with its alerts.
+ */
+async function insertSlaEvents(tx: Sql, writes: readonly EventWrite[]): Promise<void> {
+  if (writes.length === 0) return;
+  if (writes.length === 1) return insertSlaEvent(tx, writes[0].ticketId, writes[0].event, writes[0].alerts);
+  const num = (n: number | null): string | null => (n === null ? null : String(n));
+  const ev = writes.map((w) => w.event);
+  const alerts = writes.flatMap((w, k) => w.alerts.map((a) => ({ k: k + 1, a })));
+  const values = [
+    writes.map((w) => w.ticketId), ev.map((e) => e.cycle), ev.map((e) => e.type), ev.map((e) => e.rule), ev.map((e) => num(e.dueAt)),
+    ev.map((e) => num(e.recordedAt)), ev.map((e) => (e.announced ? 1 : 0)),
+    ev.map((e) => (e.data === undefined || e.data === null ? null : JSON.stringify(e.data))), ev.map((e) => num(e.runId)),
+    alerts.map((x) => x.k), alerts.map((x) => x.a.id), alerts.map((x) => x.a.destination), alerts.map((x) => x.a.type), alerts.map((x) => x.a.status),
+    alerts.map((x) => num(x.a.nextAttemptAt)), alerts.map((x) => x.a.payload), alerts.map((x) => num(x.a.createdAt)), alerts.map((x) => num(x.a.runId)),
+  ];
+  await tx.unsafe(`
+    WITH v AS (
+      SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::int[], $8::text[], $9::bigint[])
+        WITH ORDINALITY AS v(ticket_id, cycle, type, rule, due_at, recorded_at, announced, data, run_id, k)),
+    e AS (
+      INSERT INTO sla_events (ticket_id, cycle, type, rule, due_at, recorded_at, announced, data, run_id)
+      SELECT ticket_id, cycle, type, rule, due_at, recorded_at, announced, data, run_id FROM v ORDER BY k
+      ON CONFLICT (ticket_id, cycle, type, rule) DO NOTHING
+      RETURNING seq, ticket_id, cycle, type, rule)
+    INSERT INTO alerts (id, sla_event_seq, ticket_id, destination, type, status, attempts, next_attempt_at, payload, created_at, run_id)
+    SELECT a.id, e.seq, e.ticket_id, a.destination, a.type, a.status, 0, a.next_attempt_at, a.payload, a.created_at, a.run_id
+    FROM unnest($10::bigint[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bigint[], $16::text[], $17::bigint[], $18::bigint[])
+        WITH ORDINALITY AS a(k, id, destination, type, status, next_attempt_at, payload, created_at, run_id, n)
+      JOIN v ON v.k = a.k
+      JOIN e ON e.ticket_id = v.ticket_id AND e.cycle = v.cycle AND e.type = v.type AND e.rule = v.rule
+    ORDER BY a.n
+    ON CONFLICT (id) DO NOTHING`, values as never[]);
+}
+
 async function insertSlaEvent(tx: Sql, ticketId: string, e: SlaEventInsert, alerts: readonly AlertInsert[]): Promise<void> {
   const event = `INSERT INTO sla_events (ticket_id, cycle, type, rule, due_at, recorded_at, announced, data, run_id)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (ticket_id, cycle, type, rule) DO NOTHING RETURNING seq`;

@@ -12,11 +12,11 @@ import type {
 } from '../contract.js';
 import { createdPageSql, listOpenSql, OPEN_SQL, staleOpenSql, type Dialect } from '../list-sql.js';
 import { toAlertRow, toAudit, toSlaEvent, type RawAlert, type RawAudit, type RawSlaEvent } from '../outbox-rows.js';
-import { eventsToHistory, historyToEvents, rowToRecord, rowToTicket, TICKET_COLUMNS, ticketValues, type TicketRecordRow } from '../ticket-row.js';
+import { eventsToHistory, historyToEvents, rowToRecord, rowToTicket, type TicketRecordRow } from '../ticket-row.js';
 import type { Sql } from './open.js';
 import type { PgPulls } from './pulls.js';
 import { begin, connectionLost, run } from './sql.js';
-import { lockTicket, readTicketRow, writeAudit, writePauseEnds, writeTicket, writeTicketRows } from './ticket-write.js';
+import { lockTicket, readTicketRow, writeAudit, writeTicket, writeTickets } from './ticket-write.js';
 
 /** PostgreSQL's side of the SQL both engines share. */
 export const POSTGRES: Dialect = {
@@ -151,8 +151,8 @@ export class PgTickets {
   /**
    * An import's transaction on a connection of its own, open until commit or rollback. Each
    * round's tickets are read and locked in `prepare` (in id order: two imports never wait on
-   * each other in a circle); what is put is kept until the round ends, then written in one
-   * COPY (see writeTicketRows).
+   * each other in a circle); what is put is kept until the round ends, then written together
+   * (see writeTickets: a COPY and one upsert).
    */
   async beginImport(pull: boolean): Promise<ImportBatch> {
     const conn = await this.sql.reserve();
@@ -170,12 +170,9 @@ export class PgTickets {
     const cursors: CursorAdvance[] = [];
     const flush = async (): Promise<void> => {
       if (puts.size === 0) return;
-      const rows: unknown[][] = [];
-      for (const p of puts.values()) rows.push(ticketValues(new Array(TICKET_COLUMNS.length), p.ticket, p.computed, p.importHash, eventsToHistory(p.events)));
-      const ended = [...puts.values()].filter((p) => p.events.some((e) => e.type === 'pause'));
+      const writes = [...puts.values()];
       puts.clear();
-      await writeTicketRows(tx, rows);
-      for (const p of ended) await writePauseEnds(tx, p.ticket.id, p.events);
+      await writeTickets(tx, writes);
     };
     let open = true;
     const end = async (commit: boolean): Promise<void> => {

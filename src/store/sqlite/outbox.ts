@@ -9,6 +9,7 @@ import { METRICS, type Metric } from '../../domain/metrics.js';
 import type {
   AlertInsert, DisabledDestination, IncidentOpened, Lease, MetricsCounts, OpenIncident, OutboxRow, OutboxStatus, RunRow, RunStats, SlaEventInsert,
 } from '../contract.js';
+import { leaseHorizon } from '../contract.js';
 import { metricColumn } from '../metric-columns.js';
 import { toAlert, toRun, type RawAlert, type RawRun } from '../outbox-rows.js';
 import { OPEN_SQL as OPEN } from './ticket-row.js';
@@ -58,7 +59,7 @@ export class AlertStore {
          WHERE t.customer = ? AND t.${OPEN} AND t.customer IS NOT NULL AND NOT EXISTS (
            SELECT 1 FROM sla_events e WHERE e.ticket_id = t.id AND e.cycle = t.sla_cycle AND e.type = 'escalated' AND e.rule = ?)`,
       ).pluck(),
-      // claimable (see Lease): params now, wall, wall + lease ms
+      // claimable (see Lease): params now, wall, the lease horizon
       dueByDestination: db.prepare<[number, number, number], { destination: string; n: number }>(
         `SELECT destination, count(*) AS n FROM alerts WHERE destination IS NOT NULL AND ${CLAIMABLE} GROUP BY destination`,
       ),
@@ -164,13 +165,13 @@ export class AlertStore {
   /** Destinations with claimable alerts (see Lease), and how many each has. */
   dueByDestination(now: Instant, lease: Lease): Array<{ destination: string; n: number }> {
     const wall = lease.wall();
-    return this.s.dueByDestination.all(now, wall, wall + lease.ms);
+    return this.s.dueByDestination.all(now, wall, leaseHorizon(wall, lease));
   }
 
   /** A destination's claimable alerts, oldest first (not claimed). */
   due(destination: string, now: Instant, lease: Lease): OutboxRow[] {
     const wall = lease.wall();
-    return this.s.due.all(destination, now, wall, wall + lease.ms).map(toAlert);
+    return this.s.due.all(destination, now, wall, leaseHorizon(wall, lease)).map(toAlert);
   }
 
   /**
@@ -180,7 +181,7 @@ export class AlertStore {
   claim(destination: string, now: Instant, lease: Lease, limit: number): OutboxRow[] {
     return this.tx(() => {
       const wall = lease.wall();
-      return this.s.claim.all(lease.owner, wall + lease.ms, destination, now, wall, wall + lease.ms, limit)
+      return this.s.claim.all(lease.owner, wall + lease.ms, destination, now, wall, leaseHorizon(wall, lease), limit)
         .map(toAlert)
         .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     });
@@ -189,7 +190,7 @@ export class AlertStore {
   claimOne(id: string, now: Instant, lease: Lease): OutboxRow | null {
     return this.tx(() => {
       const wall = lease.wall();
-      const r = this.s.claimOne.get(lease.owner, wall + lease.ms, id, now, wall, wall + lease.ms);
+      const r = this.s.claimOne.get(lease.owner, wall + lease.ms, id, now, wall, leaseHorizon(wall, lease));
       return r ? toAlert(r) : null;
     });
   }
