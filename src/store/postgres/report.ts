@@ -29,6 +29,8 @@ import type { Sql } from './open.js';
 import { begin, numbered, type Params } from './sql.js';
 import { POSTGRES } from './tickets.js';
 
+/** Half the tickets table's pages at least this many (64 MiB of 8 KiB pages): read in two halves at once. */
+const SPLIT_PAGES = 8192;
 /** Stale rows read from the server at a time. */
 const PAGE = 1000;
 /** Re-evaluated rows sent to the server in one statement (JSON of about half a kilobyte each). */
@@ -68,14 +70,14 @@ const fromClause = (source: Source): string => (source === 'override' ? OVERRIDE
  * The aggregate over the window's rows of `source`, in (key, day, class) groups, in the
  * order SQLite's GROUP BY gives them (its sorter: NULL first, text by bytes).
  */
-function aggregateSql(q: ReportQuery, source: Source): string {
+function aggregateSql(q: ReportQuery, source: Source, part = 'true'): string {
   const day = q.daily && q.by !== 'day' ? dayExpr(q.day) : '0';
   const keyOrder = q.by === 'day' ? 'k' : 'k COLLATE "C"';
   return `SELECT k, d, c, count(*), coalesce(sum(pm), 0)::float8, coalesce(sum(lt), 0)::float8,
       ${METRICS.map((_, i) => `string_agg(t${i}::text, ',')`).join(', ')} FROM (
     SELECT ${keyExpr(q)} AS k, ${day} AS d, ${CLASS} AS c,
       ${METRICS.map((m, i) => `${stoppedTime(m)} AS t${i}`).join(', ')}, ${PAUSED_MS} AS pm, ${LIFETIME_MS} AS lt
-    FROM ${fromClause(source)} WHERE ${WINDOW}) AS x
+    FROM ${fromClause(source)} WHERE ${WINDOW} AND ${part}) AS x
   GROUP BY k, d, c
   ORDER BY ${keyOrder} NULLS FIRST, d, c`;
 }
@@ -93,7 +95,47 @@ function escalationSql(q: ReportQuery, source: Source): string {
 
 const STALE_SQL = `SELECT * FROM tickets AS t WHERE ${WINDOW} AND ${STALE}`;
 
+/**
+ * The report's transaction's planner settings. The planner cannot tell how few (group, day,
+ * class) groups there are — a few hundred; it assumes one per row — so it would sort the
+ * window's rows, on disk, instead of hashing them into their groups; and compiling the
+ * expressions (JIT) costs more than it saves on a table of this size.
+ */
+const PLANNER = 'SET LOCAL jit = off; SET LOCAL enable_sort = off';
+/**
+ * The escalations: looked up by key from the side with fewer rows (the escalation events, or
+ * the window's tickets), not by hashing a whole table; the planner's default costs assume
+ * a disk read for each lookup, where a team's server has these tables in memory.
+ */
+const ESCALATION_PLANNER = 'SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off';
+
 // ---- running ----------------------------------------------------------------
+
+/** Text in byte order (UTF-8's, as COLLATE "C" compares): by code point, not UTF-16 unit. */
+function byCodePoint(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(i)!;
+    if (x !== y) return x - y;
+    if (x > 0xffff) i++;
+  }
+  return a.length - b.length;
+}
+
+/** Two statements' aggregate rows, each in aggregateSql's order, merged into that order (NULL keys first). */
+function mergeOrdered(a: readonly RawRow[], b: readonly RawRow[], numericKey: boolean): RawRow[] {
+  const key = (x: unknown, y: unknown): number => {
+    if (x === null || y === null) return x === y ? 0 : x === null ? -1 : 1;
+    return numericKey ? Number(x) - Number(y) : byCodePoint(String(x), String(y));
+  };
+  const order = (x: RawRow, y: RawRow): number => key(x[0], y[0]) || Number(x[1]) - Number(y[1]) || Number(x[2]) - Number(y[2]);
+  const out: RawRow[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) out.push(order(a[i], b[j]) <= 0 ? a[i++] : b[j++]);
+  return out.concat(a.slice(i), b.slice(j));
+}
 
 function params(q: ReportQuery): Params {
   return { from: q.from, to: q.to, now: q.now, urgent: q.urgent };
@@ -106,7 +148,41 @@ async function rawRows(sql: Sql, text: string, p: Params): Promise<RawRow[]> {
 }
 
 export class PgReport {
-  constructor(private readonly sql: Sql) {}
+  /** `splitPages`: see SPLIT_PAGES (the tests make small tables split). */
+  constructor(private readonly sql: Sql, private readonly splitPages = SPLIT_PAGES) {}
+
+  /**
+   * aggregateSql and escalationSql over the tickets table, in `tx`'s snapshot. A large table
+   * is aggregated in two halves of its pages at once, the second on another connection in the
+   * same snapshot (pg_export_snapshot) — the server would read it with parallel workers
+   * itself, but not for this statement: its lists of times (string_agg) cannot be aggregated
+   * in parts before PostgreSQL 16. The halves' rows come in the order of one statement's; the
+   * escalations are counted on the first connection after its half.
+   */
+  private async ticketsPass(tx: Sql, q: ReportQuery, p: Params): Promise<{ aggregate: RawRow[]; escalations: RawRow[]; slices: number }> {
+    const escalations = async (): Promise<RawRow[]> => {
+      await tx.unsafe(ESCALATION_PLANNER);
+      return rawRows(tx, escalationSql(q, 'tickets'), p);
+    };
+    const [{ pages, snapshot }] = await tx.unsafe(
+      `SELECT pg_relation_size('tickets') / current_setting('block_size')::int AS pages, pg_export_snapshot() AS snapshot`,
+    ) as unknown as Array<{ pages: number; snapshot: string }>;
+    const half = Math.floor(Number(pages) / 2);
+    if (half < this.splitPages || !/^[0-9A-F-]+$/i.test(snapshot)) {
+      const aggregate = await rawRows(tx, aggregateSql(q, 'tickets'), p);
+      return { aggregate, escalations: await escalations(), slices: 1 };
+    }
+    const [first, second] = await Promise.all([
+      rawRows(tx, aggregateSql(q, 'tickets', `t.ctid < '(${half},0)'::tid`), p).then(async (rows) => ({ rows, esc: await escalations() })),
+      begin(this.sql, 'isolation level repeatable read read only', async (t2) => {
+        const other = t2 as unknown as Sql;
+        await other.unsafe(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
+        await other.unsafe(PLANNER);
+        return rawRows(other, aggregateSql(q, 'tickets', `t.ctid >= '(${half},0)'::tid`), p);
+      }),
+    ]);
+    return { aggregate: mergeOrdered(first.rows, second, q.by === 'day'), escalations: first.esc, slices: 2 };
+  }
 
   /**
    * The window's counts per group (and day) as of q.now: the stored rows where they answer
@@ -116,9 +192,11 @@ export class PgReport {
     return begin(this.sql, 'isolation level repeatable read read only', async (t) => {
       const tx = t as unknown as Sql;
       const p = params(q);
-      const { rows, stale } = decodeRows(await rawRows(tx, aggregateSql(q, 'tickets'), p));
-      addEscalations(rows, await rawRows(tx, escalationSql(q, 'tickets'), p));
-      const first: ReportAggregates = { rows, stale, slices: 1 };
+      await tx.unsafe(PLANNER);
+      const pass = await this.ticketsPass(tx, q, p);
+      const { rows, stale } = decodeRows(pass.aggregate);
+      addEscalations(rows, pass.escalations);
+      const first: ReportAggregates = { rows, stale, slices: pass.slices };
       if (stale === 0) return { aggregates: first, reevaluated: 0 };
 
       const overrides: OverrideRow[] = [];
