@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ComputedSla, Ticket, TicketEvent } from '../../src/domain/ticket.js';
 import type { ListQuery, Store } from '../../src/store/contract.js';
 import { PgStore } from '../../src/store/postgres/engine.js';
+import { openPostgres } from '../../src/store/postgres/open.js';
 import { SqliteStore } from '../../src/store/sqlite/engine.js';
 import * as build from '../support/build.js';
 import { tempDir } from '../support/project.js';
@@ -74,6 +75,38 @@ describe.each(ENGINES)('ticket store on $name', ({ open: make }) => {
     expect((await s.staleOpen(q)).map((r) => r.ticket.id)).toEqual(['A']);
   });
 
+  it('an import into an empty table: a ticket of an earlier round read back and appended to; one rolled back leaves it empty', async () => {
+    const s = await open(make);
+    const rolled = await s.beginImport({ indexes: 'rebuild', expectedBytes: null });
+    await rolled.prepare(['X']);
+    rolled.put(ticket('X'), state(0), [ev(0, 'created')], 'hx');
+    await rolled.prepare(['Y']); // X is on its way in
+    rolled.put(ticket('Y'), state(0), [ev(0, 'created')], 'hy');
+    await rolled.rollback();
+    expect(await s.record('X')).toBeNull();
+    expect(await s.record('Y')).toBeNull();
+
+    const b = await s.beginImport({ indexes: 'rebuild', expectedBytes: null });
+    await b.prepare(['A', 'B']);
+    b.put(ticket('A'), state(0), [ev(0, 'created')], 'h1');
+    b.put(ticket('B', { status: 'pending' }), state(H, { pausedAt: H }), [ev(0, 'created'), ev(H, 'pause', { until: 2 * H, source: 'cli' })], 'hb');
+    await b.prepare(['C']);
+    b.put(ticket('C'), state(0), [ev(0, 'created')], 'hc');
+    // A again, two rounds later (a log not grouped by ticket): what the import wrote is read back
+    await b.prepare(['A', 'D']);
+    expect(b.importHash('A')).toBe('h1');
+    expect(b.load('A')!.events.map((e) => e.type)).toEqual(['created']);
+    expect(b.load('D')).toBeNull();
+    b.put(ticket('A', { status: 'open' }), state(2 * H), [ev(2 * H, 'status', { value: 'open' })], 'h2');
+    b.put(ticket('D'), state(0), [ev(0, 'created')], 'hd');
+    await b.commit();
+    expect((await s.record('A'))!.events.map((e) => [e.at, e.type])).toEqual([[0, 'created'], [2 * H, 'status']]);
+    expect((await s.record('D'))!.ticket.id).toBe('D');
+    // B's manual pause end was written with it: after 2h its stored state cannot answer
+    const q: ListQuery = { now: 2.5 * H, sort: 'due', limit: null, priorities: ['urgent'] };
+    expect((await s.staleOpen(q)).map((r) => r.ticket.id)).toEqual(['B']);
+  });
+
   it('read-check-write: a refusal writes nothing; a write appends to the history and audits', async () => {
     const s = await open(make);
     await s.mutateTicket('T', () => ({ write: { ticket: ticket('T'), computed: state(0), events: [ev(0, 'created')] }, result: null }));
@@ -94,6 +127,37 @@ describe.each(ENGINES)('ticket store on $name', ({ open: make }) => {
 });
 
 describe.skipIf(POSTGRES_URL === null)('ticket store on postgres, from several machines at once', () => {
+  it('an import into an empty table builds the indexes it dropped; another machine writes once it commits', async () => {
+    const url = await freshDatabase();
+    const [a, b] = await Promise.all([PgStore.open(url), PgStore.open(url)]);
+    stores.push(a, b);
+    const sql = await openPostgres(url);
+    const indexes = async (): Promise<string[]> => (await sql<Array<{ d: string }>>`
+      SELECT indexdef AS d FROM pg_indexes WHERE tablename = 'tickets' ORDER BY indexname`).map((r) => r.d);
+    try {
+      const before = await indexes();
+      expect(before.length).toBeGreaterThan(3);
+      const imp = await a.beginImport({ indexes: 'rebuild', expectedBytes: null });
+      await imp.prepare(['A']);
+      imp.put(ticket('A'), state(0), [ev(0, 'created')], 'ha');
+      // an agent's write on another machine meanwhile waits for the import, and is not lost
+      let written = false;
+      const agent = b.mutateTicket('N', () => ({ write: { ticket: ticket('N'), computed: state(0), events: [ev(0, 'created', { source: 'cli' })] }, result: null }))
+        .then(() => { written = true; });
+      const waiting = async (): Promise<number> => (await sql<Array<{ n: number }>>`
+        SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)[0].n;
+      while ((await waiting()) === 0) await new Promise((r) => setImmediate(r));
+      expect(written).toBe(false);
+      await imp.commit();
+      await agent;
+      expect(await indexes()).toEqual(before);
+      expect((await a.record('N'))!.events).toHaveLength(1);
+      expect((await a.record('A'))!.ticket.id).toBe('A');
+    } finally {
+      await sql.end();
+    }
+  });
+
   it('20 read-check-writes of one ticket from 4 connections: every one applied, none lost', async () => {
     const url = await freshDatabase();
     const machines = await Promise.all([1, 2, 3, 4].map(() => PgStore.open(url)));

@@ -13,6 +13,7 @@ import type {
 import { dumpTables, loadTables } from './copy.js';
 import type { Instant } from '../../domain/types.js';
 import { describeError, openPostgres, schemaVersion, type Sql } from './open.js';
+import { beginPgImport } from './import-batch.js';
 import { PgOutbox } from './outbox.js';
 import { PgPulls } from './pulls.js';
 import { PgReport } from './report.js';
@@ -26,7 +27,7 @@ export class PgStore implements Store {
 
   private constructor(private readonly sql: Sql) {
     this.p = new PgPulls(sql);
-    this.t = new PgTickets(sql, this.p);
+    this.t = new PgTickets(sql);
     this.o = new PgOutbox(sql);
     this.r = new PgReport(sql);
   }
@@ -58,7 +59,7 @@ export class PgStore implements Store {
   recordsByIds(ids: readonly string[]): Promise<TicketRecord[]> { return this.t.recordsByIds(ids); }
   listCreated(since: Instant | null, until: Instant | null, f: ListFilter): AsyncIterable<TicketRecord[]> { return this.t.listCreated(since, until, f); }
   dueBefore(t: Instant, limit?: number): Promise<DueTicket[]> { return this.t.dueBefore(t, limit); }
-  beginImport(hint: ImportHint): Promise<ImportBatch> { return this.t.beginImport(hint.pull === true); }
+  beginImport(hint: ImportHint): Promise<ImportBatch> { return beginPgImport(this.sql, this.p, hint); }
 
   // ---- pulls ----
 

@@ -36,17 +36,68 @@ export async function writeTicketRows(tx: Sql, rows: readonly unknown[][]): Prom
 
 /** `rows` (values in `columns`' order) into `table` by COPY, the server's bulk path. */
 export async function copyRows(tx: Sql, table: string, columns: readonly string[], rows: readonly unknown[][]): Promise<void> {
-  const into = await tx.unsafe(`COPY ${table} (${columns.join(', ')}) FROM STDIN`).writable();
-  const done = new Promise<void>((resolve, reject) => { into.on('finish', resolve); into.on('error', reject); });
-  const CHUNK = 1000;
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    let text = '';
-    for (const r of rows.slice(i, i + CHUNK)) text += copyLine(r);
-    if (!into.write(text)) await new Promise((r) => into.once('drain', r));
+  const copy = await CopyStream.open(tx, table, columns);
+  for (const r of rows) {
+    copy.add(r);
+    await copy.drained();
   }
-  into.end();
-  await done;
+  await copy.end();
 }
+
+/** Text sent to the server in one message of a COPY (the rows of a round, or a part of them). */
+const CHUNK_CHARS = 64 * 1024;
+
+/**
+ * A COPY into `table`, open while rows are added (the connection runs nothing else meanwhile):
+ * the rows go out in messages of about CHUNK_CHARS; `drained` waits while the socket is behind.
+ */
+export class CopyStream {
+  private text = '';
+  private failed: Error | null = null;
+
+  private constructor(private readonly into: NodeJS.WritableStream & { writableNeedDrain: boolean; destroy(e?: Error): void }, private readonly done: Promise<void>) {
+    done.catch((err: Error) => { this.failed = err; });
+  }
+
+  static async open(tx: Sql, table: string, columns: readonly string[]): Promise<CopyStream> {
+    const into = await tx.unsafe(`COPY ${table} (${columns.join(', ')}) FROM STDIN`).writable();
+    const done = new Promise<void>((resolve, reject) => { into.on('finish', resolve); into.on('error', reject); });
+    return new CopyStream(into as never, done);
+  }
+
+  add(values: readonly unknown[]): void {
+    this.text += copyLine(values);
+    if (this.text.length >= CHUNK_CHARS) this.send();
+  }
+
+  private send(): void {
+    if (this.text.length === 0) return;
+    this.into.write(this.text);
+    this.text = '';
+  }
+
+  /** Resolves once the socket has taken what was sent (at once when it is not behind); throws the COPY's error. */
+  async drained(): Promise<void> {
+    if (this.failed) throw this.failed;
+    if (this.into.writableNeedDrain) await Promise.race([new Promise((r) => this.into.once('drain', r)), this.done]);
+  }
+
+  /** Sends the rest and waits for the server to have every row. */
+  async end(): Promise<void> {
+    this.send();
+    this.into.end();
+    await this.done;
+  }
+
+  /** Gives up the COPY (the server rolls the statement back): the connection is free for ROLLBACK. */
+  async abort(): Promise<void> {
+    this.into.destroy(new Error('import rolled back'));
+    await this.done.catch(() => undefined);
+  }
+}
+
+/** Characters that COPY's text format escapes. */
+const SPECIAL = /[\\\t\n\r]/;
 
 /** One row in COPY's text format: tab-separated, \N for NULL, backslash escapes. */
 function copyLine(values: readonly unknown[]): string {
@@ -55,8 +106,13 @@ function copyLine(values: readonly unknown[]): string {
     const v = values[i];
     if (i > 0) line += '\t';
     if (v === null || v === undefined) line += '\\N';
-    else if (typeof v === 'number') line += String(v);
-    else line += String(v).replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+    else if (typeof v === 'number') line += v;
+    else {
+      const text = typeof v === 'string' ? v : String(v);
+      line += SPECIAL.test(text)
+        ? text.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'))
+        : text;
+    }
   }
   return line + '\n';
 }

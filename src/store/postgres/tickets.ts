@@ -1,22 +1,20 @@
 // The PostgreSQL engine's tickets (team mode): the reads and read-check-writes of the agents'
-// commands, `list`'s queries (the SQL both engines share, ../list-sql.ts), and an import's
-// transaction. A write locks the rows it decides about (FOR UPDATE), so that commands on
-// several machines take turns on a ticket and none is lost.
+// commands and `list`'s queries (the SQL both engines share, ../list-sql.ts); an import's
+// transaction is in import-batch.ts. A write locks the rows it decides about (FOR UPDATE),
+// so that commands on several machines take turns on a ticket and none is lost.
 
 import type { Instant } from '../../domain/types.js';
 import { METRIC } from '../../domain/metrics.js';
-import type { ComputedSla, Ticket, TicketEvent } from '../../domain/ticket.js';
 import type {
-  AlertRow, AuditEntry, AuditFilter, BreachReasonChange, CursorAdvance, DueTicket, ImportBatch, ListFilter, ListQuery, OpenTicketsDecision,
+  AlertRow, AuditEntry, AuditFilter, BreachReasonChange, DueTicket, ListFilter, ListQuery, OpenTicketsDecision,
   SlaEventRow, StoredTicket, TicketChange, TicketRecord,
 } from '../contract.js';
 import { createdPageSql, listOpenSql, OPEN_SQL, staleOpenSql, type Dialect } from '../list-sql.js';
 import { toAlertRow, toAudit, toSlaEvent, type RawAlert, type RawAudit, type RawSlaEvent } from '../outbox-rows.js';
-import { eventsToHistory, historyToEvents, rowToRecord, rowToTicket, type TicketRecordRow } from '../ticket-row.js';
+import { historyToEvents, rowToRecord, rowToTicket, type TicketRecordRow } from '../ticket-row.js';
 import type { Sql } from './open.js';
-import type { PgPulls } from './pulls.js';
-import { begin, connectionLost, run } from './sql.js';
-import { lockTicket, readTicketRow, writeAudit, writeTicket, writeTickets } from './ticket-write.js';
+import { begin, run } from './sql.js';
+import { lockTicket, readTicketRow, writeAudit, writeTicket } from './ticket-write.js';
 
 /** PostgreSQL's side of the SQL both engines share. */
 export const POSTGRES: Dialect = {
@@ -27,7 +25,7 @@ export const POSTGRES: Dialect = {
 const PAGE = 2000;
 
 export class PgTickets {
-  constructor(private readonly sql: Sql, private readonly pulls: PgPulls) {}
+  constructor(private readonly sql: Sql) {}
 
   async record(id: string): Promise<TicketRecord | null> {
     const row = await readTicketRow(this.sql, id);
@@ -146,87 +144,5 @@ export class PgTickets {
     const rows = await this.sql<Array<{ id: string; next_change_at: number }>>`
       SELECT id, next_change_at FROM tickets WHERE next_change_at IS NOT NULL AND next_change_at <= ${t} ORDER BY next_change_at LIMIT ${limit}`;
     return rows.map((r) => ({ id: r.id, nextChangeAt: r.next_change_at }));
-  }
-
-  /**
-   * An import's transaction on a connection of its own, open until commit or rollback. Each
-   * round's tickets are read and locked in `prepare` (in id order: two imports never wait on
-   * each other in a circle); what is put is kept until the round ends, then written together
-   * (see writeTickets: a COPY and one upsert).
-   */
-  async beginImport(pull: boolean): Promise<ImportBatch> {
-    const conn = await this.sql.reserve();
-    const tx = conn as unknown as Sql;
-    try {
-      await tx.unsafe('BEGIN');
-    } catch (err) {
-      if (!connectionLost(err)) conn.release();
-      throw err;
-    }
-    /** What this transaction holds of the tickets of the round, and of those it wrote. */
-    const known = new Map<string, { ticket: Ticket; history: string; importHash: string | null }>();
-    /** What the round put, by ticket: its last state, every event it appended. */
-    const puts = new Map<string, { ticket: Ticket; computed: ComputedSla; events: TicketEvent[]; importHash: string | null }>();
-    const cursors: CursorAdvance[] = [];
-    const flush = async (): Promise<void> => {
-      if (puts.size === 0) return;
-      const writes = [...puts.values()];
-      puts.clear();
-      await writeTickets(tx, writes);
-    };
-    let open = true;
-    const end = async (commit: boolean): Promise<void> => {
-      if (!open) return;
-      open = false;
-      try {
-        if (commit) {
-          await flush();
-          for (const c of cursors) await this.pulls.advance(tx, c);
-          await tx.unsafe('COMMIT');
-        } else {
-          await tx.unsafe('ROLLBACK');
-        }
-      } catch (err) {
-        // a connection that is gone is the pool's again (see begin in sql.ts)
-        if (connectionLost(err)) throw err;
-        await tx.unsafe('ROLLBACK').catch(() => undefined);
-        conn.release();
-        throw err;
-      }
-      conn.release();
-    };
-    return {
-      prepare: async (ids) => {
-        await flush();
-        known.clear();
-        if (ids.length === 0) return;
-        const sorted = [...new Set(ids)].sort();
-        const rows = await tx.unsafe('SELECT * FROM tickets WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [sorted] as never[]) as unknown as TicketRecordRow[];
-        for (const r of rows) known.set(r.id, { ticket: rowToTicket(r), history: r.history ?? '[]', importHash: r.import_hash ?? null });
-      },
-      importHash: (id) => {
-        const k = known.get(id);
-        return k === undefined ? undefined : k.importHash;
-      },
-      load: (id) => {
-        const k = known.get(id);
-        return k === undefined ? null : { ticket: k.ticket, events: historyToEvents(k.history), importHash: k.importHash };
-      },
-      put: (ticket: Ticket, computed: ComputedSla, events: readonly TicketEvent[], importHash: string | null) => {
-        const before = known.get(ticket.id);
-        const added = eventsToHistory(events);
-        const history = !before || before.history === '[]' ? added : added === '[]' ? before.history : `${before.history.slice(0, -1)},${added.slice(1)}`;
-        known.set(ticket.id, { ticket, history, importHash: importHash ?? before?.importHash ?? null });
-        const put = puts.get(ticket.id);
-        if (put) puts.set(ticket.id, { ticket, computed, events: put.events.concat(events), importHash: importHash ?? put.importHash });
-        else puts.set(ticket.id, { ticket, computed, events: [...events], importHash });
-      },
-      advanceCursor: (c) => {
-        if (!pull) throw new Error('advanceCursor on a batch not begun for a pull');
-        cursors.push(c);
-      },
-      commit: () => end(true),
-      rollback: () => end(false),
-    };
   }
 }

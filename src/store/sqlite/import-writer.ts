@@ -22,7 +22,7 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import { METRICS } from '../../domain/metrics.js';
 import type { ComputedSla, Ticket, TicketEvent } from '../../domain/ticket.js';
 import type { ImportIndexes } from '../contract.js';
-import { IdSet } from './id-set.js';
+import { IdSet } from '../id-set.js';
 import { metricColumn } from '../metric-columns.js';
 import { beginBulkJournal, endBulkJournal } from './open.js';
 import { eventsToHistory, historyToEvents, NUMERIC_SLOTS, pauseEnds, rowToTicket, TEXT_SLOTS, TICKET_COLUMNS, ticketNumbers, ticketTexts, type TicketsTableRow } from '../ticket-row.js';

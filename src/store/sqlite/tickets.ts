@@ -12,7 +12,7 @@ export interface EngineImportBatch extends Omit<ImportBatch, 'prepare' | 'advanc
   commit(): void;
   rollback(): void;
 }
-import { IdSet } from './id-set.js';
+import { IdSet } from '../id-set.js';
 import { auditValues, toAudit, type RawAudit } from '../outbox-rows.js';
 import { beginImportTransaction, endImportTransaction, openDatabase, type OpenOptions } from './open.js';
 import { eventsToHistory, historyToEvents, pauseEnds, rowToTicket, TICKET_COLUMNS, ticketValues, type TicketsTableRow } from '../ticket-row.js';
