@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { TicketEvent } from '../../src/domain/ticket.js';
-import { IdSet } from '../../src/store/sqlite/id-set.js';
+import { IdSet } from '../../src/store/id-set.js';
 import { readMigrations } from '../../src/store/sqlite/open.js';
 import { eventsToHistory, historyToEvents } from '../../src/store/ticket-row.js';
 import { Store } from '../../src/store/sqlite/tickets.js';
