@@ -3,6 +3,8 @@
 // the copy keeps, so that alerts still name their SLA events, and the engine then numbers on
 // from the highest copied). Parents before children (foreign keys).
 
+import { StoreError } from './contract.js';
+
 export interface CopiedTable { table: string; key: readonly string[]; identity?: string }
 
 export const COPIED_TABLES: readonly CopiedTable[] = [
@@ -21,3 +23,12 @@ export const COPIED_TABLES: readonly CopiedTable[] = [
 
 /** Rows a page holds. */
 export const COPY_PAGE = 1000;
+
+/**
+ * A copy's row that the new database's constraints refuse (a foreign key with nothing to
+ * point at, a duplicate key: a source edited by hand) — the source's problem, not a bug.
+ */
+export function refusedRow(table: string, detail: string): StoreError {
+  return new StoreError(`a row of the source's ${table} table cannot be written into the new database (${detail}); nothing was copied`,
+    'check the source database (edited by hand?), e.g. sqlite3 FILE "PRAGMA foreign_key_check", then copy again', 1);
+}

@@ -5,6 +5,7 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { alwaysConfig, project } from '../support/project.js';
@@ -135,5 +136,27 @@ describe.skipIf(POSTGRES_URL === null)('team mode: one PostgreSQL database', () 
     expect(p.json(['--db', url, 'audit'])).toHaveLength(3);
     expect(p.sla(['db', 'copy', '--to', 'sla.db']).code).toBe(2);
     expect(p.sla(['db', 'copy']).stderr).toMatch(/needs --to/);
+  });
+});
+
+describe('sla db copy into a file, failing', () => {
+  it('a copy that fails half-way leaves no file behind (nor its -wal, -shm) and the source as it was', () => {
+    const p = project({ config: alwaysConfig() });
+    p.importTickets([
+      { id: 'F1', priority: 'urgent', status: 'open', created_at: T0 },
+      { id: 'F2', priority: 'high', status: 'open', created_at: T0 },
+    ], T0);
+    // a row the copy cannot write: a pause end of a ticket that is not there (a hand edit
+    // with foreign keys off), refused by the new file's foreign key once F1 and F2 are in it
+    const db = new Database(join(p.dir, 'sla.db'));
+    db.pragma('foreign_keys = OFF');
+    db.prepare('INSERT INTO ticket_pause_ends (ticket_id, until) VALUES (?, ?)').run('GONE', 1);
+    db.close();
+    const r = p.sla(['db', 'copy', '--to', 'copy.db']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^sla: a row of the source's ticket_pause_ends table cannot be written into the new database \(FOREIGN KEY constraint failed\); nothing was copied — check the source database/);
+    expect(readdirSync(p.dir).filter((f) => f.startsWith('copy.db'))).toEqual([]);
+    expect(p.json(['list']).map((t: any) => t.id).sort()).toEqual(['F1', 'F2']);
   });
 });

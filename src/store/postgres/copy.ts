@@ -4,7 +4,7 @@
 // go on from the highest.
 
 import { StoreError, type TablePage } from '../contract.js';
-import { COPIED_TABLES, COPY_PAGE } from '../copy-tables.js';
+import { COPIED_TABLES, COPY_PAGE, refusedRow } from '../copy-tables.js';
 import type { Sql } from './open.js';
 import { begin } from './sql.js';
 import { copyRows } from './ticket-write.js';
@@ -40,7 +40,12 @@ export async function loadTables(sql: Sql, pages: AsyncIterable<TablePage>): Pro
       }
     }
     for await (const page of pages) {
-      await copyRows(tx, page.table, page.columns, page.rows);
+      try {
+        await copyRows(tx, page.table, page.columns, page.rows);
+      } catch (err) {
+        // class 23: integrity constraint violation
+        throw String((err as { code?: unknown }).code ?? '').startsWith('23') ? refusedRow(page.table, (err as Error).message) : err;
+      }
     }
     for (const { table, identity } of COPIED_TABLES) {
       if (!identity) continue;

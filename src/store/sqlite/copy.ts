@@ -4,7 +4,7 @@
 
 import type Database from 'better-sqlite3';
 import { StoreError, type TablePage } from '../contract.js';
-import { COPIED_TABLES, COPY_PAGE } from '../copy-tables.js';
+import { COPIED_TABLES, COPY_PAGE, refusedRow } from '../copy-tables.js';
 
 export async function* dumpTables(db: Database.Database): AsyncIterable<TablePage> {
   db.exec('BEGIN');
@@ -44,7 +44,14 @@ export async function loadTables(db: Database.Database, pages: AsyncIterable<Tab
         insert = db.prepare(`INSERT INTO ${page.table} (${page.columns.join(', ')}) VALUES (${page.columns.map(() => '?').join(', ')})`);
         inserts.set(sig, insert);
       }
-      for (const row of page.rows) insert.run(...row);
+      for (const row of page.rows) {
+        try {
+          insert.run(...row);
+        } catch (err) {
+          const code = String((err as { code?: unknown }).code ?? '');
+          throw code.startsWith('SQLITE_CONSTRAINT') ? refusedRow(page.table, (err as Error).message) : err;
+        }
+      }
     }
     db.exec('COMMIT');
   } catch (err) {
