@@ -9,7 +9,7 @@ import { UserError } from '../errors.js';
 import { safeText } from '../render/safe-text.js';
 import type { Calendar } from '../domain/calendar.js';
 import type { Setup } from '../app/setup.js';
-import { isServerUrl, type Store } from '../store/port.js';
+import { databaseVariable, isServerUrl, type Store } from '../store/port.js';
 
 export interface GlobalOptions {
   config?: string;
@@ -190,11 +190,11 @@ export class Context {
    * config): the variable's value, a server URL.
    */
   private fromEnvironment(database: string): string {
-    const m = /^\$([A-Za-z_]\w*)$/.exec(database);
-    if (!m) return database;
-    const value = this.env[m[1]];
-    if (!value) throw new UserError(`the config's "database" is $${m[1]}, which is not set`, `export ${m[1]}=postgres://USER@HOST/DATABASE (README: "Team setup"), or name a SQLite file in "database"`, 2);
-    if (!isServerUrl(value)) throw new UserError(`$${m[1]} (the config's "database") is not a postgres:// URL`, `set it to postgres://USER@HOST/DATABASE, or name a SQLite file in "database" itself`, 2);
+    const name = databaseVariable(database);
+    if (name === null) return database;
+    const value = this.env[name];
+    if (!value) throw new UserError(`the config's "database" is $${name}, which is not set`, `export ${name}=postgres://USER@HOST/DATABASE (README: "Team setup"), or name a SQLite file in "database"`, 2);
+    if (!isServerUrl(value)) throw new UserError(`$${name} (the config's "database") is not a postgres:// URL`, `set it to postgres://USER@HOST/DATABASE, or name a SQLite file in "database" itself`, 2);
     return value;
   }
 

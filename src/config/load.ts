@@ -1,6 +1,6 @@
 // Finding, reading and parsing sla.config.json into a typed Config: the schema checks the
 // shapes (issues.ts words its problems), then resolve/ resolves it section by section.
-import { isServerUrl } from '../store/contract.js';
+import { databaseVariable, isServerUrl } from '../store/contract.js';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, formatPath } from './errors.js';
@@ -86,7 +86,7 @@ function resolveRaw(raw: RawConfig, configPath: string, report: Report): Config 
 
   // a server's URL (team mode), or the variable that holds it, stays as written; a file is
   // found from the config's folder
-  const database = raw.database === ':memory:' || isServerUrl(raw.database) || /^\$[A-Za-z_]\w*$/.test(raw.database)
+  const database = raw.database === ':memory:' || isServerUrl(raw.database) || databaseVariable(raw.database) !== null
     ? raw.database : resolve(configDir, raw.database);
   return {
     configPath,

@@ -13,6 +13,11 @@ import { UserError } from '../errors.js';
 /** Whether a database location names a server (a postgres:// URL: team mode) rather than a SQLite file. */
 export const isServerUrl = (location: string): boolean => /^postgres(ql)?:\/\//i.test(location);
 
+/** The variable a `database` written as `$NAME` names (a team's URL kept out of the config), or null. */
+export function databaseVariable(location: string): string | null {
+  return /^\$([A-Za-z_]\w*)$/.exec(location)?.[1] ?? null;
+}
+
 /** A database location as it may be shown: a URL's password replaced (a file path as it is). */
 export function shownUrl(url: string): string {
   try {
