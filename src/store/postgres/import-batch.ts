@@ -142,9 +142,8 @@ export async function beginPgImport(sql: Sql, pulls: PgPulls, hint: ImportHint):
     prepare: async (ids) => {
       await flush();
       known.clear();
-      const sorted = [...new Set(ids)].sort();
       // Into an empty table, only what this import wrote can be there.
-      const stored = written ? sorted.filter((id) => written.has(id)) : sorted;
+      const stored = [...new Set(written ? ids.filter((id) => written.has(id)) : ids)].sort();
       if (stored.length === 0) {
         await copy?.drained();
         return;

@@ -426,12 +426,12 @@ export class PgOutbox {
 interface EventWrite { ticketId: string; event: SlaEventInsert; alerts: readonly AlertInsert[] }
 
 /**
- * Several tickets' SLA events and their alerts in one statement: the events inserted in the
- * given order (their seq in that order), each one already there skipped with its alerts.
+ * Tickets' SLA events and their alerts in one statement (one text, prepared once per
+ * connection): the events inserted in the given order (their seq in that order), each one
+ * already there skipped with its alerts.
  */
 async function insertSlaEvents(tx: Sql, writes: readonly EventWrite[]): Promise<void> {
   if (writes.length === 0) return;
-  if (writes.length === 1) return insertSlaEvent(tx, writes[0].ticketId, writes[0].event, writes[0].alerts);
   const num = (n: number | null): string | null => (n === null ? null : String(n));
   const ev = writes.map((w) => w.event);
   const alerts = writes.flatMap((w, k) => w.alerts.map((a) => ({ k: k + 1, a })));
@@ -458,28 +458,7 @@ async function insertSlaEvents(tx: Sql, writes: readonly EventWrite[]): Promise<
       JOIN v ON v.k = a.k
       JOIN e ON e.ticket_id = v.ticket_id AND e.cycle = v.cycle AND e.type = v.type AND e.rule = v.rule
     ORDER BY a.n
-    ON CONFLICT (id) DO NOTHING`, values as never[]);
-}
-
-async function insertSlaEvent(tx: Sql, ticketId: string, e: SlaEventInsert, alerts: readonly AlertInsert[]): Promise<void> {
-  const event = `INSERT INTO sla_events (ticket_id, cycle, type, rule, due_at, recorded_at, announced, data, run_id)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (ticket_id, cycle, type, rule) DO NOTHING RETURNING seq`;
-  const values: unknown[] = [ticketId, e.cycle, e.type, e.rule, e.dueAt, e.recordedAt, e.announced ? 1 : 0,
-    e.data === undefined || e.data === null ? null : JSON.stringify(e.data), e.runId];
-  if (alerts.length === 0) {
-    await tx.unsafe(event, values as never[], { prepare: true });
-    return;
-  }
-  const rows = alerts.map((a) => {
-    const k = values.length;
-    values.push(a.id, a.destination, a.type, a.status, a.nextAttemptAt, a.payload, a.createdAt, a.runId);
-    return `($${k + 1}::text, $${k + 2}::text, $${k + 3}::text, $${k + 4}::text, $${k + 5}::bigint, $${k + 6}::text, $${k + 7}::bigint, $${k + 8}::bigint)`;
-  });
-  await tx.unsafe(`WITH e AS (${event})
-    INSERT INTO alerts (id, sla_event_seq, ticket_id, destination, type, status, attempts, next_attempt_at, payload, created_at, run_id)
-    SELECT a.id, e.seq, $1, a.destination, a.type, a.status, 0, a.next_attempt_at, a.payload, a.created_at, a.run_id
-    FROM e, (VALUES ${rows.join(', ')}) AS a(id, destination, type, status, next_attempt_at, payload, created_at, run_id)
-    ON CONFLICT (id) DO NOTHING`, values as never[]);
+    ON CONFLICT (id) DO NOTHING`, values as never[], { prepare: true });
 }
 
 async function insertAlert(tx: Sql, a: AlertInsert & { ticketId: string; slaEventSeq: number | null }): Promise<void> {

@@ -28,10 +28,10 @@ const MERGE = `ON CONFLICT (id) DO UPDATE SET ${TICKET_COLUMNS.filter((c) => c !
  */
 export async function writeTicketRows(tx: Sql, rows: readonly unknown[][]): Promise<void> {
   if (rows.length === 0) return;
-  await tx.unsafe(`CREATE TEMP TABLE IF NOT EXISTS import_rows (LIKE tickets INCLUDING DEFAULTS) ON COMMIT DROP`);
-  await copyRows(tx, 'import_rows', TICKET_COLUMNS, rows);
-  await tx.unsafe(`INSERT INTO tickets (${TICKET_COLUMNS.join(', ')}) SELECT ${TICKET_COLUMNS.join(', ')} FROM import_rows ${MERGE}`);
-  await tx.unsafe('TRUNCATE import_rows');
+  await tx.unsafe(`CREATE TEMP TABLE IF NOT EXISTS ticket_rows (LIKE tickets INCLUDING DEFAULTS) ON COMMIT DROP`);
+  await copyRows(tx, 'ticket_rows', TICKET_COLUMNS, rows);
+  await tx.unsafe(`INSERT INTO tickets (${TICKET_COLUMNS.join(', ')}) SELECT ${TICKET_COLUMNS.join(', ')} FROM ticket_rows ${MERGE}`);
+  await tx.unsafe('TRUNCATE ticket_rows');
 }
 
 /** `rows` (values in `columns`' order) into `table` by COPY, the server's bulk path. */
